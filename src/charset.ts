@@ -1,0 +1,105 @@
+/**
+ * Decoding HTML bodies to text with the right character encoding, in the
+ * order browsers use: the Content-Type charset, then a byte order mark, then
+ * `<meta charset>` or `<meta http-equiv=Content-Type>` in the first 1024
+ * bytes, then UTF-8. Labels are WHATWG encoding labels, resolved by
+ * `TextDecoder`.
+ *
+ * @module
+ */
+
+/**
+ * The `charset` parameter of a Content-Type header.
+ *
+ * @param contentType The header value, e.g. `text/html; charset="Shift_JIS"`.
+ * @returns The label as written, or `undefined`.
+ */
+export function charsetFromContentType(contentType: string | null | undefined): string | undefined {
+  if (!contentType) return undefined;
+  const match = /;\s*charset\s*=\s*("?)([^";\s]+)\1/i.exec(contentType);
+  return match?.[2];
+}
+
+function bomEncoding(bytes: Uint8Array): string | undefined {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return "utf-8";
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return "utf-16be";
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return "utf-16le";
+  return undefined;
+}
+
+const latin1 = new TextDecoder("windows-1252");
+const META_CHARSET = /<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9_:.()+-]+)/i;
+
+/**
+ * The charset a `<meta>` tag declares in the first 1024 bytes (the
+ * WHATWG prescan window).
+ *
+ * @param bytes The start of the body.
+ * @returns The label, or `undefined`.
+ */
+export function charsetFromMeta(bytes: Uint8Array): string | undefined {
+  // Any ASCII-compatible single-byte decoding keeps the tag bytes intact.
+  const head = latin1.decode(bytes.subarray(0, 1024));
+  return META_CHARSET.exec(head)?.[1];
+}
+
+function decoderFor(label: string | undefined): TextDecoder | undefined {
+  if (!label) return undefined;
+  try {
+    return new TextDecoder(label.trim());
+  } catch {
+    return undefined; // an unknown label is ignored, as browsers do
+  }
+}
+
+/**
+ * Picks the encoding of an HTML body.
+ *
+ * @param bytes The body.
+ * @param contentType The Content-Type header, if any.
+ * @returns A WHATWG encoding name, e.g. `"shift_jis"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { sniffEncoding } from "./charset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const body = new TextEncoder().encode('<meta charset="windows-1252">');
+ * assert.equal(sniffEncoding(body, "text/html"), "windows-1252");
+ * ```
+ */
+export function sniffEncoding(bytes: Uint8Array, contentType?: string | null): string {
+  const bom = bomEncoding(bytes);
+  // A BOM outranks the header in the WHATWG decode algorithm.
+  if (bom) return bom;
+  const fromHeader = decoderFor(charsetFromContentType(contentType));
+  if (fromHeader) return fromHeader.encoding;
+  const fromMeta = decoderFor(charsetFromMeta(bytes));
+  if (fromMeta) {
+    // A meta tag cannot declare UTF-16: the bytes that said so were ASCII.
+    return fromMeta.encoding.startsWith("utf-16") ? "utf-8" : fromMeta.encoding;
+  }
+  return "utf-8";
+}
+
+/**
+ * Decodes an HTML body to text.
+ *
+ * @param bytes The body.
+ * @param contentType The Content-Type header, if any.
+ * @returns The text, with malformed sequences replaced by U+FFFD.
+ *
+ * @example Usage
+ * ```ts
+ * import { decodeHtml } from "./charset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const body = new Uint8Array([0x63, 0x61, 0x66, 0xe9]); // "café" in windows-1252
+ * assert.equal(decodeHtml(body, "text/html; charset=windows-1252"), "café");
+ * ```
+ */
+export function decodeHtml(bytes: Uint8Array, contentType?: string | null): string {
+  const encoding = sniffEncoding(bytes, contentType);
+  // TextDecoder strips a matching BOM itself.
+  return new TextDecoder(encoding).decode(bytes);
+}

@@ -1,0 +1,278 @@
+/**
+ * Command-line arguments and `--config` files, turned into validated crawl
+ * options. Every bad input becomes one {@linkcode UsageError} naming the
+ * flag (or the config file key), before any request is made.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  type CrawlOptions,
+  type CrawlOptionsInput,
+  OptionsError,
+  parseCrawlOptions,
+} from "./options.ts";
+
+/** Bad command-line input: the CLI prints the message and exits 2. */
+export class UsageError extends Error {
+  /**
+   * @param message One line naming the flag and what is wrong.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+type Kind = "int" | "string" | "bool" | "list" | "regexes";
+
+/** Each flag: the option it sets, and how its text is read. */
+const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind }> = {
+  "max-pages": { option: "maxPages", kind: "int" },
+  "max-depth": { option: "maxDepth", kind: "int" },
+  "scope": { option: "scope", kind: "string" },
+  "include": { option: "include", kind: "regexes" },
+  "exclude": { option: "exclude", kind: "regexes" },
+  "concurrency": { option: "concurrency", kind: "int" },
+  "fetchers": { option: "fetchers", kind: "int" },
+  "parsers": { option: "parsers", kind: "int" },
+  "queue-size": { option: "queueSize", kind: "int" },
+  "timeout": { option: "timeoutMs", kind: "int" },
+  "max-duration": { option: "maxDurationMs", kind: "int" },
+  "max-bytes": { option: "maxBytes", kind: "int" },
+  "max-redirects": { option: "maxRedirects", kind: "int" },
+  "shutdown": { option: "shutdown", kind: "string" },
+  "follow-nofollow": { option: "followNofollow", kind: "bool" },
+  "user-agent": { option: "userAgent", kind: "string" },
+  "parser": { option: "parser", kind: "string" },
+  "strip-params": { option: "stripParams", kind: "list" },
+  "sort-query": { option: "sortQuery", kind: "bool" },
+};
+
+const FLAG_OF = Object.fromEntries(
+  Object.entries(FLAGS).map(([flag, { option }]) => [option, flag]),
+) as Record<string, string>;
+FLAG_OF.seeds = "seeds";
+
+/** What the CLI runs with. */
+export interface CliConfig {
+  /** The validated crawl options. */
+  options: CrawlOptions;
+  /** Where records go; `undefined` means stdout. */
+  out: string | undefined;
+  /** How long a stopped crawl may finish in-flight work before it is aborted, in ms. */
+  graceMs: number;
+  /** Whether `--help` was asked for. */
+  help: boolean;
+}
+
+/** The `--help` text. */
+export const HELP = `Usage: deno run -P main.ts --seeds URL[,URL...] [options]
+
+Crawls from the seeds and writes one JSON record per URL (JSON Lines).
+
+Input and output
+  --seeds LIST|FILE|-      comma-separated URLs, a file of URLs (one a line, # comments), or - for stdin
+  --config FILE            options as JSON (keys as in the library, e.g. "maxPages"); flags override it
+  --out FILE               write records here (default: stdout)
+
+Scope and limits
+  --scope host|domain|any  how far from the seeds' hosts to go (default host)
+  --include REGEX          follow only URLs matching one of these (repeatable)
+  --exclude REGEX          never follow URLs matching one of these (repeatable)
+  --max-pages N            most URLs fetched, seeds included
+  --max-depth N            most links followed from a seed
+  --max-duration MS        stop taking new URLs after this long
+  --follow-nofollow        follow rel=nofollow links too
+  --strip-params LIST      drop these query parameters for dedupe (utm_*,fbclid)
+  --sort-query             sort query parameters for dedupe
+
+Pipeline
+  --concurrency N          most requests in flight (default 16)
+  --fetchers N             fetcher workers (default: concurrency)
+  --parsers N              parser workers (default 2)
+  --queue-size N           pages buffered between fetchers and parsers (default 32)
+  --shutdown count|sentinel  how parsers learn the crawl is over (default count)
+  --parser htmlparser2|parse5  HTML parser (default htmlparser2)
+
+Requests
+  --timeout MS             whole-request deadline (default 30000)
+  --max-bytes N            most body bytes read (default 10485760)
+  --max-redirects N        most redirects followed (default 10)
+  --user-agent TEXT        User-Agent header
+  --grace MS               after SIGINT/SIGTERM, how long in-flight work may finish (default 10000)
+
+Exit status: 0 crawl finished, 1 could not run, 2 bad input, 130 SIGINT, 143 SIGTERM.
+`;
+
+function readNumber(text: string): number | string {
+  return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+}
+
+function splitList(values: string[]): string[] {
+  return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+}
+
+function isUrlList(value: string): boolean {
+  return splitList([value]).every((part) => /^[a-z][a-z0-9+.-]*:\/\//i.test(part));
+}
+
+async function readSeedSource(value: string, readStdin: () => Promise<string>): Promise<string[]> {
+  if (value === "-") return seedLines(await readStdin());
+  if (isUrlList(value)) return splitList([value]);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(value);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file (URLs need a scheme, e.g. https://)"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new UsageError(`--seeds: cannot read '${value}': ${reason}`);
+  }
+  return seedLines(text);
+}
+
+function seedLines(text: string): string[] {
+  return text.split(/\r?\n/).map((line) => line.replace(/#.*/, "").trim()).filter((l) => l !== "");
+}
+
+async function readConfig(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(
+      `--config: cannot read '${path}': ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `--config: '${path}' is not valid JSON: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new UsageError(`--config: '${path}' must hold a JSON object of options`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Parses the command line (and the config file it names) into the CLI's
+ * configuration.
+ *
+ * @param args The arguments after the script name.
+ * @param readStdin Reads standard input (for `--seeds -`).
+ * @returns The validated configuration.
+ * @throws {UsageError} On any bad input, naming the flag or config key.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseCli } from "./cli_args.ts";
+ * const config = await parseCli(["--seeds", "https://example.org", "--max-pages", "5"]);
+ * console.log(config.options.maxPages); // 5
+ * ```
+ */
+export async function parseCli(
+  args: string[],
+  readStdin: () => Promise<string> = () => new Response(Deno.stdin.readable).text(),
+): Promise<CliConfig> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        seeds: { type: "string", multiple: true },
+        config: { type: "string" },
+        out: { type: "string" },
+        grace: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        ...Object.fromEntries(
+          Object.entries(FLAGS).map(([flag, { kind }]) => [
+            flag,
+            kind === "bool"
+              ? { type: "boolean" as const }
+              : { type: "string" as const, multiple: kind === "list" || kind === "regexes" },
+          ]),
+        ),
+      },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(message.split(/\.\s/)[0]!.replace(/\.$/, ""));
+  }
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  if (values.help) {
+    return {
+      options: undefined as unknown as CrawlOptions,
+      out: undefined,
+      graceMs: 0,
+      help: true,
+    };
+  }
+
+  const fromConfig = values.config === undefined ? {} : await readConfig(values.config as string);
+  const out = (values.out as string | undefined) ??
+    (typeof fromConfig.out === "string" ? fromConfig.out : undefined);
+  delete fromConfig.out;
+  const input: Record<string, unknown> = {};
+  const source: Record<string, "flag" | "config"> = {};
+  for (const [key, value] of Object.entries(fromConfig)) {
+    input[key] = value;
+    source[key] = "config";
+  }
+  for (const [flag, { option, kind }] of Object.entries(FLAGS)) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    input[option] = kind === "int"
+      ? readNumber(value as string)
+      : kind === "list"
+      ? splitList(value as string[])
+      : value;
+    source[option] = "flag";
+  }
+  if (values.seeds !== undefined) {
+    const seeds: string[] = [];
+    for (const value of values.seeds as string[]) {
+      seeds.push(...(await readSeedSource(value, readStdin)));
+    }
+    input.seeds = seeds;
+    source.seeds = "flag";
+  }
+  if (input.seeds === undefined) {
+    throw new UsageError("--seeds is required: give a URL, a file of URLs, or - for stdin");
+  }
+
+  let graceMs = 10_000;
+  if (values.grace !== undefined) {
+    graceMs = Number(values.grace);
+    if (!/^\d+$/.test(values.grace as string)) {
+      throw new UsageError(
+        `--grace must be a non-negative integer: received ${JSON.stringify(values.grace)}`,
+      );
+    }
+  }
+
+  let options: CrawlOptions;
+  try {
+    options = parseCrawlOptions(input as CrawlOptionsInput);
+  } catch (error) {
+    if (!(error instanceof OptionsError)) throw error;
+    const key = error.option.replace(/\[.*$/, "");
+    const where = source[key] === "config"
+      ? `${values.config}: '${error.option}'`
+      : `--${FLAG_OF[key] ?? key}`;
+    const received = error.received === undefined
+      ? ""
+      : `: received ${JSON.stringify(error.received)}`;
+    throw new UsageError(`${where} ${error.expected}${received}`);
+  }
+  return { options, out, graceMs, help: false };
+}

@@ -1,0 +1,236 @@
+/**
+ * Fetching one URL: a whole-request deadline, redirects followed by hand so
+ * every hop can be checked, a body-size cap that counts decompressed bytes,
+ * and bodies read only for HTML.
+ *
+ * @module
+ */
+
+import { classifyFetchError } from "./fetch_error.ts";
+import type { ErrorCode } from "./record.ts";
+
+/** Options for {@linkcode fetchPage}. */
+export interface FetchPageOptions {
+  /** The crawl's signal; aborting it aborts the request. */
+  signal?: AbortSignal;
+  /** Deadline for the whole request, redirects and body included, in ms. */
+  timeoutMs: number;
+  /** Most body bytes read (after decompression); past it the fetch fails `too_large`. */
+  maxBytes: number;
+  /** Most redirects followed. */
+  maxRedirects: number;
+  /** Request headers (User-Agent among them). */
+  headers?: Record<string, string>;
+  /**
+   * Checks a redirect target before it is requested; returning an error
+   * code stops the chain there with that error.
+   */
+  checkRedirect?: (url: string) => Promise<ErrorCode | undefined> | ErrorCode | undefined;
+  /** Normalizes a Location against the current URL; defaults to plain resolution. */
+  resolve?: (location: string, base: string) => string | undefined;
+  /** The `fetch` to use; defaults to the global one. */
+  fetch?: typeof fetch;
+}
+
+/** One redirect hop: the URL that answered and its status. */
+export interface RedirectHop {
+  /** The URL that answered with a redirect. */
+  url: string;
+  /** Its 3xx status. */
+  status: number;
+}
+
+/** The outcome of {@linkcode fetchPage}, successful or not. */
+export interface FetchedPage {
+  /** The URL asked for. */
+  requestedUrl: string;
+  /** The final URL after redirects. */
+  url: string;
+  /** The final status, or `null` when no response came. */
+  status: number | null;
+  /** The final response headers, or `null`. */
+  headers: Headers | null;
+  /** The media type, lower-case, without parameters. */
+  contentType: string | null;
+  /** The body, read only for successful HTML responses. */
+  body: Uint8Array | null;
+  /** Body bytes read, or the declared length when the body was not read. */
+  bytes: number;
+  /** From request start to the end of the body, in ms. */
+  durationMs: number;
+  /** When the request started, ISO 8601. */
+  fetchedAt: string;
+  /** The redirect hops before `url`. */
+  redirects: RedirectHop[];
+  /** The short error code, if the fetch failed. */
+  error?: ErrorCode;
+  /** A detail for `error`. */
+  errorMessage?: string;
+}
+
+const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Whether a media type is one the crawler parses.
+ *
+ * @param contentType A media type without parameters.
+ * @returns `true` for `text/html` and `application/xhtml+xml`.
+ */
+export function isHtmlType(contentType: string | null): boolean {
+  return contentType !== null && HTML_TYPES.has(contentType);
+}
+
+function mediaType(header: string | null): string | null {
+  if (!header) return null;
+  const type = header.split(";", 1)[0]!.trim().toLowerCase();
+  return type === "" ? null : type;
+}
+
+class TooLargeError extends Error {}
+
+/**
+ * Reads a body up to `maxBytes`, cancelling the stream past it so a
+ * decompression bomb cannot grow memory.
+ */
+async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw new TooLargeError(`body exceeds ${maxBytes} bytes`);
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Fetches a URL, never throwing for network or HTTP failures: they come
+ * back as `error` codes.
+ *
+ * @param url The absolute URL to fetch.
+ * @param options Deadline, size cap, redirect policy and headers.
+ * @returns The page, or what is known of it with an `error`.
+ * @throws Only the crawl signal's reason is never swallowed: when
+ * `options.signal` aborts, the result has `error: "aborted"`.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { fetchPage } from "./fetch_page.ts";
+ * const page = await fetchPage("https://example.org/", {
+ *   timeoutMs: 10_000,
+ *   maxBytes: 10 * 1024 * 1024,
+ *   maxRedirects: 10,
+ * });
+ * console.log(page.status, page.bytes);
+ * ```
+ */
+export async function fetchPage(url: string, options: FetchPageOptions): Promise<FetchedPage> {
+  const started = performance.now();
+  const result: FetchedPage = {
+    requestedUrl: url,
+    url,
+    status: null,
+    headers: null,
+    contentType: null,
+    body: null,
+    bytes: 0,
+    durationMs: 0,
+    fetchedAt: new Date().toISOString(),
+    redirects: [],
+  };
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  const doFetch = options.fetch ?? fetch;
+  const fail = (error: ErrorCode, message: string): FetchedPage => {
+    result.error = error;
+    result.errorMessage = message;
+    result.durationMs = performance.now() - started;
+    return result;
+  };
+  try {
+    const visited = new Set([url]);
+    let current = url;
+    while (true) {
+      const response = await doFetch(current, {
+        signal,
+        redirect: "manual",
+        headers: options.headers,
+      });
+      result.url = current;
+      result.status = response.status;
+      result.headers = response.headers;
+      result.contentType = mediaType(response.headers.get("content-type"));
+      if (REDIRECTS.has(response.status) && response.headers.has("location")) {
+        await response.body?.cancel();
+        const location = response.headers.get("location")!;
+        const resolve = options.resolve ??
+          ((loc: string, base: string) => URL.parse(loc, base)?.href);
+        const next = resolve(location, current);
+        result.redirects.push({ url: current, status: response.status });
+        if (next === undefined) {
+          return fail("bad_redirect", `redirect to a non-http(s) or invalid URL: ${location}`);
+        }
+        if (visited.has(next)) return fail("redirect_loop", `redirect loop back to ${next}`);
+        if (result.redirects.length > options.maxRedirects) {
+          return fail("too_many_redirects", `more than ${options.maxRedirects} redirects`);
+        }
+        const refused = await options.checkRedirect?.(next);
+        if (refused) {
+          result.url = next;
+          return fail(refused, `redirect target refused: ${next}`);
+        }
+        visited.add(next);
+        current = next;
+        continue;
+      }
+      const ok = response.status >= 200 && response.status < 300;
+      const sniffable = result.contentType === null;
+      if (ok && (isHtmlType(result.contentType) || sniffable) && response.body) {
+        const body = await readCapped(response.body, options.maxBytes);
+        result.bytes = body.byteLength;
+        if (sniffable && !looksLikeHtml(body)) {
+          result.durationMs = performance.now() - started;
+          return result;
+        }
+        if (sniffable) result.contentType = "text/html";
+        result.body = body;
+      } else {
+        // Not parsed: do not read past what is needed.
+        await response.body?.cancel();
+        result.bytes = Number(response.headers.get("content-length")) || 0;
+      }
+      result.durationMs = performance.now() - started;
+      if (response.status >= 500) return fail("http_5xx", `HTTP ${response.status}`);
+      if (response.status >= 400) return fail("http_4xx", `HTTP ${response.status}`);
+      return result;
+    }
+  } catch (error) {
+    if (error instanceof TooLargeError) return fail("too_large", error.message);
+    const { code, message } = classifyFetchError(error, options.signal);
+    return fail(code, message);
+  }
+}
+
+function looksLikeHtml(body: Uint8Array): boolean {
+  const head = new TextDecoder().decode(body.subarray(0, 512)).trimStart().toLowerCase();
+  return head.startsWith("<!doctype html") || head.startsWith("<html") ||
+    /<(head|body|title)\b/.test(head);
+}

@@ -1,0 +1,86 @@
+/**
+ * The output record: one JSON object per fetched (or failed) URL.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+
+/**
+ * Short error codes a record's `error` can carry.
+ *
+ * - `timeout`: the request deadline passed;
+ * - `dns`, `refused`, `reset`, `tls`, `network`: transport failures;
+ * - `http_4xx`, `http_5xx`: the server answered with that status class;
+ * - `parse`: the page could not be parsed;
+ * - `permission`: Deno's permissions forbid the host;
+ * - `aborted`: the crawl was cancelled while the URL was in flight.
+ */
+export const ERROR_CODES = [
+  "timeout",
+  "dns",
+  "refused",
+  "reset",
+  "tls",
+  "network",
+  "http_4xx",
+  "http_5xx",
+  "parse",
+  "permission",
+  "aborted",
+  "too_large",
+  "robots",
+  "blocked_address",
+  "redirect_loop",
+  "too_many_redirects",
+  "bad_redirect",
+  "out_of_scope",
+  "duplicate",
+  "decode",
+] as const;
+
+/** One of {@linkcode ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The zod schema of a record, the single source of its type. */
+export const CrawlRecordSchema = z.object({
+  /** The final URL, after redirects. */
+  url: z.string(),
+  /** The URL as queued (normalized). */
+  requestedUrl: z.string(),
+  /** The HTTP status, or `null` when no response came. */
+  status: z.number().int().nullable(),
+  /** Links followed from a seed (seeds are 0). */
+  depth: z.number().int().nonnegative(),
+  /** The page this URL was found on, or `null` for a seed. */
+  parent: z.string().nullable(),
+  /** When the fetch started, ISO 8601. */
+  fetchedAt: z.string(),
+  /** The response's media type without parameters, or `null`. */
+  contentType: z.string().nullable(),
+  /** Body bytes received (after decompression). */
+  bytes: z.number().int().nonnegative(),
+  /** From request start to the end of the body, in milliseconds. */
+  durationMs: z.number().nonnegative(),
+  /** Fetch attempts made (1 unless retried). */
+  attempts: z.number().int().positive(),
+  /** `<title>` text, trimmed; `null` when absent or not HTML. */
+  title: z.string().nullable(),
+  /** `<meta name=description>` content. */
+  description: z.string().nullable(),
+  /** `<link rel=canonical>` href, absolute. */
+  canonical: z.string().nullable(),
+  /** Text of every `<h1>`, trimmed. */
+  h1: z.array(z.string()),
+  /** Every http(s) link on the page, absolute, without fragment, deduplicated. */
+  links: z.array(z.string()),
+  /** Redirect hops from `requestedUrl` to `url`, when there were any. */
+  redirects: z.array(z.object({ url: z.string(), status: z.number().int() })).optional(),
+  /** The short error code when the URL failed. */
+  error: z.enum(ERROR_CODES).optional(),
+  /** A human-readable detail for `error`. */
+  errorMessage: z.string().optional(),
+});
+
+/** One output record. */
+export type CrawlRecord = z.infer<typeof CrawlRecordSchema>;

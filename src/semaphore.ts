@@ -1,0 +1,141 @@
+/**
+ * A counting semaphore with strict FIFO fairness and abortable waits.
+ *
+ * @module
+ */
+
+/** Options for {@linkcode Semaphore.acquire}. */
+export interface AcquireOptions {
+  /** Aborting it removes the waiter from the queue; `acquire()` rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A permit held from a {@linkcode Semaphore}. Release it once, by
+ * `release()` or by disposal (`using`).
+ */
+export interface Permit extends Disposable {
+  /**
+   * Returns the permit to the semaphore.
+   *
+   * @throws {Error} If the permit was already released.
+   */
+  release(): void;
+}
+
+interface Waiter {
+  resolve(permit: Permit): void;
+  reject(reason: unknown): void;
+  cleanup(): void;
+}
+
+/**
+ * Caps how many holders run at once. Waiters are served in strict FIFO
+ * order, like Go's `x/sync/semaphore`: a released permit goes straight to
+ * the oldest waiter, so no late arrival can overtake it.
+ *
+ * @example Usage
+ * ```ts
+ * import { Semaphore } from "./semaphore.ts";
+ *
+ * const sem = new Semaphore(2);
+ * async function task() {
+ *   using _permit = await sem.acquire();
+ *   // at most two tasks run this part at once
+ * }
+ * await Promise.all([task(), task(), task()]);
+ * ```
+ */
+export class Semaphore {
+  #max: number;
+  #available: number;
+  #waiters: Waiter[] = [];
+
+  /**
+   * @param max How many permits exist, a positive integer.
+   * @throws {RangeError} If `max` is not a positive integer.
+   */
+  constructor(max: number) {
+    if (!Number.isInteger(max) || max < 1) {
+      throw new RangeError(
+        `Cannot create semaphore as 'max' must be a positive integer: received ${max}`,
+      );
+    }
+    this.#max = max;
+    this.#available = max;
+  }
+
+  /** The total number of permits. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Permits free right now. */
+  get available(): number {
+    return this.#available;
+  }
+
+  /** Callers waiting in `acquire()`. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * Waits for a permit.
+   *
+   * @param options An optional signal that aborts the wait.
+   * @returns A permit to release (or dispose) exactly once.
+   * @throws The signal's reason if it aborts before a permit is granted.
+   */
+  acquire(options: AcquireOptions = {}): Promise<Permit> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const permit = this.tryAcquire();
+    if (permit) return Promise.resolve(permit);
+    return new Promise<Permit>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener("abort", onAbort),
+      };
+      const onAbort = () => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i !== -1) this.#waiters.splice(i, 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Takes a permit only if one is free and nobody is waiting.
+   *
+   * @returns A permit, or `undefined` if none could be taken at once.
+   */
+  tryAcquire(): Permit | undefined {
+    if (this.#available === 0 || this.#waiters.length > 0) return undefined;
+    this.#available--;
+    return this.#permit();
+  }
+
+  #permit(): Permit {
+    let released = false;
+    const release = () => {
+      if (released) {
+        throw new Error("Cannot release permit as it was already released");
+      }
+      released = true;
+      const next = this.#waiters.shift();
+      if (next) {
+        // Hand the permit over directly: `available` never rises, so a
+        // concurrent tryAcquire() cannot jump the queue.
+        next.cleanup();
+        next.resolve(this.#permit());
+      } else {
+        this.#available++;
+      }
+    };
+    return { release, [Symbol.dispose]: release };
+  }
+}

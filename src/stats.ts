@@ -1,0 +1,126 @@
+/**
+ * Crawl counters and the end-of-crawl summary.
+ *
+ * @module
+ */
+
+import type { CrawlRecord } from "./record.ts";
+
+/** The end-of-crawl summary, printed as one JSON line. */
+export interface CrawlSummary {
+  /** Records without an error. */
+  pagesOk: number;
+  /** Records with an error, by code. */
+  errors: Record<string, number>;
+  /** Links or URLs not queued, by reason (e.g. `max_pages`, `robots`). */
+  skipped: Record<string, number>;
+  /** Records written. */
+  records: number;
+  /** Body bytes received. */
+  bytes: number;
+  /** Wall time of the crawl, in ms. */
+  durationMs: number;
+  /** `pagesOk` per second of `durationMs`. */
+  pagesPerSecond: number;
+  /** The largest number of URLs queued at once. */
+  maxQueueDepth: number;
+  /** Why the crawl ended: `done`, `max_duration`, `interrupted` or `aborted`. */
+  stoppedBy: string;
+}
+
+/**
+ * Mutable counters of a running crawl.
+ *
+ * @example Usage
+ * ```ts
+ * import { CrawlStats } from "./stats.ts";
+ * const stats = new CrawlStats();
+ * stats.skip("max_pages");
+ * console.log(JSON.stringify(stats.summary()));
+ * ```
+ */
+export class CrawlStats {
+  /** Records without an error. */
+  pagesOk = 0;
+  /** Records written. */
+  records = 0;
+  /** Body bytes received. */
+  bytes = 0;
+  /** The largest queue depth seen. */
+  maxQueueDepth = 0;
+  /** Why the crawl ended. */
+  stoppedBy = "done";
+  /** Errors by code. */
+  readonly errors: Record<string, number> = {};
+  /** Skips by reason. */
+  readonly skipped: Record<string, number> = {};
+  #started = performance.now();
+  #ended: number | undefined;
+
+  /** Errors of every kind. */
+  get errorCount(): number {
+    let n = 0;
+    for (const k in this.errors) n += this.errors[k]!;
+    return n;
+  }
+
+  /**
+   * Counts a written record.
+   *
+   * @param record The record.
+   */
+  record(record: CrawlRecord): void {
+    this.records++;
+    this.bytes += record.bytes;
+    if (record.error) this.errors[record.error] = (this.errors[record.error] ?? 0) + 1;
+    else this.pagesOk++;
+  }
+
+  /**
+   * Counts a URL that was not queued or not fetched.
+   *
+   * @param reason A short reason code.
+   */
+  skip(reason: string): void {
+    this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
+  }
+
+  /**
+   * Notes the current queue depth.
+   *
+   * @param depth URLs queued now.
+   */
+  queueDepth(depth: number): void {
+    if (depth > this.maxQueueDepth) this.maxQueueDepth = depth;
+  }
+
+  /** Freezes the duration. */
+  end(): void {
+    this.#ended ??= performance.now();
+  }
+
+  /** Milliseconds since the crawl started (or until it ended). */
+  get elapsedMs(): number {
+    return (this.#ended ?? performance.now()) - this.#started;
+  }
+
+  /**
+   * The summary for the stats line.
+   *
+   * @returns A plain object for `JSON.stringify`.
+   */
+  summary(): CrawlSummary {
+    const durationMs = Math.round(this.elapsedMs);
+    return {
+      pagesOk: this.pagesOk,
+      errors: { ...this.errors },
+      skipped: { ...this.skipped },
+      records: this.records,
+      bytes: this.bytes,
+      durationMs,
+      pagesPerSecond: durationMs > 0 ? Math.round((this.pagesOk / durationMs) * 10000) / 10 : 0,
+      maxQueueDepth: this.maxQueueDepth,
+      stoppedBy: this.stoppedBy,
+    };
+  }
+}
