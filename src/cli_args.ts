@@ -206,6 +206,13 @@ export async function parseCli(
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      throw new UsageError(
+        `${ambiguous[1]}: a value starting with '-' must be written ${ambiguous[1]}=VALUE`,
+      );
+    }
+    // node's messages run over several sentences; the first says it all.
     throw new UsageError(message.split(/\.\s/)[0]!.replace(/\.$/, ""));
   }
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;

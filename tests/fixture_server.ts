@@ -103,7 +103,7 @@ async function serveFile(root: string, pathname: string, origin: string): Promis
   let path = decodeURIComponent(pathname);
   if (path.includes("..")) return new Response("bad path", { status: 400 });
   if (path.endsWith("/")) path += "index.html";
-  let bytes: Uint8Array;
+  let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = await Deno.readFile(`${root}${path}`);
   } catch {
