@@ -48,6 +48,22 @@ const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind }> = {
   "parser": { option: "parser", kind: "string" },
   "strip-params": { option: "stripParams", kind: "list" },
   "sort-query": { option: "sortQuery", kind: "bool" },
+  "dedupe-canonical": { option: "dedupeCanonical", kind: "bool" },
+  "max-url-length": { option: "maxUrlLength", kind: "int" },
+  "max-pages-per-host": { option: "maxPagesPerHost", kind: "int" },
+  "per-host": { option: "perHost", kind: "int" },
+  "delay": { option: "delayMs", kind: "int" },
+  "retries": { option: "retries", kind: "int" },
+  "retry-delay": { option: "retryDelayMs", kind: "int" },
+  "max-retry-delay": { option: "maxRetryDelayMs", kind: "int" },
+  "max-retry-after": { option: "maxRetryAfterMs", kind: "int" },
+  "ignore-robots": { option: "ignoreRobots", kind: "bool" },
+  "log-skipped": { option: "logSkipped", kind: "bool" },
+  "allow-private": { option: "allowPrivate", kind: "bool" },
+  "allow-address": { option: "allowAddresses", kind: "list" },
+  "cookies": { option: "cookies", kind: "bool" },
+  "sitemaps": { option: "sitemaps", kind: "bool" },
+  "max-sitemap-urls": { option: "maxSitemapUrls", kind: "int" },
 };
 
 const FLAG_OF = Object.fromEntries(
@@ -87,6 +103,25 @@ Scope and limits
   --follow-nofollow        follow rel=nofollow links too
   --strip-params LIST      drop these query parameters for dedupe (utm_*,fbclid)
   --sort-query             sort query parameters for dedupe
+  --dedupe-canonical       treat rel=canonical targets as seen; skip pages whose canonical was seen
+  --max-url-length N       longest URL queued (default 2048)
+  --max-pages-per-host N   most URLs fetched per host
+  --sitemaps               also seed from robots.txt Sitemap: lines and /sitemap.xml
+  --max-sitemap-urls N     most URLs taken from sitemaps (default 100000)
+
+Politeness and safety
+  --user-agent TEXT        User-Agent header; its product token selects the robots.txt group
+  --ignore-robots          do not fetch or obey robots.txt
+  --log-skipped            write records (error "robots") for URLs robots.txt disallows
+  --per-host N             most requests in flight per host (default 2)
+  --delay MS               least interval between requests to one host (default 0)
+  --retries N              extra attempts after a transient failure (default 2)
+  --retry-delay MS         first retry backoff, doubling per attempt, with jitter (default 500)
+  --max-retry-delay MS     longest retry backoff (default 30000)
+  --max-retry-after MS     longest Retry-After pause honoured (default 300000)
+  --allow-private          allow private, loopback and link-local addresses
+  --allow-address CIDR     allow this range despite the private-address guard (repeatable)
+  --cookies                keep cookies across requests
 
 Pipeline
   --concurrency N          most requests in flight (default 16)
@@ -100,7 +135,6 @@ Requests
   --timeout MS             whole-request deadline (default 30000)
   --max-bytes N            most body bytes read (default 10485760)
   --max-redirects N        most redirects followed (default 10)
-  --user-agent TEXT        User-Agent header
   --grace MS               after SIGINT/SIGTERM, how long in-flight work may finish (default 10000)
 
 Exit status: 0 crawl finished, 1 could not run, 2 bad input, 130 SIGINT, 143 SIGTERM.

@@ -15,16 +15,23 @@
  * @module
  */
 
+import { CookieJar } from "tough-cookie";
+import { AddressGuard } from "./address_guard.ts";
+import { buildRecord } from "./build_record.ts";
 import { Channel } from "./channel.ts";
-import { type FetchedPage, fetchPage } from "./fetch_page.ts";
+import { FetchStage } from "./fetch_stage.ts";
+import type { FetchedPage } from "./fetch_page.ts";
 import { Frontier, type FrontierEntry } from "./frontier.ts";
 import { type CrawlOptions, type CrawlOptionsInput, parseCrawlOptions } from "./options.ts";
 import { type ParsedPage, parsePage } from "./parse_page.ts";
 import type { CrawlRecord } from "./record.ts";
+import { RobotsCache } from "./robots.ts";
 import { createScope } from "./scope.ts";
 import { Semaphore } from "./semaphore.ts";
+import { collectSitemapUrls, defaultSitemapUrl, SITEMAP_MAX_BYTES } from "./sitemap.ts";
 import { CrawlStats, type CrawlSummary } from "./stats.ts";
 import { TaskGroup } from "./task_group.ts";
+import { checkTrap } from "./trap_guard.ts";
 import { normalizeUrl } from "./url.ts";
 
 /** Live counters, for a status line. */
@@ -63,30 +70,23 @@ interface FetchedItem {
 /** The end marker of the sentinel shutdown: one per parser. */
 const END = Symbol("end of pages");
 
-function toRecord(entry: FrontierEntry, page: FetchedPage, parsed?: ParsedPage): CrawlRecord {
-  const record: CrawlRecord = {
-    url: page.url,
-    requestedUrl: page.requestedUrl,
-    status: page.status,
-    depth: entry.depth,
-    parent: entry.parent,
-    fetchedAt: page.fetchedAt,
-    contentType: page.contentType,
-    bytes: page.bytes,
-    durationMs: Math.round(page.durationMs * 10) / 10,
-    attempts: entry.attempts + 1,
-    title: parsed?.title ?? null,
-    description: parsed?.description ?? null,
-    canonical: parsed?.canonical ?? null,
-    h1: parsed?.h1 ?? [],
-    links: parsed?.links ?? [],
-  };
-  if (page.redirects.length > 0) record.redirects = page.redirects;
-  if (page.error) {
-    record.error = page.error;
-    if (page.errorMessage) record.errorMessage = page.errorMessage;
+/**
+ * Splits credentials off the seeds: URLs never carry them, and each
+ * origin's Authorization header goes to that origin only.
+ */
+function prepareSeeds(options: CrawlOptions) {
+  const authorization = new Map<string, string>();
+  const seeds: string[] = [];
+  for (const seed of options.seeds) {
+    const url = new URL(seed);
+    if (url.username || url.password) {
+      const user = decodeURIComponent(url.username);
+      const password = decodeURIComponent(url.password);
+      authorization.set(url.origin, `Basic ${btoa(`${user}:${password}`)}`);
+    }
+    seeds.push(normalizeUrl(url, undefined, options)!);
   }
-  return record;
+  return { seeds, authorization };
 }
 
 /**
@@ -113,33 +113,71 @@ export async function runCrawl(
   context: RunCrawlContext,
 ): Promise<CrawlSummary> {
   const options = parseCrawlOptions(input);
-  const normalize = { stripParams: options.stripParams, sortQuery: options.sortQuery };
   const stats = new CrawlStats();
-  const frontier = new Frontier({ maxPages: options.maxPages });
-  const seeds = options.seeds.map((s) => normalizeUrl(s, undefined, normalize)!);
+  const frontier = new Frontier({
+    maxPages: options.maxPages,
+    maxPagesPerHost: options.maxPagesPerHost,
+    perHost: options.perHost,
+    delayMs: options.delayMs,
+  });
+  const { seeds, authorization } = prepareSeeds(options);
   const inScope = createScope(seeds.map((s) => new URL(s)), {
     mode: options.scope,
     include: options.include.map((re) => new RegExp(re)),
     exclude: options.exclude.map((re) => new RegExp(re)),
   });
-  const pages = new Channel<FetchedItem | typeof END>(options.queueSize);
-  const semaphore = new Semaphore(options.concurrency);
   const group = new TaskGroup({ signal: context.signal });
-  const fetcherCount = options.fetchers ?? options.concurrency;
+  const guard = new AddressGuard({
+    allowPrivate: options.allowPrivate,
+    allowCidrs: options.allowAddresses,
+  });
+  // robots.txt and sitemap requests pass the same address guard as pages.
+  const guardedFetch: typeof fetch = async (request, init) => {
+    const url = request instanceof Request ? request.url : String(request);
+    if (!(await guard.check(url, { signal: init?.signal ?? undefined }))) {
+      throw new TypeError(`blocked_address: ${url}`);
+    }
+    return await fetch(request, init);
+  };
+  const robots = options.ignoreRobots ? undefined : new RobotsCache({
+    userAgent: options.userAgent,
+    timeoutMs: options.timeoutMs,
+    signal: group.signal,
+    fetch: guardedFetch,
+  });
+  const fetchStage = new FetchStage({
+    options,
+    frontier,
+    semaphore: new Semaphore(options.concurrency),
+    stats,
+    guard,
+    robots,
+    inScope,
+    authorization,
+    cookies: options.cookies ? new CookieJar() : undefined,
+  });
+  const pages = new Channel<FetchedItem | typeof END>(options.queueSize);
   let parsing = 0;
 
-  const emit = async (record: CrawlRecord) => {
-    await context.onRecord(record);
-    stats.record(record);
-  };
-
-  const enqueue = (url: string, depth: number, parent: string | null) => {
-    const outcome = frontier.add({ url, depth, parent });
+  const admit = (
+    url: string,
+    depth: number,
+    parent: string | null,
+    extra?: FrontierEntry["extra"],
+  ) => {
+    const trap = checkTrap(url, { maxUrlLength: options.maxUrlLength });
+    if (trap) return stats.skip(trap);
+    const outcome = frontier.add({ url, depth, parent, extra });
     if (outcome === "added") stats.queueDepth(frontier.queued);
     else if (outcome !== "seen") stats.skip(outcome);
   };
+  const emit = async (entry: FrontierEntry, record: CrawlRecord) => {
+    await context.onRecord(record);
+    stats.record(record);
+    frontier.done(entry);
+  };
 
-  for (const seed of seeds) enqueue(seed, 0, null);
+  for (const seed of seeds) admit(seed, 0, null);
 
   const stop = (reason: string) => {
     if (stats.stoppedBy === "done") stats.stoppedBy = reason;
@@ -167,30 +205,16 @@ export async function runCrawl(
     while (true) {
       const entry = await frontier.next({ signal });
       if (!entry) return;
-      let page: FetchedPage;
-      {
-        using _permit = await semaphore.acquire({ signal });
-        try {
-          page = await fetchPage(entry.url, {
-            signal,
-            timeoutMs: options.timeoutMs,
-            maxBytes: options.maxBytes,
-            maxRedirects: options.maxRedirects,
-            headers: { "user-agent": options.userAgent },
-            resolve: (location, base) => normalizeUrl(location, base, normalize),
-          });
-        } finally {
-          frontier.release(entry);
-        }
-      }
-      if (page.error === "aborted") signal.throwIfAborted();
-      if (page.url !== page.requestedUrl) frontier.markSeen(page.url);
-      if (page.body && !page.error) {
+      const outcome = await fetchStage.fetch(entry, signal);
+      if (outcome.kind === "retry") continue;
+      if (outcome.kind === "page") {
         parsing++;
-        await pages.send({ entry, page }, { signal });
-      } else {
-        await emit(toRecord(entry, page));
+        await pages.send({ entry, page: outcome.page }, { signal });
+      } else if (outcome.kind === "skip" && !outcome.record) {
+        stats.skip(outcome.page.error!);
         frontier.done(entry);
+      } else {
+        await emit(entry, buildRecord(entry, outcome.page));
       }
     }
   };
@@ -202,7 +226,8 @@ export async function runCrawl(
       let parsed: ParsedPage | undefined;
       try {
         parsed = parsePage(page.body!, page.headers?.get("content-type") ?? null, page.url, {
-          ...normalize,
+          stripParams: options.stripParams,
+          sortQuery: options.sortQuery,
           followNofollow: options.followNofollow,
           parser: options.parser,
         });
@@ -211,19 +236,60 @@ export async function runCrawl(
         page.errorMessage = error instanceof Error ? error.message : String(error);
       }
       page.body = null;
-      if (parsed && (options.maxDepth === undefined || entry.depth < options.maxDepth)) {
+      if (parsed && options.dedupeCanonical && isDuplicateByCanonical(parsed, page)) {
+        page.error = "duplicate";
+        page.errorMessage = `canonical ${parsed.canonical} was already seen`;
+      } else if (parsed && (options.maxDepth === undefined || entry.depth < options.maxDepth)) {
         for (const link of parsed.follow) {
-          if (inScope(link)) enqueue(link, entry.depth + 1, page.url);
+          if (!frontier.has(link) && inScope(link)) admit(link, entry.depth + 1, page.url);
         }
       }
       signal.throwIfAborted();
-      await emit(toRecord(entry, page, parsed));
       parsing--;
-      frontier.done(entry);
+      await emit(entry, buildRecord(entry, page, parsed));
     }
   };
 
+  /** With dedupeCanonical: marks the canonical seen; true if it already was. */
+  const isDuplicateByCanonical = (parsed: ParsedPage, page: FetchedPage): boolean => {
+    const canonical = parsed.canonical && normalizeUrl(parsed.canonical, undefined, options);
+    if (!canonical || canonical === page.url || canonical === page.requestedUrl) return false;
+    return !frontier.markSeen(canonical);
+  };
+
+  if (options.sitemaps) {
+    group.go(async (signal) => {
+      // Holds the crawl open: seeds may finish before the sitemaps are read.
+      using _hold = frontier.hold();
+      const origins = [...new Set(seeds.map((s) => new URL(s).origin))];
+      const sitemapUrls = new Set<string>();
+      for (const origin of origins) {
+        const found = robots ? (await robots.get(origin, { signal })).robots.sitemaps : [];
+        for (const url of [...found, defaultSitemapUrl(origin)]) sitemapUrls.add(url);
+      }
+      const { urls, errors } = await collectSitemapUrls([...sitemapUrls], {
+        fetch: guardedFetch,
+        signal,
+        timeoutMs: options.timeoutMs,
+        maxBytes: SITEMAP_MAX_BYTES,
+        maxUrls: options.maxSitemapUrls,
+        maxSitemaps: 1000,
+        userAgent: options.userAgent,
+        allow: async (url) =>
+          !robots || (await robots.get(new URL(url).origin, { signal })).robots.isAllowed(url),
+      });
+      for (const _ of errors) stats.skip("sitemap_error");
+      for (const { url, lastmod, sitemap } of urls) {
+        const href = normalizeUrl(url, undefined, options);
+        if (href && inScope(href)) {
+          admit(href, 0, sitemap, lastmod === undefined ? undefined : { lastmod });
+        }
+      }
+    });
+  }
+
   const fetchers = new TaskGroup({ signal: group.signal });
+  const fetcherCount = options.fetchers ?? options.concurrency;
   const producers = Array.from(
     { length: fetcherCount },
     () => (options.shutdown === "count" ? pages.addProducer() : undefined),

@@ -22,6 +22,13 @@ export interface FetchPageOptions {
   /** Request headers (User-Agent among them). */
   headers?: Record<string, string>;
   /**
+   * Extra headers for one request of the chain (e.g. a Cookie or an
+   * Authorization header that belongs to that origin only).
+   */
+  headersFor?: (url: string) => Promise<Record<string, string>> | Record<string, string>;
+  /** Sees every response of the chain (e.g. to store its cookies). */
+  onResponse?: (url: string, response: Response) => Promise<void> | void;
+  /**
    * Checks a redirect target before it is requested; returning an error
    * code stops the chain there with that error.
    */
@@ -169,11 +176,13 @@ export async function fetchPage(url: string, options: FetchPageOptions): Promise
     const visited = new Set([url]);
     let current = url;
     while (true) {
+      const extra = await options.headersFor?.(current);
       const response = await doFetch(current, {
         signal,
         redirect: "manual",
-        headers: options.headers,
+        headers: extra ? { ...options.headers, ...extra } : options.headers,
       });
+      await options.onResponse?.(current, response);
       result.url = current;
       result.status = response.status;
       result.headers = response.headers;

@@ -296,6 +296,25 @@ export class Frontier {
   }
 
   /**
+   * Holds the crawl open without a URL, for work that may still add URLs
+   * (e.g. reading sitemaps): the frontier is not idle while a hold is live.
+   *
+   * @returns A handle whose disposal ends the hold; disposing twice throws.
+   */
+  hold(): Disposable {
+    this.#pending++;
+    let held = true;
+    return {
+      [Symbol.dispose]: () => {
+        if (!held) throw new Error("Cannot end the hold as it already ended");
+        held = false;
+        this.#pending--;
+        if (this.#pending === 0) this.#dispatch();
+      },
+    };
+  }
+
+  /**
    * Pauses a host (e.g. for `Retry-After`); its queued URLs wait.
    *
    * @param host The host key.

@@ -5,6 +5,7 @@
  */
 
 import { z } from "zod";
+import { AddressGuard } from "./address_guard.ts";
 
 const positiveInt = z.number({ error: "must be a positive integer" })
   .int({ error: "must be a positive integer" })
@@ -26,6 +27,17 @@ const regex = z.string({ error: "must be a regular expression" }).refine((value)
     return false;
   }
 }, { error: "must be a valid regular expression" });
+
+const cidr = z.string({ error: "must be a CIDR range" }).refine((value) => {
+  try {
+    new AddressGuard({ allowCidrs: [value] });
+    return true;
+  } catch {
+    return false;
+  }
+}, { error: "must be a CIDR range such as 10.0.0.0/8 or ::1/128" });
+
+const flag = z.boolean({ error: "must be true or false" });
 
 /** The default User-Agent: names the project and where to reach its operator. */
 export const DEFAULT_USER_AGENT = "deno-crawler/0.1 (+https://example.invalid/crawler-contact)";
@@ -66,7 +78,7 @@ export const CrawlOptionsSchema = z.object({
   shutdown: z.enum(["count", "sentinel"], { error: "must be one of count, sentinel" })
     .default("count"),
   /** Follow `rel=nofollow` links too. */
-  followNofollow: z.boolean({ error: "must be true or false" }).default(false),
+  followNofollow: flag.default(false),
   /** The User-Agent header sent. */
   userAgent: z.string().min(1, { error: "must not be empty" }).default(DEFAULT_USER_AGENT),
   /** `htmlparser2` (fast) or `parse5` (spec-exact). */
@@ -75,7 +87,39 @@ export const CrawlOptionsSchema = z.object({
   /** Query parameters removed for dedupe; a trailing `*` is a wildcard. */
   stripParams: z.array(z.string().min(1)).default([]),
   /** Sort query parameters for dedupe. */
-  sortQuery: z.boolean({ error: "must be true or false" }).default(false),
+  sortQuery: flag.default(false),
+  /** Treat `<link rel=canonical>` targets as seen, and skip pages whose canonical was seen. */
+  dedupeCanonical: flag.default(false),
+  /** Longest URL queued, in characters. */
+  maxUrlLength: positiveInt.default(2048),
+  /** Most URLs admitted per host. */
+  maxPagesPerHost: positiveInt.optional(),
+  /** Most requests in flight per host, on top of `concurrency`. */
+  perHost: positiveInt.default(2),
+  /** Least interval between request starts to one host, in ms. */
+  delayMs: nonNegativeInt.default(0),
+  /** Extra attempts after a transient failure. */
+  retries: nonNegativeInt.default(2),
+  /** The first retry's backoff before jitter, in ms; it doubles per attempt. */
+  retryDelayMs: nonNegativeInt.default(500),
+  /** The longest retry backoff, in ms. */
+  maxRetryDelayMs: nonNegativeInt.default(30_000),
+  /** The longest `Retry-After` pause honoured, in ms; longer ones are cut to it. */
+  maxRetryAfterMs: nonNegativeInt.default(300_000),
+  /** Do not fetch or obey robots.txt. */
+  ignoreRobots: flag.default(false),
+  /** Write records for URLs skipped by robots.txt (`error: "robots"`). */
+  logSkipped: flag.default(false),
+  /** Allow hosts that are or resolve to private, loopback or link-local addresses. */
+  allowPrivate: flag.default(false),
+  /** CIDR ranges allowed despite the private-address guard. */
+  allowAddresses: z.array(cidr).default([]),
+  /** Keep cookies across requests (off by default). */
+  cookies: flag.default(false),
+  /** Seed the frontier from robots.txt `Sitemap:` lines and `/sitemap.xml`. */
+  sitemaps: flag.default(false),
+  /** Most URLs taken from sitemaps. */
+  maxSitemapUrls: positiveInt.default(100_000),
 }).strict();
 
 /** Options as a caller may write them (defaults optional). */

@@ -74,6 +74,8 @@ export const CrawlRecordSchema = z.object({
   h1: z.array(z.string()),
   /** Every http(s) link on the page, absolute, without fragment, deduplicated. */
   links: z.array(z.string()),
+  /** The `<lastmod>` of the sitemap entry the URL came from. */
+  lastmod: z.string().optional(),
   /** Redirect hops from `requestedUrl` to `url`, when there were any. */
   redirects: z.array(z.object({ url: z.string(), status: z.number().int() })).optional(),
   /** The short error code when the URL failed. */

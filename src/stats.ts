@@ -4,6 +4,7 @@
  * @module
  */
 
+import process from "node:process";
 import type { CrawlRecord } from "./record.ts";
 
 /** The end-of-crawl summary, printed as one JSON line. */
@@ -16,6 +17,8 @@ export interface CrawlSummary {
   skipped: Record<string, number>;
   /** Records written. */
   records: number;
+  /** Fetch attempts repeated after a transient failure. */
+  retries: number;
   /** Body bytes received. */
   bytes: number;
   /** Wall time of the crawl, in ms. */
@@ -26,6 +29,10 @@ export interface CrawlSummary {
   maxQueueDepth: number;
   /** Why the crawl ended: `done`, `max_duration`, `interrupted` or `aborted`. */
   stoppedBy: string;
+  /** CPU time (user + system) of the whole process since the crawl started, in ms. */
+  cpuMs: number;
+  /** The process's peak resident set size so far, in bytes. */
+  peakRssBytes: number;
 }
 
 /**
@@ -44,6 +51,8 @@ export class CrawlStats {
   pagesOk = 0;
   /** Records written. */
   records = 0;
+  /** Fetch attempts repeated after a transient failure. */
+  retries = 0;
   /** Body bytes received. */
   bytes = 0;
   /** The largest queue depth seen. */
@@ -56,6 +65,8 @@ export class CrawlStats {
   readonly skipped: Record<string, number> = {};
   #started = performance.now();
   #ended: number | undefined;
+  #cpuStart = process.cpuUsage();
+  #cpuEnd: NodeJS.CpuUsage | undefined;
 
   /** Errors of every kind. */
   get errorCount(): number {
@@ -97,6 +108,7 @@ export class CrawlStats {
   /** Freezes the duration. */
   end(): void {
     this.#ended ??= performance.now();
+    this.#cpuEnd ??= process.cpuUsage(this.#cpuStart);
   }
 
   /** Milliseconds since the crawl started (or until it ended). */
@@ -111,16 +123,21 @@ export class CrawlStats {
    */
   summary(): CrawlSummary {
     const durationMs = Math.round(this.elapsedMs);
+    const cpu = this.#cpuEnd ?? process.cpuUsage(this.#cpuStart);
     return {
       pagesOk: this.pagesOk,
       errors: { ...this.errors },
       skipped: { ...this.skipped },
       records: this.records,
+      retries: this.retries,
       bytes: this.bytes,
       durationMs,
       pagesPerSecond: durationMs > 0 ? Math.round((this.pagesOk / durationMs) * 10000) / 10 : 0,
       maxQueueDepth: this.maxQueueDepth,
       stoppedBy: this.stoppedBy,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      // resourceUsage() reports kilobytes.
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
   }
 }

@@ -119,6 +119,11 @@ export function normalizeUrl(
 export function normalizeParsedUrl(url: URL, options: NormalizeOptions = {}): string | undefined {
   if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
   if (url.hash) url.hash = "";
+  // Credentials never travel in URLs we record or follow; seeds' go in a header instead.
+  if (url.username || url.password) {
+    url.username = "";
+    url.password = "";
+  }
   const path = url.pathname;
   if (path.includes("%")) url.pathname = normalizePercent(path);
   const search = url.search;

@@ -12,7 +12,13 @@ Deno.test("CLI crawls the fixture site into a JSONL file and prints stats", asyn
   await using server = startFixtureServer();
   const out = await Deno.makeTempFile({ suffix: ".jsonl" });
   try {
-    const result = await runCli(["--seeds", `${server.origin}/index.html`, "--out", out]);
+    const result = await runCli([
+      "--seeds",
+      `${server.origin}/index.html`,
+      "--out",
+      out,
+      "--allow-private",
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const records = parseJsonl<CrawlRecord>(await Deno.readTextFile(out));
     const paths = records.map((r) => r.requestedUrl.slice(server.origin.length)).sort();
@@ -40,6 +46,7 @@ Deno.test("CLI writes records to stdout without --out, under sentinel shutdown",
     "1",
     "--parsers",
     "1",
+    "--allow-private",
   ]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(parseJsonl(result.stdout).length, SITE_PATHS.length);
@@ -53,19 +60,19 @@ Deno.test("CLI reads seeds from a file with comments and from stdin", async () =
       file,
       `# seeds\n${server.origin}/chain/11.html\n\n  ${server.origin}/cycle/a.html  # inline\n`,
     );
-    const fromFile = await runCli(["--seeds", file, "--max-depth", "0"]);
+    const fromFile = await runCli(["--seeds", file, "--max-depth", "0", "--allow-private"]);
     assert.equal(fromFile.code, 0, fromFile.stderr);
     assert.deepEqual(
-      parseJsonl<CrawlRecord>(fromFile.stdout).map((r) => r.url).sort(),
-      [`${server.origin}/chain/11.html`, `${server.origin}/cycle/a.html`],
+      parseJsonl<CrawlRecord>(fromFile.stdout).map((r) => `${r.status} ${r.url}`).sort(),
+      [`200 ${server.origin}/chain/11.html`, `200 ${server.origin}/cycle/a.html`],
     );
     const fromStdin = await runCli(
-      ["--seeds", "-", "--max-depth", "0"],
+      ["--seeds", "-", "--max-depth", "0", "--allow-private"],
       `${server.origin}/about.html\n`,
     );
     assert.equal(fromStdin.code, 0, fromStdin.stderr);
-    assert.deepEqual(parseJsonl<CrawlRecord>(fromStdin.stdout).map((r) => r.url), [
-      `${server.origin}/about.html`,
+    assert.deepEqual(parseJsonl<CrawlRecord>(fromStdin.stdout).map((r) => [r.url, r.status]), [
+      [`${server.origin}/about.html`, 200],
     ]);
   } finally {
     await Deno.remove(file);
@@ -78,7 +85,12 @@ Deno.test("CLI takes options from --config and lets flags override them", async 
   try {
     await Deno.writeTextFile(
       config,
-      JSON.stringify({ seeds: [`${server.origin}/chain/1.html`], maxDepth: 1, maxPages: 50 }),
+      JSON.stringify({
+        seeds: [`${server.origin}/chain/1.html`],
+        maxDepth: 1,
+        maxPages: 50,
+        allowPrivate: true,
+      }),
     );
     const result = await runCli(["--config", config, "--max-depth", "2"]);
     assert.equal(result.code, 0, result.stderr);
@@ -162,7 +174,13 @@ Deno.test("CLI refuses malformed seeds and bad config values, naming where they 
 for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
   Deno.test(`CLI on ${signal} stops, flushes complete records, prints stats and exits ${code}`, async () => {
     await using server = startFixtureServer({ latencyMs: 40 });
-    const child = cliCommand(["--seeds", `${server.origin}/index.html`, "--concurrency", "2"])
+    const child = cliCommand([
+      "--seeds",
+      `${server.origin}/index.html`,
+      "--concurrency",
+      "2",
+      "--allow-private",
+    ])
       .spawn();
     await child.stdin.close();
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();

@@ -10,7 +10,8 @@ async function crawlAll(
   context: Partial<RunCrawlContext> = {},
 ) {
   const records: CrawlRecord[] = [];
-  const summary = await runCrawl(options, {
+  // The fixture server is on loopback: lift the private-address guard.
+  const summary = await runCrawl({ allowPrivate: true, ...options }, {
     signal: AbortSignal.timeout(30_000),
     ...context,
     onRecord: (record) => {
@@ -26,10 +27,10 @@ function paths(server: FixtureServer, records: CrawlRecord[]): string[] {
 }
 
 const SHAPES = [
-  { fetchers: 1, parsers: 1, queueSize: 1, concurrency: 1 },
-  { fetchers: 1, parsers: 4, queueSize: 2, concurrency: 4 },
-  { fetchers: 8, parsers: 1, queueSize: 1, concurrency: 4 },
-  { fetchers: 6, parsers: 3, queueSize: 3, concurrency: 6 },
+  { fetchers: 1, parsers: 1, queueSize: 1, concurrency: 1, perHost: 8 },
+  { fetchers: 1, parsers: 4, queueSize: 2, concurrency: 4, perHost: 8 },
+  { fetchers: 8, parsers: 1, queueSize: 1, concurrency: 4, perHost: 8 },
+  { fetchers: 6, parsers: 3, queueSize: 3, concurrency: 6, perHost: 8 },
 ];
 
 for (const shutdown of ["count", "sentinel"] as const) {
@@ -43,11 +44,12 @@ for (const shutdown of ["count", "sentinel"] as const) {
       });
       assert.equal(summary.stoppedBy, "done");
       assert.deepEqual(paths(server, records), [...SITE_PATHS].sort());
-      // Every URL fetched exactly once, nothing beyond the site requested.
+      // Every URL fetched exactly once (robots.txt too), nothing beyond the site requested.
       for (const [path, hits] of server.hits) {
         assert.equal(hits, 1, `${path} fetched ${hits} times`);
       }
-      assert.equal(server.hits.size, SITE_PATHS.length);
+      assert.equal(server.hits.size, SITE_PATHS.length + 1);
+      assert.ok(server.hits.has("/robots.txt"));
       assert.equal(summary.records, SITE_PATHS.length);
       assert.equal(summary.errors.http_4xx, 1);
     });
@@ -59,6 +61,7 @@ Deno.test("crawl never has more requests in flight than concurrency (measured by
   const { records } = await crawlAll({
     seeds: [`${server.origin}/index.html`],
     concurrency: 3,
+    perHost: 10,
     fetchers: 10,
   });
   assert.equal(records.length, SITE_PATHS.length);
@@ -138,7 +141,7 @@ Deno.test("crawl fetches at most maxPages URLs", async () => {
     maxPages: 7,
   });
   assert.equal(records.length, 7);
-  assert.equal(server.hits.size, 7);
+  assert.equal(server.hits.size, 7 + 1, "7 pages and robots.txt");
   assert.ok(summary.skipped.max_pages! > 0);
 });
 
@@ -162,7 +165,8 @@ Deno.test("crawl with a stop signal finishes in-flight pages and ends", async ()
   assert.equal(summary.stoppedBy, "interrupted");
   assert.ok(records.length >= 1 && records.length < SITE_PATHS.length);
   // Everything fetched was written: no page lost between fetch and output.
-  assert.equal(records.length, [...server.hits.values()].reduce((a, b) => a + b, 0));
+  const pageHits = [...server.hits].filter(([path]) => path !== "/robots.txt");
+  assert.equal(records.length, pageHits.reduce((a, [, n]) => a + n, 0));
 });
 
 Deno.test("crawl with an aborted signal ends without hanging", async () => {
@@ -190,10 +194,15 @@ Deno.test("crawl records connection failures as errors instead of crashing", asy
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;
   listener.close();
-  const { records, summary } = await crawlAll({ seeds: [`http://127.0.0.1:${port}/`] });
+  const { records, summary } = await crawlAll({
+    seeds: [`http://127.0.0.1:${port}/`],
+    retryDelayMs: 1,
+    ignoreRobots: true,
+  });
   assert.equal(records.length, 1);
   assert.equal(records[0]!.error, "refused");
   assert.equal(records[0]!.status, null);
+  assert.equal(records[0]!.attempts, 3, "two retries after the first failure");
   assert.equal(summary.errors.refused, 1);
 });
 
@@ -203,7 +212,12 @@ Deno.test("crawl times out a slow request with timeoutMs", async () => {
   await using server = startFixtureServer({
     routes: { "/slow": async () => (await held, new Response("late")) },
   });
-  const { records } = await crawlAll({ seeds: [`${server.origin}/slow`], timeoutMs: 100 });
+  const { records } = await crawlAll({
+    seeds: [`${server.origin}/slow`],
+    timeoutMs: 100,
+    retries: 0,
+    ignoreRobots: true,
+  });
   release();
   assert.equal(records[0]!.error, "timeout");
 });

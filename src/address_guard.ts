@@ -1,0 +1,386 @@
+/**
+ * The SSRF guard: refuses URLs whose host is, or resolves to, a loopback,
+ * private, link-local, multicast, reserved or unspecified address, unless
+ * the crawl allows private addresses or the address lies in an allowed CIDR.
+ *
+ * Address parsing and range matching are `node:net`'s `isIP` and
+ * `BlockList`. Hosts reach the guard through the WHATWG URL parser, which
+ * already turns decimal, octal and hex IPv4 (`2130706433`, `0177.0.0.1`,
+ * `0x7f.1`) into dotted decimal and compresses IPv6, so one canonical form
+ * is classified.
+ *
+ * Known gap, DNS rebinding: `fetch` resolves the name again when it
+ * connects, so a name that answers with a public address here and a private
+ * one a moment later gets through. Closing it would mean connecting to the
+ * vetted address ourselves, which `fetch` cannot do.
+ *
+ * @module
+ */
+
+import { BlockList, isIP } from "node:net";
+
+type Family = "ipv4" | "ipv6";
+
+const BLOCKED_V4: readonly (readonly [string, number])[] = [
+  ["0.0.0.0", 8], // "this network", 0.0.0.0 included
+  ["10.0.0.0", 8], // private
+  ["100.64.0.0", 10], // shared address space (CGNAT)
+  ["127.0.0.0", 8], // loopback
+  ["169.254.0.0", 16], // link-local, cloud metadata services among them
+  ["172.16.0.0", 12], // private
+  ["192.0.0.0", 24], // IETF protocol assignments
+  ["192.0.2.0", 24], // TEST-NET-1
+  ["192.168.0.0", 16], // private
+  ["198.18.0.0", 15], // benchmarking
+  ["198.51.100.0", 24], // TEST-NET-2
+  ["203.0.113.0", 24], // TEST-NET-3
+  ["224.0.0.0", 4], // multicast
+  ["240.0.0.0", 4], // reserved, 255.255.255.255 included
+];
+
+const BLOCKED_V6: readonly (readonly [string, number])[] = [
+  // Unspecified (::), loopback (::1) and the deprecated IPv4-compatible
+  // ::a.b.c.d, which some stacks still route to a.b.c.d.
+  ["::", 96],
+  ["fc00::", 7], // unique local
+  ["fe80::", 10], // link-local
+  ["fec0::", 10], // site-local (deprecated)
+  ["ff00::", 8], // multicast
+  ["2001:db8::", 32], // documentation
+];
+
+/**
+ * The blocked ranges. IPv4-mapped addresses (`::ffff:a.b.c.d`, however
+ * written) need no rule of their own: `BlockList` checks them against the
+ * IPv4 rules. NAT64 (`64:ff9b::/96`) is blocked only where the embedded IPv4
+ * is, which the same IPv4 ranges moved into `64:ff9b::/96` express without
+ * extracting the embedded address by hand.
+ */
+const BLOCKED = new BlockList();
+for (const [address, prefix] of BLOCKED_V4) {
+  BLOCKED.addSubnet(address, prefix, "ipv4");
+  BLOCKED.addSubnet(`64:ff9b::${address}`, 96 + prefix, "ipv6");
+}
+for (const [address, prefix] of BLOCKED_V6) BLOCKED.addSubnet(address, prefix, "ipv6");
+
+/** Characters of the WHATWG numeric IPv4 forms (`0x7f.1`, `2130706433`). */
+const NUMERIC_V4 = /^[0-9a-fA-FxX.]+$/;
+
+/** `localhost` resolves to both loopbacks (RFC 6761), and is vetted as such. */
+const LOCALHOST_ADDRESSES: readonly string[] = ["127.0.0.1", "::1"];
+
+/**
+ * Canonicalizes an IP literal: strips brackets and an IPv6 zone, and turns
+ * the WHATWG numeric IPv4 forms into dotted decimal.
+ */
+function parseIp(ip: string): { address: string; family: Family } | undefined {
+  let address = ip;
+  if (address.startsWith("[") && address.endsWith("]")) address = address.slice(1, -1);
+  if (address.includes(":")) {
+    const zone = address.indexOf("%");
+    if (zone !== -1) address = address.slice(0, zone);
+    return isIP(address) === 6 ? { address, family: "ipv6" } : undefined;
+  }
+  if (isIP(address) === 4) return { address, family: "ipv4" };
+  if (NUMERIC_V4.test(address)) {
+    const host = URL.parse(`http://${address}/`)?.hostname;
+    if (host !== undefined && isIP(host) === 4) return { address: host, family: "ipv4" };
+  }
+  return undefined;
+}
+
+/**
+ * Whether an IP address lies in a range the crawler refuses by default:
+ * loopback, private, shared (CGNAT), link-local, multicast, reserved,
+ * documentation, benchmarking or unspecified, for IPv4 and IPv6, with
+ * IPv4-mapped, IPv4-compatible and NAT64 addresses judged by the IPv4 they
+ * carry.
+ *
+ * @param ip An IPv4 or IPv6 address; brackets (`[::1]`), an IPv6 zone and
+ * the WHATWG numeric IPv4 forms (`2130706433`, `0177.0.0.1`) are accepted.
+ * @returns `true` if the address is blocked.
+ * @throws {TypeError} If `ip` is not an IP address.
+ *
+ * @example Usage
+ * ```ts
+ * import { isBlockedIp } from "./address_guard.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isBlockedIp("10.1.2.3"), true);
+ * assert.equal(isBlockedIp("[::ffff:127.0.0.1]"), true);
+ * assert.equal(isBlockedIp("93.184.216.34"), false);
+ * ```
+ */
+export function isBlockedIp(ip: string): boolean {
+  const parsed = parseIp(ip);
+  if (parsed === undefined) {
+    throw new TypeError(
+      `Cannot classify address as 'ip' must be an IPv4 or IPv6 address: received ${
+        JSON.stringify(ip)
+      }`,
+    );
+  }
+  return BLOCKED.check(parsed.address, parsed.family);
+}
+
+/** Options for {@linkcode AddressGuard.check}. */
+export interface AddressCheckOptions {
+  /** Aborting it stops the wait; `check()` rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** Resolves a hostname to its IPv4 and IPv6 addresses. */
+export type HostResolver = (
+  hostname: string,
+  options: { signal: AbortSignal },
+) => Promise<string[]>;
+
+/** Options for {@linkcode AddressGuard}. */
+export interface AddressGuardOptions {
+  /** Lift the guard entirely (`--allow-private`). Default `false`. */
+  allowPrivate?: boolean;
+  /**
+   * Ranges let through even though blocked, e.g. `["127.0.0.2/32", "::1/128"]`.
+   * A bare address means that one address; host bits past the prefix are ignored.
+   */
+  allowCidrs?: readonly string[];
+  /** Resolves A and AAAA; default: `Deno.resolveDns`. */
+  resolve?: HostResolver;
+  /** Deadline of one hostname's resolution, in ms. Default 2000. */
+  dnsTimeoutMs?: number;
+  /** Most hostnames whose verdict is remembered (least recently used go first). Default 4096. */
+  dnsCacheSize?: number;
+}
+
+/**
+ * Resolves A and AAAA with `Deno.resolveDns`. A family that fails (no such
+ * records, most often) counts as empty; only both failing is a failure.
+ */
+async function resolveWithDeno(
+  hostname: string,
+  options: { signal: AbortSignal },
+): Promise<string[]> {
+  const { signal } = options;
+  const [a, aaaa] = await Promise.allSettled([
+    Deno.resolveDns(hostname, "A", { signal }),
+    Deno.resolveDns(hostname, "AAAA", { signal }),
+  ]);
+  if (a.status === "rejected" && aaaa.status === "rejected") throw a.reason;
+  return [
+    ...(a.status === "fulfilled" ? a.value : []),
+    ...(aaaa.status === "fulfilled" ? aaaa.value : []),
+  ];
+}
+
+/** Settles like `promise`, or rejects with `signal.reason` once it aborts. */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/**
+ * Vets URLs before they are queued, fetched or followed through a redirect.
+ *
+ * A host that is an IP literal or a `localhost` name is judged at once
+ * ({@linkcode AddressGuard.checkLiteral}); any other name is resolved and
+ * refused if ANY of its addresses is blocked ({@linkcode AddressGuard.check}).
+ * A name that does not resolve (failure, timeout, or Deno's permissions
+ * forbidding the lookup) is let through: the fetch itself then fails with
+ * `dns` or `permission`, which is the more useful record.
+ *
+ * @example Usage
+ * ```ts
+ * import { AddressGuard } from "./address_guard.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const guard = new AddressGuard({ allowCidrs: ["127.0.0.2/32"] });
+ * assert.equal(guard.checkLiteral("http://127.0.0.2:8000/"), true);
+ * assert.equal(guard.checkLiteral("http://127.0.0.1:8000/"), false);
+ * assert.equal(guard.checkLiteral("http://example.org/"), undefined); // needs DNS
+ * assert.equal(await guard.check("http://0x7f.1/"), false);
+ * ```
+ */
+export class AddressGuard {
+  #allowPrivate: boolean;
+  #allow: BlockList | undefined;
+  #resolve: HostResolver;
+  #dnsTimeoutMs: number;
+  #cacheSize: number;
+  /** Hostname → verdict, in least-recently-used order. */
+  #cache = new Map<string, boolean>();
+  /** Lookups under way, shared by concurrent checks of one hostname. */
+  #lookups = new Map<string, Promise<boolean | undefined>>();
+
+  /**
+   * @param options The allow-lists, resolver and DNS limits.
+   * @throws {TypeError} If `allowCidrs` is not an array of CIDR ranges.
+   * @throws {RangeError} If `dnsTimeoutMs` is not a positive number or
+   * `dnsCacheSize` not a positive integer.
+   */
+  constructor(options: AddressGuardOptions = {}) {
+    this.#allowPrivate = options.allowPrivate ?? false;
+    const allowCidrs = options.allowCidrs ?? [];
+    if (!Array.isArray(allowCidrs)) {
+      throw new TypeError(
+        `Cannot create address guard as 'allowCidrs' must be an array of CIDR ranges: received ${allowCidrs}`,
+      );
+    }
+    if (allowCidrs.length > 0) {
+      this.#allow = new BlockList();
+      allowCidrs.forEach((cidr, i) => addCidr(this.#allow!, cidr, i));
+    }
+    const dnsTimeoutMs = options.dnsTimeoutMs ?? 2_000;
+    if (!(dnsTimeoutMs > 0 && dnsTimeoutMs < Infinity)) {
+      throw new RangeError(
+        `Cannot create address guard as 'dnsTimeoutMs' must be a positive number: received ${dnsTimeoutMs}`,
+      );
+    }
+    this.#dnsTimeoutMs = dnsTimeoutMs;
+    const dnsCacheSize = options.dnsCacheSize ?? 4096;
+    if (!Number.isInteger(dnsCacheSize) || dnsCacheSize < 1) {
+      throw new RangeError(
+        `Cannot create address guard as 'dnsCacheSize' must be a positive integer: received ${dnsCacheSize}`,
+      );
+    }
+    this.#cacheSize = dnsCacheSize;
+    this.#resolve = options.resolve ?? resolveWithDeno;
+  }
+
+  /**
+   * Judges a URL without DNS: cheap and synchronous, for every link found.
+   *
+   * @param url An absolute URL.
+   * @returns `true` if allowed, `false` if refused (an unparsable or hostless
+   * URL included), `undefined` if only a DNS lookup can tell.
+   */
+  checkLiteral(url: string | URL): boolean | undefined {
+    if (this.#allowPrivate) return true;
+    const host = typeof url === "string" ? URL.parse(url)?.hostname : url.hostname;
+    if (!host) return false;
+    return this.#judgeLiteral(host) ?? this.#recall(host);
+  }
+
+  /**
+   * Judges a URL, resolving its hostname if it is not an IP literal: for
+   * the seed, before each fetch and at each redirect hop.
+   *
+   * @param url An absolute URL.
+   * @param options An optional signal that aborts the wait.
+   * @returns `true` if allowed, `false` if refused.
+   * @throws The signal's reason, if it aborts; nothing else.
+   */
+  async check(url: string | URL, options: AddressCheckOptions = {}): Promise<boolean> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    if (this.#allowPrivate) return true;
+    const host = typeof url === "string" ? URL.parse(url)?.hostname : url.hostname;
+    if (!host) return false;
+    const known = this.#judgeLiteral(host) ?? this.#recall(host);
+    if (known !== undefined) return known;
+    let lookup = this.#lookups.get(host);
+    if (lookup === undefined) {
+      lookup = this.#lookup(host).finally(() => this.#lookups.delete(host));
+      this.#lookups.set(host, lookup);
+    }
+    return (await raceSignal(lookup, signal)) ?? true;
+  }
+
+  /** The verdict for an IP literal or a `localhost` name; `undefined` for other names. */
+  #judgeLiteral(host: string): boolean | undefined {
+    const first = host.charCodeAt(0);
+    const last = host.charCodeAt(host.length - 1);
+    // The URL parser brackets IPv6 and writes IPv4 in dotted decimal, so a
+    // name that neither starts with "[" nor ends in a digit skips parsing.
+    if (first === 0x5b /* [ */) {
+      const parsed = parseIp(host);
+      if (parsed !== undefined) return this.#allowed(parsed.address, parsed.family);
+    } else if (last >= 0x30 && last <= 0x39 && isIP(host) === 4) {
+      return this.#allowed(host, "ipv4");
+    }
+    const name = last === 0x2e /* . */ ? host.slice(0, -1) : host;
+    if (name === "localhost" || name.endsWith(".localhost")) {
+      return LOCALHOST_ADDRESSES.every((ip) => this.#allowedIp(ip));
+    }
+    return undefined;
+  }
+
+  #allowed(address: string, family: Family): boolean {
+    return !BLOCKED.check(address, family) || this.#allow?.check(address, family) === true;
+  }
+
+  /** A resolved address; anything that is not an IP cannot be vetted and is refused. */
+  #allowedIp(ip: string): boolean {
+    const parsed = parseIp(ip);
+    return parsed !== undefined && this.#allowed(parsed.address, parsed.family);
+  }
+
+  /** Resolves within the deadline; `undefined` when resolution fails (not cached). */
+  async #lookup(host: string): Promise<boolean | undefined> {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException("DNS lookup timed out", "TimeoutError")),
+      this.#dnsTimeoutMs,
+    );
+    let addresses: string[];
+    try {
+      // Raced as well as passed, so a resolver ignoring the signal still ends on time.
+      addresses = await raceSignal(
+        this.#resolve(host, { signal: controller.signal }),
+        controller.signal,
+      );
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (addresses.length === 0) return undefined;
+    const verdict = addresses.every((ip) => this.#allowedIp(ip));
+    this.#remember(host, verdict);
+    return verdict;
+  }
+
+  #recall(host: string): boolean | undefined {
+    const verdict = this.#cache.get(host);
+    if (verdict !== undefined) {
+      // Move to the most recently used end.
+      this.#cache.delete(host);
+      this.#cache.set(host, verdict);
+    }
+    return verdict;
+  }
+
+  #remember(host: string, verdict: boolean): void {
+    if (this.#cache.size >= this.#cacheSize) {
+      this.#cache.delete(this.#cache.keys().next().value!);
+    }
+    this.#cache.set(host, verdict);
+  }
+}
+
+/** Validates one `allowCidrs` entry and adds it to the allow-list. */
+function addCidr(list: BlockList, cidr: unknown, index: number): void {
+  const fail = () =>
+    new TypeError(
+      `Cannot create address guard as 'allowCidrs[${index}]' must be a CIDR range: received ${
+        JSON.stringify(cidr)
+      }`,
+    );
+  if (typeof cidr !== "string") throw fail();
+  const slash = cidr.indexOf("/");
+  const address = slash === -1 ? cidr : cidr.slice(0, slash);
+  const version = isIP(address);
+  if (version === 0 || address.includes("%")) throw fail();
+  const bits = version === 4 ? 32 : 128;
+  let prefix = bits;
+  if (slash !== -1) {
+    const text = cidr.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(text) || Number(text) > bits) throw fail();
+    prefix = Number(text);
+  }
+  list.addSubnet(address, prefix, version === 4 ? "ipv4" : "ipv6");
+}

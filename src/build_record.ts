@@ -1,0 +1,54 @@
+/**
+ * Turning a fetched (and maybe parsed) URL into its output record.
+ *
+ * @module
+ */
+
+import type { FetchedPage } from "./fetch_page.ts";
+import type { FrontierEntry } from "./frontier.ts";
+import type { ParsedPage } from "./parse_page.ts";
+import type { CrawlRecord } from "./record.ts";
+
+/**
+ * Builds the record of one URL.
+ *
+ * @param entry The frontier entry (depth, parent, attempts).
+ * @param page The fetch result.
+ * @param parsed The parsed page, for HTML that was parsed.
+ * @returns The record.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const record = buildRecord(entry, page, parsed);
+ * ```
+ */
+export function buildRecord(
+  entry: FrontierEntry,
+  page: FetchedPage,
+  parsed?: ParsedPage,
+): CrawlRecord {
+  const record: CrawlRecord = {
+    url: page.url,
+    requestedUrl: page.requestedUrl,
+    status: page.status,
+    depth: entry.depth,
+    parent: entry.parent,
+    fetchedAt: page.fetchedAt,
+    contentType: page.contentType,
+    bytes: page.bytes,
+    durationMs: Math.round(page.durationMs * 10) / 10,
+    attempts: entry.attempts + 1,
+    title: parsed?.title ?? null,
+    description: parsed?.description ?? null,
+    canonical: parsed?.canonical ?? null,
+    h1: parsed?.h1 ?? [],
+    links: parsed?.links ?? [],
+  };
+  if (entry.extra?.lastmod !== undefined) record.lastmod = entry.extra.lastmod;
+  if (page.redirects.length > 0) record.redirects = page.redirects;
+  if (page.error) {
+    record.error = page.error;
+    if (page.errorMessage) record.errorMessage = page.errorMessage;
+  }
+  return record;
+}

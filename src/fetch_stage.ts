@@ -1,0 +1,254 @@
+/**
+ * The fetcher's policy around one request: Deno's net permission, the SSRF
+ * guard, robots.txt, the global Semaphore, redirect checks at every hop,
+ * retries with backoff, and `Retry-After` pauses.
+ *
+ * @module
+ */
+
+import type { AddressGuard } from "./address_guard.ts";
+import { type FetchedPage, fetchPage } from "./fetch_page.ts";
+import type { Frontier, FrontierEntry } from "./frontier.ts";
+import type { CrawlOptions } from "./options.ts";
+import type { ErrorCode } from "./record.ts";
+import { backoffMs, isTransient, parseRetryAfter } from "./retry.ts";
+import type { RobotsCache } from "./robots.ts";
+import type { Semaphore } from "./semaphore.ts";
+import type { CrawlStats } from "./stats.ts";
+import { normalizeUrl } from "./url.ts";
+
+/** What became of one URL at the fetch stage. */
+export type FetchOutcome =
+  /** A 2xx HTML page for the parsers. */
+  | { kind: "page"; page: FetchedPage }
+  /** A final result to record as it is (an error, or a page not to parse). */
+  | { kind: "record"; page: FetchedPage }
+  /** Not fetched by policy; `record` says whether it gets a record anyway. */
+  | { kind: "skip"; page: FetchedPage; record: boolean }
+  /** Queued again for another attempt: still pending. */
+  | { kind: "retry" };
+
+/** A cookie jar as the fetch stage uses it (tough-cookie's `CookieJar` fits). */
+export interface CookieStore {
+  /** The Cookie header value for a URL. */
+  getCookieString(url: string): Promise<string>;
+  /** Stores one Set-Cookie header received from a URL. */
+  setCookie(cookie: string, url: string, options: { ignoreError: boolean }): Promise<unknown>;
+}
+
+/** What the fetch stage works with. */
+export interface FetchStageDeps {
+  /** The validated crawl options. */
+  options: CrawlOptions;
+  /** The frontier (for host slots, retries and dedupe of redirect hops). */
+  frontier: Frontier;
+  /** The global cap on requests in flight. */
+  semaphore: Semaphore;
+  /** Counters. */
+  stats: CrawlStats;
+  /** The SSRF guard. */
+  guard: AddressGuard;
+  /** robots.txt per origin; `undefined` with `ignoreRobots`. */
+  robots: RobotsCache | undefined;
+  /** The crawl's scope test. */
+  inScope: (href: string) => boolean;
+  /** Authorization headers by origin, from credentials in the seeds. */
+  authorization: ReadonlyMap<string, string>;
+  /** The cookie jar, with `cookies` on. */
+  cookies: CookieStore | undefined;
+}
+
+/**
+ * Fetches frontier entries under the crawl's policies.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const stage = new FetchStage(deps);
+ * const outcome = await stage.fetch(entry, signal);
+ * ```
+ */
+export class FetchStage {
+  #deps: FetchStageDeps;
+  #permitted = new Map<string, boolean>();
+  #delaySet = new Set<string>();
+
+  /**
+   * @param deps The crawl's shared parts.
+   */
+  constructor(deps: FetchStageDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Fetches one entry. The entry's host slot is released before this returns.
+   *
+   * @param entry An entry from `frontier.next()`.
+   * @param signal The crawl's signal.
+   * @returns What became of it.
+   * @throws The signal's reason when the crawl is aborted.
+   */
+  async fetch(entry: FrontierEntry, signal: AbortSignal): Promise<FetchOutcome> {
+    const { frontier } = this.#deps;
+    let outcome: FetchOutcome;
+    try {
+      outcome = await this.#attempt(entry, signal);
+    } finally {
+      frontier.release(entry);
+    }
+    if (outcome.kind === "record" && this.#retry(entry, outcome.page)) return { kind: "retry" };
+    return outcome;
+  }
+
+  async #attempt(entry: FrontierEntry, signal: AbortSignal): Promise<FetchOutcome> {
+    const { options, guard, semaphore } = this.#deps;
+    const refused = (error: ErrorCode, message: string, record = true): FetchOutcome => ({
+      kind: "skip",
+      page: failedPage(entry.url, error, message),
+      record,
+    });
+    if (!this.#netPermitted(entry.host)) {
+      return refused("permission", `Deno's --allow-net does not include ${entry.host}`);
+    }
+    if (!(await guard.check(entry.url, { signal }))) {
+      return refused("blocked_address", `${entry.host} is or resolves to a private address`);
+    }
+    using _permit = await semaphore.acquire({ signal });
+    const robots = await this.#robotsAllow(entry.url, entry.host, signal);
+    if (robots !== true) {
+      // An unreachable robots.txt is a failure worth a record; a rule is a policy skip.
+      return robots === "disallowed"
+        ? refused("robots", "disallowed by robots.txt", options.logSkipped)
+        : refused("robots", robots);
+    }
+    const page = await fetchPage(entry.url, {
+      signal,
+      timeoutMs: options.timeoutMs,
+      maxBytes: options.maxBytes,
+      maxRedirects: options.maxRedirects,
+      headers: { "user-agent": options.userAgent, "accept": ACCEPT },
+      headersFor: (url) => this.#headersFor(url),
+      onResponse: (url, response) => this.#storeCookies(url, response),
+      resolve: (location, base) => normalizeUrl(location, base, options),
+      checkRedirect: (url) => this.#checkHop(url, signal),
+    });
+    if (page.error === "aborted") signal.throwIfAborted();
+    this.#pauseOnRetryAfter(entry.host, page);
+    return page.body && !page.error ? { kind: "page", page } : { kind: "record", page };
+  }
+
+  /** Re-queues a transient failure while attempts remain. */
+  #retry(entry: FrontierEntry, page: FetchedPage): boolean {
+    const { options, frontier, stats } = this.#deps;
+    const attempts = entry.attempts + 1;
+    if (attempts > options.retries || !isTransient(page.status, page.error)) return false;
+    stats.retries++;
+    // A Retry-After pause already holds the host; otherwise back off this URL.
+    const paused = retryAfterOf(page, options.maxRetryAfterMs) !== undefined;
+    const delay = paused ? 0 : backoffMs(attempts, {
+      baseMs: options.retryDelayMs,
+      maxMs: options.maxRetryDelayMs,
+    });
+    frontier.retry({ ...entry, attempts }, delay);
+    return true;
+  }
+
+  #pauseOnRetryAfter(host: string, page: FetchedPage): void {
+    const ms = retryAfterOf(page, this.#deps.options.maxRetryAfterMs);
+    if (ms !== undefined && ms > 0) this.#deps.frontier.pauseHost(host, ms);
+  }
+
+  #netPermitted(host: string): boolean {
+    let ok = this.#permitted.get(host);
+    if (ok === undefined) {
+      ok = Deno.permissions.querySync({ name: "net", host }).state === "granted";
+      this.#permitted.set(host, ok);
+    }
+    return ok;
+  }
+
+  /**
+   * Whether robots.txt allows a URL: `true`, `"disallowed"` by a rule, or a
+   * message when the origin's robots.txt was unreachable (RFC 9309: then
+   * nothing may be fetched).
+   */
+  async #robotsAllow(url: string, host: string, signal: AbortSignal): Promise<true | string> {
+    const { robots, options, frontier } = this.#deps;
+    if (!robots) return true;
+    const result = await robots.get(new URL(url).origin, { signal });
+    const crawlDelayMs = result.robots.crawlDelayMs;
+    if (crawlDelayMs !== undefined && !this.#delaySet.has(host)) {
+      this.#delaySet.add(host);
+      if (crawlDelayMs > options.delayMs) frontier.setHostDelay(host, crawlDelayMs);
+    }
+    if (result.robots.isAllowed(url)) return true;
+    return result.kind === "disallow_all"
+      ? `robots.txt unreachable (${result.reason}): the origin is treated as disallowed`
+      : "disallowed";
+  }
+
+  /** Every redirect hop is checked as if it were a new link. */
+  async #checkHop(url: string, signal: AbortSignal): Promise<ErrorCode | undefined> {
+    const { inScope, guard, frontier } = this.#deps;
+    if (!inScope(url)) return "out_of_scope";
+    if (!(await guard.check(url, { signal }))) return "blocked_address";
+    const host = new URL(url).host;
+    if (!this.#netPermitted(host)) return "permission";
+    if ((await this.#robotsAllow(url, host, signal)) !== true) return "robots";
+    if (!frontier.markSeen(url)) return "duplicate";
+    return undefined;
+  }
+
+  async #headersFor(url: string): Promise<Record<string, string>> {
+    const headers: Record<string, string> = {};
+    const { authorization, cookies } = this.#deps;
+    // Credentials from a seed go to that origin only, never to a redirect target elsewhere.
+    const auth = authorization.size > 0 ? authorization.get(new URL(url).origin) : undefined;
+    if (auth) headers.authorization = auth;
+    if (cookies) {
+      const cookie = await cookies.getCookieString(url);
+      if (cookie) headers.cookie = cookie;
+    }
+    return headers;
+  }
+
+  async #storeCookies(url: string, response: Response): Promise<void> {
+    const { cookies } = this.#deps;
+    if (!cookies) return;
+    for (const cookie of response.headers.getSetCookie()) {
+      await cookies.setCookie(cookie, url, { ignoreError: true });
+    }
+  }
+}
+
+const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
+
+function retryAfterOf(page: FetchedPage, maxMs: number): number | undefined {
+  if (page.status !== 429 && page.status !== 503) return undefined;
+  const ms = parseRetryAfter(page.headers?.get("retry-after"));
+  return ms === undefined ? undefined : Math.min(ms, maxMs);
+}
+
+/**
+ * A result for a URL that was never requested.
+ *
+ * @param url The URL.
+ * @param error Why.
+ * @param message A detail.
+ * @returns A page with no response.
+ */
+export function failedPage(url: string, error: ErrorCode, message: string): FetchedPage {
+  return {
+    requestedUrl: url,
+    url,
+    status: null,
+    headers: null,
+    contentType: null,
+    body: null,
+    bytes: 0,
+    durationMs: 0,
+    fetchedAt: new Date().toISOString(),
+    redirects: [],
+    error,
+    errorMessage: message,
+  };
+}
