@@ -1,14 +1,20 @@
 /**
  * Parsing one HTML page: the record's data fields and the links to follow.
  *
+ * By default one streaming htmlparser2 pass finds the fields and links
+ * without building a DOM ({@linkcode scanHtml}); `parser: "parse5"` loads
+ * the spec-exact parse5 tree through cheerio instead. Either way links are
+ * resolved the same way.
+ *
  * @module
  */
 
 import * as cheerio from "cheerio";
 import { decodeHtml } from "./charset.ts";
+import { type RawLink, scanHtml, type ScannedPage } from "./html_scan.ts";
 import { type NormalizeOptions, normalizeParsedUrl } from "./url.ts";
 
-/** Which HTML parser cheerio uses. */
+/** Which HTML parser is used. */
 export type ParserKind = "htmlparser2" | "parse5";
 
 /** Options for {@linkcode parsePage}. */
@@ -35,24 +41,106 @@ export interface ParsedPage {
   follow: string[];
 }
 
-/** The parsed document, for extraction hooks that need more than the defaults. */
+/** The parsed document, for extraction that needs selectors. */
 export type Document = cheerio.CheerioAPI;
 
-function clean(text: string): string | null {
+function clean(text: string | undefined): string | null {
+  if (text === undefined) return null;
   const collapsed = text.replace(/\s+/g, " ").trim();
   return collapsed === "" ? null : collapsed;
 }
 
 /**
- * Loads HTML text with the chosen parser.
+ * Loads HTML text into a cheerio document.
  *
  * @param html The document text.
- * @param parser Which parser to use.
+ * @param parser Which parser builds the tree.
  * @returns The cheerio document.
  */
 export function loadHtml(html: string, parser: ParserKind = "htmlparser2"): Document {
   // cheerio picks htmlparser2 when given `xml` options with xmlMode off.
   return parser === "parse5" ? cheerio.load(html) : cheerio.load(html, { xml: { xmlMode: false } });
+}
+
+/**
+ * Reads the default fields out of a loaded document, as {@linkcode scanHtml}
+ * reads them out of text.
+ *
+ * @param $ The document.
+ * @returns The raw fields and links.
+ */
+export function scanDocument($: Document): ScannedPage {
+  const links: RawLink[] = [];
+  $("a[href], area[href]").each((_, el) => {
+    links.push({ href: el.attribs.href!, rel: el.attribs.rel ?? "" });
+  });
+  const h1: string[] = [];
+  $("h1").each((_, el) => {
+    h1.push($(el).text());
+  });
+  const title = $("title").first();
+  return {
+    title: title.length > 0 ? title.text() : undefined,
+    description: $('meta[name="description" i]').first().attr("content"),
+    robots: $('meta[name="robots" i]').first().attr("content"),
+    canonical: $('link[rel~="canonical" i]').first().attr("href"),
+    baseHref: $("base[href]").first().attr("href"),
+    h1,
+    links,
+  };
+}
+
+/**
+ * Resolves a scanned page's links and cleans its fields.
+ *
+ * @param scanned The raw fields and links.
+ * @param pageUrl The page's final URL.
+ * @param options Link-following and normalization options.
+ * @returns The parsed page.
+ */
+export function finishPage(
+  scanned: ScannedPage,
+  pageUrl: string,
+  options: ParsePageOptions = {},
+): ParsedPage {
+  const base = (scanned.baseHref !== undefined && URL.parse(scanned.baseHref, pageUrl)?.href) ||
+    pageUrl;
+  const pageNofollow = !options.followNofollow &&
+    /\b(nofollow|none)\b/i.test(scanned.robots ?? "");
+  const links: string[] = [];
+  const follow: string[] = [];
+  // One parse per distinct href: pages repeat the same link many times.
+  const resolved = new Map<string, string | null>();
+  const linkSet = new Set<string>();
+  const followSet = new Set<string>();
+  for (const { href, rel } of scanned.links) {
+    let url = resolved.get(href);
+    if (url === undefined) {
+      const parsed = URL.parse(href.trim(), base);
+      url = (parsed && normalizeParsedUrl(parsed, options)) ?? null;
+      resolved.set(href, url);
+      // First sighting of this href: a new link unless another href normalized to it.
+      if (url !== null && !linkSet.has(url)) {
+        linkSet.add(url);
+        links.push(url);
+      }
+    }
+    if (url === null || pageNofollow || followSet.has(url)) continue;
+    if (!options.followNofollow && rel !== "" && /\bnofollow\b/i.test(rel)) continue;
+    followSet.add(url);
+    follow.push(url);
+  }
+  const canonical = scanned.canonical === undefined
+    ? null
+    : (URL.parse(scanned.canonical.trim(), base)?.href ?? null);
+  return {
+    title: clean(scanned.title),
+    description: clean(scanned.description),
+    canonical,
+    h1: scanned.h1.map(clean).filter((t): t is string => t !== null),
+    links,
+    follow,
+  };
 }
 
 /**
@@ -68,57 +156,7 @@ export function extractPage(
   pageUrl: string,
   options: ParsePageOptions = {},
 ): ParsedPage {
-  const baseHref = $("base[href]").first().attr("href");
-  const base = (baseHref !== undefined && URL.parse(baseHref, pageUrl)?.href) || pageUrl;
-  const metaRobots = $('meta[name="robots" i]').attr("content") ?? "";
-  const pageNofollow = !options.followNofollow && /\bnofollow\b|\bnone\b/i.test(metaRobots);
-
-  // One parse per distinct href: pages repeat the same link many times.
-  const resolved = new Map<string, string | undefined>();
-  const resolve = (href: string): string | undefined => {
-    let out = resolved.get(href);
-    if (out === undefined && !resolved.has(href)) {
-      const url = URL.parse(href.trim(), base);
-      out = url ? normalizeParsedUrl(url, options) : undefined;
-      resolved.set(href, out);
-    }
-    return out;
-  };
-
-  const links: string[] = [];
-  const follow: string[] = [];
-  const linkSet = new Set<string>();
-  const followSet = new Set<string>();
-  $("a[href], area[href]").each((_, el) => {
-    const href = resolve(el.attribs.href!);
-    if (href === undefined) return;
-    if (!linkSet.has(href)) {
-      linkSet.add(href);
-      links.push(href);
-    }
-    if (pageNofollow || followSet.has(href)) return;
-    if (!options.followNofollow && /\bnofollow\b/i.test(el.attribs.rel ?? "")) return;
-    followSet.add(href);
-    follow.push(href);
-  });
-
-  const canonicalHref = $('link[rel~="canonical" i]').first().attr("href");
-  const canonical = canonicalHref === undefined
-    ? null
-    : (URL.parse(canonicalHref, base)?.href ?? null);
-  const h1: string[] = [];
-  $("h1").each((_, el) => {
-    const text = clean($(el).text());
-    if (text !== null) h1.push(text);
-  });
-  return {
-    title: clean($("title").first().text()),
-    description: clean($('meta[name="description" i]').first().attr("content") ?? ""),
-    canonical,
-    h1,
-    links,
-    follow,
-  };
+  return finishPage(scanDocument($), pageUrl, options);
 }
 
 /**
@@ -147,6 +185,9 @@ export function parsePage(
   pageUrl: string,
   options: ParsePageOptions = {},
 ): ParsedPage {
-  const $ = loadHtml(decodeHtml(body, contentType), options.parser);
-  return extractPage($, pageUrl, options);
+  const html = decodeHtml(body, contentType);
+  const scanned = options.parser === "parse5"
+    ? scanDocument(loadHtml(html, "parse5"))
+    : scanHtml(html);
+  return finishPage(scanned, pageUrl, options);
 }

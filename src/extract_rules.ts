@@ -1,0 +1,400 @@
+/**
+ * The `--extract` rules file: its schema, and loading it with one-line
+ * errors that name the place in the file.
+ *
+ * The file is a JSON object with one key, `rules`, a non-empty list (a bare
+ * top-level array is refused, so the format can grow more keys later):
+ *
+ * ```json
+ * {
+ *   "rules": [
+ *     {
+ *       "name": "product",
+ *       "match": "/products/*",
+ *       "fields": {
+ *         "name": { "selector": "h1", "required": true },
+ *         "price": { "selector": ".price", "type": "number", "required": true },
+ *         "image": { "selector": "img.photo", "value": "attr:src", "type": "url" },
+ *         "tags": { "selector": ".tags li", "all": true }
+ *       },
+ *       "linksFrom": "a.next, .product a"
+ *     }
+ *   ]
+ * }
+ * ```
+ *
+ * A rule:
+ * - `name` (optional): for messages; defaults to `rules[i]`.
+ * - `match`: which pages the rule applies to. A string starting with one `/`
+ *   is a pattern over the path (and query and fragment, when it names them)
+ *   of any origin: `"/products/*"`, `"/search?q=*"`. Any other string is a
+ *   full URL pattern (`"https://shop.test/products/:id"`), and an object is
+ *   a URLPattern init (`{ "hostname": "*.shop.test", "pathname": "/p/*" }`).
+ *   Components left out match anything. The syntax is URLPattern's.
+ * - `fields` (optional, default none): name → field, where a field has
+ *   - `selector`: a CSS selector (cheerio's, with its `:contains()` etc.);
+ *   - `value`: `"text"` (default, whitespace collapsed), `"html"` (inner
+ *     HTML) or `"attr:NAME"`;
+ *   - `all`: `false` (default) takes the first match with a non-blank value,
+ *     `true` makes a list of every match's value;
+ *   - `type`: `string` (default), `number`, `integer`, `boolean`, `url`
+ *     (resolved against the page) or `date` (an ISO 8601 string);
+ *   - `required`: `false` (default); when `true` a missing value is a data
+ *     error on the record.
+ * - `linksFrom` (optional): a CSS selector; only links inside (or matching)
+ *   it are followed from pages this rule matches.
+ *
+ * The first rule whose `match` matches a page applies to it; later rules are
+ * not consulted. Unknown keys are errors, to catch typos like `selecter`.
+ *
+ * @module
+ */
+
+import * as cheerio from "cheerio";
+import { z } from "zod";
+
+/** The field types, in the order messages list them. */
+export const FIELD_TYPES = ["string", "number", "integer", "boolean", "url", "date"] as const;
+
+/** One of {@linkcode FIELD_TYPES}. */
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** The keys a URLPattern init object may have. */
+const PATTERN_PARTS = [
+  "protocol",
+  "username",
+  "password",
+  "hostname",
+  "port",
+  "pathname",
+  "search",
+  "hash",
+  "baseURL",
+] as const;
+
+// One empty document serves every selector check: css-select compiles (and
+// so rejects a bad selector) even when there is nothing to match.
+let emptyDocument: cheerio.CheerioAPI | undefined;
+
+/**
+ * Checks that a CSS selector compiles.
+ *
+ * @param selector The selector.
+ * @returns `undefined` when it compiles, else the parser's complaint.
+ *
+ * @example Usage
+ * ```ts
+ * import { selectorProblem } from "./extract_rules.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(selectorProblem(".price, a.next"), undefined);
+ * assert.equal(selectorProblem("a:nope"), "Unknown pseudo-class :nope");
+ * ```
+ */
+export function selectorProblem(selector: string): string | undefined {
+  emptyDocument ??= cheerio.load("", { xml: { xmlMode: false } });
+  try {
+    // `.find()` always treats its argument as a selector (`$("<p>")` would build HTML).
+    emptyDocument.root().find(selector);
+    return undefined;
+  } catch (error) {
+    return firstLine(error).trim().replace(/[\s,:]+$/, "");
+  }
+}
+
+/**
+ * Compiles a rule's `match` into a URLPattern (see the module docs for the
+ * forms it takes).
+ *
+ * @param match A pattern string or URLPattern init object.
+ * @returns The compiled pattern.
+ * @throws {TypeError} If the pattern does not compile.
+ *
+ * @example Usage
+ * ```ts
+ * import { compilePattern } from "./extract_rules.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(compilePattern("/products/*").test("https://any.test/products/tent"));
+ * ```
+ */
+export function compilePattern(match: string | URLPatternInit): URLPattern {
+  if (typeof match !== "string") return new URLPattern(match);
+  if (match.startsWith("/") && !match.startsWith("//")) {
+    // Parse against a throwaway origin to split path, query and fragment the
+    // URLPattern way, then keep only those parts so any origin matches.
+    const parsed = new URLPattern(match, "https://any.invalid");
+    return new URLPattern({ pathname: parsed.pathname, search: parsed.search, hash: parsed.hash });
+  }
+  return new URLPattern(match);
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n", 1)[0]!;
+}
+
+function patternProblem(match: string | URLPatternInit): string | undefined {
+  try {
+    compilePattern(match);
+    return undefined;
+  } catch (error) {
+    // Deno repeats the input in its message; the error line shows it once anyway.
+    return firstLine(error).replace(/^Failed to parse \w+ from ".*?": /, "");
+  }
+}
+
+const unknownKey = (allowed: readonly string[]) => (issue: { code: string }) =>
+  issue.code === "unrecognized_keys"
+    ? `unknown key, expected one of ${allowed.join(", ")}`
+    : undefined;
+
+const selectorSchema = z.string({ error: "expected a CSS selector string" })
+  .min(1, { error: "expected a non-empty CSS selector" })
+  .superRefine((selector, ctx) => {
+    const problem = selectorProblem(selector);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: "custom", message: `invalid CSS selector (${problem})` });
+    }
+  });
+
+const FIELD_KEYS = ["selector", "value", "all", "type", "required"] as const;
+
+/** The zod schema of one field. */
+export const FieldSchema = z.strictObject({
+  selector: selectorSchema,
+  value: z.string({ error: 'expected "text", "html" or "attr:NAME"' })
+    .regex(/^(?:text|html|attr:[^\s"'<>/=]+)$/, { error: 'expected "text", "html" or "attr:NAME"' })
+    .default("text"),
+  all: z.boolean({ error: "expected true or false" }).default(false),
+  type: z.enum(FIELD_TYPES, { error: `expected one of ${FIELD_TYPES.join(", ")}` }).default(
+    "string",
+  ),
+  required: z.boolean({ error: "expected true or false" }).default(false),
+}, { error: (issue) => unknownKey(FIELD_KEYS)(issue) ?? "expected a field object" });
+
+const patternInit = z.strictObject(
+  Object.fromEntries(
+    PATTERN_PARTS.map((
+      part,
+    ) => [part, z.string({ error: "expected a pattern string" }).optional()]),
+  ) as Record<(typeof PATTERN_PARTS)[number], z.ZodOptional<z.ZodString>>,
+  { error: (issue) => unknownKey(PATTERN_PARTS)(issue) },
+);
+
+const matchSchema = z.union([z.string(), patternInit], {
+  error: "expected a URL pattern string or URLPattern init object",
+}).superRefine((match, ctx) => {
+  const problem = patternProblem(match);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: "custom", message: `invalid URL pattern: ${problem}` });
+  }
+});
+
+const fieldName = z.string().min(1, { error: "expected a non-empty field name" });
+
+const RULE_KEYS = ["name", "match", "fields", "linksFrom"] as const;
+
+/** The zod schema of one rule. */
+export const RuleSchema = z.strictObject({
+  name: z.string({ error: "expected a string" }).min(1, { error: "expected a non-empty name" })
+    .optional(),
+  match: matchSchema,
+  fields: z.record(fieldName, FieldSchema, { error: "expected an object of fields" }).default({}),
+  linksFrom: selectorSchema.optional(),
+}, { error: (issue) => unknownKey(RULE_KEYS)(issue) ?? "expected a rule object" });
+
+/** The zod schema of the whole rules file. */
+export const RulesFileSchema = z.strictObject({
+  rules: z.array(RuleSchema, { error: "expected a list of rules" })
+    .min(1, { error: "expected at least one rule" }),
+}, { error: (issue) => unknownKey(["rules"])(issue) ?? 'expected an object with a "rules" list' });
+
+/** One field after validation, defaults filled in. */
+export type Field = z.output<typeof FieldSchema>;
+/** One rule after validation, defaults filled in. */
+export type Rule = z.output<typeof RuleSchema>;
+/** The validated rules file. */
+export type RulesFile = z.output<typeof RulesFileSchema>;
+
+/**
+ * A bad rules file. The message is one line: the file, the place in it
+ * (`rules[2].fields.price.type`), what is wrong and, when useful, what was
+ * found there.
+ *
+ * @example Usage
+ * ```ts
+ * import { RulesError } from "./extract_rules.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new RulesError("rules.json", "rules[0].match", 'expected a URL pattern: received 5');
+ * assert.equal(error.message, "rules.json: rules[0].match: expected a URL pattern: received 5");
+ * ```
+ */
+export class RulesError extends Error {
+  /** The file (or label) the rules came from. */
+  readonly source: string;
+  /** The place in the file, e.g. `rules[0].match`; empty for the whole file. */
+  readonly path: string;
+
+  /**
+   * @param source The file the rules came from.
+   * @param path The place in the file, or `""`.
+   * @param detail What is wrong, with what was received.
+   */
+  constructor(source: string, path: string, detail: string) {
+    super(`${source}: ${path === "" ? "" : `${path}: `}${detail}`);
+    this.name = "RulesError";
+    this.source = source;
+    this.path = path;
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(String(key))) {
+      out += `${out === "" ? "" : "."}${String(key)}`;
+    } else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value !== null && typeof value === "object") return "an object";
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…"` : text;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * Picks the issue to report: for a union, the branch the input was meant for
+ * (the one that failed for a reason other than the input's type).
+ */
+function pinpoint(issue: Issue): { path: PropertyKey[]; message: string; code: string } {
+  if (issue.code === "invalid_union") {
+    const meant = issue.errors.filter((branch) =>
+      !branch.every((inner) => inner.code === "invalid_type" && inner.path.length === 0)
+    );
+    if (meant.length === 1) {
+      const inner = pinpoint(meant[0]![0]!);
+      return { ...inner, path: [...issue.path, ...inner.path] };
+    }
+  }
+  if (issue.code === "unrecognized_keys") {
+    return { path: [...issue.path, issue.keys[0]!], message: issue.message, code: issue.code };
+  }
+  if (issue.code === "invalid_key") {
+    return {
+      path: issue.path,
+      message: issue.issues[0]?.message ?? issue.message,
+      code: issue.code,
+    };
+  }
+  return { path: issue.path, message: issue.message, code: issue.code };
+}
+
+/** Zod drops a `__proto__` key without a word; refuse it by name instead. */
+function reservedFieldName(input: unknown): string | undefined {
+  const rules = valueAt(input, ["rules"]);
+  if (!Array.isArray(rules)) return undefined;
+  for (const [i, rule] of rules.entries()) {
+    const fields = valueAt(rule, ["fields"]);
+    if (fields !== undefined && valueAt(fields, ["__proto__"]) !== undefined) {
+      return formatPath(["rules", i, "fields", "__proto__"]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Validates rules already parsed from JSON and fills in defaults.
+ *
+ * @param input The parsed JSON.
+ * @param source The file name (or label) used in messages.
+ * @returns The validated rules.
+ * @throws {RulesError} Naming the first problem.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseRules } from "./extract_rules.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const file = parseRules({ rules: [{ match: "/p/*", fields: { t: { selector: "h1" } } }] });
+ * assert.equal(file.rules[0]!.fields.t!.type, "string");
+ * assert.throws(() => parseRules({ rules: [] }), /rules: rules: expected at least one rule/);
+ * ```
+ */
+export function parseRules(input: unknown, source = "rules"): RulesFile {
+  const reserved = reservedFieldName(input);
+  if (reserved !== undefined) throw new RulesError(source, reserved, "reserved field name");
+  const result = RulesFileSchema.safeParse(input);
+  if (result.success) return result.data;
+  // A misspelt key explains the "missing" issues that follow from it: report it first.
+  const { issues } = result.error;
+  const first = issues.find((issue) => issue.code === "unrecognized_keys") ?? issues[0]!;
+  const { path, message, code } = pinpoint(first);
+  if (code === "unrecognized_keys") throw new RulesError(source, formatPath(path), message);
+  // A bad key is reported with the key itself, not the value under it.
+  const value = code === "invalid_key" ? path.at(-1) : valueAt(input, path);
+  const received = value === undefined ? "missing" : `received ${describe(value)}`;
+  throw new RulesError(source, formatPath(path), `${message}: ${received}`);
+}
+
+/** Options for {@linkcode loadRules}. */
+export interface LoadRulesOptions {
+  /** Aborting it stops the read; `loadRules` rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+function readProblem(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "not found";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.IsADirectory) return "is a directory";
+  return firstLine(error);
+}
+
+/**
+ * Reads, parses and validates a rules file.
+ *
+ * @param path The file's path; messages name it as given.
+ * @param options An optional signal that aborts the read.
+ * @returns The validated rules.
+ * @throws {RulesError} If the file cannot be read, is not JSON, or breaks the schema.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { loadRules } from "./extract_rules.ts";
+ * const { rules } = await loadRules("rules.json");
+ * console.log(rules.length);
+ * ```
+ */
+export async function loadRules(path: string, options: LoadRulesOptions = {}): Promise<RulesFile> {
+  const { signal } = options;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path, { signal });
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw new RulesError(path, "", `cannot read the file: ${readProblem(error)}`);
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    throw new RulesError(path, "", `invalid JSON: ${firstLine(error)}`);
+  }
+  return parseRules(input, path);
+}

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { parsePage } from "../src/parse_page.ts";
+import { FIXTURES } from "./fixture_server.ts";
+
+const enc = (html: string) => new TextEncoder().encode(html);
+const BOTH = ["htmlparser2", "parse5"] as const;
+
+Deno.test("parsePage gives the same result with htmlparser2 and parse5 on every fixture page", async () => {
+  let pages = 0;
+  for await (const path of walk(`${FIXTURES}site`)) {
+    const body = await Deno.readFile(path);
+    const url = `http://a.test${path.slice(`${FIXTURES}site`.length)}`;
+    const fast = parsePage(body, "text/html", url, { parser: "htmlparser2" });
+    const exact = parsePage(body, "text/html", url, { parser: "parse5" });
+    assert.deepEqual(fast, exact, path);
+    pages++;
+  }
+  assert.ok(pages > 50);
+});
+
+for (const parser of BOTH) {
+  Deno.test(`parsePage (${parser}) resolves links against a <base href> that comes after them`, () => {
+    const html = `<a href="x.html">x</a><head><base href="/sub/"></head><a href="../y.html">y</a>`;
+    const page = parsePage(enc(html), "text/html", "http://a.test/dir/page.html", { parser });
+    assert.deepEqual(page.links, ["http://a.test/sub/x.html", "http://a.test/y.html"]);
+  });
+
+  Deno.test(`parsePage (${parser}) keeps nofollow links listed but not followed`, () => {
+    const html = `<a href="/a" rel="NoFollow">a</a><a href="/b">b</a><area href="/c" rel="external">
+      <a href="/b#frag">b again</a><a href="mailto:x@y">m</a><a href="javascript:void(0)">j</a>`;
+    const page = parsePage(enc(html), "text/html", "http://a.test/", { parser });
+    assert.deepEqual(page.links, ["http://a.test/a", "http://a.test/b", "http://a.test/c"]);
+    assert.deepEqual(page.follow, ["http://a.test/b", "http://a.test/c"]);
+    const all = parsePage(enc(html), "text/html", "http://a.test/", {
+      parser,
+      followNofollow: true,
+    });
+    assert.deepEqual(all.follow, all.links);
+  });
+
+  Deno.test(`parsePage (${parser}) follows nothing on a meta robots nofollow page`, () => {
+    for (const content of ["nofollow", "NOINDEX, NOFOLLOW", "none"]) {
+      const html = `<meta name="Robots" content="${content}"><a href="/a">a</a>`;
+      const page = parsePage(enc(html), "text/html", "http://a.test/", { parser });
+      assert.deepEqual(page.links, ["http://a.test/a"]);
+      assert.deepEqual(page.follow, [], content);
+    }
+  });
+
+  Deno.test(`parsePage (${parser}) reads title, description, canonical and h1 with entities decoded`, () => {
+    const html = `<html><head><title>  Fish &amp; Chips\n </title>
+      <meta name="DESCRIPTION" content="Best &quot;chips&quot;">
+      <link rel="alternate canonical" href="../canon?x=1"></head>
+      <body><h1>One <em>big</em> title</h1><h1>   </h1><h1>Two</h1></body></html>`;
+    const page = parsePage(enc(html), "text/html", "http://a.test/d/p", { parser });
+    assert.equal(page.title, "Fish & Chips");
+    assert.equal(page.description, 'Best "chips"');
+    assert.equal(page.canonical, "http://a.test/canon?x=1");
+    assert.deepEqual(page.h1, ["One big title", "Two"]);
+  });
+}
+
+Deno.test("parsePage returns nulls for a page without the fields", () => {
+  const page = parsePage(enc("<p>plain</p>"), "text/html", "http://a.test/");
+  assert.deepEqual(page, {
+    title: null,
+    description: null,
+    canonical: null,
+    h1: [],
+    links: [],
+    follow: [],
+  });
+});
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) yield* walk(path);
+    else if (entry.name.endsWith(".html")) yield path;
+  }
+}
