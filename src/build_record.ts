@@ -6,7 +6,7 @@
 
 import type { FetchedPage } from "./fetch_page.ts";
 import type { FrontierEntry } from "./frontier.ts";
-import type { ParsedPage } from "./parse_page.ts";
+import type { ParseResult } from "./parse_job.ts";
 import type { CrawlRecord } from "./record.ts";
 
 /**
@@ -25,7 +25,7 @@ import type { CrawlRecord } from "./record.ts";
 export function buildRecord(
   entry: FrontierEntry,
   page: FetchedPage,
-  parsed?: ParsedPage,
+  parsed?: ParseResult,
 ): CrawlRecord {
   const record: CrawlRecord = {
     url: page.url,
@@ -44,6 +44,8 @@ export function buildRecord(
     h1: parsed?.h1 ?? [],
     links: parsed?.links ?? [],
   };
+  if (parsed?.data) record.data = parsed.data;
+  if (parsed?.dataErrors) record.dataErrors = parsed.dataErrors;
   if (entry.extra?.lastmod !== undefined) record.lastmod = entry.extra.lastmod;
   if (page.redirects.length > 0) record.redirects = page.redirects;
   if (page.error) {

@@ -6,7 +6,8 @@
 
 import { HELP, parseCli, UsageError } from "./cli_args.ts";
 import { runCrawl } from "./crawler.ts";
-import { JsonlWriter } from "./jsonl_writer.ts";
+import { openSink, type RecordSink } from "./record_sink.ts";
+import { ReportBuilder } from "./report.ts";
 import { formatStatus, StatusLine } from "./status_line.ts";
 
 /** Signals the CLI's caller (main.ts) drives. */
@@ -21,6 +22,13 @@ export interface CliSignals {
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 const encoder = new TextEncoder();
+
+/** A seed as shown in a report: a password never leaves the process. */
+function withoutPassword(seed: string): string {
+  const url = new URL(seed);
+  if (url.password) url.password = "***";
+  return url.href;
+}
 
 function printError(message: string): void {
   Deno.stderr.writeSync(encoder.encode(`error: ${message}\n`));
@@ -57,16 +65,15 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
     return EXIT.ok;
   }
 
-  let file: Deno.FsFile | undefined;
-  if (config.out !== undefined) {
-    try {
-      file = await Deno.open(config.out, { write: true, create: true, truncate: true });
-    } catch (error) {
-      printError(`--out: cannot open '${config.out}': ${(error as Error).message}`);
-      return EXIT.usage;
-    }
+  let sink: RecordSink;
+  try {
+    sink = await openSink(config.format, config.out);
+  } catch (error) {
+    printError(`--out: cannot open '${config.out}': ${(error as Error).message}`);
+    return EXIT.usage;
   }
-  const writer = new JsonlWriter(file ?? Deno.stdout);
+  const report = config.report === undefined ? undefined : new ReportBuilder();
+  const startedAt = new Date().toISOString();
   const onStop = () => {
     graceTimer = setTimeout(
       () => signals.abort.abort(new Error("grace period over")),
@@ -81,7 +88,10 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
     const summary = await runCrawl(config.options, {
       signal: signals.abort.signal,
       stopSignal: signals.stop.signal,
-      onRecord: (record) => writer.write(record),
+      onRecord: (record) => {
+        report?.add(record);
+        return sink.write(record);
+      },
       onStart: (progress) => {
         if (Deno.stderr.isTerminal()) {
           status = new StatusLine(Deno.stderr, () => formatStatus(progress()));
@@ -90,17 +100,27 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
     });
     status?.stop();
     status = undefined;
-    await writer.close();
+    await sink.close();
+    if (report && config.report !== undefined) {
+      const html = report.render(summary, {
+        seeds: config.options.seeds.map(withoutPassword),
+        startedAt,
+        options: { ...config.options, rules: undefined },
+      });
+      // Written beside its final name and renamed, so no reader sees half a report.
+      const temp = `${config.report}.part`;
+      await Deno.writeTextFile(temp, html);
+      await Deno.rename(temp, config.report);
+    }
     Deno.stderr.writeSync(encoder.encode(JSON.stringify(summary) + "\n"));
     return EXIT.ok;
   } catch (error) {
     status?.stop();
-    await writer.close().catch(() => {});
+    await sink.close().catch(() => {});
     printError(error instanceof Error ? error.message : String(error));
     return EXIT.failed;
   } finally {
     clearTimeout(graceTimer);
     signals.stop.signal.removeEventListener("abort", onStop);
-    file?.close();
   }
 }

@@ -7,12 +7,16 @@
  */
 
 import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { pathToFileURL as toFileUrl } from "node:url";
+import { loadRules, RulesError } from "./extract_rules.ts";
 import {
   type CrawlOptions,
   type CrawlOptionsInput,
   OptionsError,
   parseCrawlOptions,
 } from "./options.ts";
+import type { OutputFormat } from "./record_sink.ts";
 
 /** Bad command-line input: the CLI prints the message and exits 2. */
 export class UsageError extends Error {
@@ -64,6 +68,7 @@ const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind }> = {
   "cookies": { option: "cookies", kind: "bool" },
   "sitemaps": { option: "sitemaps", kind: "bool" },
   "max-sitemap-urls": { option: "maxSitemapUrls", kind: "int" },
+  "links-from": { option: "linksFrom", kind: "string" },
 };
 
 const FLAG_OF = Object.fromEntries(
@@ -81,6 +86,10 @@ export interface CliConfig {
   graceMs: number;
   /** Whether `--help` was asked for. */
   help: boolean;
+  /** The output format. */
+  format: OutputFormat;
+  /** Where to write the HTML report, if asked. */
+  report: string | undefined;
 }
 
 /** The `--help` text. */
@@ -92,6 +101,13 @@ Input and output
   --seeds LIST|FILE|-      comma-separated URLs, a file of URLs (one a line, # comments), or - for stdin
   --config FILE            options as JSON (keys as in the library, e.g. "maxPages"); flags override it
   --out FILE               write records here (default: stdout)
+  --format jsonl|json|csv  output format (default jsonl; json and csv are renamed into place at the end)
+  --report FILE            also write a self-contained HTML report of the crawl
+
+Extraction
+  --extract FILE           declarative extraction rules (JSON): CSS selectors per URL pattern
+  --extract-module MODULE  a module whose extract($, page) export fills each record's data
+  --links-from SELECTOR    follow only links inside (or matching) this selector
 
 Scope and limits
   --scope host|domain|any  how far from the seeds' hosts to go (default host)
@@ -227,6 +243,10 @@ export async function parseCli(
         config: { type: "string" },
         out: { type: "string" },
         grace: { type: "string" },
+        format: { type: "string" },
+        report: { type: "string" },
+        extract: { type: "string" },
+        "extract-module": { type: "string" },
         help: { type: "boolean", short: "h" },
         ...Object.fromEntries(
           Object.entries(FLAGS).map(([flag, { kind }]) => [
@@ -256,6 +276,8 @@ export async function parseCli(
       out: undefined,
       graceMs: 0,
       help: true,
+      format: "jsonl",
+      report: undefined,
     };
   }
 
@@ -263,6 +285,17 @@ export async function parseCli(
   const out = (values.out as string | undefined) ??
     (typeof fromConfig.out === "string" ? fromConfig.out : undefined);
   delete fromConfig.out;
+  const format = (values.format as string | undefined) ??
+    (typeof fromConfig.format === "string" ? fromConfig.format : "jsonl");
+  delete fromConfig.format;
+  if (format !== "jsonl" && format !== "json" && format !== "csv") {
+    throw new UsageError(
+      `--format must be one of jsonl, json, csv: received ${JSON.stringify(format)}`,
+    );
+  }
+  const report = (values.report as string | undefined) ??
+    (typeof fromConfig.report === "string" ? fromConfig.report : undefined);
+  delete fromConfig.report;
   const input: Record<string, unknown> = {};
   const source: Record<string, "flag" | "config"> = {};
   for (const [key, value] of Object.entries(fromConfig)) {
@@ -286,6 +319,23 @@ export async function parseCli(
     }
     input.seeds = seeds;
     source.seeds = "flag";
+  }
+  if (values.extract !== undefined) {
+    try {
+      input.rules = await loadRules(values.extract as string);
+    } catch (error) {
+      if (error instanceof RulesError) throw new UsageError(`--extract: ${error.message}`);
+      throw error;
+    }
+    source.rules = "flag";
+  }
+  if (values["extract-module"] !== undefined) {
+    const specifier = values["extract-module"] as string;
+    // A plain path is taken relative to the working directory, as users type it.
+    input.extractModule = /^[a-z][a-z0-9+.-]*:/i.test(specifier)
+      ? specifier
+      : toFileUrl(resolve(specifier)).href;
+    source.extractModule = "flag";
   }
   if (input.seeds === undefined) {
     throw new UsageError("--seeds is required: give a URL, a file of URLs, or - for stdin");
@@ -315,5 +365,5 @@ export async function parseCli(
       : `: received ${JSON.stringify(error.received)}`;
     throw new UsageError(`${where} ${error.expected}${received}`);
   }
-  return { options, out, graceMs, help: false };
+  return { options, out, graceMs, help: false, format, report };
 }

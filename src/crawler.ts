@@ -23,7 +23,8 @@ import { FetchStage } from "./fetch_stage.ts";
 import type { FetchedPage } from "./fetch_page.ts";
 import { Frontier, type FrontierEntry } from "./frontier.ts";
 import { type CrawlOptions, type CrawlOptionsInput, parseCrawlOptions } from "./options.ts";
-import { type ParsedPage, parsePage } from "./parse_page.ts";
+import type { ExtractHook, ParseResult } from "./parse_job.ts";
+import { createParseStage } from "./parse_stage.ts";
 import type { CrawlRecord } from "./record.ts";
 import { RobotsCache } from "./robots.ts";
 import { createScope } from "./scope.ts";
@@ -59,6 +60,22 @@ export interface RunCrawlContext {
   onRecord: (record: CrawlRecord) => void | Promise<void>;
   /** Called when the crawl starts, with a function reading live counters. */
   onStart?: (progress: () => CrawlProgress) => void;
+  /**
+   * Reads data out of each parsed page. A function cannot cross to a
+   * worker, so with it pages are parsed in this isolate; pass
+   * `extractModule` in the options to keep parser workers.
+   */
+  extract?: ExtractHook;
+  /** Decides whether a discovered link is queued; `false` skips it (counted as `filtered`). */
+  filter?: (url: string, context: LinkContext) => boolean;
+}
+
+/** What {@linkcode RunCrawlContext.filter} knows of a link. */
+export interface LinkContext {
+  /** The depth the link would be crawled at. */
+  depth: number;
+  /** The page it was found on (`null` for seeds). */
+  parent: string | null;
 }
 
 /** What a fetcher hands a parser. */
@@ -156,6 +173,8 @@ export async function runCrawl(
     authorization,
     cookies: options.cookies ? new CookieJar() : undefined,
   });
+  // Started before any request, so a bad extract module fails the crawl at once.
+  const parseStage = await createParseStage(options, context.extract);
   const pages = new Channel<FetchedItem | typeof END>(options.queueSize);
   let parsing = 0;
 
@@ -167,6 +186,9 @@ export async function runCrawl(
   ) => {
     const trap = checkTrap(url, { maxUrlLength: options.maxUrlLength });
     if (trap) return stats.skip(trap);
+    if (context.filter && parent !== null && !context.filter(url, { depth, parent })) {
+      return stats.skip("filtered");
+    }
     const outcome = frontier.add({ url, depth, parent, extra });
     if (outcome === "added") stats.queueDepth(frontier.queued);
     else if (outcome !== "seen") stats.skip(outcome);
@@ -223,19 +245,20 @@ export async function runCrawl(
     for await (const item of pages) {
       if (item === END) return;
       const { entry, page } = item;
-      let parsed: ParsedPage | undefined;
+      let parsed: ParseResult | undefined;
       try {
-        parsed = parsePage(page.body!, page.headers?.get("content-type") ?? null, page.url, {
-          stripParams: options.stripParams,
-          sortQuery: options.sortQuery,
-          followNofollow: options.followNofollow,
-          parser: options.parser,
-        });
+        const job = {
+          url: page.url,
+          contentType: page.headers?.get("content-type") ?? null,
+          body: page.body!,
+        };
+        page.body = null;
+        parsed = await parseStage.parse(job, signal);
       } catch (error) {
+        signal.throwIfAborted();
         page.error = "parse";
         page.errorMessage = error instanceof Error ? error.message : String(error);
       }
-      page.body = null;
       if (parsed && options.dedupeCanonical && isDuplicateByCanonical(parsed, page)) {
         page.error = "duplicate";
         page.errorMessage = `canonical ${parsed.canonical} was already seen`;
@@ -251,7 +274,7 @@ export async function runCrawl(
   };
 
   /** With dedupeCanonical: marks the canonical seen; true if it already was. */
-  const isDuplicateByCanonical = (parsed: ParsedPage, page: FetchedPage): boolean => {
+  const isDuplicateByCanonical = (parsed: ParseResult, page: FetchedPage): boolean => {
     const canonical = parsed.canonical && normalizeUrl(parsed.canonical, undefined, options);
     if (!canonical || canonical === page.url || canonical === page.requestedUrl) return false;
     return !frontier.markSeen(canonical);
@@ -298,10 +321,10 @@ export async function runCrawl(
   group.go(async (signal) => {
     await fetchers.wait();
     if (options.shutdown === "sentinel") {
-      for (let i = 0; i < options.parsers; i++) await pages.send(END, { signal });
+      for (let i = 0; i < parseStage.consumers; i++) await pages.send(END, { signal });
     }
   });
-  for (let i = 0; i < options.parsers; i++) group.go(parser);
+  for (let i = 0; i < parseStage.consumers; i++) group.go(parser);
 
   try {
     await group.wait();
@@ -313,6 +336,7 @@ export async function runCrawl(
     context.stopSignal?.removeEventListener("abort", onStop);
     group.signal.removeEventListener("abort", onAbort);
     frontier.close();
+    parseStage.close();
     stats.end();
   }
   return stats.summary();

@@ -6,6 +6,7 @@
 
 import { z } from "zod";
 import { AddressGuard } from "./address_guard.ts";
+import { RulesFileSchema, selectorProblem } from "./extract_rules.ts";
 
 const positiveInt = z.number({ error: "must be a positive integer" })
   .int({ error: "must be a positive integer" })
@@ -62,8 +63,8 @@ export const CrawlOptionsSchema = z.object({
   concurrency: positiveInt.default(16),
   /** Fetcher (producer) workers; default: `concurrency`. */
   fetchers: positiveInt.optional(),
-  /** Parser (consumer) workers. */
-  parsers: positiveInt.default(2),
+  /** Parser Web Workers (one per core by default); 0 parses in the crawler's own isolate. */
+  parsers: nonNegativeInt.default(navigator.hardwareConcurrency || 1),
   /** Capacity of the bounded page channel between fetchers and parsers. */
   queueSize: positiveInt.default(32),
   /** Whole-request deadline (headers, redirects and body), in ms. */
@@ -120,6 +121,16 @@ export const CrawlOptionsSchema = z.object({
   sitemaps: flag.default(false),
   /** Most URLs taken from sitemaps. */
   maxSitemapUrls: positiveInt.default(100_000),
+  /** Declarative extraction rules (the `--extract` file's content). */
+  rules: RulesFileSchema.optional(),
+  /** Follow only links inside (or matching) this CSS selector, where no rule says otherwise. */
+  linksFrom: z.string({ error: "must be a CSS selector" })
+    .refine((value) => selectorProblem(value) === undefined, {
+      error: "must be a valid CSS selector",
+    })
+    .optional(),
+  /** A module specifier whose `extract($, page)` export fills the record's `data`. */
+  extractModule: z.string().min(1, { error: "must be a module specifier" }).optional(),
 }).strict();
 
 /** Options as a caller may write them (defaults optional). */

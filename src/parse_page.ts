@@ -12,7 +12,8 @@
 import * as cheerio from "cheerio";
 import { decodeHtml } from "./charset.ts";
 import { type RawLink, scanHtml, type ScannedPage } from "./html_scan.ts";
-import { type NormalizeOptions, normalizeParsedUrl } from "./url.ts";
+import { LinkResolver } from "./link_resolver.ts";
+import type { NormalizeOptions } from "./url.ts";
 
 /** Which HTML parser is used. */
 export type ParserKind = "htmlparser2" | "parse5";
@@ -90,6 +91,18 @@ export function scanDocument($: Document): ScannedPage {
   };
 }
 
+/** One resolver (and cache) per options object: normalization options change results. */
+const resolvers = new WeakMap<NormalizeOptions, LinkResolver>();
+
+function resolverFor(options: NormalizeOptions): LinkResolver {
+  let resolver = resolvers.get(options);
+  if (!resolver) {
+    resolver = new LinkResolver(options);
+    resolvers.set(options, resolver);
+  }
+  return resolver;
+}
+
 /**
  * Resolves a scanned page's links and cleans its fields.
  *
@@ -109,23 +122,17 @@ export function finishPage(
     /\b(nofollow|none)\b/i.test(scanned.robots ?? "");
   const links: string[] = [];
   const follow: string[] = [];
-  // One parse per distinct href: pages repeat the same link many times.
-  const resolved = new Map<string, string | null>();
+  const resolve = resolverFor(options).forBase(base);
   const linkSet = new Set<string>();
   const followSet = new Set<string>();
   for (const { href, rel } of scanned.links) {
-    let url = resolved.get(href);
-    if (url === undefined) {
-      const parsed = URL.parse(href.trim(), base);
-      url = (parsed && normalizeParsedUrl(parsed, options)) ?? null;
-      resolved.set(href, url);
-      // First sighting of this href: a new link unless another href normalized to it.
-      if (url !== null && !linkSet.has(url)) {
-        linkSet.add(url);
-        links.push(url);
-      }
+    const url = resolve(href);
+    if (url === null) continue;
+    if (!linkSet.has(url)) {
+      linkSet.add(url);
+      links.push(url);
     }
-    if (url === null || pageNofollow || followSet.has(url)) continue;
+    if (pageNofollow || followSet.has(url)) continue;
     if (!options.followNofollow && rel !== "" && /\bnofollow\b/i.test(rel)) continue;
     followSet.add(url);
     follow.push(url);

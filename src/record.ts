@@ -74,6 +74,10 @@ export const CrawlRecordSchema = z.object({
   h1: z.array(z.string()),
   /** Every http(s) link on the page, absolute, without fragment, deduplicated. */
   links: z.array(z.string()),
+  /** Fields extracted by the matching `--extract` rule and the extract hook. */
+  data: z.record(z.string(), z.unknown()).optional(),
+  /** Fields missing although required, or failing their type. */
+  dataErrors: z.array(z.object({ field: z.string(), error: z.string() })).optional(),
   /** The `<lastmod>` of the sitemap entry the URL came from. */
   lastmod: z.string().optional(),
   /** Redirect hops from `requestedUrl` to `url`, when there were any. */

@@ -19,6 +19,8 @@ export interface CrawlSummary {
   records: number;
   /** Fetch attempts repeated after a transient failure. */
   retries: number;
+  /** Extracted fields that were missing although required, or failed their type. */
+  dataErrors: number;
   /** Body bytes received. */
   bytes: number;
   /** Wall time of the crawl, in ms. */
@@ -53,6 +55,8 @@ export class CrawlStats {
   records = 0;
   /** Fetch attempts repeated after a transient failure. */
   retries = 0;
+  /** Extracted fields in error. */
+  dataErrors = 0;
   /** Body bytes received. */
   bytes = 0;
   /** The largest queue depth seen. */
@@ -83,6 +87,7 @@ export class CrawlStats {
   record(record: CrawlRecord): void {
     this.records++;
     this.bytes += record.bytes;
+    if (record.dataErrors) this.dataErrors += record.dataErrors.length;
     if (record.error) this.errors[record.error] = (this.errors[record.error] ?? 0) + 1;
     else this.pagesOk++;
   }
@@ -130,6 +135,7 @@ export class CrawlStats {
       skipped: { ...this.skipped },
       records: this.records,
       retries: this.retries,
+      dataErrors: this.dataErrors,
       bytes: this.bytes,
       durationMs,
       pagesPerSecond: durationMs > 0 ? Math.round((this.pagesOk / durationMs) * 10000) / 10 : 0,

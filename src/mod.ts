@@ -1,0 +1,132 @@
+/**
+ * A web crawler pipeline: fetcher workers download pages into a bounded
+ * channel, parser workers (Web Workers, one per core) parse them and feed
+ * links back to the frontier; records stream out as an async iterable.
+ *
+ * ```ts ignore
+ * import { crawl } from "./src/mod.ts";
+ *
+ * const run = crawl({ seeds: ["https://example.org/"], maxPages: 50 });
+ * for await (const record of run) console.log(record.status, record.url, record.title);
+ * console.log(await run.summary);
+ * ```
+ *
+ * @module
+ */
+
+import { Channel } from "./channel.ts";
+import { type LinkContext, runCrawl } from "./crawler.ts";
+import type { CrawlOptionsInput } from "./options.ts";
+import type { ExtractHook } from "./parse_job.ts";
+import type { CrawlRecord } from "./record.ts";
+import type { CrawlSummary } from "./stats.ts";
+
+export { Channel, ChannelClosedError } from "./channel.ts";
+export { type Permit, Semaphore } from "./semaphore.ts";
+export { TaskGroup } from "./task_group.ts";
+export { Frontier, type FrontierEntry } from "./frontier.ts";
+export { type CrawlProgress, type LinkContext, runCrawl, type RunCrawlContext } from "./crawler.ts";
+export {
+  type CrawlOptions,
+  type CrawlOptionsInput,
+  CrawlOptionsSchema,
+  OptionsError,
+  parseCrawlOptions,
+} from "./options.ts";
+export { type CrawlRecord, CrawlRecordSchema, ERROR_CODES, type ErrorCode } from "./record.ts";
+export type { CrawlSummary } from "./stats.ts";
+export type { ExtractHook, PageInfo } from "./parse_job.ts";
+export { loadRules, parseRules, type RulesFile, RulesFileSchema } from "./extract_rules.ts";
+export { normalizeUrl } from "./url.ts";
+
+/** Hooks and signals for {@linkcode crawl}. */
+export interface CrawlHooks {
+  /** Aborting it cancels the crawl at once (in-flight requests abort). */
+  signal?: AbortSignal;
+  /** Aborting it stops taking new URLs; in-flight pages finish and are yielded. */
+  stopSignal?: AbortSignal;
+  /**
+   * Reads data out of each parsed page into the record's `data`. A function
+   * cannot cross to a parser worker, so passing one parses pages in this
+   * isolate; for workers, put the function in a module and pass its
+   * specifier as the `extractModule` option.
+   */
+  extract?: ExtractHook;
+  /** Decides whether a discovered link is followed. */
+  filter?: (url: string, context: LinkContext) => boolean;
+  /** Sees every record that has an `error`, as it is yielded. */
+  onError?: (record: CrawlRecord) => void;
+}
+
+/** A running crawl: iterate it for records; `summary` settles when it ends. */
+export interface CrawlRun extends AsyncIterable<CrawlRecord> {
+  /** The end-of-crawl summary; rejects if the crawl failed. */
+  readonly summary: Promise<CrawlSummary>;
+}
+
+/**
+ * Crawls from the options' seeds, yielding one record per URL.
+ *
+ * The crawl runs while the caller iterates, and waits while the caller does
+ * not (the records go through a bounded channel). Leaving the loop early
+ * cancels the crawl.
+ *
+ * @param options The crawl options, validated with {@linkcode CrawlOptionsSchema}.
+ * @param hooks Signals and hooks.
+ * @returns The running crawl.
+ * @throws {OptionsError} From the iteration (and `summary`) when an option is invalid.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { crawl } from "./mod.ts";
+ *
+ * const run = crawl(
+ *   { seeds: ["https://example.org/"], maxDepth: 2, parsers: 0 },
+ *   {
+ *     extract: ($) => ({ price: $(".price").first().text() }),
+ *     filter: (url) => !url.includes("/login"),
+ *   },
+ * );
+ * for await (const record of run) console.log(record.url, record.data?.price);
+ * ```
+ */
+export function crawl(options: CrawlOptionsInput, hooks: CrawlHooks = {}): CrawlRun {
+  const records = new Channel<CrawlRecord>(64);
+  const controller = new AbortController();
+  const signal = hooks.signal
+    ? AbortSignal.any([hooks.signal, controller.signal])
+    : controller.signal;
+  let started = false;
+  let summary!: Promise<CrawlSummary>;
+  const start = () => {
+    if (started) return;
+    started = true;
+    summary = runCrawl(options, {
+      signal,
+      stopSignal: hooks.stopSignal,
+      extract: hooks.extract,
+      filter: hooks.filter,
+      onRecord: async (record) => {
+        if (record.error) hooks.onError?.(record);
+        await records.send(record, { signal });
+      },
+    }).finally(() => records.close());
+  };
+  return {
+    get summary() {
+      start();
+      return summary;
+    },
+    async *[Symbol.asyncIterator]() {
+      start();
+      try {
+        for await (const record of records) yield record;
+        await summary;
+      } finally {
+        // Leaving early cancels the crawl; then its outcome is the caller's break, not an error.
+        controller.abort(new Error("crawl iteration ended"));
+        await summary.catch(() => {});
+      }
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Where pages are parsed: in a pool of Web Workers (one per core by
+ * default), or in the crawler's own isolate when `parsers` is 0, workers
+ * are not permitted, or a hook function must run (functions cannot cross to
+ * a worker; a hook module can).
+ *
+ * @module
+ */
+
+import type { CrawlOptions } from "./options.ts";
+import {
+  createParser,
+  type ExtractHook,
+  type ParseJob,
+  type ParserConfig,
+  type ParseResult,
+} from "./parse_job.ts";
+import { ParserPool, workersPermitted } from "./parse_pool.ts";
+
+/** The parse side of the pipeline. */
+export interface ParseStage {
+  /** `workers` or `isolate`. */
+  readonly mode: "workers" | "isolate";
+  /** How many consumer tasks should feed it. */
+  readonly consumers: number;
+  /**
+   * Parses one page. With workers the body's buffer is transferred.
+   *
+   * @param job The page.
+   * @param signal The crawl's signal.
+   * @returns The parse result.
+   */
+  parse(job: ParseJob, signal: AbortSignal): Promise<ParseResult>;
+  /** Stops the workers. */
+  close(): void;
+}
+
+/** Jobs queued per worker: one parsing, one waiting, so a worker never idles on a round trip. */
+const DEPTH = 2;
+
+/**
+ * Creates the parse stage the options ask for.
+ *
+ * @param options The crawl options (`parsers`, `parser`, rules, extract module).
+ * @param extract A hook function; forces in-isolate parsing.
+ * @returns The stage.
+ * @throws If workers fail to start or the extract module cannot be loaded.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const stage = await createParseStage(options);
+ * const result = await stage.parse({ url, contentType, body }, signal);
+ * stage.close();
+ * ```
+ */
+export async function createParseStage(
+  options: CrawlOptions,
+  extract?: ExtractHook,
+): Promise<ParseStage> {
+  const config: ParserConfig = {
+    parser: options.parser,
+    followNofollow: options.followNofollow,
+    stripParams: options.stripParams,
+    sortQuery: options.sortQuery,
+    rules: options.rules,
+    extractModule: options.extractModule,
+    linksFrom: options.linksFrom,
+  };
+  if (options.parsers > 0 && !extract && workersPermitted()) {
+    const pool = await ParserPool.create(options.parsers, config);
+    return {
+      mode: "workers",
+      consumers: options.parsers * DEPTH,
+      parse: (job, signal) => pool.parse(job, { signal }),
+      close: () => pool.close(),
+    };
+  }
+  const parser = await createParser(config, extract);
+  return {
+    mode: "isolate",
+    consumers: 1,
+    parse: (job) => Promise.resolve().then(() => parser.parse(job)),
+    close: () => {},
+  };
+}

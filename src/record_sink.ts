@@ -1,0 +1,216 @@
+/**
+ * Where records go, in the three output formats: JSON Lines streams as the
+ * crawl goes; JSON and CSV are written to a temporary file next to the
+ * output and renamed over it at the end, so a reader never sees half a file.
+ *
+ * CSV needs every column before its header, and `data` fields appear as the
+ * crawl finds them, so CSV rows are kept as JSON Lines in the temporary file
+ * and converted in one streaming pass at the end.
+ *
+ * @module
+ */
+
+import { stringify } from "csv-stringify/sync";
+import { dirname } from "node:path";
+import { type ByteWriter, JsonlWriter } from "./jsonl_writer.ts";
+import type { CrawlRecord } from "./record.ts";
+
+/** An output format. */
+export type OutputFormat = "jsonl" | "json" | "csv";
+
+/** A place records are written to. */
+export interface RecordSink {
+  /**
+   * Adds a record.
+   *
+   * @param record The record.
+   */
+  write(record: CrawlRecord): Promise<void>;
+  /** Finishes the output (renames the temporary file into place). */
+  close(): Promise<void>;
+}
+
+/** The CSV columns before the `data.*` ones, in order. */
+export const CSV_COLUMNS = [
+  "url",
+  "requestedUrl",
+  "status",
+  "depth",
+  "parent",
+  "fetchedAt",
+  "contentType",
+  "bytes",
+  "durationMs",
+  "attempts",
+  "title",
+  "description",
+  "canonical",
+  "h1",
+  "links",
+  "lastmod",
+  "error",
+  "errorMessage",
+  "dataErrors",
+] as const;
+
+function cell(value: unknown): string | number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "number" || typeof value === "string") return value;
+  if (typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+/**
+ * Flattens a record into CSV cells: lists joined (`h1` by " | ", `links` by
+ * spaces), `dataErrors` as `field: error` pairs, each `data` field in its
+ * own `data.NAME` column (arrays and objects as JSON).
+ *
+ * @param record The record.
+ * @param dataColumns The `data` field names, in column order.
+ * @returns The row's cells.
+ */
+export function csvRow(
+  record: CrawlRecord,
+  dataColumns: readonly string[],
+): (string | number | null)[] {
+  const row: (string | number | null)[] = [];
+  for (const column of CSV_COLUMNS) {
+    const value = record[column];
+    if (column === "h1") row.push(record.h1.join(" | "));
+    else if (column === "links") row.push(record.links.join(" "));
+    else if (column === "dataErrors") {
+      row.push(record.dataErrors?.map((e) => `${e.field}: ${e.error}`).join("; ") ?? null);
+    } else row.push(cell(value));
+  }
+  for (const name of dataColumns) row.push(cell(record.data?.[name]));
+  return row;
+}
+
+const encoder = new TextEncoder();
+
+async function writeAll(writer: ByteWriter, text: string): Promise<void> {
+  let bytes = encoder.encode(text);
+  while (bytes.byteLength > 0) bytes = bytes.subarray(await writer.write(bytes));
+}
+
+/**
+ * Opens the sink for a format.
+ *
+ * @param format `jsonl`, `json` or `csv`.
+ * @param out The output file, or `undefined` for stdout.
+ * @returns The sink.
+ * @throws If the output (or its temporary file) cannot be created.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const sink = await openSink("csv", "pages.csv");
+ * await sink.write(record);
+ * await sink.close();
+ * ```
+ */
+export async function openSink(format: OutputFormat, out: string | undefined): Promise<RecordSink> {
+  if (format === "jsonl") {
+    const file = out === undefined
+      ? undefined
+      : await Deno.open(out, { write: true, create: true, truncate: true });
+    const writer = new JsonlWriter(file ?? Deno.stdout);
+    return {
+      write: (record) => writer.write(record),
+      close: async () => {
+        try {
+          await writer.close();
+        } finally {
+          file?.close();
+        }
+      },
+    };
+  }
+  // The temporary file sits beside the output so the final rename stays on one file system.
+  const temp = await Deno.makeTempFile({
+    dir: out === undefined ? undefined : dirname(out) || ".",
+    prefix: ".crawl-",
+    suffix: `.${format}.part`,
+  });
+  const file = await Deno.open(temp, { write: true, truncate: true });
+  const dataColumns = new Set<string>();
+  let count = 0;
+  const lines = new JsonlWriter(file);
+  return {
+    write: async (record) => {
+      for (const key of Object.keys(record.data ?? {})) dataColumns.add(key);
+      await lines.write(record);
+      count++;
+    },
+    close: async () => {
+      await lines.close();
+      file.close();
+      try {
+        if (format === "json") await finishJson(temp, count);
+        else await finishCsv(temp, [...dataColumns]);
+        if (out === undefined) {
+          using source = await Deno.open(temp);
+          await source.readable.pipeTo(Deno.stdout.writable, { preventClose: true });
+        } else {
+          await Deno.rename(temp, out);
+        }
+      } finally {
+        await Deno.remove(temp).catch(() => {});
+      }
+    },
+  };
+}
+
+/** Rewrites the temporary JSON Lines as one JSON array, streaming. */
+async function finishJson(temp: string, count: number): Promise<void> {
+  await rewriteLines(temp, (lines, out) => {
+    let first = true;
+    return {
+      line: async (line) => {
+        await writeAll(out, `${first ? "[\n" : ",\n"}${line}`);
+        first = false;
+      },
+      end: () => writeAll(out, count === 0 ? "[]\n" : "\n]\n"),
+      lines,
+    };
+  });
+}
+
+/** Rewrites the temporary JSON Lines as CSV with a header, streaming. */
+async function finishCsv(temp: string, dataColumns: string[]): Promise<void> {
+  const header = [...CSV_COLUMNS, ...dataColumns.map((name) => `data.${name}`)];
+  const options = { cast: { boolean: (value: boolean) => String(value) } };
+  await rewriteLines(temp, (lines, out) => ({
+    line: (line) => writeAll(out, stringify([csvRow(JSON.parse(line), dataColumns)], options)),
+    end: () => Promise.resolve(),
+    start: () => writeAll(out, stringify([header])),
+    lines,
+  }));
+}
+
+interface Rewriter {
+  lines: ReadableStream<string>;
+  start?: () => Promise<void>;
+  line(line: string): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** Streams the temporary file's lines through `make`'s callbacks into a new file, then swaps it in. */
+async function rewriteLines(
+  temp: string,
+  make: (lines: ReadableStream<string>, out: ByteWriter) => Rewriter,
+): Promise<void> {
+  const next = `${temp}.2`;
+  using source = await Deno.open(temp);
+  using target = await Deno.open(next, { write: true, create: true, truncate: true });
+  const rewriter = make(source.readable.pipeThrough(new TextDecoderStream()), target);
+  let rest = "";
+  await rewriter.start?.();
+  for await (const chunk of rewriter.lines) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop()!;
+    for (const part of parts) if (part !== "") await rewriter.line(part);
+  }
+  if (rest !== "") await rewriter.line(rest);
+  await rewriter.end();
+  await Deno.rename(next, temp);
+}
