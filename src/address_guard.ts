@@ -217,6 +217,8 @@ export class AddressGuard {
   #lookups = new Map<string, Promise<boolean | undefined>>();
 
   /**
+   * Creates a guard with the given allow-lists and resolver.
+   *
    * @param options The allow-lists, resolver and DNS limits.
    * @throws {TypeError} If `allowCidrs` is not an array of CIDR ranges.
    * @throws {RangeError} If `dnsTimeoutMs` is not a positive number or

@@ -28,6 +28,8 @@ export class ChannelClosedError<T = unknown> extends Error {
   readonly hasValue: boolean;
 
   /**
+   * Creates the error, keeping the unsent value when there is one.
+   *
    * @param message The error message.
    * @param value The unsent value, if the error comes from `send()`.
    * @param hasValue Whether `value` is meaningful.

@@ -21,6 +21,8 @@ import type { OutputFormat } from "./record_sink.ts";
 /** Bad command-line input: the CLI prints the message and exits 2. */
 export class UsageError extends Error {
   /**
+   * Creates the error for one bad input.
+   *
    * @param message One line naming the flag and what is wrong.
    */
   constructor(message: string) {
@@ -353,7 +355,7 @@ export async function parseCli(
 
   let options: CrawlOptions;
   try {
-    options = parseCrawlOptions(input as CrawlOptionsInput);
+    options = parseCrawlOptions(input as unknown as CrawlOptionsInput);
   } catch (error) {
     if (!(error instanceof OptionsError)) throw error;
     const key = error.option.replace(/\[.*$/, "");

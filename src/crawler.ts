@@ -21,6 +21,8 @@ import { buildRecord } from "./build_record.ts";
 import { Channel } from "./channel.ts";
 import { FetchStage } from "./fetch_stage.ts";
 import type { FetchedPage } from "./fetch_page.ts";
+import { type CrawlStore, MemoryStore } from "./crawl_store.ts";
+import { FingerprintSet } from "./fingerprint_set.ts";
 import { Frontier, type FrontierEntry } from "./frontier.ts";
 import { type CrawlOptions, type CrawlOptionsInput, parseCrawlOptions } from "./options.ts";
 import type { ExtractHook, ParseResult } from "./parse_job.ts";
@@ -66,6 +68,13 @@ export interface RunCrawlContext {
    * `extractModule` in the options to keep parser workers.
    */
   extract?: ExtractHook;
+  /**
+   * Where the crawl's seen set, queue and records are kept (e.g. a durable
+   * SQLite store). Default: in memory, for this run only.
+   */
+  store?: CrawlStore;
+  /** Most URLs the frontier holds in memory when a durable store keeps the rest. */
+  window?: number;
   /** Decides whether a discovered link is queued; `false` skips it (counted as `filtered`). */
   filter?: (url: string, context: LinkContext) => boolean;
 }
@@ -126,16 +135,19 @@ function prepareSeeds(options: CrawlOptions) {
  * ```
  */
 export async function runCrawl(
-  input: CrawlOptionsInput | CrawlOptions,
+  input: CrawlOptionsInput,
   context: RunCrawlContext,
 ): Promise<CrawlSummary> {
   const options = parseCrawlOptions(input);
   const stats = new CrawlStats();
+  const store = context.store ?? new MemoryStore(new FingerprintSet());
   const frontier = new Frontier({
     maxPages: options.maxPages,
     maxPagesPerHost: options.maxPagesPerHost,
     perHost: options.perHost,
     delayMs: options.delayMs,
+    store,
+    window: context.window,
   });
   const { seeds, authorization } = prepareSeeds(options);
   const inScope = createScope(seeds.map((s) => new URL(s)), {
@@ -193,9 +205,13 @@ export async function runCrawl(
     if (outcome === "added") stats.queueDepth(frontier.queued);
     else if (outcome !== "seen") stats.skip(outcome);
   };
-  const emit = async (entry: FrontierEntry, record: CrawlRecord) => {
+  const deliver = async (record: CrawlRecord) => {
     await context.onRecord(record);
     stats.record(record);
+  };
+  /** Finishes a URL: its record (if any) goes to the store, which delivers it once durable. */
+  const emit = async (entry: FrontierEntry, record: CrawlRecord | undefined) => {
+    await store.finish(entry, record, deliver);
     frontier.done(entry);
   };
 
@@ -234,7 +250,7 @@ export async function runCrawl(
         await pages.send({ entry, page: outcome.page }, { signal });
       } else if (outcome.kind === "skip" && !outcome.record) {
         stats.skip(outcome.page.error!);
-        frontier.done(entry);
+        await emit(entry, undefined);
       } else {
         await emit(entry, buildRecord(entry, outcome.page));
       }
@@ -328,6 +344,8 @@ export async function runCrawl(
 
   try {
     await group.wait();
+    await store.flush();
+    if (frontier.limitReached && stats.stoppedBy === "done") stats.stoppedBy = "max_pages";
   } catch (error) {
     if (!(context.signal?.aborted && error === context.signal.reason)) throw error;
     stats.stoppedBy = "aborted";

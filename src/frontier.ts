@@ -10,6 +10,7 @@
  * @module
  */
 
+import { type CrawlStore, MemoryStore } from "./crawl_store.ts";
 import { hostKey, type HostSlot, newHostSlot, slotReadyAt } from "./host_slot.ts";
 
 /** A URL in the frontier. */
@@ -29,7 +30,7 @@ export interface FrontierEntry {
 }
 
 /** Why {@linkcode Frontier.add} did not queue a URL. */
-export type AddOutcome = "added" | "seen" | "max_pages" | "max_pages_per_host" | "closed";
+export type AddOutcome = "added" | "seen" | "max_pages_per_host" | "closed";
 
 /** A set of seen keys; the in-memory default is a `Set<string>`. */
 export interface SeenSet {
@@ -41,7 +42,10 @@ export interface SeenSet {
 
 /** Options for {@linkcode Frontier}. */
 export interface FrontierOptions {
-  /** Most URLs ever admitted (seeds included). Default: unlimited. */
+  /**
+   * Most URLs handed out for a first fetch; once reached the frontier
+   * closes ({@linkcode Frontier.limitReached}). Default: unlimited.
+   */
   maxPages?: number;
   /** Most URLs admitted per host. Default: unlimited. */
   maxPagesPerHost?: number;
@@ -49,8 +53,15 @@ export interface FrontierOptions {
   perHost?: number;
   /** Least interval between request starts to one host, in ms. Default 0. */
   delayMs?: number;
-  /** The dedupe set. Default: a new `Set<string>`. */
+  /** The dedupe set, when no `store` is given. Default: a new `Set<string>`. */
   seen?: SeenSet;
+  /** Where admitted URLs are kept. Default: a {@linkcode MemoryStore} over `seen`. */
+  store?: CrawlStore;
+  /**
+   * Most URLs held in memory; the rest wait in the store. Default:
+   * unlimited (right for the in-memory store).
+   */
+  window?: number;
 }
 
 /** Options for {@linkcode Frontier.next}. */
@@ -90,7 +101,10 @@ interface Waiter {
  * ```
  */
 export class Frontier {
-  #seen: SeenSet;
+  #store: CrawlStore;
+  #window: number;
+  #started = 0;
+  #limitReached = false;
   #maxPages: number;
   #maxPagesPerHost: number;
   #perHost: number;
@@ -104,13 +118,14 @@ export class Frontier {
   #waiters: Waiter[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
-  #admitted = 0;
   #queued = 0;
   #fetching = 0;
   #pending = 0;
   #closed = false;
 
   /**
+   * Creates an empty frontier.
+   *
    * @param options Limits, politeness and the dedupe set.
    * @throws {RangeError} If a limit is not a positive integer or the delay is negative.
    */
@@ -125,12 +140,16 @@ export class Frontier {
       );
     }
     this.#delayMs = delayMs;
-    this.#seen = options.seen ?? new Set<string>();
+    this.#store = options.store ?? new MemoryStore(options.seen ?? new Set<string>());
+    this.#window = positive("window", options.window ?? Infinity);
+    // Entries a durable store resumes are unfinished work of this crawl too.
+    this.#pending = this.#store.backlog;
+    this.#refill();
   }
 
-  /** URLs waiting to be fetched (retries in backoff included). */
+  /** URLs waiting to be fetched (retries in backoff and the store's backlog included). */
   get queued(): number {
-    return this.#queued + this.#delayed.length;
+    return this.#queued + this.#delayed.length + this.#store.backlog;
   }
 
   /** URLs handed out by `next()` and not yet released. */
@@ -143,9 +162,14 @@ export class Frontier {
     return this.#pending;
   }
 
-  /** URLs admitted so far (what `maxPages` limits). */
-  get admitted(): number {
-    return this.#admitted;
+  /** URLs handed out for a first fetch (what `maxPages` limits). */
+  get started(): number {
+    return this.#started;
+  }
+
+  /** Whether `maxPages` first fetches were handed out (the frontier then closed). */
+  get limitReached(): boolean {
+    return this.#limitReached;
   }
 
   /** Whether {@linkcode Frontier.close} was called. */
@@ -169,7 +193,7 @@ export class Frontier {
    * @returns `true` if `add()` would refuse it as seen.
    */
   has(url: string): boolean {
-    return this.#seen.has(url);
+    return this.#store.seen.has(url);
   }
 
   /**
@@ -180,8 +204,8 @@ export class Frontier {
    * @returns `false` if it was already seen.
    */
   markSeen(url: string): boolean {
-    if (this.#seen.has(url)) return false;
-    this.#seen.add(url);
+    if (this.#store.seen.has(url)) return false;
+    this.#store.seen.add(url);
     return true;
   }
 
@@ -194,16 +218,16 @@ export class Frontier {
    */
   add(entry: Omit<FrontierEntry, "attempts" | "host"> & { attempts?: number }): AddOutcome {
     if (this.#closed) return "closed";
-    if (this.#seen.has(entry.url)) return "seen";
-    if (this.#admitted >= this.#maxPages) return "max_pages";
+    const seen = this.#store.seen;
+    if (seen.has(entry.url)) return "seen";
     const host = hostKey(entry.url);
     const queue = this.#queue(host);
     if (queue.admitted >= this.#maxPagesPerHost) return "max_pages_per_host";
-    this.#seen.add(entry.url);
-    this.#admitted++;
+    seen.add(entry.url);
     queue.admitted++;
     this.#pending++;
-    this.#enqueue(queue, { ...entry, attempts: entry.attempts ?? 0, host });
+    this.#store.push({ ...entry, attempts: entry.attempts ?? 0, host });
+    this.#refill();
     this.#dispatch();
     return "added";
   }
@@ -265,9 +289,10 @@ export class Frontier {
    *
    * @param entry The entry to retry; its `attempts` should count the failure.
    * @param delayMs How long to wait before it may be fetched again.
+   * @returns `false` when the frontier is closed: the caller then records the failure.
    */
-  retry(entry: FrontierEntry, delayMs = 0): void {
-    if (this.#closed) return;
+  retry(entry: FrontierEntry, delayMs = 0): boolean {
+    if (this.#closed) return false;
     if (delayMs <= 0) {
       this.#enqueue(this.#queue(entry.host), entry);
     } else {
@@ -277,6 +302,7 @@ export class Frontier {
       this.#delayed.splice(i, 0, { at, entry });
     }
     this.#dispatch();
+    return true;
   }
 
   /**
@@ -373,6 +399,15 @@ export class Frontier {
     return queue;
   }
 
+  /** Moves entries from the store into the in-memory host queues, up to the window. */
+  #refill(): void {
+    while (this.#queued < this.#window && this.#store.backlog > 0) {
+      const batch = this.#store.take(Math.min(1024, this.#window - this.#queued));
+      if (batch.length === 0) break;
+      for (const entry of batch) this.#enqueue(this.#queue(entry.host), entry);
+    }
+  }
+
   #enqueue(queue: HostQueue, entry: FrontierEntry): void {
     if (queue.head === queue.entries.length) {
       queue.entries = [];
@@ -413,12 +448,28 @@ export class Frontier {
       slot.active++;
       slot.lastStartAt = now;
       this.#fetching++;
+      this.#refill();
+      if (entry.attempts === 0 && ++this.#started >= this.#maxPages) {
+        this.#limitReached = true;
+        this.#closed = true;
+      }
       return entry;
     }
     return undefined;
   }
 
   #dispatch(): void {
+    if (!this.#closed && this.#pending > 0) {
+      const now = performance.now();
+      // #take() may close the frontier (maxPages): re-check before each hand-out.
+      while (this.#waiters.length > 0 && !this.#closed) {
+        const entry = this.#take(now);
+        if (!entry) break;
+        const waiter = this.#waiters.shift()!;
+        waiter.cleanup();
+        waiter.resolve(entry);
+      }
+    }
     if (this.#closed || this.#pending === 0) {
       this.#clearTimer();
       for (const waiter of this.#waiters.splice(0)) {
@@ -426,14 +477,6 @@ export class Frontier {
         waiter.resolve(undefined);
       }
       return;
-    }
-    const now = performance.now();
-    while (this.#waiters.length > 0) {
-      const entry = this.#take(now);
-      if (!entry) break;
-      const waiter = this.#waiters.shift()!;
-      waiter.cleanup();
-      waiter.resolve(entry);
     }
     this.#schedule();
   }

@@ -53,6 +53,8 @@ export class JsonlWriter {
   #closed = false;
 
   /**
+   * Creates a writer over a byte sink.
+   *
    * @param writer Where the bytes go.
    * @param options Buffer size and flush interval.
    */

@@ -43,6 +43,8 @@ export class LinkResolver {
   #options: NormalizeOptions;
 
   /**
+   * Creates an empty cache for one set of normalization options.
+   *
    * @param options Normalization options applied to every result.
    * @param capacity Most cached resolutions (oldest dropped first).
    */

@@ -21,23 +21,25 @@ import type { ExtractHook } from "./parse_job.ts";
 import type { CrawlRecord } from "./record.ts";
 import type { CrawlSummary } from "./stats.ts";
 
-export { Channel, ChannelClosedError } from "./channel.ts";
-export { type Permit, Semaphore } from "./semaphore.ts";
-export { TaskGroup } from "./task_group.ts";
-export { Frontier, type FrontierEntry } from "./frontier.ts";
-export { type CrawlProgress, type LinkContext, runCrawl, type RunCrawlContext } from "./crawler.ts";
+export { Channel, ChannelClosedError, type ChannelWaitOptions } from "./channel.ts";
+export { type AcquireOptions, type Permit, Semaphore } from "./semaphore.ts";
+export { TaskGroup, type TaskGroupOptions } from "./task_group.ts";
 export {
-  type CrawlOptions,
-  type CrawlOptionsInput,
-  CrawlOptionsSchema,
-  OptionsError,
-  parseCrawlOptions,
-} from "./options.ts";
-export { type CrawlRecord, CrawlRecordSchema, ERROR_CODES, type ErrorCode } from "./record.ts";
-export type { CrawlSummary } from "./stats.ts";
+  type AddOutcome,
+  Frontier,
+  type FrontierEntry,
+  type FrontierOptions,
+  type NextOptions,
+  type SeenSet,
+} from "./frontier.ts";
+export type { HostSlot } from "./host_slot.ts";
+export { type CrawlProgress, type LinkContext, runCrawl, type RunCrawlContext } from "./crawler.ts";
+export { type CrawlOptionsInput, OptionsError } from "./options.ts";
+export { type CrawlRecord, ERROR_CODES, type ErrorCode } from "./record.ts";
+export { CrawlStats, type CrawlSummary } from "./stats.ts";
 export type { ExtractHook, PageInfo } from "./parse_job.ts";
-export { loadRules, parseRules, type RulesFile, RulesFileSchema } from "./extract_rules.ts";
-export { normalizeUrl } from "./url.ts";
+export type { Document, ParsedPage } from "./parse_page.ts";
+export { type NormalizeOptions, normalizeUrl } from "./url.ts";
 
 /** Hooks and signals for {@linkcode crawl}. */
 export interface CrawlHooks {

@@ -88,5 +88,58 @@ export const CrawlRecordSchema = z.object({
   errorMessage: z.string().optional(),
 });
 
-/** One output record. */
-export type CrawlRecord = z.infer<typeof CrawlRecordSchema>;
+/**
+ * One output record. Written out so documentation can show it; the schema
+ * above stays the source of truth, and the check below fails type checking
+ * whenever the two disagree.
+ */
+export interface CrawlRecord {
+  /** The final URL, after redirects. */
+  url: string;
+  /** The URL as queued (normalized). */
+  requestedUrl: string;
+  /** The HTTP status, or `null` when no response came. */
+  status: number | null;
+  /** Links followed from a seed (seeds are 0). */
+  depth: number;
+  /** The page this URL was found on, or `null` for a seed. */
+  parent: string | null;
+  /** When the fetch started, ISO 8601. */
+  fetchedAt: string;
+  /** The response's media type without parameters, or `null`. */
+  contentType: string | null;
+  /** Body bytes received (after decompression). */
+  bytes: number;
+  /** From request start to the end of the body, in milliseconds. */
+  durationMs: number;
+  /** Fetch attempts made (1 unless retried). */
+  attempts: number;
+  /** `<title>` text, trimmed; `null` when absent or not HTML. */
+  title: string | null;
+  /** `<meta name=description>` content. */
+  description: string | null;
+  /** `<link rel=canonical>` href, absolute. */
+  canonical: string | null;
+  /** Text of every `<h1>`, trimmed. */
+  h1: string[];
+  /** Every http(s) link on the page, absolute, without fragment, deduplicated. */
+  links: string[];
+  /** Fields extracted by the matching `--extract` rule and the extract hook. */
+  data?: Record<string, unknown>;
+  /** Fields missing although required, or failing their type. */
+  dataErrors?: { field: string; error: string }[];
+  /** The `<lastmod>` of the sitemap entry the URL came from. */
+  lastmod?: string;
+  /** Redirect hops from `requestedUrl` to `url`, when there were any. */
+  redirects?: { url: string; status: number }[];
+  /** The short error code when the URL failed. */
+  error?: ErrorCode;
+  /** A human-readable detail for `error`. */
+  errorMessage?: string;
+}
+
+/** True when two types are identical. */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+// Fails type checking when the interface and the schema drift apart.
+const _recordMatchesSchema: Equal<CrawlRecord, z.output<typeof CrawlRecordSchema>> = true;

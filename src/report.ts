@@ -201,6 +201,8 @@ export class ReportBuilder {
   };
 
   /**
+   * Creates an empty report.
+   *
    * @param options How many slowest pages, broken links, redirect chains and robots-blocked URLs to keep.
    * @throws {RangeError} If a limit is not a positive integer.
    */

@@ -459,6 +459,8 @@ export class RobotsCache {
   #retryAfterMs: number;
 
   /**
+   * Creates an empty cache.
+   *
    * @param options User-Agent, fetch deadline, retry interval and crawl signal.
    * @throws {RangeError} If `timeoutMs` is not positive or `retryAfterMs` is negative.
    */

@@ -52,6 +52,8 @@ export class Semaphore {
   #waiters: Waiter[] = [];
 
   /**
+   * Creates a semaphore with `max` permits, all free.
+   *
    * @param max How many permits exist, a positive integer.
    * @throws {RangeError} If `max` is not a positive integer.
    */

@@ -43,6 +43,8 @@ export class StatusLine {
   #encoder = new TextEncoder();
 
   /**
+   * Starts redrawing the line.
+   *
    * @param out The terminal to draw on.
    * @param render Produces the line's text.
    * @param intervalMs How often to redraw, in ms (a few times a second at most).

@@ -33,6 +33,8 @@ export class TaskGroup {
   #unlink: (() => void) | undefined;
 
   /**
+   * Creates an empty group, linked to an optional parent signal.
+   *
    * @param options An optional parent signal.
    */
   constructor(options: TaskGroupOptions = {}) {

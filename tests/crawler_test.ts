@@ -142,7 +142,7 @@ Deno.test("crawl fetches at most maxPages URLs", async () => {
   });
   assert.equal(records.length, 7);
   assert.equal(server.hits.size, 7 + 1, "7 pages and robots.txt");
-  assert.ok(summary.skipped.max_pages! > 0);
+  assert.equal(summary.stoppedBy, "max_pages");
 });
 
 Deno.test("crawl applies include and exclude patterns", async () => {

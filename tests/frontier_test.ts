@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { MemoryStore } from "../src/crawl_store.ts";
 import { Frontier, type FrontierEntry } from "../src/frontier.ts";
 
 const entry = (url: string, depth = 0) => ({ url, depth, parent: null });
@@ -44,14 +45,54 @@ Deno.test("Frontier.next() waits while work is in flight and ends only when idle
   assert.equal(await ending, undefined);
 });
 
-Deno.test("Frontier enforces maxPages and maxPagesPerHost", () => {
-  const frontier = new Frontier({ maxPages: 3, maxPagesPerHost: 2 });
+Deno.test("Frontier enforces maxPagesPerHost when URLs are added", () => {
+  const frontier = new Frontier({ maxPagesPerHost: 2 });
   assert.equal(frontier.add(entry("http://a.test/1")), "added");
   assert.equal(frontier.add(entry("http://a.test/2")), "added");
   assert.equal(frontier.add(entry("http://a.test/3")), "max_pages_per_host");
   assert.equal(frontier.add(entry("http://b.test/1")), "added");
-  assert.equal(frontier.add(entry("http://c.test/1")), "max_pages");
-  assert.equal(frontier.admitted, 3);
+});
+
+Deno.test("Frontier closes once maxPages first fetches were handed out", async () => {
+  const frontier = new Frontier({ maxPages: 2 });
+  for (let i = 0; i < 4; i++) frontier.add(entry(`http://a.test/${i}`));
+  const first = (await frontier.next())!;
+  assert.equal(frontier.limitReached, false);
+  const second = (await frontier.next())!;
+  assert.equal(frontier.limitReached, true);
+  assert.equal(frontier.started, 2);
+  assert.equal(await frontier.next(), undefined);
+  frontier.release(first);
+  assert.equal(frontier.retry({ ...first, attempts: 1 }), false, "no retry once closed");
+  assert.equal(frontier.add(entry("http://a.test/new")), "closed");
+  finish(frontier, second);
+});
+
+Deno.test("Frontier keeps only its window in memory and refills from the store in order", async () => {
+  const store = new MemoryStore(new Set());
+  const frontier = new Frontier({ store, window: 2 });
+  for (let i = 0; i < 5; i++) frontier.add(entry(`http://a.test/${i}`));
+  assert.equal(frontier.queued, 5);
+  assert.equal(store.backlog, 3, "three wait in the store");
+  const order: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const e = (await frontier.next())!;
+    order.push(e.url);
+    finish(frontier, e);
+  }
+  assert.deepEqual(order, [0, 1, 2, 3, 4].map((i) => `http://a.test/${i}`));
+  assert.equal(frontier.idle, true);
+});
+
+Deno.test("Frontier counts a store's resumed backlog as pending work", async () => {
+  const store = new MemoryStore(new Set());
+  store.push({ url: "http://a.test/resumed", depth: 3, parent: null, attempts: 0, host: "a.test" });
+  const frontier = new Frontier({ store });
+  assert.equal(frontier.pending, 1);
+  const e = (await frontier.next())!;
+  assert.equal(e.url, "http://a.test/resumed");
+  finish(frontier, e);
+  assert.equal(await frontier.next(), undefined);
 });
 
 Deno.test("Frontier caps requests in flight per host and serves another host meanwhile", async () => {
