@@ -399,8 +399,13 @@ export class Frontier {
     return queue;
   }
 
-  /** Moves entries from the store into the in-memory host queues, up to the window. */
+  /**
+   * Moves entries from the store into the in-memory host queues, up to the
+   * window, once the queues run below half of it: a durable store is read
+   * in large batches, not once per URL.
+   */
   #refill(): void {
+    if (this.#queued > 0 && this.#queued >= this.#window / 2) return;
     while (this.#queued < this.#window && this.#store.backlog > 0) {
       const batch = this.#store.take(Math.min(1024, this.#window - this.#queued));
       if (batch.length === 0) break;
