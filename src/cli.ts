@@ -105,7 +105,11 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
       const html = report.render(summary, {
         seeds: config.options.seeds.map(withoutPassword),
         startedAt,
-        options: { ...config.options, rules: undefined },
+        options: {
+          ...config.options,
+          seeds: config.options.seeds.map(withoutPassword),
+          rules: undefined,
+        },
       });
       // Written beside its final name and renamed, so no reader sees half a report.
       const temp = `${config.report}.part`;

@@ -278,9 +278,12 @@ export async function runCrawl(
       if (parsed && options.dedupeCanonical && isDuplicateByCanonical(parsed, page)) {
         page.error = "duplicate";
         page.errorMessage = `canonical ${parsed.canonical} was already seen`;
-      } else if (parsed && (options.maxDepth === undefined || entry.depth < options.maxDepth)) {
+      } else if (parsed) {
+        const tooDeep = options.maxDepth !== undefined && entry.depth >= options.maxDepth;
         for (const link of parsed.follow) {
-          if (!frontier.has(link) && inScope(link)) admit(link, entry.depth + 1, page.url);
+          if (frontier.has(link) || !inScope(link)) continue;
+          if (tooDeep) stats.skip("max_depth");
+          else admit(link, entry.depth + 1, page.url);
         }
       }
       signal.throwIfAborted();

@@ -238,6 +238,8 @@ export class RulesError extends Error {
   readonly path: string;
 
   /**
+   * Creates the error for one place in a rules file.
+   *
    * @param source The file the rules came from.
    * @param path The place in the file, or `""`.
    * @param detail What is wrong, with what was received.

@@ -71,8 +71,16 @@ export class FetchStage {
   #deps: FetchStageDeps;
   #permitted = new Map<string, boolean>();
   #delaySet = new Set<string>();
+  /**
+   * Redirect targets each URL marked seen on its own earlier attempts, kept
+   * while it may be retried: a retry passes them instead of calling its own
+   * target a duplicate.
+   */
+  #claimedHops = new Map<string, Set<string>>();
 
   /**
+   * Creates the stage over the crawl's shared parts.
+   *
    * @param deps The crawl's shared parts.
    */
   constructor(deps: FetchStageDeps) {
@@ -96,6 +104,7 @@ export class FetchStage {
       frontier.release(entry);
     }
     if (outcome.kind === "record" && this.#retry(entry, outcome.page)) return { kind: "retry" };
+    this.#claimedHops.delete(entry.url);
     return outcome;
   }
 
@@ -106,7 +115,7 @@ export class FetchStage {
       page: failedPage(entry.url, error, message),
       record,
     });
-    if (!this.#netPermitted(entry.host)) {
+    if (!this.#netPermitted(entry.url)) {
       return refused("permission", `Deno's --allow-net does not include ${entry.host}`);
     }
     if (!(await guard.check(entry.url, { signal }))) {
@@ -129,7 +138,7 @@ export class FetchStage {
       headersFor: (url) => this.#headersFor(url),
       onResponse: (url, response) => this.#storeCookies(url, response),
       resolve: (location, base) => normalizeUrl(location, base, options),
-      checkRedirect: (url) => this.#checkHop(url, signal),
+      checkRedirect: (url) => this.#checkHop(url, entry.url, signal),
     });
     if (page.error === "aborted") signal.throwIfAborted();
     this.#pauseOnRetryAfter(entry.host, page);
@@ -141,14 +150,15 @@ export class FetchStage {
     const { options, frontier, stats } = this.#deps;
     const attempts = entry.attempts + 1;
     if (attempts > options.retries || !isTransient(page.status, page.error)) return false;
-    stats.retries++;
     // A Retry-After pause already holds the host; otherwise back off this URL.
     const paused = retryAfterOf(page, options.maxRetryAfterMs) !== undefined;
     const delay = paused ? 0 : backoffMs(attempts, {
       baseMs: options.retryDelayMs,
       maxMs: options.maxRetryDelayMs,
     });
-    frontier.retry({ ...entry, attempts }, delay);
+    // A closed frontier (stopping, or maxPages reached) takes no retry: the failure is recorded.
+    if (!frontier.retry({ ...entry, attempts }, delay)) return false;
+    stats.retries++;
     return true;
   }
 
@@ -157,11 +167,19 @@ export class FetchStage {
     if (ms !== undefined && ms > 0) this.#deps.frontier.pauseHost(host, ms);
   }
 
-  #netPermitted(host: string): boolean {
-    let ok = this.#permitted.get(host);
+  /**
+   * Whether Deno lets the crawl connect to a URL's host. Deno grants
+   * `host:port` pairs and a query without a port asks for every port, so the
+   * scheme's default port is named when the URL leaves it implied
+   * (`--allow-net=example.org:443` must admit `https://example.org/`).
+   */
+  #netPermitted(url: string): boolean {
+    const { host, port, protocol } = new URL(url);
+    const target = port ? host : `${host}:${protocol === "https:" ? 443 : 80}`;
+    let ok = this.#permitted.get(target);
     if (ok === undefined) {
-      ok = Deno.permissions.querySync({ name: "net", host }).state === "granted";
-      this.#permitted.set(host, ok);
+      ok = Deno.permissions.querySync({ name: "net", host: target }).state === "granted";
+      this.#permitted.set(target, ok);
     }
     return ok;
   }
@@ -187,14 +205,17 @@ export class FetchStage {
   }
 
   /** Every redirect hop is checked as if it were a new link. */
-  async #checkHop(url: string, signal: AbortSignal): Promise<ErrorCode | undefined> {
+  async #checkHop(url: string, from: string, signal: AbortSignal): Promise<ErrorCode | undefined> {
     const { inScope, guard, frontier } = this.#deps;
     if (!inScope(url)) return "out_of_scope";
     if (!(await guard.check(url, { signal }))) return "blocked_address";
+    if (!this.#netPermitted(url)) return "permission";
     const host = new URL(url).host;
-    if (!this.#netPermitted(host)) return "permission";
     if ((await this.#robotsAllow(url, host, signal)) !== true) return "robots";
-    if (!frontier.markSeen(url)) return "duplicate";
+    let claimed = this.#claimedHops.get(from);
+    if (!frontier.markSeen(url)) return claimed?.has(url) ? undefined : "duplicate";
+    if (!claimed) this.#claimedHops.set(from, claimed = new Set());
+    claimed.add(url);
     return undefined;
   }
 

@@ -88,7 +88,9 @@ export class CrawlStats {
     this.records++;
     this.bytes += record.bytes;
     if (record.dataErrors) this.dataErrors += record.dataErrors.length;
-    if (record.error) this.errors[record.error] = (this.errors[record.error] ?? 0) + 1;
+    // robots.txt refusals are policy, not failures: they count as skipped even with a record.
+    if (record.error === "robots") this.skip("robots");
+    else if (record.error) this.errors[record.error] = (this.errors[record.error] ?? 0) + 1;
     else this.pagesOk++;
   }
 
