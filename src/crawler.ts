@@ -23,7 +23,7 @@ import { FetchStage } from "./fetch_stage.ts";
 import type { FetchedPage } from "./fetch_page.ts";
 import { type CrawlStore, MemoryStore } from "./crawl_store.ts";
 import { FingerprintSet } from "./fingerprint_set.ts";
-import { Frontier, type FrontierEntry } from "./frontier.ts";
+import { type AddOutcome, type CrawlFrontier, Frontier, type FrontierEntry } from "./frontier.ts";
 import { type CrawlOptions, type CrawlOptionsInput, parseCrawlOptions } from "./options.ts";
 import type { ExtractHook, ParseResult } from "./parse_job.ts";
 import { createParseStage } from "./parse_stage.ts";
@@ -75,6 +75,11 @@ export interface RunCrawlContext {
   store?: CrawlStore;
   /** Most URLs the frontier holds in memory when a durable store keeps the rest. */
   window?: number;
+  /**
+   * Builds the frontier from the validated options, for a frontier shared
+   * by several processes. Default: an in-process {@linkcode Frontier} over `store`.
+   */
+  frontier?: (options: CrawlOptions) => CrawlFrontier;
   /** Decides whether a discovered link is queued; `false` skips it (counted as `filtered`). */
   filter?: (url: string, context: LinkContext) => boolean;
 }
@@ -141,7 +146,7 @@ export async function runCrawl(
   const options = parseCrawlOptions(input);
   const stats = new CrawlStats();
   const store = context.store ?? new MemoryStore(new FingerprintSet());
-  const frontier = new Frontier({
+  const frontier: CrawlFrontier = context.frontier?.(options) ?? new Frontier({
     maxPages: options.maxPages,
     maxPagesPerHost: options.maxPagesPerHost,
     perHost: options.perHost,
@@ -190,20 +195,25 @@ export async function runCrawl(
   const pages = new Channel<FetchedItem | typeof END>(options.queueSize);
   let parsing = 0;
 
+  const counted = (outcome: AddOutcome) => {
+    if (outcome === "added") stats.queueDepth(frontier.queued);
+    else if (outcome !== "seen") stats.skip(outcome);
+  };
+  /** Queues a URL through the trap guards and the filter hook; a shared frontier answers later. */
   const admit = (
     url: string,
     depth: number,
     parent: string | null,
     extra?: FrontierEntry["extra"],
-  ) => {
+  ): Promise<void> | void => {
     const trap = checkTrap(url, { maxUrlLength: options.maxUrlLength });
     if (trap) return stats.skip(trap);
     if (context.filter && parent !== null && !context.filter(url, { depth, parent })) {
       return stats.skip("filtered");
     }
     const outcome = frontier.add({ url, depth, parent, extra });
-    if (outcome === "added") stats.queueDepth(frontier.queued);
-    else if (outcome !== "seen") stats.skip(outcome);
+    if (typeof outcome === "string") return counted(outcome);
+    return outcome.then(counted);
   };
   const deliver = async (record: CrawlRecord) => {
     await context.onRecord(record);
@@ -215,7 +225,7 @@ export async function runCrawl(
     frontier.done(entry);
   };
 
-  for (const seed of seeds) admit(seed, 0, null);
+  for (const seed of seeds) await admit(seed, 0, null);
 
   const stop = (reason: string) => {
     if (stats.stoppedBy === "done") stats.stoppedBy = reason;
@@ -275,16 +285,22 @@ export async function runCrawl(
         page.error = "parse";
         page.errorMessage = error instanceof Error ? error.message : String(error);
       }
-      if (parsed && options.dedupeCanonical && isDuplicateByCanonical(parsed, page)) {
+      if (parsed && options.dedupeCanonical && (await isDuplicateByCanonical(parsed, page))) {
         page.error = "duplicate";
         page.errorMessage = `canonical ${parsed.canonical} was already seen`;
       } else if (parsed) {
         const tooDeep = options.maxDepth !== undefined && entry.depth >= options.maxDepth;
+        const adding: Promise<void>[] = [];
         for (const link of parsed.follow) {
           if (frontier.has(link) || !inScope(link)) continue;
           if (tooDeep) stats.skip("max_depth");
-          else admit(link, entry.depth + 1, page.url);
+          else {
+            const added = admit(link, entry.depth + 1, page.url);
+            if (added) adding.push(added);
+          }
         }
+        // Links are queued before the page is done, so the crawl cannot end in between.
+        if (adding.length > 0) await Promise.all(adding);
       }
       signal.throwIfAborted();
       parsing--;
@@ -293,10 +309,10 @@ export async function runCrawl(
   };
 
   /** With dedupeCanonical: marks the canonical seen; true if it already was. */
-  const isDuplicateByCanonical = (parsed: ParseResult, page: FetchedPage): boolean => {
+  const isDuplicateByCanonical = async (parsed: ParseResult, page: FetchedPage) => {
     const canonical = parsed.canonical && normalizeUrl(parsed.canonical, undefined, options);
     if (!canonical || canonical === page.url || canonical === page.requestedUrl) return false;
-    return !frontier.markSeen(canonical);
+    return !(await frontier.markSeen(canonical));
   };
 
   if (options.sitemaps) {
@@ -324,7 +340,7 @@ export async function runCrawl(
       for (const { url, lastmod, sitemap } of urls) {
         const href = normalizeUrl(url, undefined, options);
         if (href && inScope(href)) {
-          admit(href, 0, sitemap, lastmod === undefined ? undefined : { lastmod });
+          await admit(href, 0, sitemap, lastmod === undefined ? undefined : { lastmod });
         }
       }
     });

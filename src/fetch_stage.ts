@@ -8,7 +8,7 @@
 
 import type { AddressGuard } from "./address_guard.ts";
 import { type FetchedPage, fetchPage } from "./fetch_page.ts";
-import type { Frontier, FrontierEntry } from "./frontier.ts";
+import type { CrawlFrontier, FrontierEntry } from "./frontier.ts";
 import type { CrawlOptions } from "./options.ts";
 import type { ErrorCode } from "./record.ts";
 import { backoffMs, isTransient, parseRetryAfter } from "./retry.ts";
@@ -41,7 +41,7 @@ export interface FetchStageDeps {
   /** The validated crawl options. */
   options: CrawlOptions;
   /** The frontier (for host slots, retries and dedupe of redirect hops). */
-  frontier: Frontier;
+  frontier: CrawlFrontier;
   /** The global cap on requests in flight. */
   semaphore: Semaphore;
   /** Counters. */
@@ -213,7 +213,7 @@ export class FetchStage {
     const host = new URL(url).host;
     if ((await this.#robotsAllow(url, host, signal)) !== true) return "robots";
     let claimed = this.#claimedHops.get(from);
-    if (!frontier.markSeen(url)) return claimed?.has(url) ? undefined : "duplicate";
+    if (!(await frontier.markSeen(url))) return claimed?.has(url) ? undefined : "duplicate";
     if (!claimed) this.#claimedHops.set(from, claimed = new Set());
     claimed.add(url);
     return undefined;
