@@ -10,7 +10,17 @@ Deno.test("LinkResolver gives the same answers as URL parsing across pages shari
     "https://a.test/d1/page.html",
     "http://b.test:8080/d1/page.html",
   ];
-  const hrefs = ["x.html", "../y.html", "/abs", "//c.test/p", "?q=1", "#frag", "", " x.html ", "./"];
+  const hrefs = [
+    "x.html",
+    "../y.html",
+    "/abs",
+    "//c.test/p",
+    "?q=1",
+    "#frag",
+    "",
+    " x.html ",
+    "./",
+  ];
   // Twice over, so the second pass answers from the cache.
   for (let pass = 0; pass < 2; pass++) {
     for (const base of bases) {
