@@ -113,8 +113,12 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
       });
       // Written beside its final name and renamed, so no reader sees half a report.
       const temp = `${config.report}.part`;
-      await Deno.writeTextFile(temp, html);
-      await Deno.rename(temp, config.report);
+      try {
+        await Deno.writeTextFile(temp, html);
+        await Deno.rename(temp, config.report);
+      } finally {
+        await Deno.remove(temp).catch(() => {});
+      }
     }
     Deno.stderr.writeSync(encoder.encode(JSON.stringify(summary) + "\n"));
     return EXIT.ok;

@@ -337,6 +337,15 @@ export async function parseCli(
     input.extractModule = /^[a-z][a-z0-9+.-]*:/i.test(specifier)
       ? specifier
       : toFileUrl(resolve(specifier)).href;
+    if ((input.extractModule as string).startsWith("file:")) {
+      try {
+        await Deno.stat(new URL(input.extractModule as string));
+      } catch (error) {
+        throw new UsageError(
+          `--extract-module: cannot read '${specifier}': ${(error as Error).message}`,
+        );
+      }
+    }
     source.extractModule = "flag";
   }
   if (input.seeds === undefined) {

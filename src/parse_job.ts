@@ -7,17 +7,10 @@
  */
 
 import { decodeHtml } from "./charset.ts";
-import { type CompiledRules, compileRules, type DataError, linksFromSelector } from "./extract.ts";
+import type { CompiledRules, DataError } from "./extract.ts";
 import type { RulesFile } from "./extract_rules.ts";
 import { scanHtml } from "./html_scan.ts";
-import {
-  type Document,
-  finishPage,
-  loadHtml,
-  type ParsedPage,
-  type ParserKind,
-  scanDocument,
-} from "./parse_page.ts";
+import { type Document, finishPage, type ParsedPage, type ParserKind } from "./parse_page.ts";
 import { normalizeUrl } from "./url.ts";
 
 /** What the user's extract hook sees of a page besides the document. */
@@ -107,7 +100,14 @@ export interface Parser {
  * ```
  */
 export async function createParser(config: ParserConfig, extract?: ExtractHook): Promise<Parser> {
-  const rules: CompiledRules | undefined = config.rules ? compileRules(config.rules) : undefined;
+  // cheerio (and zod, through the rules) load only when the crawl needs a DOM:
+  // that keeps a parser worker's start-up to htmlparser2 alone.
+  const needsDom = config.rules !== undefined || extract !== undefined ||
+    config.extractModule !== undefined || config.linksFrom !== undefined ||
+    config.parser === "parse5";
+  const dom = needsDom ? await import("./dom.ts") : undefined;
+  const extracting = config.rules ? await import("./extract.ts") : undefined;
+  const rules: CompiledRules | undefined = config.rules && extracting?.compileRules(config.rules);
   const hooks: ExtractHook[] = [];
   if (extract) hooks.push(extract);
   if (config.extractModule) {
@@ -125,10 +125,14 @@ export async function createParser(config: ParserConfig, extract?: ExtractHook):
       const rule = rules?.match(job.url);
       // A DOM is built only when something needs selectors.
       const linksFrom = rule?.linksFrom ?? config.linksFrom;
-      const needsDom = rule !== undefined || hooks.length > 0 || linksFrom !== undefined ||
+      const pageNeedsDom = rule !== undefined || hooks.length > 0 || linksFrom !== undefined ||
         config.parser === "parse5";
-      const $ = needsDom ? loadHtml(html, config.parser) : undefined;
-      const result: ParseResult = finishPage($ ? scanDocument($) : scanHtml(html), job.url, config);
+      const $ = pageNeedsDom ? dom!.loadHtml(html, config.parser) : undefined;
+      const result: ParseResult = finishPage(
+        $ ? dom!.scanDocument($) : scanHtml(html),
+        job.url,
+        config,
+      );
       if (!$) return result;
       if (rule) {
         const { data, dataErrors } = rules!.extract($, job.url, rule);
@@ -137,7 +141,7 @@ export async function createParser(config: ParserConfig, extract?: ExtractHook):
       }
       if (linksFrom !== undefined) {
         const allowed = new Set(
-          linksFromSelector($, linksFrom, job.url).map((href) =>
+          dom!.linksFromSelector($, linksFrom, job.url).map((href) =>
             normalizeUrl(href, undefined, config)
           ),
         );

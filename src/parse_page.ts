@@ -1,17 +1,17 @@
 /**
  * Parsing one HTML page: the record's data fields and the links to follow.
  *
- * By default one streaming htmlparser2 pass finds the fields and links
- * without building a DOM ({@linkcode scanHtml}); `parser: "parse5"` loads
- * the spec-exact parse5 tree through cheerio instead. Either way links are
- * resolved the same way.
+ * One streaming htmlparser2 pass finds the fields and links without
+ * building a DOM (`scanHtml`); dom.ts reads the same fields out of a
+ * cheerio document when one is needed. Either way links are resolved and
+ * cleaned here, the same way.
  *
  * @module
  */
 
-import * as cheerio from "cheerio";
+import type { CheerioAPI } from "cheerio";
 import { decodeHtml } from "./charset.ts";
-import { type RawLink, scanHtml, type ScannedPage } from "./html_scan.ts";
+import { scanHtml, type ScannedPage } from "./html_scan.ts";
 import { LinkResolver } from "./link_resolver.ts";
 import type { NormalizeOptions } from "./url.ts";
 
@@ -42,53 +42,13 @@ export interface ParsedPage {
   follow: string[];
 }
 
-/** The parsed document, for extraction that needs selectors. */
-export type Document = cheerio.CheerioAPI;
+/** The parsed document (cheerio), for extraction that needs selectors. */
+export type Document = CheerioAPI;
 
 function clean(text: string | undefined): string | null {
   if (text === undefined) return null;
   const collapsed = text.replace(/\s+/g, " ").trim();
   return collapsed === "" ? null : collapsed;
-}
-
-/**
- * Loads HTML text into a cheerio document.
- *
- * @param html The document text.
- * @param parser Which parser builds the tree.
- * @returns The cheerio document.
- */
-export function loadHtml(html: string, parser: ParserKind = "htmlparser2"): Document {
-  // cheerio picks htmlparser2 when given `xml` options with xmlMode off.
-  return parser === "parse5" ? cheerio.load(html) : cheerio.load(html, { xml: { xmlMode: false } });
-}
-
-/**
- * Reads the default fields out of a loaded document, as {@linkcode scanHtml}
- * reads them out of text.
- *
- * @param $ The document.
- * @returns The raw fields and links.
- */
-export function scanDocument($: Document): ScannedPage {
-  const links: RawLink[] = [];
-  $("a[href], area[href]").each((_, el) => {
-    links.push({ href: el.attribs.href!, rel: el.attribs.rel ?? "" });
-  });
-  const h1: string[] = [];
-  $("h1").each((_, el) => {
-    h1.push($(el).text());
-  });
-  const title = $("title").first();
-  return {
-    title: title.length > 0 ? title.text() : undefined,
-    description: $('meta[name="description" i]').first().attr("content"),
-    robots: $('meta[name="robots" i]').first().attr("content"),
-    canonical: $('link[rel~="canonical" i]').first().attr("href"),
-    baseHref: $("base[href]").first().attr("href"),
-    h1,
-    links,
-  };
 }
 
 /** One resolver (and cache) per options object: normalization options change results. */
@@ -151,28 +111,13 @@ export function finishPage(
 }
 
 /**
- * Extracts the default fields and the links of a loaded document.
- *
- * @param $ The document.
- * @param pageUrl The page's final URL, the base for relative links.
- * @param options Link-following and normalization options.
- * @returns The parsed fields and links.
- */
-export function extractPage(
-  $: Document,
-  pageUrl: string,
-  options: ParsePageOptions = {},
-): ParsedPage {
-  return finishPage(scanDocument($), pageUrl, options);
-}
-
-/**
- * Decodes and parses an HTML body.
+ * Decodes and parses an HTML body with one htmlparser2 pass (no DOM); see
+ * `parseWithDom` in dom.ts for the parse5 parser.
  *
  * @param body The raw body bytes.
  * @param contentType The Content-Type header (for its charset).
  * @param pageUrl The page's final URL.
- * @param options Parser and link options.
+ * @param options Link options.
  * @returns The parsed fields and links.
  *
  * @example Usage
@@ -192,9 +137,5 @@ export function parsePage(
   pageUrl: string,
   options: ParsePageOptions = {},
 ): ParsedPage {
-  const html = decodeHtml(body, contentType);
-  const scanned = options.parser === "parse5"
-    ? scanDocument(loadHtml(html, "parse5"))
-    : scanHtml(html);
-  return finishPage(scanned, pageUrl, options);
+  return finishPage(scanHtml(decodeHtml(body, contentType)), pageUrl, options);
 }

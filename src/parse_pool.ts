@@ -83,12 +83,14 @@ export class ParserPool {
         `Cannot create parser pool as 'size' must be a positive integer: received ${size}`,
       );
     }
-    const slots: Slot[] = [];
-    try {
-      for (let i = 0; i < size; i++) slots.push(await startWorker(config));
-    } catch (error) {
+    // Workers load in parallel; if one fails, the others are stopped too.
+    const starting = Array.from({ length: size }, () => startWorker(config));
+    const settled = await Promise.allSettled(starting);
+    const slots = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed) {
       for (const slot of slots) slot.worker.terminate();
-      throw error;
+      throw failed.reason;
     }
     const pool = new ParserPool(slots, config);
     for (const slot of slots) pool.#listen(slot);

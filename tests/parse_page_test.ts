@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { parsePage } from "../src/parse_page.ts";
+import { parseWithDom } from "../src/dom.ts";
+import { parsePage, type ParsePageOptions } from "../src/parse_page.ts";
+
+/** Parses with the option's parser: the streaming scan, or a parse5 DOM. */
+function parse(body: Uint8Array, contentType: string, url: string, options: ParsePageOptions) {
+  return options.parser === "parse5"
+    ? parseWithDom(body, contentType, url, options)
+    : parsePage(body, contentType, url, options);
+}
 import { FIXTURES } from "./fixture_server.ts";
 
 const enc = (html: string) => new TextEncoder().encode(html);
@@ -10,8 +18,8 @@ Deno.test("parsePage gives the same result with htmlparser2 and parse5 on every 
   for await (const path of walk(`${FIXTURES}site`)) {
     const body = await Deno.readFile(path);
     const url = `http://a.test${path.slice(`${FIXTURES}site`.length)}`;
-    const fast = parsePage(body, "text/html", url, { parser: "htmlparser2" });
-    const exact = parsePage(body, "text/html", url, { parser: "parse5" });
+    const fast = parse(body, "text/html", url, { parser: "htmlparser2" });
+    const exact = parse(body, "text/html", url, { parser: "parse5" });
     assert.deepEqual(fast, exact, path);
     pages++;
   }
@@ -21,17 +29,17 @@ Deno.test("parsePage gives the same result with htmlparser2 and parse5 on every 
 for (const parser of BOTH) {
   Deno.test(`parsePage (${parser}) resolves links against a <base href> that comes after them`, () => {
     const html = `<a href="x.html">x</a><head><base href="/sub/"></head><a href="../y.html">y</a>`;
-    const page = parsePage(enc(html), "text/html", "http://a.test/dir/page.html", { parser });
+    const page = parse(enc(html), "text/html", "http://a.test/dir/page.html", { parser });
     assert.deepEqual(page.links, ["http://a.test/sub/x.html", "http://a.test/y.html"]);
   });
 
   Deno.test(`parsePage (${parser}) keeps nofollow links listed but not followed`, () => {
     const html = `<a href="/a" rel="NoFollow">a</a><a href="/b">b</a><area href="/c" rel="external">
       <a href="/b#frag">b again</a><a href="mailto:x@y">m</a><a href="javascript:void(0)">j</a>`;
-    const page = parsePage(enc(html), "text/html", "http://a.test/", { parser });
+    const page = parse(enc(html), "text/html", "http://a.test/", { parser });
     assert.deepEqual(page.links, ["http://a.test/a", "http://a.test/b", "http://a.test/c"]);
     assert.deepEqual(page.follow, ["http://a.test/b", "http://a.test/c"]);
-    const all = parsePage(enc(html), "text/html", "http://a.test/", {
+    const all = parse(enc(html), "text/html", "http://a.test/", {
       parser,
       followNofollow: true,
     });
@@ -41,7 +49,7 @@ for (const parser of BOTH) {
   Deno.test(`parsePage (${parser}) follows nothing on a meta robots nofollow page`, () => {
     for (const content of ["nofollow", "NOINDEX, NOFOLLOW", "none"]) {
       const html = `<meta name="Robots" content="${content}"><a href="/a">a</a>`;
-      const page = parsePage(enc(html), "text/html", "http://a.test/", { parser });
+      const page = parse(enc(html), "text/html", "http://a.test/", { parser });
       assert.deepEqual(page.links, ["http://a.test/a"]);
       assert.deepEqual(page.follow, [], content);
     }
@@ -52,7 +60,7 @@ for (const parser of BOTH) {
       <meta name="DESCRIPTION" content="Best &quot;chips&quot;">
       <link rel="alternate canonical" href="../canon?x=1"></head>
       <body><h1>One <em>big</em> title</h1><h1>   </h1><h1>Two</h1></body></html>`;
-    const page = parsePage(enc(html), "text/html", "http://a.test/d/p", { parser });
+    const page = parse(enc(html), "text/html", "http://a.test/d/p", { parser });
     assert.equal(page.title, "Fish & Chips");
     assert.equal(page.description, 'Best "chips"');
     assert.equal(page.canonical, "http://a.test/canon?x=1");
