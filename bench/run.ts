@@ -248,6 +248,10 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
       `${server.origin}/index.html`,
       "--concurrency",
       String(options.concurrency),
+      // One host serves the whole site: its politeness cap is lifted to the global cap, as the
+      // peer crawlers in ../shared/bench are run (concurrency C against one host).
+      "--per-host",
+      String(options.concurrency),
       "--out",
       out,
       ...options.optional,

@@ -129,6 +129,24 @@ async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): P
 }
 
 /**
+ * Reads a body within the cap. When the server declares an uncompressed
+ * length under the cap, the body is read in one call (no per-chunk JS);
+ * otherwise, or for compressed bodies, chunk by chunk so the cap holds on
+ * decompressed bytes.
+ */
+async function readBody(response: Response, maxBytes: number): Promise<Uint8Array> {
+  const length = Number(response.headers.get("content-length") ?? NaN);
+  const encoding = response.headers.get("content-encoding");
+  if (length <= maxBytes && (encoding === null || encoding === "identity")) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    // A server that sent more than it declared gets the same answer as any overlong body.
+    if (bytes.byteLength > maxBytes) throw new TooLargeError(`body exceeds ${maxBytes} bytes`);
+    return bytes;
+  }
+  return await readCapped(response.body!, maxBytes);
+}
+
+/**
  * Fetches a URL, never throwing for network or HTTP failures: they come
  * back as `error` codes.
  *
@@ -213,7 +231,7 @@ export async function fetchPage(url: string, options: FetchPageOptions): Promise
       const ok = response.status >= 200 && response.status < 300;
       const sniffable = result.contentType === null;
       if (ok && (isHtmlType(result.contentType) || sniffable) && response.body) {
-        const body = await readCapped(response.body, options.maxBytes);
+        const body = await readBody(response, options.maxBytes);
         result.bytes = body.byteLength;
         if (sniffable && !looksLikeHtml(body)) {
           result.durationMs = performance.now() - started;

@@ -21,10 +21,10 @@ export interface PageResolver {
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 
 /**
- * A bounded cache of href resolutions. The cache key is what the result
- * depends on: an absolute href alone; a scheme-relative one with the
- * scheme; an absolute path with the origin; a relative path with the base's
- * directory; a query or fragment with the whole base.
+ * A bounded cache of href resolutions, grouped by what the result depends
+ * on besides the href: nothing for an absolute href; the scheme for a
+ * scheme-relative one; the origin for an absolute path; the base's
+ * directory for a relative path; the whole base for a query or fragment.
  *
  * @example Usage
  * ```ts
@@ -38,7 +38,9 @@ const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
  * ```
  */
 export class LinkResolver {
-  #cache = new Map<string, string | null>();
+  /** Results by cache key: what the result depends on, then the href. */
+  #cache = new Map<string, Map<string, string | null>>();
+  #size = 0;
   #capacity: number;
   #options: NormalizeOptions;
 
@@ -46,7 +48,7 @@ export class LinkResolver {
    * Creates an empty cache for one set of normalization options.
    *
    * @param options Normalization options applied to every result.
-   * @param capacity Most cached resolutions (oldest dropped first).
+   * @param capacity Most cached resolutions; when full the cache starts over.
    */
   constructor(options: NormalizeOptions, capacity = 50_000) {
     this.#options = options;
@@ -62,31 +64,45 @@ export class LinkResolver {
   forBase(base: string): PageResolver {
     const url = URL.parse(base);
     if (!url) return () => null;
-    const origin = url.origin;
-    const scheme = url.protocol;
     const path = url.pathname;
-    const dir = origin + path.slice(0, path.lastIndexOf("/") + 1);
+    // The groups this page's hrefs fall in, looked up once per page rather than per link.
+    const absolute = this.#group("");
+    const schemeRelative = this.#group(url.protocol);
+    const absolutePath = this.#group(url.origin);
+    const relative = this.#group(url.origin + path.slice(0, path.lastIndexOf("/") + 1));
+    const whole = this.#group(` ${base}`);
     return (raw) => {
       const href = raw.trim();
-      const key = SCHEME.test(href)
-        ? href
-        : href.startsWith("//")
-        ? scheme + href
-        : href.startsWith("/")
-        ? origin + href
-        : href === "" || href.startsWith("?") || href.startsWith("#")
-        ? `${base} ${href}`
-        : dir + href;
-      let result = this.#cache.get(key);
+      const first = href.charCodeAt(0);
+      const group = first === 47 /* / */
+        ? (href.charCodeAt(1) === 47 ? schemeRelative : absolutePath)
+        : href === "" || first === 63 /* ? */ || first === 35 /* # */
+        ? whole
+        : SCHEME.test(href)
+        ? absolute
+        : relative;
+      let result = group.get(href);
       if (result === undefined) {
         const parsed = URL.parse(href, base);
         result = (parsed && normalizeParsedUrl(parsed, this.#options)) ?? null;
-        if (this.#cache.size >= this.#capacity) {
-          this.#cache.delete(this.#cache.keys().next().value!);
+        if (++this.#size > this.#capacity) {
+          // Simplest bound: forget everything; the next pages refill what they use.
+          // This page's groups are detached then, and only live until it is done.
+          this.#cache.clear();
+          this.#size = 0;
         }
-        this.#cache.set(key, result);
+        group.set(href, result);
       }
       return result;
     };
+  }
+
+  #group(key: string): Map<string, string | null> {
+    let group = this.#cache.get(key);
+    if (!group) {
+      group = new Map();
+      this.#cache.set(key, group);
+    }
+    return group;
   }
 }
