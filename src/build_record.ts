@@ -47,6 +47,11 @@ export function buildRecord(
   if (parsed?.data) record.data = parsed.data;
   if (parsed?.dataErrors) record.dataErrors = parsed.dataErrors;
   if (entry.extra?.lastmod !== undefined) record.lastmod = entry.extra.lastmod;
+  const etag = page.headers?.get("etag");
+  const lastModified = page.headers?.get("last-modified");
+  if (etag) record.etag = etag;
+  if (lastModified) record.lastModified = lastModified;
+  if (page.status === 304) record.unchanged = true;
   if (page.redirects.length > 0) record.redirects = page.redirects;
   if (page.error) {
     record.error = page.error;

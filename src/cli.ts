@@ -1,14 +1,12 @@
 /**
- * The command-line program: a thin layer over {@linkcode runCrawl}.
+ * The command-line program: a thin layer over the library's `crawl()`.
  *
  * @module
  */
 
 import { HELP, parseCli, UsageError } from "./cli_args.ts";
-import { runCrawl } from "./crawler.ts";
-import { openSink, type RecordSink } from "./record_sink.ts";
-import { ReportBuilder } from "./report.ts";
-import { formatStatus, StatusLine } from "./status_line.ts";
+import { runCrawlCommand, type RunResult } from "./crawl_command.ts";
+import { runOnSchedule } from "./schedule.ts";
 
 /** Signals the CLI's caller (main.ts) drives. */
 export interface CliSignals {
@@ -19,19 +17,20 @@ export interface CliSignals {
 }
 
 /** Exit codes, documented in README. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, tooManyErrors: 3 } as const;
 
 const encoder = new TextEncoder();
 
-/** A seed as shown in a report: a password never leaves the process. */
-function withoutPassword(seed: string): string {
-  const url = new URL(seed);
-  if (url.password) url.password = "***";
-  return url.href;
-}
-
 function printError(message: string): void {
   Deno.stderr.writeSync(encoder.encode(`error: ${message}\n`));
+}
+
+function printSummary(result: RunResult): void {
+  Deno.stderr.writeSync(encoder.encode(JSON.stringify(result.summary) + "\n"));
+}
+
+function errorCount(result: RunResult): number {
+  return Object.values(result.summary.errors).reduce((a, b) => a + b, 0);
 }
 
 /**
@@ -39,8 +38,8 @@ function printError(message: string): void {
  *
  * @param args Command-line arguments (without the script).
  * @param signals The stop and abort controllers main.ts aborts on signals.
- * @returns The exit code: 0 finished, 1 could not run, 2 bad input. The
- * caller maps a signal stop to 130/143.
+ * @returns The exit code: 0 finished, 1 could not run, 2 bad input, 3 more
+ * errors than `--fail-on-errors`. The caller maps a signal stop to 130/143.
  *
  * @example Usage
  * ```ts ignore
@@ -65,66 +64,50 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
     return EXIT.ok;
   }
 
-  let sink: RecordSink;
-  try {
-    sink = await openSink(config.format, config.out);
-  } catch (error) {
-    printError(`--out: cannot open '${config.out}': ${(error as Error).message}`);
-    return EXIT.usage;
-  }
-  const report = config.report === undefined ? undefined : new ReportBuilder();
-  const startedAt = new Date().toISOString();
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const onStop = () => {
     graceTimer = setTimeout(
       () => signals.abort.abort(new Error("grace period over")),
       config.graceMs,
     );
   };
-  let graceTimer: ReturnType<typeof setTimeout> | undefined;
   signals.stop.signal.addEventListener("abort", onStop, { once: true });
-
-  let status: StatusLine | undefined;
-  try {
-    const summary = await runCrawl(config.options, {
-      signal: signals.abort.signal,
-      stopSignal: signals.stop.signal,
-      onRecord: (record) => {
-        report?.add(record);
-        return sink.write(record);
-      },
-      onStart: (progress) => {
-        if (Deno.stderr.isTerminal()) {
-          status = new StatusLine(Deno.stderr, () => formatStatus(progress()));
-        }
-      },
-    });
-    status?.stop();
-    status = undefined;
-    await sink.close();
-    if (report && config.report !== undefined) {
-      const html = report.render(summary, {
-        seeds: config.options.seeds.map(withoutPassword),
-        startedAt,
-        options: {
-          ...config.options,
-          seeds: config.options.seeds.map(withoutPassword),
-          rules: undefined,
-        },
-      });
-      // Written beside its final name and renamed, so no reader sees half a report.
-      const temp = `${config.report}.part`;
-      try {
-        await Deno.writeTextFile(temp, html);
-        await Deno.rename(temp, config.report);
-      } finally {
-        await Deno.remove(temp).catch(() => {});
-      }
+  const runSignals = { stop: signals.stop.signal, abort: signals.abort.signal };
+  let code: number = EXIT.ok;
+  const judge = (result: RunResult) => {
+    printSummary(result);
+    if (result.alreadyComplete) {
+      printError(
+        `${config.state!.path} holds a finished crawl (run ${result.summary.runId}); ` +
+          "pass --recrawl for a new run or --restart to start over",
+      );
     }
-    Deno.stderr.writeSync(encoder.encode(JSON.stringify(summary) + "\n"));
-    return EXIT.ok;
+    code = config.failOnErrors !== undefined && errorCount(result) > config.failOnErrors
+      ? EXIT.tooManyErrors
+      : EXIT.ok;
+  };
+  try {
+    if (config.schedule === undefined) {
+      judge(await runCrawlCommand(config, runSignals, config.state?.recrawl ?? false));
+    } else {
+      // Every tick is an incremental run: a new state crawls, an unfinished run resumes,
+      // an ended one is revalidated. A stop signal lets the run in progress finish and flush.
+      await runOnSchedule(
+        config.schedule,
+        async () => judge(await runCrawlCommand(config, runSignals, true)),
+        {
+          signal: signals.stop.signal,
+          onSkip: (at) =>
+            printError(`tick at ${at.toISOString()} skipped: the previous run is still going`),
+        },
+      );
+    }
+    return code;
   } catch (error) {
-    status?.stop();
-    await sink.close().catch(() => {});
+    if (error instanceof UsageError) {
+      printError(error.message);
+      return EXIT.usage;
+    }
     printError(error instanceof Error ? error.message : String(error));
     return EXIT.failed;
   } finally {

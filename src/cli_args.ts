@@ -7,6 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { Cron } from "croner";
 import { resolve } from "node:path";
 import { pathToFileURL as toFileUrl } from "node:url";
 import { loadRules, RulesError } from "./extract_rules.ts";
@@ -92,6 +93,26 @@ export interface CliConfig {
   format: OutputFormat;
   /** Where to write the HTML report, if asked. */
   report: string | undefined;
+  /** Durable mode: the SQLite state file and how to use it. */
+  state: StateConfig | undefined;
+  /** A cron pattern: keep running and start an incremental run on each tick. */
+  schedule: string | undefined;
+  /** Exit 3 when a run ends with more errors than this. */
+  failOnErrors: number | undefined;
+}
+
+/** How `--state` is used. */
+export interface StateConfig {
+  /** The SQLite file. */
+  path: string;
+  /** Start over whatever the file holds. */
+  restart: boolean;
+  /** Start a new run over the known URLs, revalidating them. */
+  recrawl: boolean;
+  /** Write records only for new or changed pages. */
+  changedOnly: boolean;
+  /** With `recrawl`, skip URLs fetched less than this long ago. */
+  maxAgeMs: number | undefined;
 }
 
 /** The `--help` text. */
@@ -105,6 +126,16 @@ Input and output
   --out FILE               write records here (default: stdout)
   --format jsonl|json|csv  output format (default jsonl; json and csv are renamed into place at the end)
   --report FILE            also write a self-contained HTML report of the crawl
+
+Durable crawls and scheduled jobs
+  --state FILE             keep the crawl in SQLite: a rerun resumes it; output stays exactly-once
+  --restart                start the state over (needed when seeds or scope changed)
+  --recrawl                new run over the known URLs, sending If-None-Match/If-Modified-Since
+  --changed-only           write records only for new or changed pages (304s are left out)
+  --max-age MS             with --recrawl, skip URLs fetched less than this long ago
+  --schedule CRON          keep running; start an incremental run on each tick (needs --state);
+                           "{run}" in --out becomes the run id
+  --fail-on-errors N       exit 3 when a run ends with more than N errors
 
 Extraction
   --extract FILE           declarative extraction rules (JSON): CSS selectors per URL pattern
@@ -246,6 +277,13 @@ export async function parseCli(
         out: { type: "string" },
         grace: { type: "string" },
         format: { type: "string" },
+        state: { type: "string" },
+        restart: { type: "boolean" },
+        recrawl: { type: "boolean" },
+        "changed-only": { type: "boolean" },
+        "max-age": { type: "string" },
+        schedule: { type: "string" },
+        "fail-on-errors": { type: "string" },
         report: { type: "string" },
         extract: { type: "string" },
         "extract-module": { type: "string" },
@@ -280,6 +318,9 @@ export async function parseCli(
       help: true,
       format: "jsonl",
       report: undefined,
+      state: undefined,
+      schedule: undefined,
+      failOnErrors: undefined,
     };
   }
 
@@ -376,5 +417,62 @@ export async function parseCli(
       : `: received ${JSON.stringify(error.received)}`;
     throw new UsageError(`${where} ${error.expected}${received}`);
   }
-  return { options, out, graceMs, help: false, format, report };
+  const { state, schedule, failOnErrors } = durableFlags(values, out, format);
+  return { options, out, graceMs, help: false, format, report, state, schedule, failOnErrors };
+}
+
+function nonNegativeFlag(values: Record<string, unknown>, flag: string): number | undefined {
+  const text = values[flag] as string | undefined;
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) {
+    throw new UsageError(
+      `--${flag} must be a non-negative integer: received ${JSON.stringify(text)}`,
+    );
+  }
+  return Number(text);
+}
+
+/** The durable-mode flags, checked against each other. */
+function durableFlags(
+  values: Record<string, string | string[] | boolean | undefined>,
+  out: string | undefined,
+  format: OutputFormat,
+): Pick<CliConfig, "state" | "schedule" | "failOnErrors"> {
+  const failOnErrors = nonNegativeFlag(values, "fail-on-errors");
+  const maxAgeMs = nonNegativeFlag(values, "max-age");
+  const schedule = values.schedule as string | undefined;
+  const path = values.state as string | undefined;
+  if (path === undefined) {
+    for (const flag of ["restart", "recrawl", "changed-only", "max-age", "schedule"]) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --state FILE`);
+    }
+    return { state: undefined, schedule: undefined, failOnErrors };
+  }
+  if (maxAgeMs !== undefined && !values.recrawl && schedule === undefined) {
+    throw new UsageError("--max-age applies to a recrawl: add --recrawl or --schedule");
+  }
+  if (out === undefined && format === "jsonl") {
+    // Exactly-once output is rebuilt from the state after a crash, which stdout cannot be.
+    throw new UsageError(
+      "--state needs --out FILE: the output is repaired from the state after a crash",
+    );
+  }
+  if (schedule !== undefined) {
+    try {
+      new Cron(schedule, { paused: true }).stop();
+    } catch (error) {
+      throw new UsageError(`--schedule: ${(error as Error).message}`);
+    }
+  }
+  return {
+    state: {
+      path,
+      restart: values.restart === true,
+      recrawl: values.recrawl === true,
+      changedOnly: values["changed-only"] === true,
+      maxAgeMs,
+    },
+    schedule,
+    failOnErrors,
+  };
 }

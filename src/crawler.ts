@@ -197,7 +197,8 @@ export async function runCrawl(
 
   const counted = (outcome: AddOutcome) => {
     if (outcome === "added") stats.queueDepth(frontier.queued);
-    else if (outcome !== "seen") stats.skip(outcome);
+    // "closed": the crawl is stopping (stoppedBy says why), not a property of the URL.
+    else if (outcome !== "seen" && outcome !== "closed") stats.skip(outcome);
   };
   /** Queues a URL through the trap guards and the filter hook; a shared frontier answers later. */
   const admit = (

@@ -135,7 +135,8 @@ export class FetchStage {
       maxBytes: options.maxBytes,
       maxRedirects: options.maxRedirects,
       headers: { "user-agent": options.userAgent, "accept": ACCEPT },
-      headersFor: (url) => this.#headersFor(url),
+      // A recrawl revalidates: the stored validators go with the first request only.
+      headersFor: (url) => this.#headersFor(url, url === entry.url ? entry.extra : undefined),
       onResponse: (url, response) => this.#storeCookies(url, response),
       resolve: (location, base) => normalizeUrl(location, base, options),
       checkRedirect: (url) => this.#checkHop(url, entry.url, signal),
@@ -219,8 +220,10 @@ export class FetchStage {
     return undefined;
   }
 
-  async #headersFor(url: string): Promise<Record<string, string>> {
+  async #headersFor(url: string, extra?: FrontierEntry["extra"]): Promise<Record<string, string>> {
     const headers: Record<string, string> = {};
+    if (extra?.etag) headers["if-none-match"] = extra.etag;
+    if (extra?.lastModified) headers["if-modified-since"] = extra.lastModified;
     const { authorization, cookies } = this.#deps;
     // Credentials from a seed go to that origin only, never to a redirect target elsewhere.
     const auth = authorization.size > 0 ? authorization.get(new URL(url).origin) : undefined;

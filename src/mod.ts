@@ -15,7 +15,7 @@
  */
 
 import { Channel } from "./channel.ts";
-import { type LinkContext, runCrawl } from "./crawler.ts";
+import { runCrawl, type RunCrawlContext } from "./crawler.ts";
 import type { CrawlOptionsInput } from "./options.ts";
 import type { ExtractHook } from "./parse_job.ts";
 import type { CrawlRecord } from "./record.ts";
@@ -41,21 +41,12 @@ export type { ExtractHook, PageInfo } from "./parse_job.ts";
 export type { Document, ParsedPage } from "./parse_page.ts";
 export { type NormalizeOptions, normalizeUrl } from "./url.ts";
 
-/** Hooks and signals for {@linkcode crawl}. */
-export interface CrawlHooks {
-  /** Aborting it cancels the crawl at once (in-flight requests abort). */
-  signal?: AbortSignal;
-  /** Aborting it stops taking new URLs; in-flight pages finish and are yielded. */
-  stopSignal?: AbortSignal;
-  /**
-   * Reads data out of each parsed page into the record's `data`. A function
-   * cannot cross to a parser worker, so passing one parses pages in this
-   * isolate; for workers, put the function in a module and pass its
-   * specifier as the `extractModule` option.
-   */
-  extract?: ExtractHook;
-  /** Decides whether a discovered link is followed. */
-  filter?: (url: string, context: LinkContext) => boolean;
+/**
+ * Hooks and signals for {@linkcode crawl}: those of {@linkcode runCrawl}
+ * (`signal`, `stopSignal`, `extract`, `filter`, `store`, `onStart`...) but
+ * the record sink, which is the iteration itself.
+ */
+export interface CrawlHooks extends Omit<RunCrawlContext, "onRecord"> {
   /** Sees every record that has an `error`, as it is yielded. */
   onError?: (record: CrawlRecord) => void;
 }
@@ -103,11 +94,10 @@ export function crawl(options: CrawlOptionsInput, hooks: CrawlHooks = {}): Crawl
   const start = () => {
     if (started) return;
     started = true;
+    const { onError: _, ...context } = hooks;
     summary = runCrawl(options, {
+      ...context,
       signal,
-      stopSignal: hooks.stopSignal,
-      extract: hooks.extract,
-      filter: hooks.filter,
       onRecord: async (record) => {
         if (record.error) hooks.onError?.(record);
         await records.send(record, { signal });

@@ -80,6 +80,12 @@ export const CrawlRecordSchema = z.object({
   dataErrors: z.array(z.object({ field: z.string(), error: z.string() })).optional(),
   /** The `<lastmod>` of the sitemap entry the URL came from. */
   lastmod: z.string().optional(),
+  /** The response's ETag, kept to revalidate on a recrawl. */
+  etag: z.string().optional(),
+  /** The response's Last-Modified, kept to revalidate on a recrawl. */
+  lastModified: z.string().optional(),
+  /** True when a recrawl's conditional request answered 304 Not Modified (not re-parsed). */
+  unchanged: z.boolean().optional(),
   /** Redirect hops from `requestedUrl` to `url`, when there were any. */
   redirects: z.array(z.object({ url: z.string(), status: z.number().int() })).optional(),
   /** The short error code when the URL failed. */
@@ -130,6 +136,12 @@ export interface CrawlRecord {
   dataErrors?: { field: string; error: string }[];
   /** The `<lastmod>` of the sitemap entry the URL came from. */
   lastmod?: string;
+  /** The response's ETag, kept to revalidate on a recrawl. */
+  etag?: string;
+  /** The response's Last-Modified, kept to revalidate on a recrawl. */
+  lastModified?: string;
+  /** True when a recrawl's conditional request answered 304 Not Modified (not re-parsed). */
+  unchanged?: boolean;
   /** Redirect hops from `requestedUrl` to `url`, when there were any. */
   redirects?: { url: string; status: number }[];
   /** The short error code when the URL failed. */

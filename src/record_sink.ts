@@ -98,6 +98,7 @@ async function writeAll(writer: ByteWriter, text: string): Promise<void> {
  *
  * @param format `jsonl`, `json` or `csv`.
  * @param out The output file, or `undefined` for stdout.
+ * @param options `append` continues an existing JSON Lines file instead of truncating it.
  * @returns The sink.
  * @throws If the output (or its temporary file) cannot be created.
  *
@@ -108,11 +109,19 @@ async function writeAll(writer: ByteWriter, text: string): Promise<void> {
  * await sink.close();
  * ```
  */
-export async function openSink(format: OutputFormat, out: string | undefined): Promise<RecordSink> {
+export async function openSink(
+  format: OutputFormat,
+  out: string | undefined,
+  options: { append?: boolean } = {},
+): Promise<RecordSink> {
   if (format === "jsonl") {
-    const file = out === undefined
-      ? undefined
-      : await Deno.open(out, { write: true, create: true, truncate: true });
+    // Appending continues a file a durable crawl has just repaired (see SqliteStore.reconcileOutput).
+    const file = out === undefined ? undefined : await Deno.open(out, {
+      write: true,
+      create: true,
+      truncate: !options.append,
+      append: options.append,
+    });
     const writer = new JsonlWriter(file ?? Deno.stdout);
     return {
       write: (record) => writer.write(record),

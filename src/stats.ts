@@ -21,6 +21,8 @@ export interface CrawlSummary {
   retries: number;
   /** Extracted fields that were missing although required, or failed their type. */
   dataErrors: number;
+  /** Pages a recrawl found not modified (304). */
+  unchanged: number;
   /** Body bytes received. */
   bytes: number;
   /** Wall time of the crawl, in ms. */
@@ -57,6 +59,8 @@ export class CrawlStats {
   retries = 0;
   /** Extracted fields in error. */
   dataErrors = 0;
+  /** Pages found not modified. */
+  unchanged = 0;
   /** Body bytes received. */
   bytes = 0;
   /** The largest queue depth seen. */
@@ -88,6 +92,7 @@ export class CrawlStats {
     this.records++;
     this.bytes += record.bytes;
     if (record.dataErrors) this.dataErrors += record.dataErrors.length;
+    if (record.unchanged) this.unchanged++;
     // robots.txt refusals are policy, not failures: they count as skipped even with a record.
     if (record.error === "robots") this.skip("robots");
     else if (record.error) this.errors[record.error] = (this.errors[record.error] ?? 0) + 1;
@@ -138,6 +143,7 @@ export class CrawlStats {
       records: this.records,
       retries: this.retries,
       dataErrors: this.dataErrors,
+      unchanged: this.unchanged,
       bytes: this.bytes,
       durationMs,
       pagesPerSecond: durationMs > 0 ? Math.round((this.pagesOk / durationMs) * 10000) / 10 : 0,
