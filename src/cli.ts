@@ -21,8 +21,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, tooManyErrors: 3 } as const;
 
 const encoder = new TextEncoder();
 
-function printError(message: string): void {
-  Deno.stderr.writeSync(encoder.encode(`error: ${message}\n`));
+function printError(message: string, prefix = "error"): void {
+  Deno.stderr.writeSync(encoder.encode(`${prefix}: ${message}\n`));
 }
 
 function printSummary(result: RunResult): void {
@@ -80,6 +80,7 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
       printError(
         `${config.state!.path} holds a finished crawl (run ${result.summary.runId}); ` +
           "pass --recrawl for a new run or --restart to start over",
+        "note",
       );
     }
     code = config.failOnErrors !== undefined && errorCount(result) > config.failOnErrors
@@ -98,7 +99,10 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
         {
           signal: signals.stop.signal,
           onSkip: (at) =>
-            printError(`tick at ${at.toISOString()} skipped: the previous run is still going`),
+            printError(
+              `tick at ${at.toISOString()} skipped: the previous run is still going`,
+              "note",
+            ),
         },
       );
     }

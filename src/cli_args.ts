@@ -146,7 +146,7 @@ Scope and limits
   --scope host|domain|any  how far from the seeds' hosts to go (default host)
   --include REGEX          follow only URLs matching one of these (repeatable)
   --exclude REGEX          never follow URLs matching one of these (repeatable)
-  --max-pages N            most URLs fetched, seeds included
+  --max-pages N            stop after fetching this many URLs (seeds included)
   --max-depth N            most links followed from a seed
   --max-duration MS        stop taking new URLs after this long
   --follow-nofollow        follow rel=nofollow links too
@@ -175,7 +175,7 @@ Politeness and safety
 Pipeline
   --concurrency N          most requests in flight (default 16)
   --fetchers N             fetcher workers (default: concurrency)
-  --parsers N              parser workers (default 2)
+  --parsers N              parser Web Workers (default: one per core; 0 parses in the main isolate)
   --queue-size N           pages buffered between fetchers and parsers (default 32)
   --shutdown count|sentinel  how parsers learn the crawl is over (default count)
   --parser htmlparser2|parse5  HTML parser (default htmlparser2)
