@@ -79,7 +79,7 @@ export interface RunCrawlContext {
    * Builds the frontier from the validated options, for a frontier shared
    * by several processes. Default: an in-process {@linkcode Frontier} over `store`.
    */
-  frontier?: (options: CrawlOptions) => CrawlFrontier;
+  frontier?: (options: CrawlOptionsInput) => CrawlFrontier;
   /** Decides whether a discovered link is queued; `false` skips it (counted as `filtered`). */
   filter?: (url: string, context: LinkContext) => boolean;
 }

@@ -210,6 +210,66 @@ export const RulesFileSchema = z.strictObject({
     .min(1, { error: "expected at least one rule" }),
 }, { error: (issue) => unknownKey(["rules"])(issue) ?? 'expected an object with a "rules" list' });
 
+/** One field as written in a rules file. */
+export interface FieldInput {
+  /** The CSS selector. */
+  selector: string;
+  /** `text` (default), `html` or `attr:NAME`. */
+  value?: string;
+  /** A list of every match instead of the first. Default false. */
+  all?: boolean;
+  /** The conversion: `string` (default), `number`, `integer`, `boolean`, `url` or `date`. */
+  type?: FieldType;
+  /** Whether a missing value is a data error. Default false. */
+  required?: boolean;
+}
+
+/** A URLPattern given as its parts (any part left out matches anything). */
+export interface PatternInput {
+  /** e.g. `https` */
+  protocol?: string;
+  /** The user name part. */
+  username?: string;
+  /** The password part. */
+  password?: string;
+  /** e.g. `*.example.org` */
+  hostname?: string;
+  /** e.g. `8080` */
+  port?: string;
+  /** e.g. `/products/*` */
+  pathname?: string;
+  /** e.g. `page=*` */
+  search?: string;
+  /** The fragment part. */
+  hash?: string;
+  /** A base URL the other parts are relative to. */
+  baseURL?: string;
+}
+
+/** One rule as written in a rules file. */
+export interface RuleInput {
+  /** A name for messages; default `rules[i]`. */
+  name?: string;
+  /** A pathname pattern (`/products/*`), a full URL pattern string, or its parts. */
+  match: string | PatternInput;
+  /** Named fields to extract. */
+  fields?: Record<string, FieldInput>;
+  /** Follow only links inside (or matching) this selector on matching pages. */
+  linksFrom?: string;
+}
+
+/** A rules file as written (what `--extract` reads). */
+export interface RulesFileInput {
+  /** The rules, tried in order: the first matching rule applies. */
+  rules: RuleInput[];
+}
+
+/** True when two types are identical. */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+// Fails type checking when the interfaces and the schema drift apart.
+const _inputMatchesSchema: Equal<RulesFileInput, z.input<typeof RulesFileSchema>> = true;
+
 /** One field after validation, defaults filled in. */
 export type Field = z.output<typeof FieldSchema>;
 /** One rule after validation, defaults filled in. */

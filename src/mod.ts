@@ -24,8 +24,11 @@ import type { CrawlSummary } from "./stats.ts";
 export { Channel, ChannelClosedError, type ChannelWaitOptions } from "./channel.ts";
 export { type AcquireOptions, type Permit, Semaphore } from "./semaphore.ts";
 export { TaskGroup, type TaskGroupOptions } from "./task_group.ts";
+export { type CrawlStore, type Deliver, MemoryStore } from "./crawl_store.ts";
+export { FingerprintSet } from "./fingerprint_set.ts";
 export {
   type AddOutcome,
+  type CrawlFrontier,
   Frontier,
   type FrontierEntry,
   type FrontierOptions,
@@ -40,6 +43,14 @@ export { CrawlStats, type CrawlSummary } from "./stats.ts";
 export type { ExtractHook, PageInfo } from "./parse_job.ts";
 export type { Document, ParsedPage } from "./parse_page.ts";
 export { type NormalizeOptions, normalizeUrl } from "./url.ts";
+export {
+  FIELD_TYPES,
+  type FieldInput,
+  type FieldType,
+  type PatternInput,
+  type RuleInput,
+  type RulesFileInput,
+} from "./extract_rules.ts";
 
 /**
  * Hooks and signals for {@linkcode crawl}: those of {@linkcode runCrawl}

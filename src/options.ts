@@ -6,7 +6,7 @@
 
 import { z } from "zod";
 import { AddressGuard } from "./address_guard.ts";
-import { RulesFileSchema, selectorProblem } from "./extract_rules.ts";
+import { type RulesFileInput, RulesFileSchema, selectorProblem } from "./extract_rules.ts";
 
 const positiveInt = z.number({ error: "must be a positive integer" })
   .int({ error: "must be a positive integer" })
@@ -213,7 +213,7 @@ export interface CrawlOptionsInput {
   /** Most URLs taken from sitemaps. Default 100 000. */
   maxSitemapUrls?: number;
   /** Declarative extraction rules (what `--extract` reads from its file). */
-  rules?: z.input<typeof RulesFileSchema>;
+  rules?: RulesFileInput;
   /** Follow only links inside (or matching) this CSS selector, where no rule says otherwise. */
   linksFrom?: string;
   /** A module specifier whose `extract($, page)` export fills each record's `data`. */
