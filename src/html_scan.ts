@@ -1,14 +1,16 @@
 /**
- * The default fields of a page from one streaming pass of htmlparser2 (the
- * parser behind cheerio's htmlparser2 mode) without building a DOM: title,
- * meta description, meta robots, canonical, `<h1>` texts, `<base href>` and
- * the raw links. Building no tree is what makes it cheap; anything that
- * needs selectors loads the page with cheerio instead.
+ * The default fields of a page from one pass of htmlparser2's tokenizer
+ * (the tokenizer behind cheerio's htmlparser2 mode) without building a DOM:
+ * title, meta description, meta robots, canonical, `<h1>` texts, `<base
+ * href>` and the raw links. Only the handful of tags that matter are looked
+ * at: no attribute object is built for the others, which is where a full
+ * parser spends its time. Anything that needs selectors loads the page with
+ * cheerio instead (dom.ts).
  *
  * @module
  */
 
-import { Parser } from "htmlparser2";
+import { Tokenizer } from "htmlparser2";
 
 /** A link as written in the page: its href and rel. */
 export interface RawLink {
@@ -35,6 +37,48 @@ export interface ScannedPage {
   /** Every `<a href>` and `<area href>` in document order. */
   links: RawLink[];
 }
+
+/** The tags the scan reads; every other tag is skipped. */
+const enum Tag {
+  Other,
+  A,
+  Area,
+  Base,
+  Link,
+  Meta,
+  Title,
+  H1,
+}
+
+/** Tags by name length first, so most tags are dismissed without slicing their name. */
+function tagOf(html: string, start: number, end: number): Tag {
+  switch (end - start) {
+    case 1:
+      return (html.charCodeAt(start) | 0x20) === 0x61 /* a */ ? Tag.A : Tag.Other;
+    case 2:
+      return (html.charCodeAt(start) | 0x20) === 0x68 /* h */ && html.charCodeAt(start + 1) === 0x31
+        ? Tag.H1
+        : Tag.Other;
+    case 4:
+      switch (html.slice(start, end).toLowerCase()) {
+        case "area":
+          return Tag.Area;
+        case "base":
+          return Tag.Base;
+        case "link":
+          return Tag.Link;
+        case "meta":
+          return Tag.Meta;
+      }
+      return Tag.Other;
+    case 5:
+      return html.slice(start, end).toLowerCase() === "title" ? Tag.Title : Tag.Other;
+  }
+  return Tag.Other;
+}
+
+/** The attributes the scan reads. */
+const WANTED = new Set(["href", "rel", "name", "content"]);
 
 /**
  * Scans an HTML document.
@@ -63,58 +107,99 @@ export function scanHtml(html: string): ScannedPage {
     h1: [],
     links: [],
   };
+  let tag = Tag.Other;
+  // The current tag's wanted attributes (the first of each name wins, as in HTML).
+  let attrs: Record<string, string> = {};
+  let attrName: string | undefined;
+  let attrValue = "";
   let inTitle = false;
   let title = "";
   let h1Depth = 0;
   let h1 = "";
-  const parser = new Parser({
-    onopentag(name, attribs) {
-      switch (name) {
-        case "a":
-        case "area":
-          if (attribs.href !== undefined) {
-            page.links.push({ href: attribs.href, rel: attribs.rel ?? "" });
-          }
-          break;
-        case "title":
-          if (page.title === undefined) inTitle = true;
-          break;
-        case "h1":
-          if (h1Depth++ === 0) h1 = "";
-          break;
-        case "meta": {
-          const metaName = attribs.name?.toLowerCase();
-          if (metaName === "description") page.description ??= attribs.content ?? "";
-          else if (metaName === "robots") page.robots ??= attribs.content ?? "";
-          break;
-        }
-        case "link":
-          if (
-            page.canonical === undefined && attribs.href !== undefined &&
-            /(^|\s)canonical(\s|$)/i.test(attribs.rel ?? "")
-          ) page.canonical = attribs.href;
-          break;
-        case "base":
-          if (page.baseHref === undefined && attribs.href !== undefined) {
-            page.baseHref = attribs.href;
-          }
-          break;
+
+  const text = (value: string) => {
+    if (inTitle) title += value;
+    if (h1Depth > 0) h1 += value;
+  };
+  const openTag = () => {
+    switch (tag) {
+      case Tag.A:
+      case Tag.Area:
+        if (attrs.href !== undefined) page.links.push({ href: attrs.href, rel: attrs.rel ?? "" });
+        break;
+      case Tag.Title:
+        if (page.title === undefined) inTitle = true;
+        break;
+      case Tag.H1:
+        if (h1Depth++ === 0) h1 = "";
+        break;
+      case Tag.Meta: {
+        const name = attrs.name?.toLowerCase();
+        if (name === "description") page.description ??= attrs.content ?? "";
+        else if (name === "robots") page.robots ??= attrs.content ?? "";
+        break;
       }
+      case Tag.Link:
+        if (
+          page.canonical === undefined && attrs.href !== undefined &&
+          /(^|\s)canonical(\s|$)/i.test(attrs.rel ?? "")
+        ) page.canonical = attrs.href;
+        break;
+      case Tag.Base:
+        page.baseHref ??= attrs.href;
+        break;
+    }
+    tag = Tag.Other;
+  };
+
+  const tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: true }, {
+    onopentagname(start, end) {
+      tag = tagOf(html, start, end);
+      if (tag !== Tag.Other) attrs = {};
     },
-    ontext(text) {
-      if (inTitle) title += text;
-      if (h1Depth > 0) h1 += text;
+    onattribname(start, end) {
+      if (tag === Tag.Other) return;
+      const name = html.slice(start, end).toLowerCase();
+      attrName = WANTED.has(name) && attrs[name] === undefined ? name : undefined;
+      attrValue = "";
     },
-    onclosetag(name) {
-      if (name === "title" && inTitle) {
+    onattribdata(start, end) {
+      if (attrName !== undefined) attrValue += html.slice(start, end);
+    },
+    onattribentity(codepoint) {
+      if (attrName !== undefined) attrValue += String.fromCodePoint(codepoint);
+    },
+    onattribend() {
+      if (attrName !== undefined) attrs[attrName] = attrValue;
+      attrName = undefined;
+    },
+    onopentagend: openTag,
+    onselfclosingtag: openTag,
+    ontext(start, end) {
+      if (inTitle || h1Depth > 0) text(html.slice(start, end));
+    },
+    ontextentity(codepoint) {
+      if (inTitle || h1Depth > 0) text(String.fromCodePoint(codepoint));
+    },
+    onclosetag(start, end) {
+      const closed = tagOf(html, start, end);
+      if (closed === Tag.Title && inTitle) {
         inTitle = false;
         page.title = title;
-      } else if (name === "h1" && h1Depth > 0 && --h1Depth === 0) {
+      } else if (closed === Tag.H1 && h1Depth > 0 && --h1Depth === 0) {
         page.h1.push(h1);
       }
     },
-  }, { decodeEntities: true });
-  parser.end(html);
+    oncdata() {},
+    oncomment() {},
+    ondeclaration() {},
+    onend() {},
+    onprocessinginstruction() {},
+  });
+  tokenizer.write(html);
+  tokenizer.end();
+  // An unclosed title or h1 runs to the end of the document, as a parser would close it there.
   if (inTitle) page.title = title;
+  if (h1Depth > 0) page.h1.push(h1);
   return page;
 }
