@@ -43,13 +43,21 @@ export function charsetFromMeta(bytes: Uint8Array): string | undefined {
   return META_CHARSET.exec(head)?.[1];
 }
 
+/** Decoders by label: one per encoding for the crawl, not one per page. */
+const decoders = new Map<string, TextDecoder | null>();
+
 function decoderFor(label: string | undefined): TextDecoder | undefined {
   if (!label) return undefined;
-  try {
-    return new TextDecoder(label.trim());
-  } catch {
-    return undefined; // an unknown label is ignored, as browsers do
+  let decoder = decoders.get(label);
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(label.trim());
+    } catch {
+      decoder = null; // an unknown label is ignored, as browsers do
+    }
+    if (decoders.size < 256) decoders.set(label, decoder);
   }
+  return decoder ?? undefined;
 }
 
 /**
@@ -100,6 +108,6 @@ export function sniffEncoding(bytes: Uint8Array, contentType?: string | null): s
  */
 export function decodeHtml(bytes: Uint8Array, contentType?: string | null): string {
   const encoding = sniffEncoding(bytes, contentType);
-  // TextDecoder strips a matching BOM itself.
-  return new TextDecoder(encoding).decode(bytes);
+  // TextDecoder strips a matching BOM itself; without `stream` it keeps no state between calls.
+  return decoderFor(encoding)!.decode(bytes);
 }
