@@ -31,7 +31,8 @@ import type { CrawlRecord } from "./record.ts";
 import { RobotsCache } from "./robots.ts";
 import { createScope } from "./scope.ts";
 import { Semaphore } from "./semaphore.ts";
-import { collectSitemapUrls, defaultSitemapUrl, SITEMAP_MAX_BYTES } from "./sitemap.ts";
+import { prepareSeeds } from "./seeds.ts";
+import { seedFromSitemaps } from "./sitemap_seed.ts";
 import { CrawlStats, type CrawlSummary } from "./stats.ts";
 import { TaskGroup } from "./task_group.ts";
 import { checkTrap } from "./trap_guard.ts";
@@ -102,25 +103,6 @@ interface FetchedItem {
 const END = Symbol("end of pages");
 
 /**
- * Splits credentials off the seeds: URLs never carry them, and each
- * origin's Authorization header goes to that origin only.
- */
-function prepareSeeds(options: CrawlOptions) {
-  const authorization = new Map<string, string>();
-  const seeds: string[] = [];
-  for (const seed of options.seeds) {
-    const url = new URL(seed);
-    if (url.username || url.password) {
-      const user = decodeURIComponent(url.username);
-      const password = decodeURIComponent(url.password);
-      authorization.set(url.origin, `Basic ${btoa(`${user}:${password}`)}`);
-    }
-    seeds.push(normalizeUrl(url, undefined, options)!);
-  }
-  return { seeds, authorization };
-}
-
-/**
  * Runs a crawl to its end and returns its summary.
  *
  * @param input The crawl options (validated here).
@@ -154,7 +136,7 @@ export async function runCrawl(
     store,
     window: context.window,
   });
-  const { seeds, authorization } = prepareSeeds(options);
+  const { seeds, authorization } = prepareSeeds(options.seeds, options);
   const inScope = createScope(seeds.map((s) => new URL(s)), {
     mode: options.scope,
     include: options.include.map((re) => new RegExp(re)),
@@ -320,30 +302,16 @@ export async function runCrawl(
     group.go(async (signal) => {
       // Holds the crawl open: seeds may finish before the sitemaps are read.
       using _hold = frontier.hold();
-      const origins = [...new Set(seeds.map((s) => new URL(s).origin))];
-      const sitemapUrls = new Set<string>();
-      for (const origin of origins) {
-        const found = robots ? (await robots.get(origin, { signal })).robots.sitemaps : [];
-        for (const url of [...found, defaultSitemapUrl(origin)]) sitemapUrls.add(url);
-      }
-      const { urls, errors } = await collectSitemapUrls([...sitemapUrls], {
+      await seedFromSitemaps({
+        options,
+        seeds,
+        robots,
         fetch: guardedFetch,
+        inScope,
+        admit: (url, parent, extra) => admit(url, 0, parent, extra),
+        onError: () => stats.skip("sitemap_error"),
         signal,
-        timeoutMs: options.timeoutMs,
-        maxBytes: SITEMAP_MAX_BYTES,
-        maxUrls: options.maxSitemapUrls,
-        maxSitemaps: 1000,
-        userAgent: options.userAgent,
-        allow: async (url) =>
-          !robots || (await robots.get(new URL(url).origin, { signal })).robots.isAllowed(url),
       });
-      for (const _ of errors) stats.skip("sitemap_error");
-      for (const { url, lastmod, sitemap } of urls) {
-        const href = normalizeUrl(url, undefined, options);
-        if (href && inScope(href)) {
-          await admit(href, 0, sitemap, lastmod === undefined ? undefined : { lastmod });
-        }
-      }
     });
   }
 
