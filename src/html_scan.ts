@@ -4,12 +4,15 @@
  * title, meta description, meta robots, canonical, `<h1>` texts, `<base
  * href>` and the raw links. Only the handful of tags that matter are looked
  * at: no attribute object is built for the others, which is where a full
- * parser spends its time. Anything that needs selectors loads the page with
+ * parser spends its time. Entities are decoded (with htmlparser2's own
+ * `entities` package) in the few strings kept, not character by character
+ * in the tokenizer, which then skips through text with a plain search for `<`. Anything that needs selectors loads the page with
  * cheerio instead (dom.ts).
  *
  * @module
  */
 
+import { decodeHTML, decodeHTMLAttribute } from "entities";
 import { Tokenizer } from "htmlparser2";
 
 /** A link as written in the page: its href and rel. */
@@ -75,6 +78,11 @@ function tagOf(html: string, start: number, end: number): Tag {
       return html.slice(start, end).toLowerCase() === "title" ? Tag.Title : Tag.Other;
   }
   return Tag.Other;
+}
+
+/** Decodes character references in kept text (most text has none). */
+function decodeText(text: string): string {
+  return text.includes("&") ? decodeHTML(text) : text;
 }
 
 /** The attributes the scan reads. */
@@ -152,7 +160,7 @@ export function scanHtml(html: string): ScannedPage {
     tag = Tag.Other;
   };
 
-  const tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: true }, {
+  const tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: false }, {
     onopentagname(start, end) {
       tag = tagOf(html, start, end);
       if (tag !== Tag.Other) attrs = {};
@@ -170,7 +178,9 @@ export function scanHtml(html: string): ScannedPage {
       if (attrName !== undefined) attrValue += String.fromCodePoint(codepoint);
     },
     onattribend() {
-      if (attrName !== undefined) attrs[attrName] = attrValue;
+      if (attrName !== undefined) {
+        attrs[attrName] = attrValue.includes("&") ? decodeHTMLAttribute(attrValue) : attrValue;
+      }
       attrName = undefined;
     },
     onopentagend: openTag,
@@ -185,9 +195,9 @@ export function scanHtml(html: string): ScannedPage {
       const closed = tagOf(html, start, end);
       if (closed === Tag.Title && inTitle) {
         inTitle = false;
-        page.title = title;
+        page.title = decodeText(title);
       } else if (closed === Tag.H1 && h1Depth > 0 && --h1Depth === 0) {
-        page.h1.push(h1);
+        page.h1.push(decodeText(h1));
       }
     },
     oncdata() {},
@@ -199,7 +209,7 @@ export function scanHtml(html: string): ScannedPage {
   tokenizer.write(html);
   tokenizer.end();
   // An unclosed title or h1 runs to the end of the document, as a parser would close it there.
-  if (inTitle) page.title = title;
-  if (h1Depth > 0) page.h1.push(h1);
+  if (inTitle) page.title = decodeText(title);
+  if (h1Depth > 0) page.h1.push(decodeText(h1));
   return page;
 }

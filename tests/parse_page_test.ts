@@ -87,3 +87,19 @@ async function* walk(dir: string): AsyncGenerator<string> {
     else if (entry.name.endsWith(".html")) yield path;
   }
 }
+
+Deno.test("parsePage decodes character references like parse5 does, in text and attributes", () => {
+  const html = `<title>Fish &amp; Chips &#x263A; &copy 2026 &notanentity;</title>
+    <meta name="description" content="&lt;b&gt; &quot;bold&quot;">
+    <h1>A &amp;<b>B</b> &#60;tag&#62;</h1>
+    <a href="/search?q=1&amp;r=2">amp</a><a href="/legal?x=1&copy=2">legacy</a>
+    <a href="/caf&eacute;">named</a><a href="&#x2F;slash">numeric</a>`;
+  const body = new TextEncoder().encode(html);
+  const fast = parse(body, "text/html", "http://a.test/", { parser: "htmlparser2" });
+  const exact = parse(body, "text/html", "http://a.test/", { parser: "parse5" });
+  assert.deepEqual(fast, exact);
+  // "&not" is a legacy reference: decoded even without its semicolon, as the spec says.
+  assert.equal(fast.title, "Fish & Chips ☺ © 2026 ¬anentity;");
+  assert.ok(fast.links.includes("http://a.test/search?q=1&r=2"));
+  assert.ok(fast.links.includes("http://a.test/legal?x=1&copy=2"), "no decoding before '='");
+});
