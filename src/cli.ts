@@ -4,7 +4,9 @@
  * @module
  */
 
-import { HELP, parseCli, UsageError } from "./cli_args.ts";
+import { parseArgs } from "node:util";
+import { HELP, parseCli, redisFlags, UsageError } from "./cli_args.ts";
+import { exportJob } from "./redis_cli.ts";
 import { runCrawlCommand, type RunResult } from "./crawl_command.ts";
 import { runOnSchedule } from "./schedule.ts";
 
@@ -49,6 +51,7 @@ function errorCount(result: RunResult): number {
  * ```
  */
 export async function runCli(args: string[], signals: CliSignals): Promise<number> {
+  if (args[0] === "export") return await runExport(args.slice(1));
   let config;
   try {
     config = await parseCli(args);
@@ -117,5 +120,44 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
   } finally {
     clearTimeout(graceTimer);
     signals.stop.signal.removeEventListener("abort", onStop);
+  }
+}
+
+/** `export --redis URL --job NAME [--out FILE] [--format jsonl|json|csv]`: a job's records. */
+async function runExport(args: string[]): Promise<number> {
+  let redis, out: string | undefined, format: string;
+  try {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        redis: { type: "string" },
+        job: { type: "string" },
+        out: { type: "string" },
+        format: { type: "string", default: "jsonl" },
+      },
+    });
+    redis = redisFlags(values);
+    if (!redis) throw new UsageError("export needs --redis URL and --job NAME");
+    out = values.out;
+    format = values.format!;
+    if (format !== "jsonl" && format !== "json" && format !== "csv") {
+      throw new UsageError(
+        `--format must be one of jsonl, json, csv: received ${JSON.stringify(format)}`,
+      );
+    }
+  } catch (error) {
+    // node's parseArgs messages run over several sentences; the first says it all.
+    const message = error instanceof Error ? error.message : String(error);
+    printError(message.split(/\.\s/)[0]!.replace(/\.$/, ""));
+    return EXIT.usage;
+  }
+  try {
+    const exported = await exportJob(redis.url, redis.job, out, format as "jsonl" | "json" | "csv");
+    Deno.stderr.writeSync(encoder.encode(JSON.stringify({ exported, job: redis.job }) + "\n"));
+    return EXIT.ok;
+  } catch (error) {
+    printError(error instanceof Error ? error.message : String(error));
+    return EXIT.failed;
   }
 }

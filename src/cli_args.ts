@@ -11,6 +11,8 @@ import { Cron } from "croner";
 import { resolve } from "node:path";
 import { pathToFileURL as toFileUrl } from "node:url";
 import { loadRules, RulesError } from "./extract_rules.ts";
+import { checkRedisUrl } from "./redis_connect.ts";
+import { jobPrefix } from "./redis_scripts.ts";
 import {
   type CrawlOptions,
   type CrawlOptionsInput,
@@ -99,6 +101,18 @@ export interface CliConfig {
   schedule: string | undefined;
   /** Exit 3 when a run ends with more errors than this. */
   failOnErrors: number | undefined;
+  /** A crawl shared through Redis. */
+  redis: RedisConfig | undefined;
+}
+
+/** How `--redis` is used. */
+export interface RedisConfig {
+  /** The Redis URL (`redis://` or `rediss://`, maybe with a password). */
+  url: string;
+  /** The shared crawl's name. */
+  job: string;
+  /** How long a process may hold a URL before others take it back, in ms. */
+  leaseMs: number;
 }
 
 /** How `--state` is used. */
@@ -136,6 +150,13 @@ Durable crawls and scheduled jobs
   --schedule CRON          keep running; start an incremental run on each tick (needs --state);
                            "{run}" in --out becomes the run id
   --fail-on-errors N       exit 3 when a run ends with more than N errors
+
+Several processes or machines (one crawl shared through Redis)
+  --redis URL              redis:// or rediss:// (password allowed; never printed)
+  --job NAME               the shared crawl's name (required with --redis)
+  --lease-ms MS            how long a URL stays leased to a process that stops answering (default 30000)
+  export --redis URL --job NAME [--out FILE] [--format F]
+                           write all of the job's records
 
 Extraction
   --extract FILE           declarative extraction rules (JSON): CSS selectors per URL pattern
@@ -283,6 +304,9 @@ export async function parseCli(
         "changed-only": { type: "boolean" },
         "max-age": { type: "string" },
         schedule: { type: "string" },
+        redis: { type: "string" },
+        job: { type: "string" },
+        "lease-ms": { type: "string" },
         "fail-on-errors": { type: "string" },
         report: { type: "string" },
         extract: { type: "string" },
@@ -321,6 +345,7 @@ export async function parseCli(
       state: undefined,
       schedule: undefined,
       failOnErrors: undefined,
+      redis: undefined,
     };
   }
 
@@ -418,7 +443,24 @@ export async function parseCli(
     throw new UsageError(`${where} ${error.expected}${received}`);
   }
   const { state, schedule, failOnErrors } = durableFlags(values, out, format);
-  return { options, out, graceMs, help: false, format, report, state, schedule, failOnErrors };
+  const redis = redisFlags(values);
+  if (redis && (state || schedule !== undefined)) {
+    throw new UsageError(
+      "--redis keeps the crawl in Redis: it does not go with --state or --schedule",
+    );
+  }
+  return {
+    options,
+    out,
+    graceMs,
+    help: false,
+    format,
+    report,
+    state,
+    schedule,
+    failOnErrors,
+    redis,
+  };
 }
 
 function nonNegativeFlag(values: Record<string, unknown>, flag: string): number | undefined {
@@ -475,4 +517,36 @@ function durableFlags(
     schedule,
     failOnErrors,
   };
+}
+
+/** The `--redis` flags, checked; `undefined` without `--redis`. */
+export function redisFlags(
+  values: Record<string, string | string[] | boolean | undefined>,
+): RedisConfig | undefined {
+  const url = values.redis as string | undefined;
+  const job = values.job as string | undefined;
+  if (url === undefined) {
+    for (const flag of ["job", "lease-ms"]) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --redis URL`);
+    }
+    return undefined;
+  }
+  try {
+    checkRedisUrl(url);
+  } catch (error) {
+    throw new UsageError(`--redis: ${(error as Error).message}`);
+  }
+  if (job === undefined) throw new UsageError("--redis needs --job NAME: the shared crawl's name");
+  try {
+    jobPrefix(job);
+  } catch (error) {
+    throw new UsageError(`--job: ${(error as Error).message}`);
+  }
+  const leaseText = values["lease-ms"] as string | undefined;
+  if (leaseText !== undefined && !/^[1-9]\d*$/.test(leaseText)) {
+    throw new UsageError(
+      `--lease-ms must be a positive integer: received ${JSON.stringify(leaseText)}`,
+    );
+  }
+  return { url, job, leaseMs: leaseText === undefined ? 30_000 : Number(leaseText) };
 }

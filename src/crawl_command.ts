@@ -11,6 +11,7 @@ import { UsageError } from "./cli_args.ts";
 import type { CrawlOptions } from "./options.ts";
 import { openSink, type RecordSink } from "./record_sink.ts";
 import { ReportBuilder } from "./report.ts";
+import { connectJob, type RedisJob } from "./redis_cli.ts";
 import { SqliteStore, StateMismatchError } from "./sqlite_store.ts";
 import type { CrawlSummary } from "./stats.ts";
 import { formatStatus, StatusLine } from "./status_line.ts";
@@ -26,8 +27,8 @@ export interface RunSignals {
 
 /** What a run ended with. */
 export interface RunResult {
-  /** The crawl's summary (with the run id in durable mode). */
-  summary: CrawlSummary & { runId?: number };
+  /** The crawl's summary (with the run id in durable mode, this process's leases with Redis). */
+  summary: CrawlSummary & { runId?: number; redis?: Record<string, unknown> };
   /** Whether the state's crawl had already ended and nothing was crawled. */
   alreadyComplete: boolean;
 }
@@ -81,7 +82,17 @@ export async function runCrawlCommand(
   recrawl: boolean,
 ): Promise<RunResult> {
   const store = config.state ? openState(config.state, config.options, recrawl) : undefined;
+  let job: RedisJob | undefined;
   try {
+    if (config.redis) {
+      job = await connectJob(config.redis.url, config.redis.job, {
+        crawl: config.options,
+        leaseMs: config.redis.leaseMs,
+      });
+      for (const note of job.notes) {
+        Deno.stderr.writeSync(new TextEncoder().encode(`note: ${note}\n`));
+      }
+    }
     const out = config.out?.replaceAll("{run}", String(store?.runId ?? 1));
     // With a state file, json/csv and the report are written from the state at the end,
     // so a resumed run's earlier records are in them too.
@@ -109,10 +120,12 @@ export async function runCrawlCommand(
           alreadyComplete: true,
         };
       }
+      const shared = job;
       const run = crawl(config.options, {
         signal: signals.abort,
         stopSignal: signals.stop,
-        store,
+        store: store ?? shared?.store,
+        frontier: shared ? () => shared.frontier : undefined,
         window: store ? 10_000 : undefined,
         onStart: (progress) => {
           if (Deno.stderr.isTerminal()) {
@@ -122,7 +135,8 @@ export async function runCrawlCommand(
       });
       for await (const record of run) {
         if (streaming && !(config.state?.changedOnly && record.unchanged)) {
-          report?.add(record);
+          // With a state file the report is built from the state at the end, resumed records too.
+          if (!store) report?.add(record);
           await sink.write(record);
         }
       }
@@ -151,12 +165,17 @@ export async function runCrawlCommand(
     if (store && ["done", "max_pages", "max_duration"].includes(summary.stoppedBy)) {
       await store.endRun(summary);
     }
+    if (job) {
+      const redis = { job: config.redis!.job, ...job.frontier.stats };
+      return { summary: { ...summary, redis }, alreadyComplete: false };
+    }
     return {
       summary: store ? { ...summary, runId: store.runId } : summary,
       alreadyComplete: false,
     };
   } finally {
     await store?.close();
+    await job?.close();
   }
 }
 

@@ -13,14 +13,15 @@ import {
   type OpenRedisOptions,
   redactRedisUrl,
   RedisLostError,
+  type RedisTlsOptions,
   RedisUnreachableError,
 } from "./redis_connect.ts";
-import { RedisFrontier } from "./redis_frontier.ts";
+import { RedisFrontier, type RedisFrontierStats } from "./redis_frontier.ts";
 import { jobPrefix, JobScripts, type JobSettings } from "./redis_scripts.ts";
 import { RedisStore } from "./redis_store.ts";
 
-export { redactRedisUrl, RedisLostError, RedisUnreachableError };
-export type { JobSettings };
+export { redactRedisUrl, RedisFrontier, RedisLostError, RedisStore, RedisUnreachableError };
+export type { JobSettings, OpenRedisOptions, OutputFormat, RedisFrontierStats, RedisTlsOptions };
 
 /** The default lease length, in ms. */
 export const DEFAULT_LEASE_MS = 30_000;

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { Redis, type RedisOptions } from "ioredis";
+import { Redis } from "ioredis";
 
 /** Redis could not be reached (or refused us) when a crawl started. */
 export class RedisUnreachableError extends Error {
@@ -45,6 +45,20 @@ export class RedisLostError extends Error {
   }
 }
 
+/** TLS settings for `rediss://` URLs (Node's `tls.connect` options). */
+export interface RedisTlsOptions {
+  /** Trusted CA certificates (PEM), e.g. for a private CA. */
+  ca?: string | string[];
+  /** A client certificate (PEM), when the server asks for one. */
+  cert?: string;
+  /** The client certificate's key (PEM). */
+  key?: string;
+  /** The name to check the server's certificate against (default: the URL's host). */
+  servername?: string;
+  /** Set to `false` to accept any certificate (tests only). Default `true`. */
+  rejectUnauthorized?: boolean;
+}
+
 /** Options for {@linkcode openRedis}. */
 export interface OpenRedisOptions {
   /** How long the first connection may take, in ms. Default 5000. */
@@ -52,7 +66,7 @@ export interface OpenRedisOptions {
   /** How long to keep reconnecting after a lost connection, in ms. Default 60 000. */
   reconnectTimeoutMs?: number;
   /** TLS settings for `rediss://` (e.g. `{ ca }` for a private CA). */
-  tls?: RedisOptions["tls"];
+  tls?: RedisTlsOptions;
   /** Name shown by `CLIENT LIST`, to tell the crawl's processes apart. */
   connectionName?: string;
 }

@@ -10,21 +10,17 @@
  * ({@linkcode RedisFrontier.finish}), so a process whose lease was taken
  * over appends nothing.
  *
- * Waiting never polls: a waiting `next()` wakes on the job's pub/sub
- * channel (a host became ready, nothing is pending any more), on a local
- * release, on reconnection, and on one timer for the next moment known to
- * Redis (a host's delay or pause ending, a retry's backoff ending, the
- * earliest lease expiry). The timer is capped at `leaseMs / 2` as a safety
- * re-check for a missed pub/sub message.
+ * Waiting never polls: see `redis_lease_pump.ts`.
  *
  * @module
  */
 
-import type { Redis } from "ioredis";
 import { FingerprintSet } from "./fingerprint_set.ts";
 import type { AddOutcome, CrawlFrontier, FrontierEntry, NextOptions } from "./frontier.ts";
 import { hostKey } from "./host_slot.ts";
 import type { CrawlRecord } from "./record.ts";
+import { LeaseKeeper } from "./redis_lease_keeper.ts";
+import { LeasePump } from "./redis_lease_pump.ts";
 import type { AddItem, JobScripts, JobSettings } from "./redis_scripts.ts";
 
 /** Where an entry handed out by {@linkcode RedisFrontier.next} keeps its lease token. */
@@ -33,6 +29,14 @@ export const LEASE: unique symbol = Symbol("redis lease");
 /** A frontier entry holding a lease (the token survives `{ ...entry }`). */
 export type LeasedEntry = FrontierEntry & { [LEASE]?: string };
 
+/** The events of a connection the frontier listens to (an ioredis client has them). */
+export interface RedisEvents {
+  /** Adds a listener (`ready` after a reconnect, `message` for pub/sub). */
+  on(event: "ready" | "message", listener: () => void): unknown;
+  /** Removes a listener. */
+  off(event: "ready" | "message", listener: () => void): unknown;
+}
+
 /** What {@linkcode RedisFrontier} works with. */
 export interface RedisFrontierDeps {
   /** The job's scripts, on the command connection. */
@@ -40,9 +44,9 @@ export interface RedisFrontierDeps {
   /** The job's settings (from {@linkcode JobScripts.init}). */
   settings: JobSettings;
   /** The command connection (its `ready` event means: re-check after a reconnect). */
-  client: Redis;
+  client: RedisEvents;
   /** A connection subscribed to the job's channel (`<prefix>ev`). */
-  subscriber: Redis;
+  subscriber: RedisEvents;
   /** Rewrites connection failures into clear errors. */
   explain?: (error: unknown) => unknown;
 }
@@ -57,18 +61,18 @@ export interface RedisFrontierStats {
   lost: number;
 }
 
-interface Waiter {
-  resolve(entry: FrontierEntry | undefined): void;
-  reject(reason: unknown): void;
-  cleanup(): void;
-}
-
 const ADD_BATCH = 256;
 
-/** The JSON of a queued entry; `attempts` first so the lease script can spot first fetches. */
+/** The add script's answers, by number. */
+const OUTCOMES: AddOutcome[] = ["seen", "added", "max_pages_per_host", "closed"];
+
+/**
+ * The JSON of a queued entry: `attempts` first so the lease script can spot
+ * first fetches; no `host`, which the queue's key already says.
+ */
 function entryJson(entry: FrontierEntry): string {
-  const { attempts, url, depth, parent, host, extra } = entry;
-  return JSON.stringify({ attempts, url, depth, parent, host, extra });
+  const { attempts, url, depth, parent, extra } = entry;
+  return JSON.stringify({ attempts, url, depth, parent, extra });
 }
 
 /**
@@ -86,25 +90,13 @@ export class RedisFrontier implements CrawlFrontier {
   /** A local cache of URLs known seen, for the fast `has()` pre-check. */
   readonly seen: FingerprintSet = new FingerprintSet();
   #deps: RedisFrontierDeps;
-  #leaseMs: number;
-  #waiters: Waiter[] = [];
-  #pumping = false;
-  #again = false;
-  #scheduled = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #heartbeat: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
-  #finished = false;
-  #limitReached = false;
-  #failure: unknown;
-  #queued = 0;
+  #pump: LeasePump;
+  #keeper: LeaseKeeper;
   #fetching = 0;
-  /** This process's live leases (token → entry JSON) and holds (token → `undefined`). */
-  #live = new Map<string, string | undefined>();
   #ops = new Set<Promise<unknown>>();
   #batch: { item: AddItem; resolve(o: AddOutcome): void; reject(e: unknown): void }[] = [];
   #stats: RedisFrontierStats = { leased: 0, finished: 0, lost: 0 };
-  #onEvent = () => this.#wake();
+  #onEvent = () => this.#pump.wake();
 
   /**
    * Creates the frontier over a connected job.
@@ -113,14 +105,31 @@ export class RedisFrontier implements CrawlFrontier {
    */
   constructor(deps: RedisFrontierDeps) {
     this.#deps = deps;
-    this.#leaseMs = deps.settings.leaseMs;
+    const { scripts, settings } = deps;
+    this.#keeper = new LeaseKeeper({
+      extend: (tokens) => scripts.extend(tokens),
+      leaseMs: settings.leaseMs,
+      onError: (error) => this.#fail(error),
+    });
+    this.#pump = new LeasePump({
+      lease: (n) => this.#call(scripts.lease(n)),
+      handOut: (token, json) => {
+        const parsed = JSON.parse(json);
+        this.#stats.leased++;
+        this.#fetching++;
+        this.#keeper.keep(token, json);
+        return { ...parsed, host: hostKey(parsed.url), [LEASE]: token } as LeasedEntry;
+      },
+      giveBack: (token, json) => this.#background(scripts.requeue(token, 0, json, true)),
+      maxWaitMs: settings.leaseMs / 2,
+    });
     deps.subscriber.on("message", this.#onEvent);
     deps.client.on("ready", this.#onEvent);
   }
 
   /** URLs queued in the whole job, as of the last answer from Redis. */
   get queued(): number {
-    return this.#queued;
+    return this.#pump.queued;
   }
 
   /** This process's requests in flight. */
@@ -130,7 +139,7 @@ export class RedisFrontier implements CrawlFrontier {
 
   /** Whether the job reached its `maxPages`. */
   get limitReached(): boolean {
-    return this.#limitReached;
+    return this.#pump.limitReached;
   }
 
   /** This process's share of the job so far. */
@@ -171,7 +180,7 @@ export class RedisFrontier implements CrawlFrontier {
   add(
     entry: Omit<FrontierEntry, "attempts" | "host"> & { attempts?: number },
   ): Promise<AddOutcome> {
-    if (this.#closed) return Promise.resolve("closed");
+    if (this.#pump.closed) return Promise.resolve("closed");
     const full = { ...entry, attempts: entry.attempts ?? 0, host: hostKey(entry.url) };
     return new Promise((resolve, reject) => {
       const item = { url: full.url, host: full.host, entry: entryJson(full) };
@@ -189,25 +198,7 @@ export class RedisFrontier implements CrawlFrontier {
    * @throws The signal's reason, or a Redis failure.
    */
   next(options: NextOptions = {}): Promise<FrontierEntry | undefined> {
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#closed || this.#finished) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i !== -1) this.#waiters.splice(i, 1);
-        reject(signal!.reason);
-      };
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener("abort", onAbort),
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(waiter);
-      this.#wake();
-    });
+    return this.#pump.take(options.signal);
   }
 
   /**
@@ -229,9 +220,9 @@ export class RedisFrontier implements CrawlFrontier {
    * @returns `false` when closed: the caller records the failure.
    */
   retry(entry: FrontierEntry, delayMs = 0): boolean {
-    if (this.#closed) return false;
+    if (this.#pump.closed) return false;
     const token = this.#token(entry);
-    this.#live.delete(token);
+    this.#keeper.drop(token);
     this.#background(this.#deps.scripts.requeue(token, delayMs, entryJson(entry), false));
     return true;
   }
@@ -255,9 +246,9 @@ export class RedisFrontier implements CrawlFrontier {
       record?.error ?? "",
       record?.bytes ?? 0,
     ));
-    this.#live.delete(token);
+    this.#keeper.drop(token);
     this.#stats[kept ? "finished" : "lost"]++;
-    this.#wake();
+    this.#pump.wake();
     return kept;
   }
 
@@ -271,8 +262,7 @@ export class RedisFrontier implements CrawlFrontier {
    */
   hold(): Disposable {
     const token = this.#deps.scripts.hold().then((t) => {
-      this.#live.set(t, undefined);
-      this.#beat();
+      this.#keeper.keep(t, undefined);
       return t;
     });
     this.#background(token);
@@ -282,7 +272,7 @@ export class RedisFrontier implements CrawlFrontier {
         if (!held) throw new Error("Cannot end the hold as it already ended");
         held = false;
         this.#background(token.then((t) => {
-          this.#live.delete(t);
+          this.#keeper.drop(t);
           return this.#deps.scripts.unhold(t);
         }));
       },
@@ -311,8 +301,7 @@ export class RedisFrontier implements CrawlFrontier {
 
   /** Stops this process taking URLs; other processes go on. */
   close(): void {
-    this.#closed = true;
-    this.#settleWaiters();
+    this.#pump.close();
   }
 
   /**
@@ -323,7 +312,7 @@ export class RedisFrontier implements CrawlFrontier {
    */
   async settled(): Promise<void> {
     while (this.#ops.size > 0) await Promise.allSettled([...this.#ops]);
-    if (this.#failure) throw this.#failure;
+    if (this.#pump.failure) throw this.#pump.failure;
   }
 
   /**
@@ -335,18 +324,16 @@ export class RedisFrontier implements CrawlFrontier {
   async dispose(): Promise<void> {
     this.close();
     await this.settled().catch(() => {});
-    clearTimeout(this.#heartbeat);
-    this.#heartbeat = undefined;
+    this.#keeper.stop();
     this.#deps.subscriber.off("message", this.#onEvent);
     this.#deps.client.off("ready", this.#onEvent);
-    if (this.#failure) return;
+    if (this.#pump.failure) return;
     const { scripts } = this.#deps;
     await Promise.allSettled(
-      [...this.#live].map(([token, json]) =>
+      this.#keeper.entries.map(([token, json]) =>
         json === undefined ? scripts.unhold(token) : scripts.requeue(token, 0, json, true)
       ),
     );
-    this.#live.clear();
     await scripts.forget().catch(() => {});
   }
 
@@ -363,115 +350,21 @@ export class RedisFrontier implements CrawlFrontier {
         const { queued, outcomes } = await this.#call(
           this.#deps.scripts.add(batch.map((b) => b.item)),
         );
-        this.#queued = queued;
+        this.#pump.queued = queued;
         batch.forEach(({ item, resolve }, i) => {
-          const outcome = outcomes[i];
-          if (outcome === 0 || outcome === 1) this.seen.add(item.url);
-          resolve(
-            outcome === 1
-              ? "added"
-              : outcome === 0
-              ? "seen"
-              : outcome === 2
-              ? "max_pages_per_host"
-              : "closed",
-          );
+          const outcome = OUTCOMES[outcomes[i]!]!;
+          if (outcome === "added" || outcome === "seen") this.seen.add(item.url);
+          resolve(outcome);
         });
-        this.#wake();
+        this.#pump.wake();
       } catch (error) {
         for (const { reject } of batch) reject(error);
       }
     }
   }
 
-  #wake(): void {
-    if (this.#pumping) {
-      this.#again = true;
-    } else if (!this.#scheduled && this.#waiters.length > 0) {
-      this.#scheduled = true;
-      queueMicrotask(() => {
-        this.#scheduled = false;
-        this.#pump();
-      });
-    }
-  }
-
-  /** Leases for the waiting `next()` calls until they are served or must wait. */
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (this.#waiters.length > 0 && !this.#closed && !this.#finished && !this.#failure) {
-        this.#again = false;
-        clearTimeout(this.#timer);
-        this.#timer = undefined;
-        const wanted = this.#waiters.length;
-        const result = await this.#call(this.#deps.scripts.lease(wanted));
-        this.#queued = result.queued;
-        for (const { token, entry } of result.leases) this.#handOut(token, entry);
-        if (result.closed) {
-          this.#limitReached = true;
-          this.#closed = true;
-        } else if (result.leases.length === 0 && result.pending <= 0) {
-          this.#finished = true;
-        } else if (result.leases.length < wanted && !this.#again && this.#waiters.length > 0) {
-          const wait = result.wakeAt === undefined ? Infinity : result.wakeAt - result.now + 1;
-          this.#timer = setTimeout(() => {
-            this.#timer = undefined;
-            this.#wake();
-          }, Math.max(0, Math.min(wait, this.#leaseMs / 2)));
-          break;
-        }
-      }
-    } catch (error) {
-      this.#fail(error);
-    } finally {
-      this.#pumping = false;
-    }
-    if (this.#closed || this.#finished) this.#settleWaiters();
-    else if (this.#again) this.#wake();
-  }
-
-  #handOut(token: string, json: string): void {
-    const entry: LeasedEntry = { ...JSON.parse(json), [LEASE]: token };
-    const waiter = this.#waiters.shift();
-    if (!waiter) {
-      // Its next() was aborted while the lease was on its way: give it back.
-      this.#background(this.#deps.scripts.requeue(token, 0, json, true));
-      return;
-    }
-    this.#stats.leased++;
-    this.#fetching++;
-    this.#live.set(token, json);
-    this.#beat();
-    waiter.cleanup();
-    waiter.resolve(entry);
-  }
-
-  /** Extends this process's leases every leaseMs / 3 while it holds any. */
-  #beat(): void {
-    if (this.#heartbeat !== undefined || this.#live.size === 0 || this.#failure) return;
-    this.#heartbeat = setTimeout(() => {
-      const extending = this.#deps.scripts.extend([...this.#live.keys()]).then((lost) => {
-        for (const token of lost) this.#live.delete(token);
-        this.#heartbeat = undefined;
-        this.#beat();
-      });
-      this.#background(extending);
-    }, this.#leaseMs / 3);
-  }
-
-  #settleWaiters(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.cleanup();
-      waiter.resolve(undefined);
-    }
-  }
-
   #background(promise: Promise<unknown>): void {
-    const op = promise.then(() => this.#wake(), (error) => this.#fail(error));
+    const op = promise.then(() => this.#pump.wake(), (error) => this.#fail(error));
     this.#ops.add(op);
     op.finally(() => this.#ops.delete(op));
   }
@@ -485,13 +378,7 @@ export class RedisFrontier implements CrawlFrontier {
   }
 
   #fail(error: unknown): void {
-    if (this.#failure) return;
-    this.#failure = this.#deps.explain?.(error) ?? error;
-    clearTimeout(this.#timer);
-    clearTimeout(this.#heartbeat);
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.cleanup();
-      waiter.reject(this.#failure);
-    }
+    this.#keeper.stop();
+    this.#pump.fail(this.#deps.explain?.(error) ?? error);
   }
 }

@@ -1,3 +1,5 @@
+import { SEEN } from "./redis_seen.ts";
+
 /**
  * The Lua scripts of a shared crawl job. Each runs atomically in Redis, on
  * Redis' clock (`TIME`), so processes on many machines agree on time.
@@ -93,65 +95,15 @@ local function wake()
 end
 `;
 
-/**
- * Linear hashing over small hashes: bucket i holds fingerprints whose low
- * 32 bits are i modulo 2^L (2^(L+1) for buckets already split this round).
- * Once the set averages LOAD per bucket, the next bucket is split, so every
- * bucket stays small enough for Redis' compact listpack encoding (default
- * limit 128 entries): about 12 bytes a fingerprint instead of ~60 in a
- * plain SET.
- */
-const SEEN = `
-local LOAD = 48
-local SM = P .. 'smeta'
-local sL, sS, sN, sDirty
-local function lo32(fp)
-  local b1, b2, b3, b4 = string.byte(fp, 5, 8)
-  return ((b1 * 256 + b2) * 256 + b3) * 256 + b4
-end
-local function sbucket(x)
-  if not sL then
-    local m = redis.call('HMGET', SM, 'L', 's', 'n')
-    sL, sS, sN = num(m[1], 0), num(m[2], 0), num(m[3], 0)
-  end
-  local b = x % (2 ^ sL)
-  if b < sS then b = x % (2 ^ (sL + 1)) end
-  return P .. 's:' .. b
-end
-local function seen_has(fp)
-  return redis.call('HEXISTS', sbucket(lo32(fp)), fp) == 1
-end
-local function seen_add(fp)
-  if redis.call('HSETNX', sbucket(lo32(fp)), fp, '') == 0 then return false end
-  sN = sN + 1
-  sDirty = true
-  if sN > LOAD * (2 ^ sL + sS) then
-    local from, to, mod = P .. 's:' .. sS, P .. 's:' .. (sS + 2 ^ sL), 2 ^ (sL + 1)
-    for _, f in ipairs(redis.call('HKEYS', from)) do
-      if lo32(f) % mod ~= sS then
-        redis.call('HDEL', from, f)
-        redis.call('HSET', to, f, '')
-      end
-    end
-    sS = sS + 1
-    if sS == 2 ^ sL then sL, sS = sL + 1, 0 end
-  end
-  return true
-end
-local function seen_save()
-  if sDirty then redis.call('HSET', SM, 'L', sL, 's', sS, 'n', sN) end
-end
-`;
-
 /** Stores the job's settings unless set already; returns the job's settings. */
-export const INIT = COMMON + `
+export const INIT: string = COMMON + `
 local names = {'perHost', 'delayMs', 'maxPages', 'maxPagesPerHost', 'leaseMs'}
 for i, name in ipairs(names) do redis.call('HSETNX', P .. 'cfg', name, ARGV[i]) end
 return redis.call('HMGET', P .. 'cfg', unpack(names))
 `;
 
 /** ARGV: count, then (fingerprint, host, entry) per URL. Returns queued, then 0 seen / 1 added / 2 host limit / 3 closed. */
-export const ADD = COMMON + SEEN + `
+export const ADD: string = COMMON + SEEN + `
 local cfg = redis.call('HMGET', P .. 'cfg', 'perHost', 'delayMs', 'maxPagesPerHost')
 local perHost, delay, maxHost = num(cfg[1], 1), num(cfg[2], 0), num(cfg[3], 0)
 local closed = redis.call('HGET', META, 'closed') == '1'
@@ -185,7 +137,7 @@ return out
 `;
 
 /** ARGV: fingerprint. Returns 1 if newly marked seen. */
-export const MARK = COMMON + SEEN + `
+export const MARK: string = COMMON + SEEN + `
 local added = seen_add(ARGV[1])
 seen_save()
 return added and 1 or 0
@@ -196,7 +148,7 @@ return added and 1 or 0
  * retries and hosts, then leases round-robin over ready hosts. Returns
  * closed, pending, queued, now, wake-at (-1: none), then token, entry pairs.
  */
-export const LEASE = COMMON + `
+export const LEASE: string = COMMON + `
 local cfg = redis.call('HMGET', P .. 'cfg', 'leaseMs', 'maxPages')
 local leaseMs, maxPages = num(cfg[1], 30000), num(cfg[2], 0)
 for _, t in ipairs(redis.call('ZRANGEBYSCORE', P .. 'lexp', '-inf', NOW, 'LIMIT', 0, 100)) do
@@ -269,7 +221,7 @@ return {closed and 1 or 0, num(m[1], 0), num(m[2], 0), NOW, at, unpack(out)}
 `;
 
 /** ARGV: token. Frees the lease's host slot (idempotent). */
-export const RELEASE = COMMON + `
+export const RELEASE: string = COMMON + `
 local v = redis.call('HGET', P .. 'leases', ARGV[1])
 if v and v ~= 'H' then unfly(ARGV[1], (split(v))) end
 wake()
@@ -277,7 +229,7 @@ return v and 1 or 0
 `;
 
 /** ARGV: token, delay ms, entry, front (1: give back unfetched, 0: a retry). Returns 0 if the lease was lost. */
-export const REQUEUE = COMMON + `
+export const REQUEUE: string = COMMON + `
 local t = ARGV[1]
 local v = redis.call('HGET', P .. 'leases', t)
 if not v or v == 'H' then return 0 end
@@ -306,7 +258,7 @@ return 1
  * and ends the lease in one step. Returns 1 done, 2 done before (a resent
  * command), 0 lost (the lease expired and went to another process).
  */
-export const FINISH = COMMON + `
+export const FINISH: string = COMMON + `
 local t = ARGV[1]
 local fin = P .. 'fin:' .. ARGV[6]
 if #ARGV > 6 then redis.call('HDEL', fin, unpack(ARGV, 7)) end
@@ -336,7 +288,7 @@ return 1
 `;
 
 /** Takes a hold: a lease without a URL that keeps the job open. Returns its token. */
-export const HOLD = COMMON + `
+export const HOLD: string = COMMON + `
 local leaseMs = num(redis.call('HGET', P .. 'cfg', 'leaseMs'), 30000)
 local t = tostring(redis.call('HINCRBY', META, 'seq', 1))
 redis.call('HSET', P .. 'leases', t, 'H')
@@ -346,7 +298,7 @@ return t
 `;
 
 /** ARGV: token. Ends a hold (idempotent). */
-export const UNHOLD = COMMON + `
+export const UNHOLD: string = COMMON + `
 if redis.call('HDEL', P .. 'leases', ARGV[1]) == 1 then
   redis.call('ZREM', P .. 'lexp', ARGV[1])
   settle(-1)
@@ -355,7 +307,7 @@ return 1
 `;
 
 /** ARGV: tokens. Pushes their expiry to now + leaseMs; returns the tokens no longer leased. */
-export const EXTEND = COMMON + `
+export const EXTEND: string = COMMON + `
 local leaseMs = num(redis.call('HGET', P .. 'cfg', 'leaseMs'), 30000)
 local lost = {}
 for _, t in ipairs(ARGV) do
@@ -369,7 +321,7 @@ return lost
 `;
 
 /** ARGV: host, field (`p` pause for ms, `d` delay), ms. */
-export const POLITENESS = COMMON + `
+export const POLITENESS: string = COMMON + `
 local h, k = ARGV[1], hk(ARGV[1])
 local ms = tonumber(ARGV[3])
 if ARGV[2] == 'p' then

@@ -6,9 +6,11 @@
  */
 
 import type { Redis } from "ioredis";
-import { Buffer } from "node:buffer";
-import { fingerprint } from "./fingerprint_set.ts";
+import type { Buffer } from "node:buffer";
 import * as lua from "./redis_lua.ts";
+import { fingerprintBytes } from "./redis_seen.ts";
+
+export { fingerprintBytes };
 
 /** The job-wide settings, fixed by the first process that starts the job. */
 export interface JobSettings {
@@ -89,28 +91,6 @@ export function jobPrefix(job: string): string {
     );
   }
   return `crawl:{${job}}:`;
-}
-
-/**
- * A URL's 8-byte fingerprint, as the seen set stores it (high half first).
- *
- * @param url The normalized URL.
- * @returns 8 bytes.
- *
- * @example Usage
- * ```ts
- * import { fingerprintBytes } from "./redis_scripts.ts";
- * fingerprintBytes("https://example.org/").length; // 8
- * ```
- */
-export function fingerprintBytes(url: string): Buffer {
-  let [hi, lo] = fingerprint(url);
-  // Same as FingerprintSet: [0, 0] is reserved there, so both sets agree.
-  if (hi === 0 && lo === 0) lo = 1;
-  const bytes = Buffer.alloc(8);
-  bytes.writeUInt32BE(hi, 0);
-  bytes.writeUInt32BE(lo, 4);
-  return bytes;
 }
 
 /**
