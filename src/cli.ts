@@ -86,9 +86,10 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
         "note",
       );
     }
-    code = config.failOnErrors !== undefined && errorCount(result) > config.failOnErrors
-      ? EXIT.tooManyErrors
-      : EXIT.ok;
+    // Sticky over a schedule: one run over the limit is enough for the process to say so.
+    if (config.failOnErrors !== undefined && errorCount(result) > config.failOnErrors) {
+      code = EXIT.tooManyErrors;
+    }
   };
   try {
     if (config.schedule === undefined) {
@@ -98,7 +99,13 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
       // an ended one is revalidated. A stop signal lets the run in progress finish and flush.
       await runOnSchedule(
         config.schedule,
-        async () => judge(await runCrawlCommand(config, runSignals, true)),
+        async (sequence) => {
+          // --restart means "start over" once, not on every tick.
+          const run = sequence === 1
+            ? config
+            : { ...config, state: { ...config.state!, restart: false } };
+          judge(await runCrawlCommand(run, runSignals, true));
+        },
         {
           signal: signals.stop.signal,
           onSkip: (at) =>

@@ -126,6 +126,7 @@ export async function runCrawlCommand(
         stopSignal: signals.stop,
         store: store ?? shared?.store,
         frontier: shared ? () => shared.frontier : undefined,
+        robots: shared?.robots,
         window: store ? 10_000 : undefined,
         onStart: (progress) => {
           if (Deno.stderr.isTerminal()) {
@@ -162,7 +163,9 @@ export async function runCrawlCommand(
         },
       );
     }
-    if (store && ["done", "max_pages", "max_duration"].includes(summary.stoppedBy)) {
+    // A run stopped by a limit (--max-pages, --max-duration) or a signal is not over:
+    // the next invocation continues it with a fresh budget.
+    if (store && summary.stoppedBy === "done") {
       await store.endRun(summary);
     }
     if (job) {

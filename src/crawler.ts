@@ -28,7 +28,7 @@ import { type CrawlOptions, type CrawlOptionsInput, parseCrawlOptions } from "./
 import type { ExtractHook, ParseResult } from "./parse_job.ts";
 import { createParseStage } from "./parse_stage.ts";
 import type { CrawlRecord } from "./record.ts";
-import { RobotsCache } from "./robots.ts";
+import { RobotsCache, type RobotsStore } from "./robots.ts";
 import { createScope } from "./scope.ts";
 import { Semaphore } from "./semaphore.ts";
 import { prepareSeeds } from "./seeds.ts";
@@ -81,6 +81,8 @@ export interface RunCrawlContext {
    * by several processes. Default: an in-process {@linkcode Frontier} over `store`.
    */
   frontier?: (options: CrawlOptionsInput) => CrawlFrontier;
+  /** robots.txt results shared with the other processes of a crawl. */
+  robots?: RobotsStore;
   /** Decides whether a discovered link is queued; `false` skips it (counted as `filtered`). */
   filter?: (url: string, context: LinkContext) => boolean;
 }
@@ -160,6 +162,7 @@ export async function runCrawl(
     timeoutMs: options.timeoutMs,
     signal: group.signal,
     fetch: guardedFetch,
+    shared: context.robots,
   });
   const fetchStage = new FetchStage({
     options,
@@ -200,10 +203,14 @@ export async function runCrawl(
   };
   const deliver = async (record: CrawlRecord) => {
     await context.onRecord(record);
-    stats.record(record);
+    stats.written();
   };
-  /** Finishes a URL: its record (if any) goes to the store, which delivers it once durable. */
+  /**
+   * Finishes a URL: its record (if any) is counted and goes to the store, which delivers it
+   * once durable (or not at all, when the store's output filter leaves it out).
+   */
   const emit = async (entry: FrontierEntry, record: CrawlRecord | undefined) => {
+    if (record) stats.record(record);
     await store.finish(entry, record, deliver);
     frontier.done(entry);
   };

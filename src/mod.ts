@@ -43,6 +43,7 @@ export { CrawlStats, type CrawlSummary } from "./stats.ts";
 export type { ExtractHook, PageInfo } from "./parse_job.ts";
 export type { Document, ParsedPage } from "./parse_page.ts";
 export { type NormalizeOptions, normalizeUrl } from "./url.ts";
+export type { RobotsStore, StoredRobots } from "./robots.ts";
 export {
   FIELD_TYPES,
   type FieldInput,

@@ -18,6 +18,8 @@ import {
 } from "./redis_connect.ts";
 import { RedisFrontier, type RedisFrontierStats } from "./redis_frontier.ts";
 import { jobPrefix, JobScripts, type JobSettings } from "./redis_scripts.ts";
+import { redisRobotsStore } from "./redis_robots.ts";
+import type { RobotsStore } from "./robots.ts";
 import { RedisStore } from "./redis_store.ts";
 
 export { redactRedisUrl, RedisFrontier, RedisLostError, RedisStore, RedisUnreachableError };
@@ -76,6 +78,8 @@ export interface RedisJob {
   readonly frontier: RedisFrontier;
   /** The store to pass to `runCrawl`. */
   readonly store: RedisStore;
+  /** The job's shared robots.txt results, to pass to `runCrawl` as `robots`. */
+  readonly robots: RobotsStore;
   /** Reads the job's totals. */
   totals(): Promise<JobTotals>;
   /** Gives back unfinished leases and closes the connections. */
@@ -165,6 +169,7 @@ export async function connectJob(
       notes,
       frontier,
       store: new RedisStore(frontier),
+      robots: redisRobotsStore(command.client, prefix),
       totals: () => readTotals(command.client, prefix),
       async close() {
         await frontier.dispose();

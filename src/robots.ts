@@ -292,6 +292,34 @@ export interface RobotsResult {
   status: number | null;
   /** Why the policy is not `parsed`: `HTTP 503`, `timeout`, `refused`... */
   reason?: string;
+  /** The bytes read, for `parsed` results (what a shared cache stores). */
+  body?: Uint8Array;
+}
+
+/** A robots.txt result as a shared cache keeps it: plain data, parsed again on load. */
+export interface StoredRobots {
+  /** The policy. */
+  kind: "parsed" | "allow_all";
+  /** The robots.txt URL read (after redirects). */
+  url: string;
+  /** Its HTTP status. */
+  status: number | null;
+  /** Why the policy is `allow_all`. */
+  reason?: string;
+  /** The bytes read, for `parsed`. */
+  body?: Uint8Array;
+}
+
+/**
+ * Where several crawler processes share their robots.txt results (one
+ * fetch per origin per job). Unreachable results are not shared: each
+ * process retries those itself.
+ */
+export interface RobotsStore {
+  /** The stored result for an origin, if any. */
+  get(origin: string): Promise<StoredRobots | undefined>;
+  /** Stores a result for an origin. */
+  set(origin: string, value: StoredRobots): Promise<void>;
 }
 
 const ALLOW_ALL: Robots = new RobotsRules([]);
@@ -387,7 +415,7 @@ export async function fetchRobots(
           ? await readPrefix(response.body, ROBOTS_MAX_BYTES + 1)
           : new Uint8Array();
         const robots = parseRobots(body, options.userAgent, { baseUrl: url });
-        return { kind: "parsed", robots, url, status };
+        return { kind: "parsed", robots, url, status, body };
       }
       const location = status >= 300 && status < 400 ? response.headers.get("location") : null;
       await response.body?.cancel();
@@ -426,6 +454,8 @@ export interface RobotsCacheOptions {
   signal?: AbortSignal;
   /** The `fetch` to use; defaults to the global one. */
   fetch?: typeof fetch;
+  /** A cache shared with other processes of the same crawl, consulted before fetching. */
+  shared?: RobotsStore;
 }
 
 /** Options for {@linkcode RobotsCache.get}. */
@@ -509,10 +539,24 @@ export class RobotsCache {
   }
 
   #fetch(key: string): CacheEntry {
-    const { userAgent, timeoutMs, signal, fetch } = this.#options;
-    const entry: CacheEntry = {
-      promise: fetchRobots(key, { userAgent, timeoutMs, signal, fetch }),
+    const { userAgent, timeoutMs, signal, fetch, shared } = this.#options;
+    const load = async (): Promise<RobotsResult> => {
+      // A shared cache that fails is only a missed saving: fetch as if it were not there.
+      const stored = await shared?.get(key).catch(() => undefined);
+      if (stored) {
+        const robots = stored.kind === "parsed"
+          ? parseRobots(stored.body ?? new Uint8Array(), userAgent, { baseUrl: stored.url })
+          : ALLOW_ALL;
+        return { ...stored, robots };
+      }
+      const result = await fetchRobots(key, { userAgent, timeoutMs, signal, fetch });
+      if (shared && result.kind !== "disallow_all") {
+        const { robots: _, ...value } = result;
+        await shared.set(key, value as StoredRobots).catch(() => {});
+      }
+      return result;
     };
+    const entry: CacheEntry = { promise: load() };
     this.#entries.set(key, entry);
     entry.promise.then(
       (result) => {

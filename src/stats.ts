@@ -84,12 +84,11 @@ export class CrawlStats {
   }
 
   /**
-   * Counts a written record.
+   * Counts a finished URL by its outcome (ok, error, unchanged), whether or not it is written.
    *
    * @param record The record.
    */
   record(record: CrawlRecord): void {
-    this.records++;
     this.bytes += record.bytes;
     if (record.dataErrors) this.dataErrors += record.dataErrors.length;
     if (record.unchanged) this.unchanged++;
@@ -97,6 +96,11 @@ export class CrawlStats {
     if (record.error === "robots") this.skip("robots");
     else if (record.error) this.errors[record.error] = (this.errors[record.error] ?? 0) + 1;
     else this.pagesOk++;
+  }
+
+  /** Counts a record handed to the output (a store's filter may keep some out). */
+  written(): void {
+    this.records++;
   }
 
   /**
