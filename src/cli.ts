@@ -6,7 +6,6 @@
 
 import { parseArgs } from "node:util";
 import { HELP, parseCli, redisFlags, UsageError } from "./cli_args.ts";
-import { exportJob } from "./redis_cli.ts";
 import { runCrawlCommand, type RunResult } from "./crawl_command.ts";
 import { runOnSchedule } from "./schedule.ts";
 
@@ -160,6 +159,7 @@ async function runExport(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
+    const { exportJob } = await import("./redis_cli.ts");
     const exported = await exportJob(redis.url, redis.job, out, format as "jsonl" | "json" | "csv");
     Deno.stderr.writeSync(encoder.encode(JSON.stringify({ exported, job: redis.job }) + "\n"));
     return EXIT.ok;

@@ -11,7 +11,7 @@ import { Cron } from "croner";
 import { resolve } from "node:path";
 import { pathToFileURL as toFileUrl } from "node:url";
 import { loadRules, RulesError } from "./extract_rules.ts";
-import { checkRedisUrl } from "./redis_connect.ts";
+import { checkRedisUrl } from "./redis_url.ts";
 import { jobPrefix } from "./redis_scripts.ts";
 import {
   type CrawlOptions,

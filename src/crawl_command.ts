@@ -11,7 +11,7 @@ import { UsageError } from "./cli_args.ts";
 import type { CrawlOptions } from "./options.ts";
 import { openSink, type RecordSink } from "./record_sink.ts";
 import { ReportBuilder } from "./report.ts";
-import { connectJob, type RedisJob } from "./redis_cli.ts";
+import type { RedisJob } from "./redis_cli.ts";
 import { SqliteStore, StateMismatchError } from "./sqlite_store.ts";
 import type { CrawlSummary } from "./stats.ts";
 import { formatStatus, StatusLine } from "./status_line.ts";
@@ -85,6 +85,8 @@ export async function runCrawlCommand(
   let job: RedisJob | undefined;
   try {
     if (config.redis) {
+      // Loaded only for a shared crawl: the Redis client reads the environment when it loads.
+      const { connectJob } = await import("./redis_cli.ts");
       job = await connectJob(config.redis.url, config.redis.job, {
         crawl: config.options,
         leaseMs: config.redis.leaseMs,
