@@ -23,9 +23,13 @@ const next = () => (i = (i + 1) % pages.length);
 Deno.bench("decode: UTF-8 body to text", { group: "parse" }, () => {
   decodeHtml(pages[next()]!.body, "text/html; charset=utf-8");
 });
-Deno.bench("scan: htmlparser2 tokenizer, default fields", { group: "parse", baseline: true }, () => {
-  scanHtml(texts[next()]!);
-});
+Deno.bench(
+  "scan: htmlparser2 tokenizer, default fields",
+  { group: "parse", baseline: true },
+  () => {
+    scanHtml(texts[next()]!);
+  },
+);
 Deno.bench("finish: resolve and normalize links", { group: "parse" }, () => {
   const k = next();
   finishPage(scanned[k]!, pages[k]!.url, options);

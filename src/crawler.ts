@@ -24,7 +24,7 @@ import type { FetchedPage } from "./fetch_page.ts";
 import { type CrawlStore, MemoryStore } from "./crawl_store.ts";
 import { FingerprintSet } from "./fingerprint_set.ts";
 import { type AddOutcome, type CrawlFrontier, Frontier, type FrontierEntry } from "./frontier.ts";
-import { type CrawlOptions, type CrawlOptionsInput, parseCrawlOptions } from "./options.ts";
+import { type CrawlOptionsInput, parseCrawlOptions } from "./options.ts";
 import type { ExtractHook, ParseResult } from "./parse_job.ts";
 import { createParseStage } from "./parse_stage.ts";
 import type { CrawlRecord } from "./record.ts";

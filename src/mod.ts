@@ -17,7 +17,6 @@
 import { Channel } from "./channel.ts";
 import { runCrawl, type RunCrawlContext } from "./crawler.ts";
 import type { CrawlOptionsInput } from "./options.ts";
-import type { ExtractHook } from "./parse_job.ts";
 import type { CrawlRecord } from "./record.ts";
 import type { CrawlSummary } from "./stats.ts";
 
