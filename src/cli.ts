@@ -7,7 +7,6 @@
 import { parseArgs } from "node:util";
 import { HELP, parseCli, redisFlags, UsageError } from "./cli_args.ts";
 import { runCrawlCommand, type RunResult } from "./crawl_command.ts";
-import { runOnSchedule } from "./schedule.ts";
 
 /** Signals the CLI's caller (main.ts) drives. */
 export interface CliSignals {
@@ -96,6 +95,7 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
     } else {
       // Every tick is an incremental run: a new state crawls, an unfinished run resumes,
       // an ended one is revalidated. A stop signal lets the run in progress finish and flush.
+      const { runOnSchedule } = await import("./schedule.ts");
       await runOnSchedule(
         config.schedule,
         async (sequence) => {

@@ -7,7 +7,6 @@
  */
 
 import { parseArgs } from "node:util";
-import { Cron } from "croner";
 import { resolve } from "node:path";
 import { pathToFileURL as toFileUrl } from "node:url";
 import { loadRules, RulesError } from "./extract_rules.ts";
@@ -442,7 +441,7 @@ export async function parseCli(
       : `: received ${JSON.stringify(error.received)}`;
     throw new UsageError(`${where} ${error.expected}${received}`);
   }
-  const { state, schedule, failOnErrors } = durableFlags(values, out, format);
+  const { state, schedule, failOnErrors } = await durableFlags(values, out, format);
   const redis = redisFlags(values);
   if (redis && (state || schedule !== undefined)) {
     throw new UsageError(
@@ -475,11 +474,11 @@ function nonNegativeFlag(values: Record<string, unknown>, flag: string): number 
 }
 
 /** The durable-mode flags, checked against each other. */
-function durableFlags(
+async function durableFlags(
   values: Record<string, string | string[] | boolean | undefined>,
   out: string | undefined,
   format: OutputFormat,
-): Pick<CliConfig, "state" | "schedule" | "failOnErrors"> {
+): Promise<Pick<CliConfig, "state" | "schedule" | "failOnErrors">> {
   const failOnErrors = nonNegativeFlag(values, "fail-on-errors");
   const maxAgeMs = nonNegativeFlag(values, "max-age");
   const schedule = values.schedule as string | undefined;
@@ -501,6 +500,7 @@ function durableFlags(
   }
   if (schedule !== undefined) {
     try {
+      const { Cron } = await import("croner");
       new Cron(schedule, { paused: true }).stop();
     } catch (error) {
       throw new UsageError(`--schedule: ${(error as Error).message}`);

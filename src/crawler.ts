@@ -15,7 +15,6 @@
  * @module
  */
 
-import { CookieJar } from "tough-cookie";
 import { AddressGuard } from "./address_guard.ts";
 import { buildRecord } from "./build_record.ts";
 import { Channel } from "./channel.ts";
@@ -173,7 +172,8 @@ export async function runCrawl(
     robots,
     inScope,
     authorization,
-    cookies: options.cookies ? new CookieJar() : undefined,
+    // Loaded only when asked for: a cookie jar is a large module most crawls never need.
+    cookies: options.cookies ? new (await import("tough-cookie")).CookieJar() : undefined,
   });
   // Started before any request, so a bad extract module fails the crawl at once.
   const parseStage = await createParseStage(options, context.extract);

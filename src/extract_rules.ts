@@ -50,7 +50,7 @@
  * @module
  */
 
-import * as cheerio from "cheerio";
+import { select } from "cheerio-select";
 import { z } from "zod";
 
 /** The field types, in the order messages list them. */
@@ -72,10 +72,6 @@ const PATTERN_PARTS = [
   "baseURL",
 ] as const;
 
-// One empty document serves every selector check: css-select compiles (and
-// so rejects a bad selector) even when there is nothing to match.
-let emptyDocument: cheerio.CheerioAPI | undefined;
-
 /**
  * Checks that a CSS selector compiles.
  *
@@ -92,10 +88,10 @@ let emptyDocument: cheerio.CheerioAPI | undefined;
  * ```
  */
 export function selectorProblem(selector: string): string | undefined {
-  emptyDocument ??= cheerio.load("", { xml: { xmlMode: false } });
   try {
-    // `.find()` always treats its argument as a selector (`$("<p>")` would build HTML).
-    emptyDocument.root().find(selector);
+    // cheerio's own selector engine compiles (and so rejects a bad selector) even with
+    // nothing to match; loading it alone spares the CLI the rest of cheerio.
+    select(selector, []);
     return undefined;
   } catch (error) {
     return firstLine(error).trim().replace(/[\s,:]+$/, "");

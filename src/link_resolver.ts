@@ -21,6 +21,28 @@ export interface PageResolver {
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 
 /**
+ * A path of plain segments: letters, digits, `_`, `~`, `-` and inner dots,
+ * so no dot segment, escape, query or fragment: it needs no normalizing.
+ */
+const PLAIN_PATH = /^(?:[\w~-]+(?:\.[\w~-]+)*\/)*(?:[\w~-]+(?:\.[\w~-]+)*)?$/;
+
+/**
+ * Resolves a relative href made of `./`, `../` and a plain path against a
+ * directory path, as URL resolution would; `undefined` for anything else.
+ */
+function plainRelative(href: string, dir: string): string | undefined {
+  let rest = href;
+  let at = dir;
+  while (rest.startsWith("./")) rest = rest.slice(2);
+  while (rest.startsWith("../")) {
+    rest = rest.slice(3);
+    // Above the root stays at the root.
+    if (at !== "/") at = at.slice(0, at.lastIndexOf("/", at.length - 2) + 1);
+  }
+  return PLAIN_PATH.test(rest) ? at + rest : undefined;
+}
+
+/**
  * A bounded cache of href resolutions, grouped by what the result depends
  * on besides the href: nothing for an absolute href; the scheme for a
  * scheme-relative one; the origin for an absolute path; the base's
@@ -50,7 +72,7 @@ export class LinkResolver {
    * @param options Normalization options applied to every result.
    * @param capacity Most cached resolutions; when full the cache starts over.
    */
-  constructor(options: NormalizeOptions, capacity = 50_000) {
+  constructor(options: NormalizeOptions, capacity = 10_000) {
     this.#options = options;
     this.#capacity = capacity;
   }
@@ -64,37 +86,58 @@ export class LinkResolver {
   forBase(base: string): PageResolver {
     const url = URL.parse(base);
     if (!url) return () => null;
+    const origin = url.origin;
+    const originSlash = `${origin}/`;
     const path = url.pathname;
+    const dir = path.slice(0, path.lastIndexOf("/") + 1);
     // The groups this page's hrefs fall in, looked up once per page rather than per link.
     const absolute = this.#group("");
     const schemeRelative = this.#group(url.protocol);
-    const absolutePath = this.#group(url.origin);
-    const relative = this.#group(url.origin + path.slice(0, path.lastIndexOf("/") + 1));
-    const whole = this.#group(` ${base}`);
+    const absolutePath = this.#group(origin);
+    const relative = this.#group(origin + dir);
+    let whole: Map<string, string | null> | undefined;
     return (raw) => {
-      const href = raw.trim();
+      let href = raw.trim();
       const first = href.charCodeAt(0);
-      const group = first === 47 /* / */
-        ? (href.charCodeAt(1) === 47 ? schemeRelative : absolutePath)
-        : href === "" || first === 63 /* ? */ || first === 35 /* # */
-        ? whole
-        : SCHEME.test(href)
-        ? absolute
-        : relative;
-      let result = group.get(href);
-      if (result === undefined) {
-        const parsed = URL.parse(href, base);
-        result = (parsed && normalizeParsedUrl(parsed, this.#options)) ?? null;
-        if (++this.#size > this.#capacity) {
-          // Simplest bound: forget everything; the next pages refill what they use.
-          // This page's groups are detached then, and only live until it is done.
-          this.#cache.clear();
-          this.#size = 0;
-        }
-        group.set(href, result);
+      if (first === 35 /* # */ || first === 63 /* ? */ || href === "") {
+        whole ??= this.#group(` ${base}`);
+        return this.#resolve(whole, href, base);
       }
-      return result;
+      // The fragment never matters: drop it before anything else looks at the href.
+      const hash = href.indexOf("#");
+      if (hash > 0) href = href.slice(0, hash);
+      // Plain paths (most links) resolve by concatenation: the result is what URL parsing
+      // and normalization would give, without either.
+      if (first === 47 /* / */) {
+        if (href.charCodeAt(1) === 47) return this.#resolve(schemeRelative, href, base);
+        if (PLAIN_PATH.test(href.slice(1))) return origin + href;
+        return this.#resolve(absolutePath, href, base);
+      }
+      if (SCHEME.test(href)) {
+        if (href.startsWith(originSlash) && PLAIN_PATH.test(href.slice(originSlash.length))) {
+          return href;
+        }
+        return this.#resolve(absolute, href, base);
+      }
+      const plain = plainRelative(href, dir);
+      return plain === undefined ? this.#resolve(relative, href, base) : origin + plain;
     };
+  }
+
+  #resolve(group: Map<string, string | null>, href: string, base: string): string | null {
+    let result = group.get(href);
+    if (result === undefined) {
+      const parsed = URL.parse(href, base);
+      result = (parsed && normalizeParsedUrl(parsed, this.#options)) ?? null;
+      if (++this.#size > this.#capacity) {
+        // Simplest bound: forget everything; the next pages refill what they use.
+        // This page's groups are detached then, and only live until it is done.
+        this.#cache.clear();
+        this.#size = 0;
+      }
+      group.set(href, result);
+    }
+    return result;
   }
 
   #group(key: string): Map<string, string | null> {

@@ -7,7 +7,7 @@
  */
 
 import type { ParseJob, ParserConfig, ParseResult } from "./parse_job.ts";
-import type { WorkerRequest, WorkerResponse } from "./parse_worker.ts";
+import type { WorkerJob, WorkerRequest, WorkerResponse } from "./parse_worker.ts";
 
 const WORKER_URL = new URL("./parse_worker.ts", import.meta.url);
 
@@ -21,6 +21,10 @@ interface Slot {
   pending: Map<number, Pending>;
   /** False while a crashed worker is being replaced. */
   alive: boolean;
+  /** Jobs waiting for the worker to finish its current batch. */
+  outbox: WorkerJob[];
+  /** Whether the worker is parsing a batch. */
+  busy: boolean;
 }
 
 /**
@@ -143,14 +147,8 @@ export class ParserPool {
           reject(reason);
         },
       });
-      const request: WorkerRequest = {
-        type: "parse",
-        id,
-        url: job.url,
-        contentType: job.contentType,
-        body: buffer,
-      };
-      slot!.worker.postMessage(request, [buffer]);
+      slot!.outbox.push({ id, url: job.url, contentType: job.contentType, body: buffer });
+      if (!slot!.busy) send(slot!);
     });
   }
 
@@ -167,17 +165,24 @@ export class ParserPool {
   #listen(slot: Slot): void {
     slot.worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
       const message = event.data;
-      if (message.type !== "result" && message.type !== "error") return;
-      const pending = slot.pending.get(message.id);
-      if (!pending) return;
-      slot.pending.delete(message.id);
-      if (message.type === "result") pending.resolve(message.result);
-      else pending.reject(new Error(message.message));
+      if (message.type !== "results") return;
+      slot.busy = false;
+      // Jobs that came in meanwhile go out as the next batch before results are handed on.
+      if (slot.outbox.length > 0) send(slot);
+      for (const outcome of message.results) {
+        const pending = slot.pending.get(outcome.id);
+        if (!pending) continue;
+        slot.pending.delete(outcome.id);
+        if ("result" in outcome) pending.resolve(outcome.result);
+        else pending.reject(new Error(outcome.error));
+      }
     };
     slot.worker.onerror = (event) => {
       // A crashed worker loses only its own pages: they fail, and a fresh worker replaces it.
       event.preventDefault();
       slot.alive = false;
+      slot.busy = false;
+      slot.outbox = [];
       slot.worker.terminate();
       failAll(slot, new Error(`parser worker crashed: ${event.message}`));
       if (this.#closed) return;
@@ -191,6 +196,15 @@ export class ParserPool {
   }
 }
 
+/** Posts everything in a slot's outbox as one batch. */
+function send(slot: Slot): void {
+  const jobs = slot.outbox;
+  slot.outbox = [];
+  slot.busy = true;
+  const request: WorkerRequest = { type: "parse", jobs };
+  slot.worker.postMessage(request, jobs.map((job) => job.body));
+}
+
 function failAll(slot: Slot, error: Error): void {
   for (const pending of slot.pending.values()) pending.reject(error);
   slot.pending.clear();
@@ -200,8 +214,9 @@ function startWorker(config: ParserConfig): Promise<Slot> {
   const worker = new Worker(WORKER_URL, { type: "module", name: "parser" });
   return new Promise<Slot>((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
-      if (event.data.type === "ready") resolve({ worker, pending: new Map(), alive: true });
-      else if (event.data.type === "init_error") {
+      if (event.data.type === "ready") {
+        resolve({ worker, pending: new Map(), alive: true, outbox: [], busy: false });
+      } else if (event.data.type === "init_error") {
         worker.terminate();
         reject(new Error(event.data.message));
       }

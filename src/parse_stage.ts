@@ -35,8 +35,12 @@ export interface ParseStage {
   close(): void;
 }
 
-/** Jobs queued per worker: one parsing, one waiting, so a worker never idles on a round trip. */
-const DEPTH = 2;
+/**
+ * Consumers per worker: while a worker parses a batch, the pages its
+ * consumers bring wait and go out together as the next batch, so a busy
+ * crawl costs one message each way per batch, not per page.
+ */
+const DEPTH = 8;
 
 /**
  * Creates the parse stage the options ask for.

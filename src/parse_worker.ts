@@ -1,8 +1,8 @@
 /**
  * The parser worker: a Web Worker that runs parse jobs for the crawler's
  * parser pool. Messages in: one `init` with the {@linkcode ParserConfig},
- * then `parse` jobs whose body buffer is transferred. Messages out: `ready`,
- * then one result or error per job, by id.
+ * then `parse` batches of jobs whose body buffers are transferred. Messages
+ * out: `ready`, then one `results` batch per `parse` batch.
  *
  * @module
  */
@@ -11,17 +11,33 @@
 
 import { createParser, type Parser, type ParserConfig } from "./parse_job.ts";
 
+/** One page to parse, by id. */
+export interface WorkerJob {
+  /** Matches the job to its result. */
+  id: number;
+  /** The page's final URL. */
+  url: string;
+  /** The Content-Type header. */
+  contentType: string | null;
+  /** The body, transferred. */
+  body: ArrayBuffer;
+}
+
+/** One page's outcome, by id. */
+export type WorkerResult =
+  | { id: number; result: import("./parse_job.ts").ParseResult }
+  | { id: number; error: string };
+
 /** A message to the worker. */
 export type WorkerRequest =
   | { type: "init"; config: ParserConfig }
-  | { type: "parse"; id: number; url: string; contentType: string | null; body: ArrayBuffer };
+  | { type: "parse"; jobs: WorkerJob[] };
 
 /** A message from the worker. */
 export type WorkerResponse =
   | { type: "ready" }
   | { type: "init_error"; message: string }
-  | { type: "result"; id: number; result: import("./parse_job.ts").ParseResult }
-  | { type: "error"; id: number; message: string };
+  | { type: "results"; results: WorkerResult[] };
 
 let parser: Parser | undefined;
 
@@ -36,15 +52,17 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     }
     return;
   }
-  try {
-    const result = parser!.parse({
-      url: message.url,
-      contentType: message.contentType,
-      body: new Uint8Array(message.body),
-    });
-    self.postMessage({ type: "result", id: message.id, result } satisfies WorkerResponse);
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    self.postMessage({ type: "error", id: message.id, message: text } satisfies WorkerResponse);
-  }
+  // A batch in, a batch out: one message (and one wake-up) each way for many pages.
+  const results: WorkerResult[] = message.jobs.map((job) => {
+    try {
+      const body = new Uint8Array(job.body);
+      return {
+        id: job.id,
+        result: parser!.parse({ url: job.url, contentType: job.contentType, body }),
+      };
+    } catch (error) {
+      return { id: job.id, error: error instanceof Error ? error.message : String(error) };
+    }
+  });
+  self.postMessage({ type: "results", results } satisfies WorkerResponse);
 };

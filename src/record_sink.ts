@@ -10,7 +10,6 @@
  * @module
  */
 
-import { stringify } from "csv-stringify/sync";
 import { dirname } from "node:path";
 import { type ByteWriter, JsonlWriter } from "./jsonl_writer.ts";
 import type { CrawlRecord } from "./record.ts";
@@ -186,6 +185,7 @@ async function finishJson(temp: string, count: number): Promise<void> {
 
 /** Rewrites the temporary JSON Lines as CSV with a header, streaming. */
 async function finishCsv(temp: string, dataColumns: string[]): Promise<void> {
+  const { stringify } = await import("csv-stringify/sync");
   const header = [...CSV_COLUMNS, ...dataColumns.map((name) => `data.${name}`)];
   const options = { cast: { boolean: (value: boolean) => String(value) } };
   await rewriteLines(temp, (lines, out) => ({

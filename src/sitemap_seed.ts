@@ -7,7 +7,6 @@
 
 import type { CrawlOptions } from "./options.ts";
 import type { RobotsCache } from "./robots.ts";
-import { collectSitemapUrls, defaultSitemapUrl, SITEMAP_MAX_BYTES } from "./sitemap.ts";
 import { normalizeUrl } from "./url.ts";
 
 /** What {@linkcode seedFromSitemaps} works with. */
@@ -43,6 +42,8 @@ export interface SitemapSeedContext {
  */
 export async function seedFromSitemaps(context: SitemapSeedContext): Promise<void> {
   const { options, robots, signal } = context;
+  // The sitemap reader (and its XML parser) loads only for crawls that read sitemaps.
+  const { collectSitemapUrls, defaultSitemapUrl, SITEMAP_MAX_BYTES } = await import("./sitemap.ts");
   const origins = [...new Set(context.seeds.map((s) => new URL(s).origin))];
   const sitemapUrls = new Set<string>();
   for (const origin of origins) {
