@@ -8,6 +8,7 @@
 
 import { classifyFetchError } from "./fetch_error.ts";
 import type { ErrorCode } from "./record.ts";
+import { deadline } from "./deadline.ts";
 
 /** Options for {@linkcode fetchPage}. */
 export interface FetchPageOptions {
@@ -181,8 +182,9 @@ export async function fetchPage(url: string, options: FetchPageOptions): Promise
     fetchedAt: new Date().toISOString(),
     redirects: [],
   };
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  // Cleared when the request ends: a timeout signal would live on for the whole timeout.
+  using limit = deadline(options.timeoutMs, options.signal);
+  const signal = limit.signal;
   const doFetch = options.fetch ?? fetch;
   const fail = (error: ErrorCode, message: string): FetchedPage => {
     result.error = error;

@@ -12,6 +12,7 @@
  */
 
 import { classifyFetchError } from "./fetch_error.ts";
+import { deadline } from "./deadline.ts";
 
 /** The most bytes of a robots.txt considered (500 KiB); the rest is ignored. */
 export const ROBOTS_MAX_BYTES = 512_000;
@@ -389,8 +390,9 @@ export async function fetchRobots(
       `Cannot fetch robots.txt as 'timeoutMs' must be a positive number: received ${options.timeoutMs}`,
     );
   }
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  // Cleared when the request ends: a timeout signal would live on for the whole timeout.
+  using limit = deadline(options.timeoutMs, options.signal);
+  const signal = limit.signal;
   const doFetch = options.fetch ?? fetch;
   let url = `${base.origin}/robots.txt`;
   let status: number | null = null;

@@ -7,6 +7,7 @@
 
 import * as cheerio from "cheerio";
 import { classifyFetchError } from "./fetch_error.ts";
+import { deadline } from "./deadline.ts";
 
 /** The protocol's most URLs in one sitemap file. */
 export const SITEMAP_MAX_ENTRIES = 50_000;
@@ -389,8 +390,9 @@ async function fetchSitemap(
   url: string,
   options: CollectSitemapsOptions & { maxRedirects: number },
 ): Promise<ParsedSitemap> {
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  // Cleared when the request ends: a timeout signal would live on for the whole timeout.
+  using limit = deadline(options.timeoutMs, options.signal);
+  const signal = limit.signal;
   const doFetch = options.fetch ?? fetch;
   let current = url;
   for (let hops = 0;; hops++) {

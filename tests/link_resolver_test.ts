@@ -49,3 +49,50 @@ Deno.test("LinkResolver stays within its capacity", () => {
   for (let i = 0; i < 10; i++) assert.equal(resolve(`/p${i}`), `http://a.test/p${i}`);
   assert.equal(resolve("/p0"), "http://a.test/p0", "evicted entries are resolved again");
 });
+
+Deno.test("LinkResolver's plain-path shortcut agrees with URL parsing", () => {
+  const resolve = new LinkResolver({});
+  const bases = [
+    "http://a.test/",
+    "http://a.test/d1/d2/page.html?q=1",
+    "https://a.test:8443/d1/",
+    "http://[::1]:8080/x/y",
+  ];
+  const hrefs = [
+    "p/1.html",
+    "./p/1.html",
+    "././x",
+    "../x.html",
+    "../../../../x",
+    "../",
+    "./",
+    "..",
+    ".",
+    "/abs/x.tar.gz",
+    "/",
+    "/a/../b",
+    "/A%7e",
+    "x-y_z~1",
+    "dir/",
+    "a..b",
+    ".hidden",
+    "a/.b",
+    "http://a.test/p/1.html#frag",
+    "http://A.test/p",
+    "http://a.test:80/p",
+    "https://a.test:8443/x",
+    "x.html#top",
+    "/p?q=1#f",
+    "p q",
+    "../p/2.html#sec-1",
+  ];
+  for (const base of bases) {
+    const page = resolve.forBase(base);
+    for (const href of hrefs) {
+      const expected = URL.parse(href, base)!;
+      expected.hash = "";
+      const want = expected.href.endsWith("?") ? expected.href.slice(0, -1) : expected.href;
+      assert.equal(page(href), want.replace("%7e", "~"), `${href} against ${base}`);
+    }
+  }
+});
