@@ -83,7 +83,18 @@ export async function createParseStage(
   return {
     mode: "isolate",
     consumers: 1,
-    parse: (job) => Promise.resolve().then(() => parser.parse(job)),
+    parse: (job) =>
+      Promise.resolve().then(() => {
+        try {
+          return parser.parse(job);
+        } finally {
+          // Free the body at once (see parse_worker.ts); only a buffer it owns whole.
+          const { buffer, byteOffset, byteLength } = job.body;
+          if (byteOffset === 0 && byteLength === buffer.byteLength) {
+            (buffer as ArrayBuffer).transfer(0);
+          }
+        }
+      }),
     close: () => {},
   };
 }
