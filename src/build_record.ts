@@ -5,7 +5,7 @@
  */
 
 import type { FetchedPage } from "./fetch_page.ts";
-import type { FrontierEntry } from "./frontier.ts";
+import type { FrontierEntry } from "./crawl_frontier.ts";
 import type { ParseResult } from "./parse_job.ts";
 import type { CrawlRecord } from "./record.ts";
 

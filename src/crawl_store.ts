@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { FrontierEntry, SeenSet } from "./frontier.ts";
+import type { FrontierEntry, SeenSet } from "./crawl_frontier.ts";
 import type { CrawlRecord } from "./record.ts";
 
 /** Where a finished record goes once it is durable (the output sink). */

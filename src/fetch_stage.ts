@@ -8,7 +8,7 @@
 
 import type { AddressGuard } from "./address_guard.ts";
 import { type FetchedPage, fetchPage } from "./fetch_page.ts";
-import type { CrawlFrontier, FrontierEntry } from "./frontier.ts";
+import type { CrawlFrontier, FrontierEntry } from "./crawl_frontier.ts";
 import type { CrawlOptions } from "./options.ts";
 import type { ErrorCode } from "./record.ts";
 import { backoffMs, isTransient, parseRetryAfter } from "./retry.ts";

@@ -25,15 +25,14 @@ export { type AcquireOptions, type Permit, Semaphore } from "./semaphore.ts";
 export { TaskGroup, type TaskGroupOptions } from "./task_group.ts";
 export { type CrawlStore, type Deliver, MemoryStore } from "./crawl_store.ts";
 export { FingerprintSet } from "./fingerprint_set.ts";
-export {
-  type AddOutcome,
-  type CrawlFrontier,
-  Frontier,
-  type FrontierEntry,
-  type FrontierOptions,
-  type NextOptions,
-  type SeenSet,
-} from "./frontier.ts";
+export type {
+  AddOutcome,
+  CrawlFrontier,
+  FrontierEntry,
+  NextOptions,
+  SeenSet,
+} from "./crawl_frontier.ts";
+export { Frontier, type FrontierOptions } from "./frontier.ts";
 export type { HostSlot } from "./host_slot.ts";
 export { type CrawlProgress, type LinkContext, runCrawl, type RunCrawlContext } from "./crawler.ts";
 export { type CrawlOptionsInput, OptionsError } from "./options.ts";

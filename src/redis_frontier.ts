@@ -16,7 +16,7 @@
  */
 
 import { FingerprintSet } from "./fingerprint_set.ts";
-import type { AddOutcome, CrawlFrontier, FrontierEntry, NextOptions } from "./frontier.ts";
+import type { AddOutcome, CrawlFrontier, FrontierEntry, NextOptions } from "./crawl_frontier.ts";
 import { hostKey } from "./host_slot.ts";
 import type { CrawlRecord } from "./record.ts";
 import { LeaseKeeper } from "./redis_lease_keeper.ts";

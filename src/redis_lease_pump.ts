@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { FrontierEntry } from "./frontier.ts";
+import type { FrontierEntry } from "./crawl_frontier.ts";
 import type { LeaseResult } from "./redis_scripts.ts";
 
 /** What a {@linkcode LeasePump} works with. */

@@ -7,7 +7,7 @@
  */
 
 import type { CrawlStore, Deliver } from "./crawl_store.ts";
-import type { FrontierEntry, SeenSet } from "./frontier.ts";
+import type { FrontierEntry, SeenSet } from "./crawl_frontier.ts";
 import type { CrawlRecord } from "./record.ts";
 import type { RedisFrontier } from "./redis_frontier.ts";
 
