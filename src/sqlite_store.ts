@@ -20,26 +20,23 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { CrawlStore, Deliver } from "./crawl_store.ts";
 import { fingerprint, FingerprintSet } from "./fingerprint_set.ts";
-import type { FrontierEntry, SeenSet } from "./frontier.ts";
+import type { FrontierEntry, SeenSet } from "./crawl_frontier.ts";
 import type { CrawlRecord } from "./record.ts";
+import { type ReconcileResult, reconcileRunOutput } from "./sqlite_output.ts";
+import {
+  DONE,
+  prepareSchema,
+  QUEUED,
+  type Row,
+  type RunInfo,
+  type RunKind,
+  SQL,
+  toEntry,
+  toRun,
+} from "./sqlite_schema.ts";
 
-/** The schema version kept in the `meta` table; another version is refused. */
-export const SCHEMA_VERSION = 1;
-
-/** Why a run was started: a first crawl, or a recrawl of known URLs. */
-export type RunKind = "crawl" | "recrawl";
-
-/** A row of the `runs` table. */
-export interface RunInfo {
-  /** The run id (1, 2, ...). */
-  id: number;
-  /** What the run does. */
-  kind: RunKind;
-  /** When it started, in ms since the epoch. */
-  startedAt: number;
-  /** When it ended (as of this open), or `null` while it is unfinished. */
-  endedAt: number | null;
-}
+export type { ReconcileResult } from "./sqlite_output.ts";
+export { type RunInfo, type RunKind, SCHEMA_VERSION, StateMismatchError } from "./sqlite_schema.ts";
 
 /** Options for {@linkcode SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -72,87 +69,6 @@ export interface SqliteStoreOptions {
   output?: (record: CrawlRecord) => boolean;
 }
 
-/** What {@linkcode SqliteStore.reconcileOutput} did to the output file. */
-export interface ReconcileResult {
-  /** Complete lines that were already there and kept. */
-  kept: number;
-  /** Committed records appended after them. */
-  appended: number;
-  /** Whether the file was rewritten from the store (new run, other file, or foreign content). */
-  rewritten: boolean;
-}
-
-/**
- * Thrown by {@linkcode SqliteStore.open} when the state file cannot be
- * resumed with these options: its identity options differ, its schema
- * version is another, or it is not a crawl state file.
- *
- * @example Usage
- * ```ts ignore
- * try {
- *   SqliteStore.open("crawl.db", { identity: { seeds } });
- * } catch (error) {
- *   if (error instanceof StateMismatchError) console.error(error.message);
- * }
- * ```
- */
-export class StateMismatchError extends Error {
-  /** The identity keys that differ (`["schema"]` for a schema version mismatch). */
-  readonly keys: string[];
-
-  /**
-   * Creates the error.
-   *
-   * @param message The one-line message.
-   * @param keys The keys that differ.
-   */
-  constructor(message: string, keys: string[] = []) {
-    super(message);
-    this.name = "StateMismatchError";
-    this.keys = keys;
-  }
-}
-
-const SEEN_ONLY = 0;
-const QUEUED = 1;
-const DONE = 2;
-const RESTART_HINT = "pass --restart to start over, or use another --state file";
-const TABLES = ["meta", "runs", "urls", "records"];
-
-// urls: the rowid `ord` is the order of discovery, so every write appends or
-// touches recent pages. The fingerprint is kept (to load the seen set) but
-// not indexed: a random-key index made inserts 10x slower at 1M URLs, and
-// dedupe is the in-memory set's job. Only queued rows are in an index.
-const SCHEMA = `
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE runs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, started_at INTEGER NOT NULL,
-  ended_at INTEGER, stats TEXT, options TEXT, output TEXT);
-CREATE TABLE urls (ord INTEGER PRIMARY KEY, fp INTEGER NOT NULL, state INTEGER NOT NULL,
-  url TEXT NOT NULL, host TEXT, depth INTEGER, parent TEXT, extra TEXT, run INTEGER,
-  attempts INTEGER NOT NULL DEFAULT 0, status INTEGER, etag TEXT, last_modified TEXT,
-  fetched_at INTEGER);
-CREATE INDEX urls_queue ON urls (state) WHERE state = ${QUEUED};
-CREATE TABLE records (seq INTEGER PRIMARY KEY, run INTEGER NOT NULL, url_ord INTEGER,
-  json TEXT NOT NULL);
-CREATE INDEX records_run ON records (run, seq);`;
-
-const SQL = {
-  seen: `INSERT INTO urls (ord, fp, state, url) VALUES (?1, (?2 << 32) | ?3, ${SEEN_ONLY}, ?4)`,
-  push: `INSERT INTO urls (ord, fp, state, url, host, depth, parent, extra, run, attempts)
-    VALUES (?1, (?2 << 32) | ?3, ${QUEUED}, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
-  // A 2xx replaces the validators; a 304 or a failure keeps those it does not bring.
-  done: `UPDATE urls SET state = ${DONE}, run = ?2, attempts = ?3, status = ?4,
-    etag = CASE WHEN ?5 THEN ?6 ELSE coalesce(?6, etag) END,
-    last_modified = CASE WHEN ?5 THEN ?7 ELSE coalesce(?7, last_modified) END,
-    fetched_at = coalesce(?8, fetched_at) WHERE ord = ?1`,
-  // Only for an entry this store did not hand out: a scan, as fp is not indexed.
-  find: `SELECT max(ord) AS ord FROM urls WHERE fp = (?1 << 32) | ?2 AND state <> ${SEEN_ONLY}`,
-  record: "INSERT INTO records (run, url_ord, json) VALUES (?, ?, ?)",
-  take: `SELECT url, host, depth, parent, extra, attempts, etag, last_modified, ord FROM urls
-    WHERE state = ${QUEUED} AND ord > ? ORDER BY ord LIMIT ?`,
-  records: "SELECT json FROM records WHERE run = ? ORDER BY seq LIMIT -1 OFFSET ?",
-};
-
 interface Pending {
   url: string;
   hi: number;
@@ -169,8 +85,6 @@ interface Finish {
   /** Whether the record is stored and delivered (see `output`). */
   output: boolean;
 }
-
-type Row = Record<string, unknown>;
 
 /**
  * A crawl kept in SQLite. Writes are batched into transactions; a record is
@@ -434,25 +348,11 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
    */
   async reconcileOutput(path: string): Promise<ReconcileResult> {
     await this.flush();
-    const owner = this.#db.prepare("SELECT output FROM runs WHERE id = ?").get(this.run.id) as Row;
-    const total = this.countRecords();
-    let lines = owner.output === path ? await scanLines(path) : undefined;
-    if (lines && lines.count > 0) {
-      const expected = this.#recordJson(lines.count - 1);
-      if (expected === undefined || !equalBytes(lines.last, encoder.encode(expected))) {
-        lines = undefined;
-      }
-    }
-    using file = await Deno.open(path, { write: true, create: true });
-    await file.truncate(lines?.end ?? 0);
-    await file.seek(0, Deno.SeekMode.End);
-    const kept = lines?.count ?? 0;
-    // A statement of its own: the shared one would be reset by other reads.
-    await appendRecords(file, this.#db.prepare(SQL.records).iterate(this.run.id, kept));
-    if (owner.output !== path) {
-      this.#db.prepare("UPDATE runs SET output = ? WHERE id = ?").run(path, this.run.id);
-    }
-    return { kept, appended: total - kept, rewritten: lines === undefined };
+    return await reconcileRunOutput(this.#db, {
+      id: this.run.id,
+      countRecords: () => this.countRecords(),
+      recordJson: (index) => this.#recordJson(index),
+    }, path);
   }
 
   /**
@@ -647,43 +547,6 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
   }
 }
 
-/** Checks the schema version and identity, or wipes the store on restart; creates the schema. */
-function prepareSchema(db: DatabaseSync, path: string, options: SqliteStoreOptions): void {
-  const tables = new Set(
-    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name),
-  );
-  if (options.restart) {
-    for (const table of TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
-  } else if (tables.has("meta")) {
-    const meta = new Map(
-      db.prepare("SELECT key, value FROM meta").all().map((r) => [r.key, r.value as string]),
-    );
-    const version = Number(meta.get("schema"));
-    if (version !== SCHEMA_VERSION) {
-      throw new StateMismatchError(
-        `${path} has state schema version ${
-          meta.get("schema")
-        }, this crawler reads version ${SCHEMA_VERSION}; ${RESTART_HINT}`,
-        ["schema"],
-      );
-    }
-    const keys = differingKeys(JSON.parse(meta.get("identity") ?? "{}"), options.identity);
-    if (keys.length > 0) {
-      throw new StateMismatchError(
-        `${path} was made with different options (${keys.join(", ")}); ${RESTART_HINT}`,
-        keys,
-      );
-    }
-    return;
-  } else if (tables.size > 0) {
-    throw new StateMismatchError(`${path} is not a crawl state file; use another --state file`);
-  }
-  db.exec(SCHEMA);
-  const insert = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
-  insert.run("schema", String(SCHEMA_VERSION));
-  insert.run("identity", canonicalJson(options.identity));
-}
-
 function checkOptions(options: SqliteStoreOptions): void {
   const maxAgeMs = options.recrawl?.maxAgeMs ?? 0;
   if (!(maxAgeMs >= 0)) {
@@ -710,23 +573,6 @@ function checkOptions(options: SqliteStoreOptions): void {
   }
 }
 
-/** The identity keys whose values differ, new ones first in their order. */
-function differingKeys(stored: Row, identity: Row): string[] {
-  const keys = new Set([...Object.keys(identity), ...Object.keys(stored)]);
-  return [...keys].filter((key) => canonicalJson(stored[key]) !== canonicalJson(identity[key]));
-}
-
-/** JSON with object keys sorted at every level, so equal options compare equal. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) =>
-      v && typeof v === "object" && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-  ) ?? "null";
-}
-
 /** The fingerprint as the FingerprintSet keys it ([0, 0] marks an empty slot there). */
 function fingerprintOf(url: string): [number, number] {
   const [hi, lo] = fingerprint(url);
@@ -740,90 +586,4 @@ function validators(record: CrawlRecord | undefined) {
     etag: typeof r?.etag === "string" ? r.etag : null,
     lastModified: typeof r?.lastModified === "string" ? r.lastModified : null,
   };
-}
-
-function toRun(row: Row): RunInfo {
-  return {
-    id: row.id as number,
-    kind: row.kind as RunKind,
-    startedAt: row.started_at as number,
-    endedAt: row.ended_at as number | null,
-  };
-}
-
-/** A queued row as a frontier entry, its validators in `extra`. */
-function toEntry(row: Row): FrontierEntry {
-  const entry: FrontierEntry = {
-    url: row.url as string,
-    host: row.host as string,
-    depth: row.depth as number,
-    parent: row.parent as string | null,
-    attempts: row.attempts as number,
-  };
-  const { etag, last_modified: lastModified } = row;
-  let extra = row.extra === null ? undefined : JSON.parse(row.extra as string);
-  if (etag !== null || lastModified !== null) {
-    extra = { ...extra };
-    if (etag !== null) extra.etag = etag;
-    if (lastModified !== null) extra.lastModified = lastModified;
-  }
-  if (extra !== undefined) entry.extra = extra;
-  return entry;
-}
-
-const encoder = new TextEncoder();
-
-/** Counts complete lines; returns the end of the last one and its bytes (without "\n"). */
-async function scanLines(
-  path: string,
-): Promise<{ count: number; end: number; last: Uint8Array } | undefined> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  using _file = file;
-  const buffer = new Uint8Array(1 << 20);
-  let count = 0, end = 0, start = 0, offset = 0;
-  for (let n; (n = await file.read(buffer)) !== null; offset += n) {
-    for (let i = buffer.indexOf(10, 0); i !== -1 && i < n; i = buffer.indexOf(10, i + 1)) {
-      count++;
-      start = end;
-      end = offset + i + 1;
-    }
-  }
-  const last = new Uint8Array(Math.max(0, end - start - 1));
-  await file.seek(start, Deno.SeekMode.Start);
-  for (let read = 0; read < last.length;) {
-    read += (await file.read(last.subarray(read))) ?? last.length;
-  }
-  return { count, end, last };
-}
-
-async function appendRecords(file: Deno.FsFile, rows: Iterable<Row>): Promise<void> {
-  let chunk: string[] = [];
-  let size = 0;
-  const write = async () => {
-    const bytes = encoder.encode(chunk.join(""));
-    for (let offset = 0; offset < bytes.length;) {
-      offset += await file.write(bytes.subarray(offset));
-    }
-    chunk = [];
-    size = 0;
-  };
-  for (const row of rows) {
-    const line = `${row.json}\n`;
-    chunk.push(line);
-    size += line.length;
-    if (size >= 1 << 20) await write();
-  }
-  if (chunk.length > 0) await write();
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

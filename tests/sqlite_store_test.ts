@@ -3,60 +3,9 @@ import { DatabaseSync } from "node:sqlite";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Frontier, type FrontierEntry } from "../src/frontier.ts";
-import { hostKey } from "../src/host_slot.ts";
 import type { CrawlRecord } from "../src/record.ts";
-import { SqliteStore, type SqliteStoreOptions, StateMismatchError } from "../src/sqlite_store.ts";
-
-const IDENTITY = { seeds: ["http://a.test/"], scope: "host", include: [] };
-
-/** A temp dir holding `crawl.db`, removed at the end. */
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "sqlite_store_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function open(dir: string, options: Partial<SqliteStoreOptions> = {}): SqliteStore {
-  return SqliteStore.open(`${dir}/crawl.db`, { identity: IDENTITY, ...options });
-}
-
-/** Admits a URL the way Frontier.add() does: mark seen, then push. */
-function admit(
-  store: SqliteStore,
-  url: string,
-  depth = 0,
-  parent: string | null = null,
-  extra?: Record<string, string>,
-): void {
-  store.seen.add(url);
-  const entry: FrontierEntry = { url, depth, parent, attempts: 0, host: hostKey(url) };
-  if (extra) entry.extra = extra;
-  store.push(entry);
-}
-
-function record(url: string, fields: Record<string, unknown> = {}): CrawlRecord {
-  return {
-    url,
-    requestedUrl: url,
-    status: 200,
-    depth: 0,
-    parent: null,
-    fetchedAt: "2024-01-01T00:00:00.000Z",
-    contentType: "text/html",
-    bytes: 10,
-    durationMs: 1,
-    attempts: 1,
-    title: `title of ${url}`,
-    description: null,
-    canonical: null,
-    h1: [],
-    links: [],
-    ...fields,
-  } as CrawlRecord;
-}
+import { SqliteStore } from "../src/sqlite_store.ts";
+import { admit, open, record, withDir } from "./sqlite_helpers.ts";
 
 const noDeliver = () => Promise.resolve();
 const urls = (entries: FrontierEntry[]) => entries.map((e) => e.url);
@@ -141,49 +90,6 @@ Deno.test("SqliteStore: take() hands out unwritten pushes in order and keeps bac
   });
 });
 
-Deno.test("SqliteStore: changed identity options are refused by name unless restart", async () => {
-  await withDir(async (dir) => {
-    const path = `${dir}/crawl.db`;
-    const first = open(dir);
-    admit(first, "http://a.test/");
-    await first.close();
-
-    const changed = { seeds: ["http://b.test/"], scope: "domain", include: [] };
-    assert.throws(() => SqliteStore.open(path, { identity: changed }), (error) => {
-      assert.ok(error instanceof StateMismatchError);
-      assert.equal(
-        error.message,
-        `${path} was made with different options (seeds, scope); pass --restart to start over, or use another --state file`,
-      );
-      assert.deepEqual(error.keys, ["seeds", "scope"]);
-      return true;
-    });
-    // Key order does not matter.
-    const same = SqliteStore.open(path, {
-      identity: { include: [], scope: "host", seeds: ["http://a.test/"] },
-    });
-    assert.equal(same.resumed, true);
-    await same.close();
-
-    const fresh = SqliteStore.open(path, { identity: changed, restart: true });
-    assert.equal(fresh.resumed, false);
-    assert.equal(fresh.runId, 1);
-    assert.equal(fresh.backlog, 0);
-    assert.equal(fresh.seen.has("http://a.test/"), false);
-    await fresh.close();
-    assert.throws(() => SqliteStore.open(path, { identity: IDENTITY }), StateMismatchError);
-
-    const other = `${dir}/other.db`;
-    const db = new DatabaseSync(other);
-    db.exec("CREATE TABLE notes (text TEXT)");
-    db.close();
-    assert.throws(
-      () => SqliteStore.open(other, { identity: IDENTITY }),
-      new StateMismatchError(`${other} is not a crawl state file; use another --state file`),
-    );
-  });
-});
-
 Deno.test("SqliteStore: recrawl queues done URLs again with validators, skipping recent ones", async () => {
   await withDir(async (dir) => {
     let clock = 1_000;
@@ -237,54 +143,6 @@ Deno.test("SqliteStore: recrawl queues done URLs again with validators, skipping
     assert.equal(third.runId, 3);
     assert.equal(third.backlog, 4, "without maxAgeMs every done URL is queued again");
     await third.close();
-  });
-});
-
-Deno.test("SqliteStore: reconcileOutput cuts a torn line and appends committed records lost from the buffer", async () => {
-  await withDir(async (dir) => {
-    const out = `${dir}/out.jsonl`;
-    await Deno.writeTextFile(out, "a line of an older run\n");
-    const first = open(dir);
-    assert.deepEqual(await first.reconcileOutput(out), { kept: 0, appended: 0, rewritten: true });
-    assert.equal(await Deno.readTextFile(out), "", "a new run starts from an empty file");
-    for (let i = 0; i < 5; i++) admit(first, `http://a.test/${i}`);
-    const entries = first.take(5);
-    const records = entries.map((entry) => record(entry.url));
-    // The writer got three lines out, half of the fourth, and none of the fifth.
-    const written = [
-      ...records.slice(0, 3).map((r) => JSON.stringify(r) + "\n"),
-      JSON.stringify(records[3]).slice(0, 20),
-      "",
-    ];
-    const deliver = async (r: CrawlRecord) => {
-      await Deno.writeTextFile(out, written[records.indexOf(r)]!, { append: true });
-    };
-    for (const [i, entry] of entries.entries()) await first.finish(entry, records[i], deliver);
-    await first.close();
-    const expected = records.map((r) => JSON.stringify(r) + "\n").join("");
-    assert.notEqual(await Deno.readTextFile(out), expected);
-
-    const second = open(dir);
-    assert.deepEqual(await second.reconcileOutput(out), { kept: 3, appended: 2, rewritten: false });
-    assert.equal(await Deno.readTextFile(out), expected);
-    assert.deepEqual(await second.reconcileOutput(out), { kept: 5, appended: 0, rewritten: false });
-    assert.equal(await Deno.readTextFile(out), expected);
-
-    // A file whose last line is not this run's record there is rewritten from the store.
-    await Deno.writeTextFile(out, expected.replace("http://a.test/4", "http://a.test/x"));
-    assert.deepEqual(await second.reconcileOutput(out), { kept: 0, appended: 5, rewritten: true });
-    assert.equal(await Deno.readTextFile(out), expected);
-    // So is a file the run has not written to yet.
-    const other = `${dir}/other.jsonl`;
-    assert.deepEqual(await second.reconcileOutput(other), {
-      kept: 0,
-      appended: 5,
-      rewritten: true,
-    });
-    assert.equal(await Deno.readTextFile(other), expected);
-    assert.deepEqual([...second.records()], records);
-    assert.equal(second.countRecords(), 5);
-    await second.close();
   });
 });
 
