@@ -49,7 +49,7 @@ export {
   type PatternInput,
   type RuleInput,
   type RulesFileInput,
-} from "./extract_rules.ts";
+} from "./extract_schema.ts";
 
 /**
  * Hooks and signals for {@linkcode crawl}: those of {@linkcode runCrawl}

@@ -6,7 +6,7 @@
 
 import { z } from "zod";
 import { AddressGuard } from "./address_guard.ts";
-import { type RulesFileInput, RulesFileSchema, selectorProblem } from "./extract_rules.ts";
+import { type RulesFileInput, RulesFileSchema, selectorProblem } from "./extract_schema.ts";
 
 const positiveInt = z.number({ error: "must be a positive integer" })
   .int({ error: "must be a positive integer" })

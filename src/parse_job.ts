@@ -8,7 +8,7 @@
 
 import { decodeHtml } from "./charset.ts";
 import type { CompiledRules, DataError } from "./extract.ts";
-import type { RulesFile } from "./extract_rules.ts";
+import type { RulesFile } from "./extract_schema.ts";
 import { scanHtml } from "./html_scan.ts";
 import { type Document, finishPage, type ParsedPage, type ParserKind } from "./parse_page.ts";
 import { normalizeUrl } from "./url.ts";

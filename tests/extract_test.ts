@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import * as cheerio from "cheerio";
-import { compileRules, convert, type ExtractResult, linksFromSelector } from "../src/extract.ts";
+import { compileRules, type ExtractResult, linksFromSelector } from "../src/extract.ts";
 import { loadRules, parseRules } from "../src/extract_rules.ts";
+import { errors, PAGE, values } from "./convert_cases.ts";
 
 const SHOP = new URL("../fixtures/shop/", import.meta.url).pathname;
 const RULES = new URL("../fixtures/rules/", import.meta.url).pathname;
-const PAGE = "https://shop.test/products/tent.html";
 
 /** Loads a page the way the crawler does by default (htmlparser2). */
 const load = (html: string) => cheerio.load(html, { xml: { xmlMode: false } });
@@ -17,81 +17,6 @@ function extract(html: string, fields: Record<string, unknown>, pageUrl = PAGE):
   assert.ok(rule);
   return rules.extract(load(html), pageUrl, rule);
 }
-
-/** Converts each raw value, expecting a value. */
-function values(type: Parameters<typeof convert>[1], cases: [string, unknown][]): void {
-  for (const [raw, value] of cases) {
-    assert.deepEqual(convert(raw, type, PAGE), { value }, `${type} from ${JSON.stringify(raw)}`);
-  }
-}
-
-/** Converts each raw value, expecting an error `${expected}: received "raw"`. */
-function errors(type: Parameters<typeof convert>[1], expected: string, raws: string[]): void {
-  for (const raw of raws) {
-    assert.deepEqual(
-      convert(raw, type, PAGE),
-      { error: `${expected}: received ${JSON.stringify(raw)}` },
-      `${type} from ${JSON.stringify(raw)}`,
-    );
-  }
-}
-
-Deno.test("extract: number reads prices in the common formats", () => {
-  values("number", [
-    ["42", 42],
-    ["-3.5", -3.5],
-    ["1.299", 1.299],
-    ["1e3", 1000],
-    ["$1,299.00", 1299],
-    ["1.249,50 €", 1249.5],
-    ["1\u00a0299,00\u00a0€", 1299],
-    ["CHF 1'299.50", 1299.5],
-    ["12,50 €", 12.5],
-    ["1,299", 1299],
-    ["0,299", 0.299],
-    ["1,2345", 1.2345],
-    ["1,299,000", 1299000],
-    ["1.299.000,5", 1299000.5],
-    ["₹1,29,999.00", 129999],
-    ["$.99", 0.99],
-    ["-$5.00", -5],
-    ["USD -12", -12],
-    ["128 reviews", 128],
-    ["20% off", 20],
-    ["Price: £249", 249],
-  ]);
-});
-
-Deno.test("extract: number refuses text without exactly one well-formed number", () => {
-  errors("number", "expected a number", [
-    "Call us",
-    "4.5 out of 5",
-    "$10 - $20",
-    "1.2.3",
-    "1,2,3",
-    "1,2.3,4",
-    "12,34,5678",
-    "10 20",
-    "1e400",
-  ]);
-});
-
-Deno.test("extract: integer takes whole numbers only", () => {
-  values("integer", [["7", 7], ["1,299.00", 1299], ["128 reviews", 128], ["-3", -3]]);
-  errors("integer", "expected an integer", ["12.5", "1,5", "No reviews yet", "1e400"]);
-});
-
-Deno.test("extract: boolean takes true/false, yes/no and 1/0 in any case", () => {
-  values("boolean", [
-    ["true", true],
-    ["YES", true],
-    ["1", true],
-    ["False", false],
-    ["no", false],
-    ["0", false],
-  ]);
-  errors("boolean", "expected a boolean (true/false, yes/no, 1/0)", ["maybe", "In stock", "2"]);
-});
 
 Deno.test("extract: boolean from an attribute follows HTML boolean attributes", () => {
   const html = '<input id="a" checked><input id="b" checked="checked"><input id="c">' +
@@ -133,18 +58,6 @@ Deno.test("extract: url resolves against the page and its <base href>", () => {
     }).data,
     { img: "https://shop.test/media/a.jpg" },
   );
-});
-
-Deno.test("extract: date gives an ISO 8601 string", () => {
-  values("date", [
-    ["2024-03-01", "2024-03-01T00:00:00.000Z"],
-    ["2024-03-01T10:15:00Z", "2024-03-01T10:15:00.000Z"],
-    ["2021-11-02T09:30:00+01:00", "2021-11-02T08:30:00.000Z"],
-    ["Fri, 01 Mar 2024 10:00:00 GMT", "2024-03-01T10:00:00.000Z"],
-    // Without an offset, a non-ISO date is local time, as Date.parse reads it.
-    ["March 1, 2024", new Date(2024, 2, 1).toISOString()],
-  ]);
-  errors("date", "expected a date", ["soon", "Item 7", "2024-13-45", "March 1"]);
 });
 
 Deno.test("extract: text collapses whitespace, html keeps markup, attr reads the attribute", () => {
