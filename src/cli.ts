@@ -5,8 +5,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { HELP, parseCli, redisFlags, UsageError } from "./cli_args.ts";
+import { parseCli } from "./cli_args.ts";
+import { HELP } from "./cli_help.ts";
+import { redisFlags } from "./cli_mode_flags.ts";
 import { runCrawlCommand, type RunResult } from "./crawl_command.ts";
+import { UsageError } from "./usage_error.ts";
 
 /** Signals the CLI's caller (main.ts) drives. */
 export interface CliSignals {

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { CliConfig, StateConfig } from "./cli_args.ts";
-import { UsageError } from "./cli_args.ts";
+import type { CliConfig } from "./cli_args.ts";
+import type { StateConfig } from "./cli_mode_flags.ts";
 import type { CrawlOptions } from "./options.ts";
 import { openSink, type RecordSink } from "./record_sink.ts";
 import { ReportBuilder } from "./report.ts";
@@ -15,6 +15,7 @@ import type { RedisJob } from "./redis_cli.ts";
 import { SqliteStore, StateMismatchError } from "./sqlite_store.ts";
 import type { CrawlSummary } from "./stats.ts";
 import { formatStatus, StatusLine } from "./status_line.ts";
+import { UsageError } from "./usage_error.ts";
 import { crawl } from "./mod.ts";
 
 /** The signals the CLI's caller drives. */

@@ -1,0 +1,86 @@
+/**
+ * The CLI's `--help` text.
+ *
+ * @module
+ */
+
+/** The `--help` text. */
+export const HELP = `Usage: deno run -P main.ts --seeds URL[,URL...] [options]
+
+Crawls from the seeds and writes one JSON record per URL (JSON Lines).
+
+Input and output
+  --seeds LIST|FILE|-      comma-separated URLs, a file of URLs (one a line, # comments), or - for stdin
+  --config FILE            options as JSON (keys as in the library, e.g. "maxPages"); flags override it
+  --out FILE               write records here (default: stdout)
+  --format jsonl|json|csv  output format (default jsonl; json and csv are renamed into place at the end)
+  --report FILE            also write a self-contained HTML report of the crawl
+
+Durable crawls and scheduled jobs
+  --state FILE             keep the crawl in SQLite: a rerun resumes it; output stays exactly-once
+  --restart                start the state over (needed when seeds or scope changed)
+  --recrawl                new run over the known URLs, sending If-None-Match/If-Modified-Since
+  --changed-only           write records only for new or changed pages (304s are left out)
+  --max-age MS             with --recrawl, skip URLs fetched less than this long ago
+  --schedule CRON          keep running; start an incremental run on each tick (needs --state);
+                           "{run}" in --out becomes the run id
+  --fail-on-errors N       exit 3 when a run ends with more than N errors
+
+Several processes or machines (one crawl shared through Redis)
+  --redis URL              redis:// or rediss:// (password allowed; never printed)
+  --job NAME               the shared crawl's name (required with --redis)
+  --lease-ms MS            how long a URL stays leased to a process that stops answering (default 30000)
+  export --redis URL --job NAME [--out FILE] [--format F]
+                           write all of the job's records
+
+Extraction
+  --extract FILE           declarative extraction rules (JSON): CSS selectors per URL pattern
+  --extract-module MODULE  a module whose extract($, page) export fills each record's data
+  --links-from SELECTOR    follow only links inside (or matching) this selector
+
+Scope and limits
+  --scope host|domain|any  how far from the seeds' hosts to go (default host)
+  --include REGEX          follow only URLs matching one of these (repeatable)
+  --exclude REGEX          never follow URLs matching one of these (repeatable)
+  --max-pages N            stop after fetching this many URLs (seeds included)
+  --max-depth N            most links followed from a seed
+  --max-duration MS        stop taking new URLs after this long
+  --follow-nofollow        follow rel=nofollow links too
+  --strip-params LIST      drop these query parameters for dedupe (utm_*,fbclid)
+  --sort-query             sort query parameters for dedupe
+  --dedupe-canonical       treat rel=canonical targets as seen; skip pages whose canonical was seen
+  --max-url-length N       longest URL queued (default 2048)
+  --max-pages-per-host N   most URLs fetched per host
+  --sitemaps               also seed from robots.txt Sitemap: lines and /sitemap.xml
+  --max-sitemap-urls N     most URLs taken from sitemaps (default 100000)
+
+Politeness and safety
+  --user-agent TEXT        User-Agent header; its product token selects the robots.txt group
+  --ignore-robots          do not fetch or obey robots.txt
+  --log-skipped            write records (error "robots") for URLs robots.txt disallows
+  --per-host N             most requests in flight per host (default 2)
+  --delay MS               least interval between requests to one host (default 0)
+  --retries N              extra attempts after a transient failure (default 2)
+  --retry-delay MS         first retry backoff, doubling per attempt, with jitter (default 500)
+  --max-retry-delay MS     longest retry backoff (default 30000)
+  --max-retry-after MS     longest Retry-After pause honoured (default 300000)
+  --allow-private          allow private, loopback and link-local addresses
+  --allow-address CIDR     allow this range despite the private-address guard (repeatable)
+  --cookies                keep cookies across requests
+
+Pipeline
+  --concurrency N          most requests in flight (default 16)
+  --fetchers N             fetcher workers (default: concurrency)
+  --parsers N              parser Web Workers (default: one per core; 0 parses in the main isolate)
+  --queue-size N           pages buffered between fetchers and parsers (default 32)
+  --shutdown count|sentinel  how parsers learn the crawl is over (default count)
+  --parser htmlparser2|parse5  HTML parser (default htmlparser2)
+
+Requests
+  --timeout MS             whole-request deadline (default 30000)
+  --max-bytes N            most body bytes read (default 10485760)
+  --max-redirects N        most redirects followed (default 10)
+  --grace MS               after SIGINT/SIGTERM, how long in-flight work may finish (default 10000)
+
+Exit status: 0 crawl finished, 1 could not run, 2 bad input, 130 SIGINT, 143 SIGTERM.
+`;
