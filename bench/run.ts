@@ -38,42 +38,14 @@
  */
 
 import { parseArgs } from "node:util";
+import { runLine, type RunResult, table } from "./results.ts";
 import { type BenchServer, startBenchServer } from "./serve.ts";
+import { type CrawlCheck, verifyOutput } from "./verify_output.ts";
 
 /** Flags the CLI may not know yet (they are being added); dropped with a note if it refuses them. */
 const OPTIONAL_FLAGS = ["--allow-private", "--ignore-robots"];
 
-/** One measured run. */
-interface RunResult {
-  pages: number;
-  crawlMs: number;
-  wallMs: number;
-  crawlPagesPerSecond: number;
-  wallPagesPerSecond: number;
-  cpuMsPerPage: number;
-  peakRssBytes: number;
-  p50Ms: number;
-  p99Ms: number;
-  serverCpuMs: number | undefined;
-  otherCpuMs: number | undefined;
-  stateBytes: number | undefined;
-  failures: string[];
-}
-
-/** The verdict on a crawl's output. */
-interface CrawlCheck {
-  /** Records read. */
-  records: number;
-  /** What is wrong; empty when the crawl is right. */
-  failures: string[];
-  /** Median of the records' `durationMs`. */
-  p50Ms: number;
-  /** 99th percentile of the records' `durationMs`. */
-  p99Ms: number;
-}
-
 const ROOT = new URL("..", import.meta.url).pathname;
-const MiB = 1024 * 1024;
 
 /** Splits `--flags` like a shell would, for the simple cases: spaces, '…' and "…". */
 function splitFlags(text: string): string[] {
@@ -106,12 +78,6 @@ async function machineBusyMs(): Promise<number | undefined> {
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 /** Reads the CLI's summary: the last stderr line that is a JSON object with `pagesOk`. */
 function findSummary(stderr: string): Record<string, number> | undefined {
   const lines = stderr.trimEnd().split("\n").reverse();
@@ -125,83 +91,6 @@ function findSummary(stderr: string): Record<string, number> | undefined {
     }
   }
   return undefined;
-}
-
-/** The lines of a file, streamed: a large crawl's output can be hundreds of MB. */
-async function* lines(path: string): AsyncGenerator<string> {
-  const file = await Deno.open(path);
-  const decoder = new TextDecoder();
-  let rest = "";
-  // `readable` closes the file when it ends.
-  for await (const chunk of file.readable) {
-    rest += decoder.decode(chunk, { stream: true });
-    let start = 0;
-    for (let end = rest.indexOf("\n"); end >= 0; end = rest.indexOf("\n", start)) {
-      yield rest.slice(start, end);
-      start = end + 1;
-    }
-    rest = rest.slice(start);
-  }
-  rest += decoder.decode();
-  if (rest) yield rest;
-}
-
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: Float64Array, p: number) =>
-  sorted.length ? sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]! : NaN;
-
-/**
- * Checks the output holds every page of the site exactly once, with status
- * 200, and nothing else; collects the latencies on the way.
- */
-async function verifyOutput(path: string, origin: string, pages: number): Promise<CrawlCheck> {
-  // Slot 0 is /index.html, slot i + 1 is /p/<i>.html.
-  const seen = new Uint32Array(pages + 1);
-  const durations: number[] = [];
-  const outside: string[] = [];
-  const notOk: string[] = [];
-  const slotOf = (url: string) => {
-    if (!url.startsWith(origin + "/")) return -1;
-    const pathname = url.slice(origin.length);
-    if (pathname === "/index.html") return 0;
-    const match = /^\/p\/(0|[1-9]\d*)\.html$/.exec(pathname);
-    const i = match ? Number(match[1]) : pages;
-    return i < pages ? i + 1 : -1;
-  };
-  let records = 0;
-  for await (const line of lines(path)) {
-    if (!line) continue;
-    records++;
-    const record = JSON.parse(line);
-    durations.push(record.durationMs);
-    const slot = slotOf(record.url);
-    if (slot < 0) outside.push(record.url);
-    else seen[slot]!++;
-    if (record.status !== 200 || record.error) {
-      notOk.push(`${record.url} ${record.status} ${record.error ?? ""}`.trim());
-    }
-  }
-  const missing: number[] = [], repeated: number[] = [];
-  seen.forEach((count, slot) => {
-    if (count === 0) missing.push(slot);
-    if (count > 1) repeated.push(slot);
-  });
-  const name = (slot: number) => slot === 0 ? "/index.html" : `/p/${slot - 1}.html`;
-  const sample = (items: unknown[]) => items.slice(0, 5).join(", ");
-  const failures: string[] = [];
-  if (records !== pages + 1) failures.push(`output: ${records} records, expected ${pages + 1}`);
-  if (missing.length) {
-    failures.push(`output: ${missing.length} pages missing, e.g. ${sample(missing.map(name))}`);
-  }
-  if (repeated.length) {
-    failures.push(`output: ${repeated.length} pages repeated, e.g. ${sample(repeated.map(name))}`);
-  }
-  if (outside.length) {
-    failures.push(`output: ${outside.length} URLs outside the site, e.g. ${sample(outside)}`);
-  }
-  if (notOk.length) failures.push(`output: ${notOk.length} records not 200, e.g. ${sample(notOk)}`);
-  const sorted = Float64Array.from(durations).sort();
-  return { records, failures, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
 }
 
 async function removeState(path: string): Promise<void> {
@@ -332,51 +221,6 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
       failures,
     };
   }
-}
-
-const fixed = (value: number, digits = 1) => value.toFixed(digits);
-
-function runLine(k: number, runs: number, r: RunResult): string {
-  const server = r.serverCpuMs === undefined
-    ? ""
-    : ` server_cpu=${fixed(r.serverCpuMs / 1000, 2)}s (${
-      fixed((100 * r.serverCpuMs) / r.wallMs, 0)
-    }% of a core)`;
-  const other = r.otherCpuMs === undefined ? "" : ` other_cpu=${fixed(r.otherCpuMs / 1000, 2)}s`;
-  const state = r.stateBytes === undefined ? "" : ` state=${fixed(r.stateBytes / MiB)}MiB`;
-  return `run ${k}/${runs}: pages=${r.pages} crawl=${fixed(r.crawlMs / 1000, 2)}s ` +
-    `${fixed(r.crawlPagesPerSecond)} pages/s (wall ${fixed(r.wallMs / 1000, 2)}s, ` +
-    `${fixed(r.wallPagesPerSecond)} pages/s) cpu=${fixed(r.cpuMsPerPage, 2)} ms/page ` +
-    `rss=${fixed(r.peakRssBytes / MiB)}MiB p50=${fixed(r.p50Ms)}ms p99=${fixed(r.p99Ms)}ms` +
-    `${server}${other}${state} ${r.failures.length ? "FAILED" : "verified"}`;
-}
-
-function table(label: string, results: RunResult[], baselineRssMiB: number | undefined): string {
-  const m = (pick: (r: RunResult) => number) => median(results.map(pick));
-  const serverCpu = results.every((r) => r.serverCpuMs !== undefined)
-    ? fixed(m((r) => r.serverCpuMs! / r.pages), 3)
-    : "n/a";
-  const rss = m((r) => r.peakRssBytes);
-  const pages = m((r) => r.pages);
-  const lines = [
-    `| ${label} | pages | pages/s (crawl) | pages/s (process wall) | CPU ms/page | peak RSS MiB | p50 ms | p99 ms | server CPU ms/page |`,
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    `| median of ${results.length} | ${pages} | ${fixed(m((r) => r.crawlPagesPerSecond))} | ` +
-    `${fixed(m((r) => r.wallPagesPerSecond))} | ${fixed(m((r) => r.cpuMsPerPage), 2)} | ` +
-    `${fixed(rss / MiB)} | ${fixed(m((r) => r.p50Ms))} | ${
-      fixed(m((r) => r.p99Ms))
-    } | ${serverCpu} |`,
-    "",
-    `rss_per_page_bytes = ${Math.round(rss / pages)}`,
-  ];
-  if (baselineRssMiB !== undefined) {
-    lines.push(
-      `bytes_per_url = ${
-        Math.round((rss - baselineRssMiB * MiB) / pages)
-      } (over a ${baselineRssMiB} MiB baseline)`,
-    );
-  }
-  return lines.join("\n");
 }
 
 async function main(signal: AbortSignal): Promise<number> {
