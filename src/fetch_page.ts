@@ -9,6 +9,7 @@
 import { classifyFetchError } from "./fetch_error.ts";
 import type { ErrorCode } from "./record.ts";
 import { deadline } from "./deadline.ts";
+import { BodyTooLargeError, readBody as readStream } from "./read_body.ts";
 
 /** Options for {@linkcode fetchPage}. */
 export interface FetchPageOptions {
@@ -95,40 +96,6 @@ function mediaType(header: string | null): string | null {
   return type === "" ? null : type;
 }
 
-class TooLargeError extends Error {}
-
-/**
- * Reads a body up to `maxBytes`, cancelling the stream past it so a
- * decompression bomb cannot grow memory.
- */
-async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = body.getReader();
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new TooLargeError(`body exceeds ${maxBytes} bytes`);
-      }
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
-
 /**
  * Reads a body within the cap. When the server declares an uncompressed
  * length under the cap, the body is read in one call (no per-chunk JS);
@@ -141,10 +108,46 @@ async function readBody(response: Response, maxBytes: number): Promise<Uint8Arra
   if (length <= maxBytes && (encoding === null || encoding === "identity")) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     // A server that sent more than it declared gets the same answer as any overlong body.
-    if (bytes.byteLength > maxBytes) throw new TooLargeError(`body exceeds ${maxBytes} bytes`);
+    if (bytes.byteLength > maxBytes) throw new BodyTooLargeError(maxBytes);
     return bytes;
   }
-  return await readCapped(response.body!, maxBytes);
+  return await readStream(response.body!, { limit: maxBytes });
+}
+
+/**
+ * What is known of a URL before any response: nothing but the URL and the time.
+ *
+ * @param url The URL.
+ * @param failure An error code and message, for a URL that will not be requested.
+ * @returns A page with no response.
+ *
+ * @example Usage
+ * ```ts
+ * import { unfetchedPage } from "./fetch_page.ts";
+ * unfetchedPage("https://a.test/", { error: "robots", message: "disallowed" }).status; // null
+ * ```
+ */
+export function unfetchedPage(
+  url: string,
+  failure?: { error: ErrorCode; message: string },
+): FetchedPage {
+  const page: FetchedPage = {
+    requestedUrl: url,
+    url,
+    status: null,
+    headers: null,
+    contentType: null,
+    body: null,
+    bytes: 0,
+    durationMs: 0,
+    fetchedAt: new Date().toISOString(),
+    redirects: [],
+  };
+  if (failure) {
+    page.error = failure.error;
+    page.errorMessage = failure.message;
+  }
+  return page;
 }
 
 /**
@@ -170,18 +173,7 @@ async function readBody(response: Response, maxBytes: number): Promise<Uint8Arra
  */
 export async function fetchPage(url: string, options: FetchPageOptions): Promise<FetchedPage> {
   const started = performance.now();
-  const result: FetchedPage = {
-    requestedUrl: url,
-    url,
-    status: null,
-    headers: null,
-    contentType: null,
-    body: null,
-    bytes: 0,
-    durationMs: 0,
-    fetchedAt: new Date().toISOString(),
-    redirects: [],
-  };
+  const result = unfetchedPage(url);
   // Cleared when the request ends: a timeout signal would live on for the whole timeout.
   using limit = deadline(options.timeoutMs, options.signal);
   const signal = limit.signal;
@@ -252,7 +244,7 @@ export async function fetchPage(url: string, options: FetchPageOptions): Promise
       return result;
     }
   } catch (error) {
-    if (error instanceof TooLargeError) return fail("too_large", error.message);
+    if (error instanceof BodyTooLargeError) return fail("too_large", error.message);
     const { code, message } = classifyFetchError(error, options.signal);
     return fail(code, message);
   }

@@ -7,7 +7,7 @@
  */
 
 import type { AddressGuard } from "./address_guard.ts";
-import { type FetchedPage, fetchPage } from "./fetch_page.ts";
+import { type FetchedPage, fetchPage, unfetchedPage } from "./fetch_page.ts";
 import type { CrawlFrontier, FrontierEntry } from "./crawl_frontier.ts";
 import type { CrawlOptions } from "./options.ts";
 import type { ErrorCode } from "./record.ts";
@@ -112,7 +112,7 @@ export class FetchStage {
     const { options, guard, semaphore } = this.#deps;
     const refused = (error: ErrorCode, message: string, record = true): FetchOutcome => ({
       kind: "skip",
-      page: failedPage(entry.url, error, message),
+      page: unfetchedPage(entry.url, { error, message }),
       record,
     });
     if (!this.#netPermitted(entry.url)) {
@@ -250,29 +250,4 @@ function retryAfterOf(page: FetchedPage, maxMs: number): number | undefined {
   if (page.status !== 429 && page.status !== 503) return undefined;
   const ms = parseRetryAfter(page.headers?.get("retry-after"));
   return ms === undefined ? undefined : Math.min(ms, maxMs);
-}
-
-/**
- * A result for a URL that was never requested.
- *
- * @param url The URL.
- * @param error Why.
- * @param message A detail.
- * @returns A page with no response.
- */
-export function failedPage(url: string, error: ErrorCode, message: string): FetchedPage {
-  return {
-    requestedUrl: url,
-    url,
-    status: null,
-    headers: null,
-    contentType: null,
-    body: null,
-    bytes: 0,
-    durationMs: 0,
-    fetchedAt: new Date().toISOString(),
-    redirects: [],
-    error,
-    errorMessage: message,
-  };
 }

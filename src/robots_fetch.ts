@@ -15,6 +15,7 @@ import {
   type Robots,
   ROBOTS_MAX_BYTES,
 } from "./robots_rules.ts";
+import { readBody } from "./read_body.ts";
 
 /** The most redirects followed to reach a robots.txt. */
 export const ROBOTS_MAX_REDIRECTS = 5;
@@ -49,31 +50,6 @@ export interface RobotsResult {
   reason?: string;
   /** The bytes read, for `parsed` results (what a shared cache stores). */
   body?: Uint8Array;
-}
-
-/** Reads at least `limit` bytes if there are that many, then cancels the rest. */
-async function readPrefix(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    while (total < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.byteLength;
-    }
-    if (total >= limit) await reader.cancel().catch(() => {});
-  } finally {
-    reader.releaseLock();
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 /**
@@ -139,7 +115,7 @@ export async function fetchRobots(
       if (status >= 200 && status < 300) {
         // One byte past the limit tells parseRobots the last line may be cut.
         const body = response.body
-          ? await readPrefix(response.body, ROBOTS_MAX_BYTES + 1)
+          ? await readBody(response.body, { limit: ROBOTS_MAX_BYTES + 1, overflow: "cut" })
           : new Uint8Array();
         const robots = parseRobots(body, options.userAgent, { baseUrl: url });
         return { kind: "parsed", robots, url, status, body };

@@ -7,6 +7,7 @@
  */
 
 import * as cheerio from "cheerio";
+import { concatBytes } from "./read_body.ts";
 
 /** The protocol's most URLs in one sitemap file. */
 export const SITEMAP_MAX_ENTRIES = 50_000;
@@ -262,7 +263,7 @@ export async function readSitemapBody(
       if (done) break;
       head = head.byteLength === 0
         ? value
-        : concat([head, value], head.byteLength + value.byteLength);
+        : concatBytes([head, value], head.byteLength + value.byteLength) as Bytes;
     }
     gzip = head[0] === 0x1f && head[1] === 0x8b;
     if (gzip) {
@@ -295,16 +296,5 @@ export async function readSitemapBody(
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
-  return concat(chunks, total);
-}
-
-function concat(chunks: Bytes[], total: number): Bytes {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total) as Bytes;
 }
