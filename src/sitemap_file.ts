@@ -157,7 +157,11 @@ export class SitemapTooLargeError extends Error {
   /** The cap that was passed, in bytes. */
   readonly maxBytes: number;
 
-  /** @param maxBytes The cap that was passed, in bytes. */
+  /**
+   * Creates the error for a cap.
+   *
+   * @param maxBytes The cap that was passed, in bytes.
+   */
   constructor(maxBytes: number) {
     super(`Cannot read sitemap as it exceeds ${maxBytes} bytes uncompressed`);
     this.name = "SitemapTooLargeError";
