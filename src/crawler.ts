@@ -216,7 +216,13 @@ export async function runCrawl(
     frontier.done(entry);
   };
 
-  for (const seed of seeds) await admit(seed, 0, null);
+  try {
+    for (const seed of seeds) await admit(seed, 0, null);
+  } catch (error) {
+    // A shared frontier can fail here (its store unreachable): stop the parser workers too.
+    parseStage.close();
+    throw error;
+  }
 
   const stop = (reason: string) => {
     if (stats.stoppedBy === "done") stats.stoppedBy = reason;
