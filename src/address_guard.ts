@@ -20,6 +20,9 @@ export { isBlockedIp } from "./blocked_ip.ts";
 /** `localhost` resolves to both loopbacks (RFC 6761), and is vetted as such. */
 const LOCALHOST_ADDRESSES: readonly string[] = ["127.0.0.1", "::1"];
 
+/** What {@linkcode AddressGuard.verdict} decides. */
+export type Verdict = "allowed" | "blocked" | "unresolved";
+
 /** Options for {@linkcode AddressGuard.check}. */
 export interface AddressCheckOptions {
   /** Aborting it stops the wait; `check()` rejects with `signal.reason`. */
@@ -111,7 +114,7 @@ export class AddressGuard {
   /** Hostname → verdict, in least-recently-used order. */
   #cache = new Map<string, boolean>();
   /** Lookups under way, shared by concurrent checks of one hostname. */
-  #lookups = new Map<string, Promise<boolean | undefined>>();
+  #lookups = new Map<string, Promise<boolean | undefined | "unvettable">>();
 
   /**
    * Creates a guard with the given allow-lists and resolver.
@@ -174,19 +177,41 @@ export class AddressGuard {
    * @throws The signal's reason, if it aborts; nothing else.
    */
   async check(url: string | URL, options: AddressCheckOptions = {}): Promise<boolean> {
+    return (await this.verdict(url, options)) !== "blocked";
+  }
+
+  /**
+   * Like {@linkcode AddressGuard.check}, but tells a refused address from a
+   * name that did not resolve: the crawler refuses those too (as `dns`
+   * failures), since `fetch` resolves names its own way and could reach a
+   * private address the guard never saw. A name the guard may not look up
+   * (Deno's `--allow-net` narrowed past the resolver) is allowed: Deno's
+   * permissions then hold the fetch to the named hosts anyway.
+   *
+   * @param url An absolute URL.
+   * @param options An optional signal that aborts the wait.
+   * @returns `allowed`, `blocked`, or `unresolved`.
+   * @throws The signal's reason, if it aborts; nothing else.
+   */
+  async verdict(url: string | URL, options: AddressCheckOptions = {}): Promise<Verdict> {
     const { signal } = options;
     signal?.throwIfAborted();
-    if (this.#allowPrivate) return true;
+    if (this.#allowPrivate) return "allowed";
     const host = typeof url === "string" ? URL.parse(url)?.hostname : url.hostname;
-    if (!host) return false;
+    if (!host) return "blocked";
     const known = this.#judgeLiteral(host) ?? this.#recall(host);
-    if (known !== undefined) return known;
+    if (known !== undefined) return known ? "allowed" : "blocked";
     let lookup = this.#lookups.get(host);
     if (lookup === undefined) {
       lookup = this.#lookup(host).finally(() => this.#lookups.delete(host));
       this.#lookups.set(host, lookup);
     }
-    return (await raceSignal(lookup, signal)) ?? true;
+    const found = await raceSignal(lookup, signal);
+    return found === true || found === "unvettable"
+      ? "allowed"
+      : found === false
+      ? "blocked"
+      : "unresolved";
   }
 
   /** The verdict for an IP literal or a `localhost` name; `undefined` for other names. */
@@ -218,8 +243,11 @@ export class AddressGuard {
     return parsed !== undefined && this.#allowed(parsed.address, parsed.family);
   }
 
-  /** Resolves within the deadline; `undefined` when resolution fails (not cached). */
-  async #lookup(host: string): Promise<boolean | undefined> {
+  /**
+   * Resolves within the deadline; `undefined` when resolution fails (not
+   * cached), `"unvettable"` when Deno's permissions forbid the lookup.
+   */
+  async #lookup(host: string): Promise<boolean | undefined | "unvettable"> {
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort(new DOMException("DNS lookup timed out", "TimeoutError")),
@@ -232,8 +260,8 @@ export class AddressGuard {
         this.#resolve(host, { signal: controller.signal }),
         controller.signal,
       );
-    } catch {
-      return undefined;
+    } catch (error) {
+      return error instanceof Deno.errors.NotCapable ? "unvettable" : undefined;
     } finally {
       clearTimeout(timer);
     }

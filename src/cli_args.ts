@@ -255,9 +255,11 @@ export async function parseCli(
   let graceMs = 10_000;
   if (values.grace !== undefined) {
     graceMs = Number(values.grace);
-    if (!/^\d+$/.test(values.grace as string)) {
+    if (!/^\d+$/.test(values.grace as string) || graceMs > 2_147_483_647) {
       throw new UsageError(
-        `--grace must be a non-negative integer: received ${JSON.stringify(values.grace)}`,
+        `--grace must be a non-negative integer of ms up to 2147483647: received ${
+          JSON.stringify(values.grace)
+        }`,
       );
     }
   }

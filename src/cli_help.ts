@@ -42,7 +42,7 @@ Scope and limits
   --scope host|domain|any  how far from the seeds' hosts to go (default host)
   --include REGEX          follow only URLs matching one of these (repeatable)
   --exclude REGEX          never follow URLs matching one of these (repeatable)
-  --max-pages N            stop after fetching this many URLs (seeds included)
+  --max-pages N            stop after taking this many URLs for fetching (seeds included)
   --max-depth N            most links followed from a seed
   --max-duration MS        stop taking new URLs after this long
   --follow-nofollow        follow rel=nofollow links too

@@ -7,6 +7,8 @@
  */
 
 /** A URL in the frontier. */
+import type { ErrorCode } from "./record.ts";
+
 export interface FrontierEntry {
   /** The normalized absolute URL. */
   url: string;
@@ -20,6 +22,8 @@ export interface FrontierEntry {
   host: string;
   /** Anything the caller wants to carry along (e.g. a sitemap's lastmod). */
   extra?: Record<string, string>;
+  /** Why the last attempt failed, for an entry queued again to be retried. */
+  failure?: { status: number | null; error: ErrorCode; message?: string };
 }
 
 /** Why {@linkcode Frontier.add} did not queue a URL. */

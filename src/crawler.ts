@@ -19,7 +19,7 @@ import { AddressGuard } from "./address_guard.ts";
 import { buildRecord } from "./build_record.ts";
 import { Channel } from "./channel.ts";
 import { FetchStage } from "./fetch_stage.ts";
-import type { FetchedPage } from "./fetch_page.ts";
+import { type FetchedPage, unfetchedPage } from "./fetch_page.ts";
 import { type CrawlStore, MemoryStore } from "./crawl_store.ts";
 import { FingerprintSet } from "./fingerprint_set.ts";
 import type { AddOutcome, CrawlFrontier, FrontierEntry } from "./crawl_frontier.ts";
@@ -152,9 +152,9 @@ export async function runCrawl(
   // robots.txt and sitemap requests pass the same address guard as pages.
   const guardedFetch: typeof fetch = async (request, init) => {
     const url = request instanceof Request ? request.url : String(request);
-    if (!(await guard.check(url, { signal: init?.signal ?? undefined }))) {
-      throw new TypeError(`blocked_address: ${url}`);
-    }
+    const verdict = await guard.verdict(url, { signal: init?.signal ?? undefined });
+    if (verdict === "blocked") throw new TypeError(`blocked_address: ${url}`);
+    if (verdict === "unresolved") throw new TypeError(`dns error: cannot resolve ${url}`);
     return await fetch(request, init);
   };
   const robots = options.ignoreRobots ? undefined : new RobotsCache({
@@ -163,6 +163,8 @@ export async function runCrawl(
     signal: group.signal,
     fetch: guardedFetch,
     shared: context.robots,
+    // An unreachable robots.txt is asked again when its URLs are retried.
+    retryAfterMs: options.retryDelayMs,
   });
   const fetchStage = new FetchStage({
     options,
@@ -224,9 +226,12 @@ export async function runCrawl(
     throw error;
   }
 
+  // Stopping (a signal, --max-duration) also ends sitemap reading, which may take long.
+  const stopping = new AbortController();
   const stop = (reason: string) => {
     if (stats.stoppedBy === "done") stats.stoppedBy = reason;
     frontier.close();
+    stopping.abort(new Error(`crawl ${reason}`));
   };
   const onStop = () => stop("interrupted");
   context.stopSignal?.addEventListener("abort", onStop, { once: true });
@@ -254,7 +259,14 @@ export async function runCrawl(
       if (outcome.kind === "retry") continue;
       if (outcome.kind === "page") {
         parsing++;
-        await pages.send({ entry, page: outcome.page }, { signal });
+        try {
+          await pages.send({ entry, page: outcome.page }, { signal });
+        } catch (error) {
+          parsing--;
+          // A hard abort closes the channel under a blocked send: report the abort, not the close.
+          signal.throwIfAborted();
+          throw error;
+        }
       } else if (outcome.kind === "skip" && !outcome.record) {
         stats.skip(outcome.page.error!);
         await emit(entry, undefined);
@@ -316,6 +328,7 @@ export async function runCrawl(
     group.go(async (signal) => {
       // Holds the crawl open: seeds may finish before the sitemaps are read.
       using _hold = frontier.hold();
+      const sitemapSignal = AbortSignal.any([signal, stopping.signal]);
       await seedFromSitemaps({
         options,
         seeds,
@@ -324,7 +337,10 @@ export async function runCrawl(
         inScope,
         admit: (url, parent, extra) => admit(url, 0, parent, extra),
         onError: () => stats.skip("sitemap_error"),
-        signal,
+        signal: sitemapSignal,
+      }).catch((error) => {
+        // Stopped on purpose: the crawl goes on ending; any other failure fails it.
+        if (!stopping.signal.aborted || signal.aborted) throw error;
       });
     });
   }
@@ -338,6 +354,17 @@ export async function runCrawl(
   for (const producer of producers) fetchers.go((signal) => fetcher(signal, producer));
   group.go(async (signal) => {
     await fetchers.wait();
+    // Stopped early (--max-pages, a signal) with retries still waiting: in memory they would be
+    // lost, so each gets its record now, with its last failure. A durable store keeps them for
+    // the next run instead.
+    if (store instanceof MemoryStore && frontier instanceof Frontier) {
+      for (const entry of frontier.takeRetries()) {
+        const { error, message, status } = entry.failure!;
+        const page = unfetchedPage(entry.url, { error, message: message ?? error });
+        page.status = status;
+        await emit(entry, buildRecord({ ...entry, attempts: entry.attempts - 1 }, page));
+      }
+    }
     if (options.shutdown === "sentinel") {
       for (let i = 0; i < parseStage.consumers; i++) await pages.send(END, { signal });
     }

@@ -40,8 +40,10 @@ export function classifyFetchError(error: unknown, runSignal?: AbortSignal): Cla
     return { code: "permission", message: firstLine(error.message) };
   }
   const cause = error instanceof Error && error.cause !== undefined ? String(error.cause) : "";
-  const text = `${error instanceof Error ? error.message : String(error)} ${cause}`;
-  const message = firstLine(cause || text);
+  const raw = `${error instanceof Error ? error.message : String(error)} ${cause}`;
+  const message = firstLine(cause || raw);
+  // Match on the error's words, not on the URL it quotes ("/docs/tls-handshake" is no TLS error).
+  const text = raw.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)]*/gi, "");
   if (/dns error|failed to lookup|name or service not known|no address associated/i.test(text)) {
     return { code: "dns", message };
   }

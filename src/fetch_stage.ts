@@ -24,7 +24,7 @@ export type FetchOutcome =
   /** A final result to record as it is (an error, or a page not to parse). */
   | { kind: "record"; page: FetchedPage }
   /** Not fetched by policy; `record` says whether it gets a record anyway. */
-  | { kind: "skip"; page: FetchedPage; record: boolean }
+  | { kind: "skip"; page: FetchedPage; record: boolean; transient?: boolean }
   /** Queued again for another attempt: still pending. */
   | { kind: "retry" };
 
@@ -103,23 +103,42 @@ export class FetchStage {
     } finally {
       frontier.release(entry);
     }
+    // An unreachable robots.txt is as transient as an unreachable page: retried the same way.
     if (outcome.kind === "record" && this.#retry(entry, outcome.page)) return { kind: "retry" };
+    if (outcome.kind === "skip" && outcome.transient && this.#retry(entry, outcome.page, true)) {
+      return { kind: "retry" };
+    }
     this.#claimedHops.delete(entry.url);
     return outcome;
   }
 
   async #attempt(entry: FrontierEntry, signal: AbortSignal): Promise<FetchOutcome> {
     const { options, guard, semaphore } = this.#deps;
-    const refused = (error: ErrorCode, message: string, record = true): FetchOutcome => ({
+    const refused = (
+      error: ErrorCode,
+      message: string,
+      record = true,
+      transient = false,
+    ): FetchOutcome => ({
       kind: "skip",
       page: unfetchedPage(entry.url, { error, message }),
       record,
+      transient,
     });
     if (!this.#netPermitted(entry.url)) {
       return refused("permission", `Deno's --allow-net does not include ${entry.host}`);
     }
-    if (!(await guard.check(entry.url, { signal }))) {
+    const verdict = await guard.verdict(entry.url, { signal });
+    if (verdict === "blocked") {
       return refused("blocked_address", `${entry.host} is or resolves to a private address`);
+    }
+    if (verdict === "unresolved") {
+      // A transient failure (retried): the name may resolve later, and an address the guard
+      // could not vet is not fetched.
+      return {
+        kind: "record",
+        page: unfetchedPage(entry.url, { error: "dns", message: `cannot resolve ${entry.host}` }),
+      };
     }
     using _permit = await semaphore.acquire({ signal });
     const robots = await this.#robotsAllow(entry.url, entry.host, signal);
@@ -127,7 +146,7 @@ export class FetchStage {
       // An unreachable robots.txt is a failure worth a record; a rule is a policy skip.
       return robots === "disallowed"
         ? refused("robots", "disallowed by robots.txt", options.logSkipped)
-        : refused("robots", robots);
+        : refused("robots", robots, true, true);
     }
     const page = await fetchPage(entry.url, {
       signal,
@@ -147,10 +166,12 @@ export class FetchStage {
   }
 
   /** Re-queues a transient failure while attempts remain. */
-  #retry(entry: FrontierEntry, page: FetchedPage): boolean {
+  #retry(entry: FrontierEntry, page: FetchedPage, transient = false): boolean {
     const { options, frontier, stats } = this.#deps;
     const attempts = entry.attempts + 1;
-    if (attempts > options.retries || !isTransient(page.status, page.error)) return false;
+    if (attempts > options.retries || !(transient || isTransient(page.status, page.error))) {
+      return false;
+    }
     // A Retry-After pause already holds the host; otherwise back off this URL.
     const paused = retryAfterOf(page, options.maxRetryAfterMs) !== undefined;
     const delay = paused ? 0 : backoffMs(attempts, {
@@ -158,7 +179,8 @@ export class FetchStage {
       maxMs: options.maxRetryDelayMs,
     });
     // A closed frontier (stopping, or maxPages reached) takes no retry: the failure is recorded.
-    if (!frontier.retry({ ...entry, attempts }, delay)) return false;
+    const failure = { status: page.status, error: page.error!, message: page.errorMessage };
+    if (!frontier.retry({ ...entry, attempts, failure }, delay)) return false;
     stats.retries++;
     return true;
   }
@@ -197,7 +219,9 @@ export class FetchStage {
     const crawlDelayMs = result.robots.crawlDelayMs;
     if (crawlDelayMs !== undefined && !this.#delaySet.has(host)) {
       this.#delaySet.add(host);
-      if (crawlDelayMs > options.delayMs) frontier.setHostDelay(host, crawlDelayMs);
+      // A delay past a minute is a site asking not to be crawled: honour it as a minute.
+      const delay = Math.min(crawlDelayMs, MAX_CRAWL_DELAY_MS);
+      if (delay > options.delayMs) frontier.setHostDelay(host, delay);
     }
     if (result.robots.isAllowed(url)) return true;
     return result.kind === "disallow_all"
@@ -209,7 +233,8 @@ export class FetchStage {
   async #checkHop(url: string, from: string, signal: AbortSignal): Promise<ErrorCode | undefined> {
     const { inScope, guard, frontier } = this.#deps;
     if (!inScope(url)) return "out_of_scope";
-    if (!(await guard.check(url, { signal }))) return "blocked_address";
+    const verdict = await guard.verdict(url, { signal });
+    if (verdict !== "allowed") return verdict === "blocked" ? "blocked_address" : "dns";
     if (!this.#netPermitted(url)) return "permission";
     const host = new URL(url).host;
     if ((await this.#robotsAllow(url, host, signal)) !== true) return "robots";
@@ -243,6 +268,9 @@ export class FetchStage {
     }
   }
 }
+
+/** The longest robots.txt `Crawl-delay` honoured, in ms. */
+export const MAX_CRAWL_DELAY_MS = 60_000;
 
 const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
 

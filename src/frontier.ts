@@ -288,6 +288,25 @@ export class Frontier implements CrawlFrontier {
   }
 
   /**
+   * Takes back, once the frontier is closed, the entries still waiting to be
+   * retried: they were fetched and failed, so each still owes a record (its
+   * last failure). They stay pending until `done()`.
+   *
+   * @returns The retries that will not be fetched again.
+   */
+  takeRetries(): FrontierEntry[] {
+    if (!this.#closed) return [];
+    const retries = this.#delayed.splice(0).map(({ entry }) => entry);
+    for (const queue of this.#rotation) {
+      for (let i = queue.head; i < queue.entries.length; i++) {
+        const entry = queue.entries[i]!;
+        if (entry.attempts > 0) retries.push(entry);
+      }
+    }
+    return retries;
+  }
+
+  /**
    * Marks an entry finished (its record written or dropped). When the last
    * pending entry is done the crawl is idle and waiting `next()` calls
    * resolve with `undefined`.
@@ -487,7 +506,7 @@ export class Frontier implements CrawlFrontier {
       this.#timer = undefined;
       this.#timerAt = Infinity;
       this.#dispatch();
-    }, Math.max(0, Math.ceil(at - performance.now())));
+    }, Math.min(2_147_483_647, Math.max(0, Math.ceil(at - performance.now()))));
   }
 
   #clearTimer(): void {

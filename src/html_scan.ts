@@ -51,6 +51,8 @@ const enum Tag {
   Meta,
   Title,
   H1,
+  /** h2 to h6: their end tag closes an open h1, as an HTML parser does. */
+  Heading,
 }
 
 /** Tags by name length first, so most tags are dismissed without slicing their name. */
@@ -59,9 +61,18 @@ function tagOf(html: string, start: number, end: number): Tag {
     case 1:
       return (html.charCodeAt(start) | 0x20) === 0x61 /* a */ ? Tag.A : Tag.Other;
     case 2:
-      return (html.charCodeAt(start) | 0x20) === 0x68 /* h */ && html.charCodeAt(start + 1) === 0x31
-        ? Tag.H1
-        : Tag.Other;
+      if ((html.charCodeAt(start) | 0x20) !== 0x68 /* h */) return Tag.Other;
+      switch (html.charCodeAt(start + 1)) {
+        case 0x31: // 1
+          return Tag.H1;
+        case 0x32:
+        case 0x33:
+        case 0x34:
+        case 0x35:
+        case 0x36:
+          return Tag.Heading;
+      }
+      return Tag.Other;
     case 4:
       switch (html.slice(start, end).toLowerCase()) {
         case "area":
@@ -139,7 +150,11 @@ export function scanHtml(html: string): ScannedPage {
         if (page.title === undefined) inTitle = true;
         break;
       case Tag.H1:
-        if (h1Depth++ === 0) h1 = "";
+      case Tag.Heading:
+        // A heading start tag inside a heading closes it first (HTML parsing rules).
+        if (h1Depth > 0) page.h1.push(decodeText(h1));
+        h1Depth = tag === Tag.H1 ? 1 : 0;
+        h1 = "";
         break;
       case Tag.Meta: {
         const name = attrs.name?.toLowerCase();
@@ -196,7 +211,9 @@ export function scanHtml(html: string): ScannedPage {
       if (closed === Tag.Title && inTitle) {
         inTitle = false;
         page.title = decodeText(title);
-      } else if (closed === Tag.H1 && h1Depth > 0 && --h1Depth === 0) {
+      } else if ((closed === Tag.H1 || closed === Tag.Heading) && h1Depth > 0) {
+        // Any heading end tag closes the open heading (HTML's "h1 ... </h2>" rule).
+        h1Depth = 0;
         page.h1.push(decodeText(h1));
       }
     },

@@ -19,6 +19,10 @@ export interface PageResolver {
 }
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+/** A scheme followed by `//`: the result depends on the href alone. */
+const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
+/** What URL parsing strips from both ends of an href. */
+const C0_EDGES = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
 
 /**
  * A path of plain segments: letters, digits, `_`, `~`, `-` and inner dots,
@@ -84,8 +88,13 @@ export class LinkResolver {
    * @returns A function resolving that page's hrefs.
    */
   forBase(base: string): PageResolver {
-    const url = URL.parse(base);
-    if (!url) return () => null;
+    const parsed = URL.parse(base);
+    if (!parsed) return () => null;
+    // Shortcuts concatenate onto the base, so it must be in normal form itself.
+    const href0 = normalizeParsedUrl(parsed, {});
+    if (href0 === undefined) return (raw) => this.#resolve(this.#group(` ${base}`), raw, base);
+    base = href0;
+    const url = new URL(base);
     const origin = url.origin;
     const originSlash = `${origin}/`;
     const path = url.pathname;
@@ -96,30 +105,35 @@ export class LinkResolver {
     const absolutePath = this.#group(origin);
     const relative = this.#group(origin + dir);
     let whole: Map<string, string | null> | undefined;
+    const wholeGroup = () => (whole ??= this.#group(` ${base}`));
     return (raw) => {
-      let href = raw.trim();
+      // The URL parser strips leading and trailing C0 controls and spaces, nothing else.
+      const href =
+        raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32)
+          ? raw.replace(C0_EDGES, "")
+          : raw;
       const first = href.charCodeAt(0);
       if (first === 35 /* # */ || first === 63 /* ? */ || href === "") {
-        whole ??= this.#group(` ${base}`);
-        return this.#resolve(whole, href, base);
+        return this.#resolve(wholeGroup(), href, base);
       }
-      // The fragment never matters: drop it before anything else looks at the href.
-      const hash = href.indexOf("#");
-      if (hash > 0) href = href.slice(0, hash);
       // Plain paths (most links) resolve by concatenation: the result is what URL parsing
-      // and normalization would give, without either.
+      // and normalization would give, without either. The fragment never matters to them;
+      // anything else goes to the URL parser as written.
+      const hash = href.indexOf("#");
+      const bare = hash > 0 ? href.slice(0, hash) : href;
       if (first === 47 /* / */) {
         if (href.charCodeAt(1) === 47) return this.#resolve(schemeRelative, href, base);
-        if (PLAIN_PATH.test(href.slice(1))) return origin + href;
+        if (PLAIN_PATH.test(bare.slice(1))) return origin + bare;
         return this.#resolve(absolutePath, href, base);
       }
       if (SCHEME.test(href)) {
-        if (href.startsWith(originSlash) && PLAIN_PATH.test(href.slice(originSlash.length))) {
-          return href;
+        if (bare.startsWith(originSlash) && PLAIN_PATH.test(bare.slice(originSlash.length))) {
+          return bare;
         }
-        return this.#resolve(absolute, href, base);
+        // "http:x" without "//" is relative to a base of the same scheme: it depends on the page.
+        return this.#resolve(ABSOLUTE.test(href) ? absolute : wholeGroup(), href, base);
       }
-      const plain = plainRelative(href, dir);
+      const plain = plainRelative(bare, dir);
       return plain === undefined ? this.#resolve(relative, href, base) : origin + plain;
     };
   }

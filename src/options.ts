@@ -14,10 +14,23 @@ const positiveInt = z.number({ error: "must be a positive integer" })
 const nonNegativeInt = z.number({ error: "must be a non-negative integer" })
   .int({ error: "must be a non-negative integer" })
   .nonnegative({ error: "must be a non-negative integer" });
+/** Timers hold at most 2^31 - 1 ms (about 24.8 days); longer ones would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+const timerError = { error: `must be at most ${MAX_TIMER_MS} ms (about 24.8 days)` };
+const positiveMs = positiveInt.max(MAX_TIMER_MS, timerError);
+const nonNegativeMs = nonNegativeInt.max(MAX_TIMER_MS, timerError);
 
 const httpUrl = z.string({ error: "must be an http(s) URL" }).refine((value) => {
   const url = URL.parse(value);
-  return url !== null && (url.protocol === "http:" || url.protocol === "https:");
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return false;
+  try {
+    // Credentials become a header: their escapes must decode.
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return true;
+  } catch {
+    return false;
+  }
 }, { error: "must be an http(s) URL" });
 
 const regex = z.string({ error: "must be a regular expression" }).refine((value) => {
@@ -68,9 +81,9 @@ export const CrawlOptionsSchema = z.object({
   /** Capacity of the bounded page channel between fetchers and parsers. */
   queueSize: positiveInt.default(32),
   /** Whole-request deadline (headers, redirects and body), in ms. */
-  timeoutMs: positiveInt.default(30_000),
+  timeoutMs: positiveMs.default(30_000),
   /** Stop taking new URLs after this long, in ms. */
-  maxDurationMs: positiveInt.optional(),
+  maxDurationMs: positiveMs.optional(),
   /** Most body bytes read per response (decompressed). */
   maxBytes: positiveInt.default(10 * 1024 * 1024),
   /** Most redirects followed per URL. */
@@ -98,15 +111,15 @@ export const CrawlOptionsSchema = z.object({
   /** Most requests in flight per host, on top of `concurrency`. */
   perHost: positiveInt.default(2),
   /** Least interval between request starts to one host, in ms. */
-  delayMs: nonNegativeInt.default(0),
+  delayMs: nonNegativeMs.default(0),
   /** Extra attempts after a transient failure. */
   retries: nonNegativeInt.default(2),
   /** The first retry's backoff before jitter, in ms; it doubles per attempt. */
-  retryDelayMs: nonNegativeInt.default(500),
+  retryDelayMs: nonNegativeMs.default(500),
   /** The longest retry backoff, in ms. */
-  maxRetryDelayMs: nonNegativeInt.default(30_000),
+  maxRetryDelayMs: nonNegativeMs.default(30_000),
   /** The longest `Retry-After` pause honoured, in ms; longer ones are cut to it. */
-  maxRetryAfterMs: nonNegativeInt.default(300_000),
+  maxRetryAfterMs: nonNegativeMs.default(300_000),
   /** Do not fetch or obey robots.txt. */
   ignoreRobots: flag.default(false),
   /** Write records for URLs skipped by robots.txt (`error: "robots"`). */
@@ -293,5 +306,10 @@ export function parseCrawlOptions(input: CrawlOptionsInput): CrawlOptions {
   }
   const [key, ...rest] = issue.path;
   const option = [String(key), ...rest.map((k) => `[${String(k)}]`)].join("");
-  throw new OptionsError(option, issue.message, valueAt(input, issue.path));
+  let received = valueAt(input, issue.path);
+  // A seed may hold a password: never repeat it in a message.
+  if (key === "seeds" && typeof received === "string") {
+    received = received.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, "$1:***@");
+  }
+  throw new OptionsError(option, issue.message, received);
 }

@@ -76,8 +76,13 @@ export function finishPage(
   pageUrl: string,
   options: ParsePageOptions = {},
 ): ParsedPage {
-  const base = (scanned.baseHref !== undefined && URL.parse(scanned.baseHref, pageUrl)?.href) ||
-    pageUrl;
+  // Only an http(s) <base> counts (as browsers ignore data: and javascript: bases).
+  const declared = scanned.baseHref === undefined
+    ? undefined
+    : URL.parse(scanned.baseHref, pageUrl);
+  const base = declared && (declared.protocol === "http:" || declared.protocol === "https:")
+    ? declared.href
+    : pageUrl;
   const pageNofollow = !options.followNofollow &&
     /\b(nofollow|none)\b/i.test(scanned.robots ?? "");
   const links: string[] = [];

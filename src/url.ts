@@ -118,7 +118,8 @@ export function normalizeUrl(
  */
 export function normalizeParsedUrl(url: URL, options: NormalizeOptions = {}): string | undefined {
   if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
-  if (url.hash) url.hash = "";
+  // An empty fragment ("#") leaves `hash` empty but the "#" in the href: test the href.
+  if (url.hash || url.href.endsWith("#")) url.hash = "";
   // Credentials never travel in URLs we record or follow; seeds' go in a header instead.
   if (url.username || url.password) {
     url.username = "";
@@ -135,8 +136,10 @@ export function normalizeParsedUrl(url: URL, options: NormalizeOptions = {}): st
   let query = normalizePercent(search.slice(1));
   const strip = options.stripParams?.length ? cachedMatcher(options.stripParams) : undefined;
   if (strip || options.sortQuery) query = normalizeQuery(query, strip, options.sortQuery ?? false);
+  // A query that ends up empty (every parameter stripped) is dropped; one that merely ends
+  // in "?" (`?q=what?`) is kept as it is.
   url.search = query;
-  if (url.href.endsWith("?")) url.search = "";
+  if (query === "") url.search = "";
   return url.href;
 }
 

@@ -244,3 +244,18 @@ Deno.test({
     assert.equal(await guard.check("http://localhost/"), false);
   },
 });
+
+Deno.test("AddressGuard.verdict() tells an unresolved name from a refused one", async () => {
+  const failing = new AddressGuard({ resolve: () => Promise.reject(new Error("SERVFAIL")) });
+  assert.equal(await failing.verdict("http://flaky.test/"), "unresolved");
+  assert.equal(await failing.check("http://flaky.test/"), true, "check() keeps its lenient answer");
+  const private10 = new AddressGuard({ resolve: () => Promise.resolve(["10.0.0.7"]) });
+  assert.equal(await private10.verdict("http://inside.test/"), "blocked");
+  const publicIp = new AddressGuard({ resolve: () => Promise.resolve(["93.184.216.34"]) });
+  assert.equal(await publicIp.verdict("http://outside.test/"), "allowed");
+  // Deno's permissions forbid the lookup: they also hold the fetch to the named hosts.
+  const forbidden = new AddressGuard({
+    resolve: () => Promise.reject(new Deno.errors.NotCapable("Requires net access")),
+  });
+  assert.equal(await forbidden.verdict("http://named.test/"), "allowed");
+});

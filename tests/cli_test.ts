@@ -143,6 +143,13 @@ Deno.test("CLI refuses malformed seeds and bad config values, naming where they 
     ftp.stderr.trim(),
     /^error: --seeds must be an http\(s\) URL: received "ftp:\/\/example.org\/"$/,
   );
+  const badCredentials = await runCli(["--seeds", "http://a%zz:s3cret@example.org/"]);
+  assert.equal(badCredentials.code, 2);
+  assert.equal(
+    badCredentials.stderr.trim(),
+    'error: --seeds must be an http(s) URL: received "http://a%zz:***@example.org/"',
+    "the password is never repeated",
+  );
   const noScheme = await runCli(["--seeds", "example.org"]);
   assert.equal(noScheme.code, 2);
   assert.match(noScheme.stderr.trim(), /^error: --seeds: cannot read 'example.org': no such file/);

@@ -230,3 +230,27 @@ Deno.test("crawl rejects invalid options before any request", async () => {
   );
   assert.equal(server.hits.size, 0);
 });
+
+Deno.test("crawl records a URL waiting for its retry when maxPages ends the crawl", async () => {
+  await using server = startFixtureServer({
+    routes: {
+      "/a": () => new Response("busy", { status: 503 }),
+      "/b": () => new Response("<title>b</title>", { headers: { "content-type": "text/html" } }),
+    },
+  });
+  const { records, summary } = await crawlAll({
+    seeds: [`${server.origin}/a`, `${server.origin}/b`],
+    maxPages: 2,
+    concurrency: 1,
+    parsers: 0,
+    ignoreRobots: true,
+    retryDelayMs: 60_000,
+  });
+  assert.equal(summary.stoppedBy, "max_pages");
+  const a = records.find((r) => r.url === `${server.origin}/a`);
+  assert.ok(a, "the URL that failed and waited for a retry still has its record");
+  assert.equal(a.error, "http_5xx");
+  assert.equal(a.status, 503);
+  assert.equal(a.attempts, 1);
+  assert.equal(records.length, 2);
+});

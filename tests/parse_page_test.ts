@@ -103,3 +103,21 @@ Deno.test("parsePage decodes character references like parse5 does, in text and 
   assert.ok(fast.links.includes("http://a.test/search?q=1&r=2"));
   assert.ok(fast.links.includes("http://a.test/legal?x=1&copy=2"), "no decoding before '='");
 });
+
+Deno.test("parsePage closes an h1 at any heading end tag, as parse5 does", () => {
+  const html = "<h1>Product name</h2><script>var x = 1;</script><p>text</p><h1>Second</h1>";
+  const body = new TextEncoder().encode(html);
+  const fast = parse(body, "text/html", "http://a.test/", { parser: "htmlparser2" });
+  const exact = parse(body, "text/html", "http://a.test/", { parser: "parse5" });
+  assert.deepEqual(fast.h1, ["Product name", "Second"]);
+  assert.deepEqual(fast.h1, exact.h1);
+});
+
+Deno.test("parsePage splits nested headings as parse5 does", () => {
+  for (const html of ["<h1>a<h1>b</h1></h1>", "<h1>a<h2>sub</h2>tail</h1>", "<h1>one</h1><h1>two"]) {
+    const body = new TextEncoder().encode(html);
+    const fast = parse(body, "text/html", "http://a.test/", { parser: "htmlparser2" });
+    const exact = parse(body, "text/html", "http://a.test/", { parser: "parse5" });
+    assert.deepEqual(fast.h1, exact.h1, html);
+  }
+});

@@ -175,7 +175,24 @@ Deno.test("politeness: a robots.txt answering 500 disallows the origin, with a r
   assert.equal(records[0]!.status, null);
   assert.match(records[0]!.errorMessage!, /unreachable/);
   assert.match(records[0]!.errorMessage!, /HTTP 500/);
-  assert.deepEqual([...server.hits], [["/robots.txt", 1]]);
+  // The URL was retried like any transient failure, asking robots.txt again; the page never.
+  assert.deepEqual([...server.hits.keys()], ["/robots.txt"]);
+  assert.ok(server.hits.get("/robots.txt")! >= 2, `${server.hits.get("/robots.txt")} requests`);
+});
+
+Deno.test("politeness: a robots.txt failing once does not lose its origin", async () => {
+  let calls = 0;
+  await using server = startFixtureServer({
+    routes: site(["/a"], {
+      "/robots.txt": () => (++calls === 1 ? text("busy", 503) : text("User-agent: *\nAllow: /\n")),
+    }),
+  });
+  const { records } = await crawl({ seeds: [`${server.origin}/`], retryDelayMs: 1 });
+  assert.equal(calls, 2);
+  assert.deepEqual(records.map((r) => [new URL(r.url).pathname, r.status]).sort(), [
+    ["/", 200],
+    ["/a", 200],
+  ]);
 });
 
 Deno.test("politeness: an unreachable robots.txt disallows the origin, with a record saying so", async () => {

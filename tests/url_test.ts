@@ -71,3 +71,18 @@ Deno.test("createScope applies include and exclude patterns", () => {
   assert.ok(!inScope("http://a.test/blog/x"));
   assert.ok(!inScope("http://a.test/docs/x.pdf"));
 });
+
+Deno.test("normalizeUrl drops an empty fragment and keeps a query ending in '?'", () => {
+  assert.equal(normalizeUrl("http://a.test/x#"), "http://a.test/x");
+  assert.equal(normalizeUrl("http://a.test/x?#"), "http://a.test/x");
+  assert.equal(normalizeUrl("#", "http://a.test/p"), "http://a.test/p");
+  assert.equal(normalizeUrl("http://a.test/search?q=what?"), "http://a.test/search?q=what?");
+  assert.equal(
+    normalizeUrl("http://a.test/x?q=1?", undefined, { sortQuery: true }),
+    "http://a.test/x?q=1?",
+  );
+  assert.equal(
+    normalizeUrl("http://a.test/x?utm_source=y", undefined, { stripParams: ["utm_*"] }),
+    "http://a.test/x",
+  );
+});
