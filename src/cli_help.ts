@@ -50,7 +50,7 @@ Scope and limits
   --sort-query             sort query parameters for dedupe
   --dedupe-canonical       treat rel=canonical targets as seen; skip pages whose canonical was seen
   --max-url-length N       longest URL queued (default 2048)
-  --max-pages-per-host N   most URLs fetched per host
+  --max-pages-per-host N   most URLs queued per host
   --sitemaps               also seed from robots.txt Sitemap: lines and /sitemap.xml
   --max-sitemap-urls N     most URLs taken from sitemaps (default 100000)
 
@@ -82,5 +82,6 @@ Requests
   --max-redirects N        most redirects followed (default 10)
   --grace MS               after SIGINT/SIGTERM, how long in-flight work may finish (default 10000)
 
-Exit status: 0 crawl finished, 1 could not run, 2 bad input, 130 SIGINT, 143 SIGTERM.
+Exit status: 0 crawl finished, 1 could not run, 2 bad input, 3 more errors than --fail-on-errors,
+130 SIGINT, 143 SIGTERM.
 `;

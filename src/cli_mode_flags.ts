@@ -97,7 +97,10 @@ export async function durableFlags(
   if (schedule !== undefined) {
     try {
       const { Cron } = await import("croner");
-      new Cron(schedule, { paused: true }).stop();
+      const cron = new Cron(schedule, { paused: true });
+      const next = cron.nextRun();
+      cron.stop();
+      if (next === null) throw new Error(`'${schedule}' never fires`);
     } catch (error) {
       throw new UsageError(`--schedule: ${(error as Error).message}`);
     }
@@ -158,7 +161,10 @@ export function redisFlags(
     throw new UsageError(`--job: ${(error as Error).message}`);
   }
   const leaseText = values["lease-ms"] as string | undefined;
-  if (leaseText !== undefined && !/^[1-9]\d*$/.test(leaseText)) {
+  // Leases are renewed on a timer, and timers hold at most 2^31 - 1 ms.
+  if (
+    leaseText !== undefined && (!/^[1-9]\d*$/.test(leaseText) || Number(leaseText) > 2_147_483_647)
+  ) {
     throw new UsageError(
       `--lease-ms must be a positive integer: received ${JSON.stringify(leaseText)}`,
     );

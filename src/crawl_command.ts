@@ -12,7 +12,7 @@ import type { CrawlOptions } from "./options.ts";
 import { openSink, type RecordSink } from "./record_sink.ts";
 import { ReportBuilder } from "./report.ts";
 import type { RedisJob } from "./redis_cli.ts";
-import { SqliteStore, StateMismatchError } from "./sqlite_store.ts";
+import { SqliteStore, StateInUseError, StateMismatchError } from "./sqlite_store.ts";
 import type { CrawlSummary } from "./stats.ts";
 import { formatStatus, StatusLine } from "./status_line.ts";
 import { UsageError } from "./usage_error.ts";
@@ -41,10 +41,18 @@ export function withoutPassword(seed: string): string {
   return url.href;
 }
 
+function withoutCredentials(seed: string): string {
+  const url = new URL(seed);
+  url.username = "";
+  url.password = "";
+  return url.href;
+}
+
 /** The options a resumed crawl must not change: they decide which URLs belong to it. */
 function identityOf(options: CrawlOptions): Record<string, unknown> {
   return {
-    seeds: [...options.seeds].sort(),
+    // Without credentials: they are kept in no file, and a changed password changes no URL.
+    seeds: options.seeds.map(withoutCredentials).sort(),
     scope: options.scope,
     include: options.include,
     exclude: options.exclude,
@@ -64,6 +72,8 @@ function openState(state: StateConfig, options: CrawlOptions, recrawl: boolean):
     });
   } catch (error) {
     if (error instanceof StateMismatchError) throw new UsageError(`--state: ${error.message}`);
+    // Busy is not bad input: the command is right, it cannot run now (exit 1).
+    if (error instanceof StateInUseError) throw error;
     throw new UsageError(`--state: cannot open '${state.path}': ${(error as Error).message}`);
   }
 }
@@ -100,6 +110,11 @@ export async function runCrawlCommand(
     // With a state file, json/csv and the report are written from the state at the end,
     // so a resumed run's earlier records are in them too.
     const streaming = !store || config.format === "jsonl";
+    if (store?.alreadyEnded && !recrawl) {
+      // Nothing to crawl: leave the output as the finished run wrote it (JSON Lines repaired).
+      if (out !== undefined && config.format === "jsonl") await store.reconcileOutput(out);
+      return { summary: { ...previousSummary(store), runId: store.runId }, alreadyComplete: true };
+    }
     let sink: RecordSink;
     try {
       if (store && out !== undefined && config.format === "jsonl") {
@@ -116,13 +131,6 @@ export async function runCrawlCommand(
     let status: StatusLine | undefined;
     let summary: CrawlSummary;
     try {
-      if (store?.alreadyEnded && !recrawl) {
-        await sink.close();
-        return {
-          summary: { ...previousSummary(store), runId: store.runId },
-          alreadyComplete: true,
-        };
-      }
       const shared = job;
       const run = crawl(config.options, {
         signal: signals.abort,

@@ -137,6 +137,8 @@ export async function runCrawl(
     delayMs: options.delayMs,
     store,
     window: context.window,
+    // A durable store keeps what a stop leaves unfinished for the next run.
+    keepAfterClose: !(store instanceof MemoryStore),
   });
   const { seeds, authorization } = prepareSeeds(options.seeds, options);
   const inScope = createScope(seeds.map((s) => new URL(s)), {

@@ -50,6 +50,12 @@ export interface FrontierOptions {
    * unlimited (right for the in-memory store).
    */
   window?: number;
+  /**
+   * Keep work that arrives after `close()` in the store instead of refusing
+   * it: the links of pages finishing during a stop, and retries. A durable
+   * store then resumes them; in memory they would be lost anyway. Default false.
+   */
+  keepAfterClose?: boolean;
 }
 
 interface HostQueue {
@@ -86,6 +92,7 @@ export class Frontier implements CrawlFrontier {
   #store: CrawlStore;
   #window: number;
   #started = 0;
+  #keepAfterClose: boolean;
   #limitReached = false;
   #maxPages: number;
   #maxPagesPerHost: number;
@@ -124,6 +131,7 @@ export class Frontier implements CrawlFrontier {
     this.#delayMs = delayMs;
     this.#store = options.store ?? new MemoryStore(options.seen ?? new Set<string>());
     this.#window = positive("window", options.window ?? Infinity);
+    this.#keepAfterClose = options.keepAfterClose ?? false;
     // Entries a durable store resumes are unfinished work of this crawl too.
     this.#pending = this.#store.backlog;
     this.#refill();
@@ -199,7 +207,7 @@ export class Frontier implements CrawlFrontier {
    * @returns What happened to it.
    */
   add(entry: Omit<FrontierEntry, "attempts" | "host"> & { attempts?: number }): AddOutcome {
-    if (this.#closed) return "closed";
+    if (this.#closed && !this.#keepAfterClose) return "closed";
     const seen = this.#store.seen;
     if (seen.has(entry.url)) return "seen";
     const host = hostKey(entry.url);
@@ -209,6 +217,7 @@ export class Frontier implements CrawlFrontier {
     queue.admitted++;
     this.#pending++;
     this.#store.push({ ...entry, attempts: entry.attempts ?? 0, host });
+    if (this.#closed) return "closed"; // kept for the next run, not for this one
     this.#refill();
     this.#dispatch();
     return "added";
@@ -274,7 +283,8 @@ export class Frontier implements CrawlFrontier {
    * @returns `false` when the frontier is closed: the caller then records the failure.
    */
   retry(entry: FrontierEntry, delayMs = 0): boolean {
-    if (this.#closed) return false;
+    // Closed with a durable store: the entry stays unfinished there, and the next run retries it.
+    if (this.#closed) return this.#keepAfterClose;
     if (delayMs <= 0) {
       this.#enqueue(this.#queue(entry.host), entry);
     } else {

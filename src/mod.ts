@@ -109,8 +109,12 @@ export function crawl(options: CrawlOptionsInput, hooks: CrawlHooks = {}): Crawl
       ...context,
       signal,
       onRecord: async (record) => {
+        // Cancelled: nobody reads any more. A durable store repairs the output on the next start.
+        if (signal.aborted) return;
         if (record.error) hooks.onError?.(record);
-        await records.send(record, { signal });
+        await records.send(record, { signal }).catch((error) => {
+          if (!signal.aborted) throw error;
+        });
       },
     }).finally(() => records.close());
   };

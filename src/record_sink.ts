@@ -47,6 +47,10 @@ export const CSV_COLUMNS = [
   "h1",
   "links",
   "lastmod",
+  "etag",
+  "lastModified",
+  "unchanged",
+  "redirects",
   "error",
   "errorMessage",
   "dataErrors",
@@ -61,7 +65,7 @@ function cell(value: unknown): string | number | null {
 
 /**
  * Flattens a record into CSV cells: lists joined (`h1` by " | ", `links` by
- * spaces), `dataErrors` as `field: error` pairs, each `data` field in its
+ * spaces, `redirects` as "status url" hops by spaces), `dataErrors` as `field: error` pairs, each `data` field in its
  * own `data.NAME` column (arrays and objects as JSON).
  *
  * @param record The record.
@@ -77,6 +81,10 @@ export function csvRow(
     const value = record[column];
     if (column === "h1") row.push(record.h1.join(" | "));
     else if (column === "links") row.push(record.links.join(" "));
+    else if (column === "redirects") {
+      // Each hop as "status url", in order.
+      row.push(record.redirects?.map((hop) => `${hop.status} ${hop.url}`).join(" ") ?? null);
+    }
     else if (column === "dataErrors") {
       row.push(record.dataErrors?.map((e) => `${e.field}: ${e.error}`).join("; ") ?? null);
     } else row.push(cell(value));

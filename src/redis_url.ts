@@ -25,6 +25,10 @@ export function redactRedisUrl(url: string): string {
   if (!parsed) return "(invalid Redis URL)";
   if (parsed.password) parsed.password = "***";
   else if (parsed.username) parsed.username = "***";
+  // The client also takes credentials as query parameters (`?password=`).
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (/pass|secret|token|auth/i.test(key)) parsed.searchParams.set(key, "***");
+  }
   return parsed.href;
 }
 

@@ -143,8 +143,9 @@ function show(value: unknown): string {
  * ```
  */
 export function renderReport(d: ReportSnapshot, s: CrawlSummary, meta: ReportMeta): string {
-  const robots = s.errors.robots ?? 0;
-  const errors = Object.values(s.errors).reduce((a, b) => a + b, 0) - robots;
+  // robots.txt refusals are counted as skips, not errors (see CrawlStats).
+  const robots = s.skipped.robots ?? 0;
+  const errors = Object.values(s.errors).reduce((a, b) => a + b, 0);
   const timed = d.responseTimes.reduce((a, b) => a + b, 0);
   const isCode = (k: string) => /^\d+$/.test(k);
   const keys = Object.keys(d.outcomes).sort((a, b) =>

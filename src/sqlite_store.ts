@@ -30,6 +30,7 @@ import {
   type Row,
   type RunInfo,
   type RunKind,
+  SEEN_ONLY,
   SQL,
   toEntry,
   toRun,
@@ -37,6 +38,19 @@ import {
 
 export type { ReconcileResult } from "./sqlite_output.ts";
 export { type RunInfo, type RunKind, SCHEMA_VERSION, StateMismatchError } from "./sqlite_schema.ts";
+
+/** Thrown by {@linkcode SqliteStore.open} when another process has the state file open. */
+export class StateInUseError extends Error {
+  /**
+   * Creates the error for a state file.
+   *
+   * @param path The state file.
+   */
+  constructor(path: string) {
+    super(`${path} is in use by another crawler process; one process per state file`);
+    this.name = "StateInUseError";
+  }
+}
 
 /** Options for {@linkcode SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -122,6 +136,7 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
   #st: Record<keyof typeof SQL, StatementSync>;
   #fingerprints = new FingerprintSet();
   #seenOnly: Pending[] = [];
+  #lock: Deno.FsFile | undefined;
   #pushes: Pending[] = [];
   /** Pushes handed out by `take()` before they were written. */
   #pushHead = 0;
@@ -199,14 +214,29 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
    */
   static open(path: string, options: SqliteStoreOptions): SqliteStore {
     checkOptions(options);
-    const db = new DatabaseSync(path, { timeout: 5000 });
+    // One crawler process per state file: an advisory lock the OS drops if the process dies.
+    const lock = Deno.openSync(`${path}.lock`, { create: true, write: true });
+    if (!lock.tryLockSync(true)) {
+      lock.close();
+      throw new StateInUseError(path);
+    }
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(path, { timeout: 5000 });
+    } catch (error) {
+      lock.close();
+      throw error;
+    }
     try {
       // page_size applies to a new file only; 8 KiB made record inserts ~30% faster.
       db.exec(`PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
         PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;`);
-      return new SqliteStore(db, path, options);
+      const store = new SqliteStore(db, path, options);
+      store.#lock = lock;
+      return store;
     } catch (error) {
       db.close();
+      lock.close();
       throw error;
     }
   }
@@ -392,7 +422,21 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
       this.#closed = true;
       this.#clearTimer();
       this.#db.close();
+      this.#lock?.close();
     }
+  }
+
+  /**
+   * Closes without committing or delivering what is pending, and releases
+   * the file: what a killed process leaves behind. Pending finishes are
+   * simply lost (their URLs are fetched again on resume).
+   */
+  abandon(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearTimer();
+    this.#db.close();
+    this.#lock?.close();
   }
 
   /** Same as {@linkcode SqliteStore.close}. */
@@ -419,6 +463,10 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
 
   /** Loads the seen set, the queued count and the next queue order in one scan. */
   #load(): void {
+    // Seen-only marks (redirect targets, canonicals) belong to the run that made them: a later
+    // run claims them again when their sources are fetched again, instead of finding them
+    // "already seen" (which would make every recrawled redirect a duplicate).
+    this.#db.prepare(`DELETE FROM urls WHERE state = ${SEEN_ONLY}`).run();
     const scan = this.#db.prepare(
       "SELECT (fp >> 32) & 4294967295 AS hi, fp & 4294967295 AS lo, state, ord FROM urls",
     );

@@ -5,6 +5,7 @@ import { runInNewContext } from "node:vm";
 import { Frontier, type FrontierEntry } from "../src/frontier.ts";
 import type { CrawlRecord } from "../src/record.ts";
 import { SqliteStore } from "../src/sqlite_store.ts";
+import { StateInUseError } from "../src/sqlite_store.ts";
 import { admit, open, record, withDir } from "./sqlite_helpers.ts";
 
 const noDeliver = () => Promise.resolve();
@@ -32,6 +33,7 @@ Deno.test("SqliteStore: a resumed crawl takes queued and in-flight URLs again, n
     await first.finish(b!, record(b!.url), noDeliver);
 
     // What a process killed now leaves behind: everything up to the last commit.
+    first.abandon();
     const second = open(dir);
     assert.equal(second.resumed, true);
     assert.equal(second.runId, first.runId);
@@ -228,7 +230,7 @@ Deno.test("SqliteStore: a failing deliver fails the next flush() and finish()", 
   });
 });
 
-Deno.test("SqliteStore: seen-only URLs persist and are never queued", async () => {
+Deno.test("SqliteStore: seen-only URLs are never queued and belong to their run", async () => {
   await withDir(async (dir) => {
     const store = open(dir);
     admit(store, "http://a.test/");
@@ -244,8 +246,10 @@ Deno.test("SqliteStore: seen-only URLs persist and are never queued", async () =
     ], "marking seen then pushing writes one row");
     db.close();
 
+    // A later run claims redirect targets and canonicals again when their sources are refetched.
     const again = open(dir);
-    assert.equal(again.seen.has("http://a.test/redirected"), true);
+    assert.equal(again.seen.has("http://a.test/redirected"), false);
+    assert.equal(again.seen.has("http://a.test/"), true);
     assert.equal(again.backlog, 1);
     assert.deepEqual(urls(again.take(10)), ["http://a.test/"]);
     await again.close();
@@ -316,5 +320,15 @@ Deno.test("SqliteStore: JS heap stays flat while 200k URLs pass through a small 
     await store.close();
     // In memory, 200k entries with 150-character URLs hold about 60 MB.
     assert.ok(peak < 16 * 2 ** 20, `heap grew by ${(peak / 2 ** 20).toFixed(1)} MiB`);
+  });
+});
+
+Deno.test("SqliteStore: a second process cannot open a state file in use", async () => {
+  await withDir(async (dir) => {
+    const store = open(dir);
+    assert.throws(() => open(dir), StateInUseError);
+    await store.close();
+    const again = open(dir);
+    await again.close();
   });
 });
