@@ -6,9 +6,9 @@
  * @module
  */
 
-/** A URL in the frontier. */
 import type { ErrorCode } from "./record.ts";
 
+/** A URL in the frontier. */
 export interface FrontierEntry {
   /** The normalized absolute URL. */
   url: string;

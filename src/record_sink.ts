@@ -84,8 +84,7 @@ export function csvRow(
     else if (column === "redirects") {
       // Each hop as "status url", in order.
       row.push(record.redirects?.map((hop) => `${hop.status} ${hop.url}`).join(" ") ?? null);
-    }
-    else if (column === "dataErrors") {
+    } else if (column === "dataErrors") {
       row.push(record.dataErrors?.map((e) => `${e.field}: ${e.error}`).join("; ") ?? null);
     } else row.push(cell(value));
   }

@@ -114,7 +114,9 @@ Deno.test("parsePage closes an h1 at any heading end tag, as parse5 does", () =>
 });
 
 Deno.test("parsePage splits nested headings as parse5 does", () => {
-  for (const html of ["<h1>a<h1>b</h1></h1>", "<h1>a<h2>sub</h2>tail</h1>", "<h1>one</h1><h1>two"]) {
+  for (
+    const html of ["<h1>a<h1>b</h1></h1>", "<h1>a<h2>sub</h2>tail</h1>", "<h1>one</h1><h1>two"]
+  ) {
     const body = new TextEncoder().encode(html);
     const fast = parse(body, "text/html", "http://a.test/", { parser: "htmlparser2" });
     const exact = parse(body, "text/html", "http://a.test/", { parser: "parse5" });
