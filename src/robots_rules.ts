@@ -94,22 +94,30 @@ function normalizePattern(value: string): string {
   return normalize(anchored ? value.slice(0, -1) : value, false) + (anchored ? "$" : "");
 }
 
-/** Google's linear-time matcher: tracks every path offset the pattern so far can end at. */
+/**
+ * Whether a path matches a normalized rule pattern (`*` any run of octets, a final `$` the end).
+ * The parts between wildcards are found left to right with `indexOf`: with `*` as the only
+ * wildcard, the leftmost place for each part is never worse than a later one, so the scan is
+ * linear in the path for each part, and a hostile pattern (`/*a*a*a...`) costs no more than it.
+ */
 function matches(path: string, pattern: string): boolean {
-  if (!pattern.includes("*") && !pattern.endsWith("$")) return path.startsWith(pattern);
-  let ends = [0];
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i];
-    if (char === "$" && i === pattern.length - 1) return ends.at(-1) === path.length;
-    if (char === "*") {
-      const from = ends[0]!;
-      ends = Array.from({ length: path.length - from + 1 }, (_, k) => from + k);
-    } else {
-      ends = ends.filter((end) => path[end] === char).map((end) => end + 1);
-      if (ends.length === 0) return false;
-    }
+  const anchored = pattern.endsWith("$");
+  const body = anchored ? pattern.slice(0, -1) : pattern;
+  if (!body.includes("*")) return anchored ? path === body : path.startsWith(body);
+  const parts = body.split("*");
+  const first = parts[0]!;
+  if (!path.startsWith(first)) return false;
+  let at = first.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const part = parts[i]!;
+    if (part === "") continue;
+    const found = path.indexOf(part, at);
+    if (found === -1) return false;
+    at = found + part.length;
   }
-  return true;
+  const last = parts[parts.length - 1]!;
+  if (anchored) return path.length - last.length >= at && path.endsWith(last);
+  return last === "" || path.indexOf(last, at) !== -1;
 }
 
 class RobotsRules implements Robots {
