@@ -6,7 +6,7 @@
  * @module
  */
 
-import * as cheerio from "cheerio";
+import { Parser } from "htmlparser2";
 import { concatBytes } from "./read_body.ts";
 
 /** The protocol's most URLs in one sitemap file. */
@@ -44,8 +44,6 @@ export interface ParseSitemapOptions {
 }
 
 type Bytes = Uint8Array<ArrayBuffer>;
-
-type XmlElement = ReturnType<ReturnType<cheerio.CheerioAPI["root"]>["children"]>[number];
 
 /**
  * Checks a limit: an integer of at least `least` (1 by default, 0 makes it
@@ -118,37 +116,76 @@ export function parseSitemap(xml: string, options: ParseSitemapOptions = {}): Pa
     "maxEntries",
     options.maxEntries ?? SITEMAP_MAX_ENTRIES,
   );
-  const $ = cheerio.load(xml, { xml: true });
-  const root: XmlElement | undefined = $.root().children().toArray()[0];
   const result: ParsedSitemap = { kind: "unknown", entries: [], truncated: false, root: null };
-  if (!root) return result;
-  result.root = root.tagName;
-  const { prefix: rootPrefix, local: rootLocal } = splitName(root.tagName);
-  if (rootLocal !== "urlset" && rootLocal !== "sitemapindex") return result;
-  result.kind = rootLocal;
+  // One streaming pass (htmlparser2 in XML mode), no tree: a 50 MiB sitemap costs its entries,
+  // not a DOM many times its size, and reading stops at the entry cap.
+  let depth = 0;
+  let rootPrefix = "";
+  let entryName = "";
+  let done = false;
+  let inEntry = false;
+  let field: "loc" | "lastmod" | undefined;
+  let fieldDepth = 0;
+  let text = "";
+  let loc: string | undefined;
+  let lastmod: string | undefined;
   // Children share the root's prefix; unprefixed ones are accepted too, as
   // some generators only prefix the root. Other prefixes are extensions.
-  const named = (el: XmlElement, local: string) => {
-    const { prefix, local: name } = splitName(el.tagName);
+  const named = (tag: string, local: string) => {
+    const { prefix, local: name } = splitName(tag);
     return name === local && (prefix === rootPrefix || prefix === "");
   };
-  const childText = (el: XmlElement, local: string): string | undefined => {
-    const child = $(el).children().toArray().find((c) => named(c, local));
-    const text = child === undefined ? "" : $(child).text().trim();
-    return text === "" ? undefined : text;
-  };
-  const entryName = rootLocal === "urlset" ? "url" : "sitemap";
-  for (const el of $(root).children().toArray()) {
-    if (!named(el, entryName)) continue;
-    const loc = URL.parse(childText(el, "loc") ?? "");
-    if (loc === null || (loc.protocol !== "http:" && loc.protocol !== "https:")) continue;
-    if (result.entries.length === maxEntries) {
-      result.truncated = true;
-      break;
-    }
-    const lastmod = childText(el, "lastmod");
-    result.entries.push(lastmod === undefined ? { loc: loc.href } : { loc: loc.href, lastmod });
-  }
+  const parser = new Parser({
+    onopentag(tag) {
+      depth++;
+      if (done) return;
+      if (depth === 1) {
+        result.root = tag;
+        const { prefix, local } = splitName(tag);
+        rootPrefix = prefix;
+        if (local === "urlset" || local === "sitemapindex") {
+          result.kind = local;
+          entryName = local === "urlset" ? "url" : "sitemap";
+        } else done = true;
+      } else if (depth === 2 && named(tag, entryName)) {
+        inEntry = true;
+        loc = lastmod = undefined;
+      } else if (depth === 3 && inEntry && field === undefined) {
+        // The first <loc> and the first <lastmod> of an entry count, nested text included.
+        if (named(tag, "loc") && loc === undefined) field = "loc";
+        else if (named(tag, "lastmod") && lastmod === undefined) field = "lastmod";
+        fieldDepth = depth;
+        text = "";
+      }
+    },
+    ontext(data) {
+      if (field !== undefined) text += data;
+    },
+    onclosetag() {
+      if (field !== undefined && depth === fieldDepth) {
+        const value = text.trim();
+        if (field === "loc") loc = value;
+        else lastmod = value === "" ? undefined : value;
+        field = undefined;
+      } else if (depth === 2 && inEntry) {
+        inEntry = false;
+        const url = URL.parse(loc ?? "");
+        if (url !== null && (url.protocol === "http:" || url.protocol === "https:")) {
+          if (result.entries.length === maxEntries) {
+            result.truncated = true;
+            done = true;
+          } else {
+            result.entries.push(
+              lastmod === undefined ? { loc: url.href } : { loc: url.href, lastmod },
+            );
+          }
+        }
+      }
+      depth--;
+    },
+  }, { xmlMode: true, decodeEntities: true });
+  for (let at = 0; at < xml.length && !done; at += 65_536) parser.write(xml.slice(at, at + 65_536));
+  if (!done) parser.end();
   return result;
 }
 
