@@ -21,7 +21,8 @@ export interface PageResolver {
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 /** A scheme followed by `//`: the result depends on the href alone. */
 const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
-/** What URL parsing strips from both ends of an href. */
+/** What URL parsing strips from both ends of an href: C0 controls and space, on purpose. */
+// deno-lint-ignore no-control-regex
 const C0_EDGES = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
 
 /**
