@@ -95,7 +95,7 @@ export class LinkResolver {
     const href0 = normalizeParsedUrl(parsed, {});
     if (href0 === undefined) return (raw) => this.#resolve(this.#group(` ${base}`), raw, base);
     base = href0;
-    const url = new URL(base);
+    const url = parsed; // normalized in place above
     const origin = url.origin;
     const originSlash = `${origin}/`;
     const path = url.pathname;
