@@ -32,6 +32,7 @@
 
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
+import { joinFlagsValue } from "./results.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -228,13 +229,7 @@ function table(results: Measure[]): string {
 }
 
 async function main(): Promise<number> {
-  // `--flags "--parsers 1"` is one value that starts with a dash, which parseArgs refuses.
-  const args: string[] = [];
-  for (let k = 0; k < Deno.args.length; k++) {
-    const arg = Deno.args[k]!;
-    if (arg === "--flags" && k + 1 < Deno.args.length) args.push(`--flags=${Deno.args[++k]}`);
-    else args.push(arg);
-  }
+  const args = joinFlagsValue(Deno.args);
   const { values } = parseArgs({
     args,
     strict: true,

@@ -105,3 +105,26 @@ export function table(
   }
   return lines.join("\n");
 }
+
+/**
+ * Rewrites `--flags "--x y"` as `--flags=--x y`: a separate value starting with a dash is
+ * one that `parseArgs` refuses, and the benchmarks pass CLI flags through that way.
+ *
+ * @param args The benchmark's arguments.
+ * @returns The arguments, ready for `parseArgs`.
+ *
+ * @example Usage
+ * ```ts
+ * import { joinFlagsValue } from "./results.ts";
+ * joinFlagsValue(["--flags", "--parsers 0"]); // ["--flags=--parsers 0"]
+ * ```
+ */
+export function joinFlagsValue(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const arg = args[k]!;
+    if (arg === "--flags" && k + 1 < args.length) out.push(`--flags=${args[++k]}`);
+    else out.push(arg);
+  }
+  return out;
+}

@@ -39,6 +39,7 @@
 
 import { parseArgs } from "node:util";
 import { runLine, type RunResult, table } from "./results.ts";
+import { joinFlagsValue } from "./results.ts";
 import { type BenchServer, startBenchServer } from "./serve.ts";
 import { type CrawlCheck, verifyOutput } from "./verify_output.ts";
 
@@ -224,13 +225,7 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
 }
 
 async function main(signal: AbortSignal): Promise<number> {
-  // `--flags "--per-host 8"` is one value that starts with a dash, which parseArgs refuses.
-  const args: string[] = [];
-  for (let k = 0; k < Deno.args.length; k++) {
-    const arg = Deno.args[k]!;
-    if (arg === "--flags" && k + 1 < Deno.args.length) args.push(`--flags=${Deno.args[++k]}`);
-    else args.push(arg);
-  }
+  const args = joinFlagsValue(Deno.args);
   const { values } = parseArgs({
     args,
     strict: true,
