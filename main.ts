@@ -8,7 +8,7 @@
  * @module
  */
 
-import { runCli } from "./src/cli.ts";
+import { runCli } from "./src/cli/main.ts";
 
 if (import.meta.main) {
   const stop = new AbortController();

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { decodeHtml } from "../src/charset.ts";
-import { loadHtml, scanDocument } from "../src/dom.ts";
-import { scanHtml } from "../src/html_scan.ts";
-import { finishPage, parsePage } from "../src/parse_page.ts";
+import { decodeHtml } from "../src/parse/charset.ts";
+import { loadHtml, scanDocument } from "../src/parse/dom.ts";
+import { scanHtml } from "../src/parse/scan.ts";
+import { finishPage, parsePage } from "../src/parse/page.ts";
 import { generateSite } from "./gen_site.ts";
 
 const site = generateSite({ pages: 200, origin: "http://127.0.0.1:8000" });

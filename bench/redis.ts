@@ -19,10 +19,10 @@
  */
 
 import { parseArgs } from "node:util";
-import { connectJob, jobTotals } from "../src/redis_cli.ts";
-import { openRedis } from "../src/redis_connect.ts";
-import { fingerprintBytes } from "../src/redis_scripts.ts";
-import { startRedis } from "../tests/redis_server.ts";
+import { connectJob, jobTotals } from "../src/redis/job.ts";
+import { openRedis } from "../src/redis/connect.ts";
+import { fingerprintBytes } from "../src/redis/scripts.ts";
+import { startRedis } from "../tests/support/redis_server.ts";
 import { startBenchServer } from "./serve.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

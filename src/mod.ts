@@ -14,34 +14,39 @@
  * @module
  */
 
-import { Channel } from "./channel.ts";
-import { runCrawl, type RunCrawlContext } from "./crawler.ts";
-import type { CrawlOptionsInput } from "./options.ts";
-import type { CrawlRecord } from "./record.ts";
-import type { CrawlSummary } from "./stats.ts";
+import { Channel } from "./async/channel.ts";
+import { runCrawl, type RunCrawlContext } from "./pipeline/run.ts";
+import type { CrawlOptionsInput } from "./pipeline/options.ts";
+import type { CrawlRecord } from "./output/record.ts";
+import type { CrawlSummary } from "./output/stats.ts";
 
-export { Channel, ChannelClosedError, type ChannelWaitOptions } from "./channel.ts";
-export { type AcquireOptions, type Permit, Semaphore } from "./semaphore.ts";
-export { TaskGroup, type TaskGroupOptions } from "./task_group.ts";
-export { type CrawlStore, type Deliver, MemoryStore } from "./crawl_store.ts";
-export { FingerprintSet } from "./fingerprint_set.ts";
+export { Channel, ChannelClosedError, type ChannelWaitOptions } from "./async/channel.ts";
+export { type AcquireOptions, type Permit, Semaphore } from "./async/semaphore.ts";
+export { TaskGroup, type TaskGroupOptions } from "./async/task_group.ts";
+export { type CrawlStore, type Deliver, MemoryStore } from "./store/types.ts";
+export { FingerprintSet } from "./frontier/fingerprint_set.ts";
 export type {
   AddOutcome,
   CrawlFrontier,
   FrontierEntry,
   NextOptions,
   SeenSet,
-} from "./crawl_frontier.ts";
-export { Frontier, type FrontierOptions } from "./frontier.ts";
-export type { HostSlot } from "./host_slot.ts";
-export { type CrawlProgress, type LinkContext, runCrawl, type RunCrawlContext } from "./crawler.ts";
-export { type CrawlOptionsInput, OptionsError } from "./options.ts";
-export { type CrawlRecord, ERROR_CODES, type ErrorCode } from "./record.ts";
-export { CrawlStats, type CrawlSummary } from "./stats.ts";
-export type { ExtractHook, PageInfo } from "./parse_job.ts";
-export type { Document, ParsedPage } from "./parse_page.ts";
-export { type NormalizeOptions, normalizeUrl } from "./url.ts";
-export type { RobotsStore, StoredRobots } from "./robots.ts";
+} from "./frontier/types.ts";
+export { Frontier, type FrontierOptions } from "./frontier/local.ts";
+export type { HostSlot } from "./frontier/host_slot.ts";
+export {
+  type CrawlProgress,
+  type LinkContext,
+  runCrawl,
+  type RunCrawlContext,
+} from "./pipeline/run.ts";
+export { type CrawlOptionsInput, OptionsError } from "./pipeline/options.ts";
+export { type CrawlRecord, ERROR_CODES, type ErrorCode } from "./output/record.ts";
+export { CrawlStats, type CrawlSummary } from "./output/stats.ts";
+export type { ExtractHook, PageInfo } from "./parse/job.ts";
+export type { Document, ParsedPage } from "./parse/page.ts";
+export { type NormalizeOptions, normalizeUrl } from "./frontier/url.ts";
+export type { RobotsStore, StoredRobots } from "./robots/cache.ts";
 export {
   FIELD_TYPES,
   type FieldInput,
@@ -49,7 +54,7 @@ export {
   type PatternInput,
   type RuleInput,
   type RulesFileInput,
-} from "./extract_schema.ts";
+} from "./extract/schema.ts";
 
 /**
  * Hooks and signals for {@linkcode crawl}: those of {@linkcode runCrawl}

@@ -15,7 +15,7 @@ import {
   type LinkContext,
   OptionsError,
 } from "../src/mod.ts";
-import { FIXTURES, startFixtureServer } from "./fixture_server.ts";
+import { FIXTURES, startFixtureServer } from "./support/fixture_server.ts";
 
 const SHOP = `${FIXTURES}shop`;
 

@@ -1,0 +1,524 @@
+/**
+ * The frontier: the URL queue with dedupe, limits, per-host politeness and
+ * the crawl's unfinished-work count.
+ *
+ * A URL counts as unfinished from the moment it is queued until `done()` is
+ * called for it (its record written), like a joinable queue's
+ * `task_done()`. The crawl is over exactly when that count is zero: nothing
+ * queued, nothing fetching, nothing parsing.
+ *
+ * @module
+ */
+
+import { type CrawlStore, MemoryStore } from "../store/types.ts";
+import type { AddOutcome, CrawlFrontier, FrontierEntry, NextOptions, SeenSet } from "./types.ts";
+import { hostKey, type HostSlot, newHostSlot, slotReadyAt } from "./host_slot.ts";
+
+export type { AddOutcome, CrawlFrontier, FrontierEntry, NextOptions, SeenSet } from "./types.ts";
+
+/** Options for {@linkcode Frontier}. */
+export interface FrontierOptions {
+  /**
+   * Most URLs handed out for a first fetch; once reached the frontier
+   * closes ({@linkcode Frontier.limitReached}). Default: unlimited.
+   */
+  maxPages?: number;
+  /** Most URLs admitted per host. Default: unlimited. */
+  maxPagesPerHost?: number;
+  /** Most requests in flight per host. Default: unlimited. */
+  perHost?: number;
+  /** Least interval between request starts to one host, in ms. Default 0. */
+  delayMs?: number;
+  /** The dedupe set, when no `store` is given. Default: a new `Set<string>`. */
+  seen?: SeenSet;
+  /** Where admitted URLs are kept. Default: a {@linkcode MemoryStore} over `seen`. */
+  store?: CrawlStore;
+  /**
+   * Most URLs held in memory; the rest wait in the store. Default:
+   * unlimited (right for the in-memory store).
+   */
+  window?: number;
+  /**
+   * Keep work that arrives after `close()` in the store instead of refusing
+   * it: the links of pages finishing during a stop, and retries. A durable
+   * store then resumes them; in memory they would be lost anyway. Default false.
+   */
+  keepAfterClose?: boolean;
+}
+
+interface HostQueue {
+  slot: HostSlot;
+  entries: FrontierEntry[];
+  head: number;
+  admitted: number;
+}
+
+interface Waiter {
+  resolve(entry: FrontierEntry | undefined): void;
+  reject(reason: unknown): void;
+  cleanup(): void;
+}
+
+/**
+ * The in-memory frontier.
+ *
+ * @example Usage
+ * ```ts
+ * import { Frontier } from "./local.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const frontier = new Frontier();
+ * frontier.add({ url: "http://example.org/", depth: 0, parent: null });
+ * const entry = await frontier.next();
+ * assert.equal(entry?.url, "http://example.org/");
+ * frontier.release(entry!);
+ * frontier.done(entry!);
+ * assert.equal(await frontier.next(), undefined); // idle: the crawl is over
+ * ```
+ */
+export class Frontier implements CrawlFrontier {
+  #store: CrawlStore;
+  #window: number;
+  #started = 0;
+  #keepAfterClose: boolean;
+  #limitReached = false;
+  #maxPages: number;
+  #maxPagesPerHost: number;
+  #perHost: number;
+  #delayMs: number;
+  #hosts = new Map<string, HostQueue>();
+  /** Hosts with queued entries, visited round-robin. */
+  #rotation: HostQueue[] = [];
+  #cursor = 0;
+  /** Retries waiting for their backoff, sorted by due time. */
+  #delayed: { at: number; entry: FrontierEntry }[] = [];
+  #waiters: Waiter[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  #queued = 0;
+  #fetching = 0;
+  #pending = 0;
+  #closed = false;
+
+  /**
+   * Creates an empty frontier.
+   *
+   * @param options Limits, politeness and the dedupe set.
+   * @throws {RangeError} If a limit is not a positive integer or the delay is negative.
+   */
+  constructor(options: FrontierOptions = {}) {
+    this.#maxPages = positive("maxPages", options.maxPages ?? Infinity);
+    this.#maxPagesPerHost = positive("maxPagesPerHost", options.maxPagesPerHost ?? Infinity);
+    this.#perHost = positive("perHost", options.perHost ?? Infinity);
+    const delayMs = options.delayMs ?? 0;
+    if (!(delayMs >= 0)) {
+      throw new RangeError(
+        `Cannot create frontier as 'delayMs' must be a non-negative number: received ${delayMs}`,
+      );
+    }
+    this.#delayMs = delayMs;
+    this.#store = options.store ?? new MemoryStore(options.seen ?? new Set<string>());
+    this.#window = positive("window", options.window ?? Infinity);
+    this.#keepAfterClose = options.keepAfterClose ?? false;
+    // Entries a durable store resumes are unfinished work of this crawl too.
+    this.#pending = this.#store.backlog;
+    this.#refill();
+  }
+
+  /** URLs waiting to be fetched (retries in backoff and the store's backlog included). */
+  get queued(): number {
+    return this.#queued + this.#delayed.length + this.#store.backlog;
+  }
+
+  /** URLs handed out by `next()` and not yet released. */
+  get fetching(): number {
+    return this.#fetching;
+  }
+
+  /** URLs queued, fetching or parsing: the joinable queue's unfinished count. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** URLs handed out for a first fetch (what `maxPages` limits). */
+  get started(): number {
+    return this.#started;
+  }
+
+  /** Whether `maxPages` first fetches were handed out (the frontier then closed). */
+  get limitReached(): boolean {
+    return this.#limitReached;
+  }
+
+  /** Whether {@linkcode Frontier.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The crawl's single idle check: nothing queued, nothing fetching, nothing
+   * parsing. Every URL is pending from `add()` to `done()`, so one counter
+   * covers all three.
+   */
+  get idle(): boolean {
+    return this.#pending === 0;
+  }
+
+  /**
+   * Whether a URL was already admitted (or marked seen).
+   *
+   * @param url A normalized URL.
+   * @returns `true` if `add()` would refuse it as seen.
+   */
+  has(url: string): boolean {
+    return this.#store.seen.has(url);
+  }
+
+  /**
+   * Marks a URL as seen without queuing it (e.g. a redirect target that was
+   * fetched under another URL).
+   *
+   * @param url A normalized URL.
+   * @returns `false` if it was already seen.
+   */
+  markSeen(url: string): boolean {
+    if (this.#store.seen.has(url)) return false;
+    this.#store.seen.add(url);
+    return true;
+  }
+
+  /**
+   * Queues a URL unless it was seen or a limit is reached. An added URL is
+   * pending until {@linkcode Frontier.done} is called for it.
+   *
+   * @param entry The URL (normalized), its depth and its parent.
+   * @returns What happened to it.
+   */
+  add(entry: Omit<FrontierEntry, "attempts" | "host"> & { attempts?: number }): AddOutcome {
+    if (this.#closed && !this.#keepAfterClose) return "closed";
+    const seen = this.#store.seen;
+    if (seen.has(entry.url)) return "seen";
+    const host = hostKey(entry.url);
+    const queue = this.#queue(host);
+    if (queue.admitted >= this.#maxPagesPerHost) return "max_pages_per_host";
+    seen.add(entry.url);
+    queue.admitted++;
+    this.#pending++;
+    this.#store.push({ ...entry, attempts: entry.attempts ?? 0, host });
+    if (this.#closed) return "closed"; // kept for the next run, not for this one
+    this.#refill();
+    this.#dispatch();
+    return "added";
+  }
+
+  /**
+   * Takes the next URL whose host is ready: under its concurrency cap and
+   * past its delay and pause. Waits while none is; never sleeps while another
+   * host could be served.
+   *
+   * @param options An optional signal that aborts the wait.
+   * @returns The entry (call `release()` once its request ended), or
+   * `undefined` when the crawl is idle or the frontier closed.
+   * @throws The signal's reason if it aborts first.
+   */
+  next(options: NextOptions = {}): Promise<FrontierEntry | undefined> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed || this.#pending === 0) return Promise.resolve(undefined);
+    if (this.#waiters.length === 0) {
+      const entry = this.#take(performance.now());
+      if (entry) return Promise.resolve(entry);
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener("abort", onAbort),
+      };
+      const onAbort = () => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i !== -1) this.#waiters.splice(i, 1);
+        this.#schedule();
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(waiter);
+      this.#dispatch();
+    });
+  }
+
+  /**
+   * Ends the request of an entry from `next()`: frees its host slot.
+   *
+   * @param entry The entry `next()` returned.
+   */
+  release(entry: FrontierEntry): void {
+    const queue = this.#hosts.get(entry.host);
+    if (!queue || queue.slot.active === 0) {
+      throw new Error(`Cannot release '${entry.url}' as its host has no request in flight`);
+    }
+    queue.slot.active--;
+    this.#fetching--;
+    this.#dispatch();
+  }
+
+  /**
+   * Queues an entry again after a failed attempt; it stays pending.
+   * Call it after `release()`.
+   *
+   * @param entry The entry to retry; its `attempts` should count the failure.
+   * @param delayMs How long to wait before it may be fetched again.
+   * @returns `false` when the frontier is closed: the caller then records the failure.
+   */
+  retry(entry: FrontierEntry, delayMs = 0): boolean {
+    // Closed with a durable store: the entry stays unfinished there, and the next run retries it.
+    if (this.#closed) return this.#keepAfterClose;
+    if (delayMs <= 0) {
+      this.#enqueue(this.#queue(entry.host), entry);
+    } else {
+      const at = performance.now() + delayMs;
+      let i = this.#delayed.length;
+      while (i > 0 && this.#delayed[i - 1]!.at > at) i--;
+      this.#delayed.splice(i, 0, { at, entry });
+    }
+    this.#dispatch();
+    return true;
+  }
+
+  /**
+   * Takes back, once the frontier is closed, the entries still waiting to be
+   * retried: they were fetched and failed, so each still owes a record (its
+   * last failure). They stay pending until `done()`.
+   *
+   * @returns The retries that will not be fetched again.
+   */
+  takeRetries(): FrontierEntry[] {
+    if (!this.#closed) return [];
+    const retries = this.#delayed.splice(0).map(({ entry }) => entry);
+    for (const queue of this.#rotation) {
+      for (let i = queue.head; i < queue.entries.length; i++) {
+        const entry = queue.entries[i]!;
+        if (entry.attempts > 0) retries.push(entry);
+      }
+    }
+    return retries;
+  }
+
+  /**
+   * Marks an entry finished (its record written or dropped). When the last
+   * pending entry is done the crawl is idle and waiting `next()` calls
+   * resolve with `undefined`.
+   *
+   * @param _entry The finished entry.
+   * @throws {RangeError} If more entries are done than were added.
+   */
+  done(_entry: FrontierEntry): void {
+    if (this.#pending === 0) {
+      throw new RangeError("Cannot mark entry done as no entry is pending");
+    }
+    this.#pending--;
+    if (this.#pending === 0) this.#dispatch();
+  }
+
+  /**
+   * Holds the crawl open without a URL, for work that may still add URLs
+   * (e.g. reading sitemaps): the frontier is not idle while a hold is live.
+   *
+   * @returns A handle whose disposal ends the hold; disposing twice throws.
+   */
+  hold(): Disposable {
+    this.#pending++;
+    let held = true;
+    return {
+      [Symbol.dispose]: () => {
+        if (!held) throw new Error("Cannot end the hold as it already ended");
+        held = false;
+        this.#pending--;
+        if (this.#pending === 0) this.#dispatch();
+      },
+    };
+  }
+
+  /**
+   * Pauses a host (e.g. for `Retry-After`); its queued URLs wait.
+   *
+   * @param host The host key.
+   * @param ms How long, in milliseconds.
+   */
+  pauseHost(host: string, ms: number): void {
+    const slot = this.#queue(host).slot;
+    slot.pausedUntil = Math.max(slot.pausedUntil, performance.now() + ms);
+    this.#dispatch();
+  }
+
+  /**
+   * Sets a host's least interval between request starts (e.g. robots.txt
+   * `Crawl-delay`).
+   *
+   * @param host The host key.
+   * @param delayMs The interval in milliseconds.
+   */
+  setHostDelay(host: string, delayMs: number): void {
+    this.#queue(host).slot.delayMs = delayMs;
+    this.#dispatch();
+  }
+
+  /**
+   * A host's politeness state, for inspection.
+   *
+   * @param host The host key.
+   * @returns A copy of its slot, or `undefined` if never seen.
+   */
+  hostSlot(host: string): HostSlot | undefined {
+    const queue = this.#hosts.get(host);
+    return queue ? { ...queue.slot } : undefined;
+  }
+
+  /**
+   * Stops handing out URLs: waiting and later `next()` calls resolve with
+   * `undefined`. Used to stop a crawl early (SIGINT, a time limit).
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#dispatch();
+  }
+
+  #queue(host: string): HostQueue {
+    let queue = this.#hosts.get(host);
+    if (!queue) {
+      queue = {
+        slot: newHostSlot(this.#perHost, this.#delayMs),
+        entries: [],
+        head: 0,
+        admitted: 0,
+      };
+      this.#hosts.set(host, queue);
+    }
+    return queue;
+  }
+
+  /**
+   * Moves entries from the store into the in-memory host queues, up to the
+   * window, once the queues run below half of it: a durable store is read
+   * in large batches, not once per URL.
+   */
+  #refill(): void {
+    if (this.#queued > 0 && this.#queued >= this.#window / 2) return;
+    while (this.#queued < this.#window && this.#store.backlog > 0) {
+      const batch = this.#store.take(Math.min(1024, this.#window - this.#queued));
+      if (batch.length === 0) break;
+      for (const entry of batch) this.#enqueue(this.#queue(entry.host), entry);
+    }
+  }
+
+  #enqueue(queue: HostQueue, entry: FrontierEntry): void {
+    if (queue.head === queue.entries.length) {
+      queue.entries = [];
+      queue.head = 0;
+      this.#rotation.push(queue);
+    }
+    queue.entries.push(entry);
+    this.#queued++;
+  }
+
+  /** Moves retries whose backoff ended into their host queues. */
+  #promoteDelayed(now: number): void {
+    while (this.#delayed.length > 0 && this.#delayed[0]!.at <= now) {
+      const { entry } = this.#delayed.shift()!;
+      this.#enqueue(this.#queue(entry.host), entry);
+    }
+  }
+
+  /** Hands out the next entry of the first ready host, round-robin. */
+  #take(now: number): FrontierEntry | undefined {
+    this.#promoteDelayed(now);
+    const n = this.#rotation.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.#cursor + k) % n;
+      const queue = this.#rotation[i]!;
+      const slot = queue.slot;
+      if (slot.active >= slot.concurrency || slotReadyAt(slot) > now) continue;
+      const entry = queue.entries[queue.head]!;
+      queue.entries[queue.head] = undefined as unknown as FrontierEntry;
+      queue.head++;
+      this.#queued--;
+      if (queue.head === queue.entries.length) {
+        this.#rotation.splice(i, 1);
+        this.#cursor = n > 1 ? i % (n - 1) : 0;
+      } else {
+        this.#cursor = (i + 1) % n;
+      }
+      slot.active++;
+      slot.lastStartAt = now;
+      this.#fetching++;
+      this.#refill();
+      if (entry.attempts === 0 && ++this.#started >= this.#maxPages) {
+        this.#limitReached = true;
+        this.#closed = true;
+      }
+      return entry;
+    }
+    return undefined;
+  }
+
+  #dispatch(): void {
+    if (!this.#closed && this.#pending > 0) {
+      const now = performance.now();
+      // #take() may close the frontier (maxPages): re-check before each hand-out.
+      while (this.#waiters.length > 0 && !this.#closed) {
+        const entry = this.#take(now);
+        if (!entry) break;
+        const waiter = this.#waiters.shift()!;
+        waiter.cleanup();
+        waiter.resolve(entry);
+      }
+    }
+    if (this.#closed || this.#pending === 0) {
+      this.#clearTimer();
+      for (const waiter of this.#waiters.splice(0)) {
+        waiter.cleanup();
+        waiter.resolve(undefined);
+      }
+      return;
+    }
+    this.#schedule();
+  }
+
+  /**
+   * Arms one timer for the earliest moment a waiter could be served by the
+   * passage of time alone (a delay, a pause or a retry backoff ending).
+   * Hosts blocked only by their concurrency wake on `release()` instead.
+   */
+  #schedule(): void {
+    if (this.#waiters.length === 0) return this.#clearTimer();
+    let at = this.#delayed[0]?.at ?? Infinity;
+    for (const queue of this.#rotation) {
+      if (queue.slot.active < queue.slot.concurrency) at = Math.min(at, slotReadyAt(queue.slot));
+    }
+    if (at === this.#timerAt) return;
+    this.#clearTimer();
+    if (at === Infinity) return;
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      this.#dispatch();
+    }, Math.min(2_147_483_647, Math.max(0, Math.ceil(at - performance.now()))));
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (value !== Infinity && (!Number.isInteger(value) || value < 1)) {
+    throw new RangeError(
+      `Cannot create frontier as '${name}' must be a positive integer: received ${value}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,85 @@
+/**
+ * What the crawl pipeline needs of a frontier ({@linkcode CrawlFrontier}),
+ * and the entries and seen sets frontiers and stores share. The in-process
+ * frontier is `frontier.ts`; `redis_frontier.ts` is shared by processes.
+ *
+ * @module
+ */
+
+import type { ErrorCode } from "../output/record.ts";
+
+/** A URL in the frontier. */
+export interface FrontierEntry {
+  /** The normalized absolute URL. */
+  url: string;
+  /** Links followed from a seed to reach it (seeds are 0). */
+  depth: number;
+  /** The page it was found on, or `null` for a seed. */
+  parent: string | null;
+  /** Fetch attempts already made. */
+  attempts: number;
+  /** The politeness key (`host:port`). */
+  host: string;
+  /** Anything the caller wants to carry along (e.g. a sitemap's lastmod). */
+  extra?: Record<string, string>;
+  /** Why the last attempt failed, for an entry queued again to be retried. */
+  failure?: { status: number | null; error: ErrorCode; message?: string };
+}
+
+/** Why {@linkcode Frontier.add} did not queue a URL. */
+export type AddOutcome = "added" | "seen" | "max_pages_per_host" | "closed";
+
+/** A set of seen keys; the in-memory default is a `Set<string>`. */
+export interface SeenSet {
+  /** Whether `key` was seen. */
+  has(key: string): boolean;
+  /** Marks `key` seen. */
+  add(key: string): unknown;
+}
+
+/** Options for {@linkcode Frontier.next}. */
+export interface NextOptions {
+  /** Aborting it stops the wait; `next()` rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What the pipeline needs of a frontier. {@linkcode Frontier} is the
+ * in-process one; a frontier shared by several processes (e.g. in Redis)
+ * implements the same, answering `add()` and `markSeen()` asynchronously.
+ */
+export interface CrawlFrontier {
+  /** URLs waiting to be fetched. */
+  readonly queued: number;
+  /** Requests in flight (handed out by `next()`, not released). */
+  readonly fetching: number;
+  /** Whether `maxPages` first fetches were handed out. */
+  readonly limitReached: boolean;
+  /**
+   * A fast, local pre-check: `true` means surely seen; `false` may still be
+   * refused by `add()` (e.g. seen by another process).
+   */
+  has(url: string): boolean;
+  /** Marks a URL seen without queuing it; `false` if it already was. */
+  markSeen(url: string): boolean | Promise<boolean>;
+  /** Queues a URL unless seen or refused by a limit; the authoritative dedupe. */
+  add(
+    entry: Omit<FrontierEntry, "attempts" | "host"> & { attempts?: number },
+  ): AddOutcome | Promise<AddOutcome>;
+  /** The next URL whose host is ready, or `undefined` once the crawl is over. */
+  next(options?: NextOptions): Promise<FrontierEntry | undefined>;
+  /** Ends an entry's request: frees its host slot. */
+  release(entry: FrontierEntry): void;
+  /** Queues an entry again after a transient failure; `false` when closed. */
+  retry(entry: FrontierEntry, delayMs?: number): boolean;
+  /** Marks an entry finished (its record handed to the store). */
+  done(entry: FrontierEntry): void;
+  /** Holds the crawl open without a URL (e.g. while reading sitemaps). */
+  hold(): Disposable;
+  /** Pauses a host (e.g. for `Retry-After`). */
+  pauseHost(host: string, ms: number): void;
+  /** Sets a host's least interval between request starts (e.g. `Crawl-delay`). */
+  setHostDelay(host: string, delayMs: number): void;
+  /** Stops handing out URLs. */
+  close(): void;
+}

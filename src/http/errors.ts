@@ -1,0 +1,60 @@
+/**
+ * Mapping fetch failures to the record's short error codes.
+ *
+ * @module
+ */
+
+import type { ErrorCode } from "../output/record.ts";
+
+/** A classified failure. */
+export interface ClassifiedError {
+  /** The short code. */
+  code: ErrorCode;
+  /** One line for humans. */
+  message: string;
+}
+
+/**
+ * Classifies an error thrown by `fetch()` or while reading a body.
+ *
+ * @param error What was thrown.
+ * @param runSignal The crawl's own signal: when it aborted, the failure is
+ * the crawl being cancelled, not the server timing out.
+ * @returns The code and a one-line message.
+ *
+ * @example Usage
+ * ```ts
+ * import { classifyFetchError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new DOMException("The operation was aborted due to timeout", "TimeoutError");
+ * assert.equal(classifyFetchError(err).code, "timeout");
+ * ```
+ */
+export function classifyFetchError(error: unknown, runSignal?: AbortSignal): ClassifiedError {
+  if (runSignal?.aborted) return { code: "aborted", message: "crawl cancelled" };
+  if (error instanceof DOMException && error.name === "TimeoutError") {
+    return { code: "timeout", message: "request deadline passed" };
+  }
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return { code: "permission", message: firstLine(error.message) };
+  }
+  const cause = error instanceof Error && error.cause !== undefined ? String(error.cause) : "";
+  const raw = `${error instanceof Error ? error.message : String(error)} ${cause}`;
+  const message = firstLine(cause || raw);
+  // Match on the error's words, not on the URL it quotes ("/docs/tls-handshake" is no TLS error).
+  const text = raw.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)]*/gi, "");
+  if (/dns error|failed to lookup|name or service not known|no address associated/i.test(text)) {
+    return { code: "dns", message };
+  }
+  if (/connection refused|os error 111/i.test(text)) return { code: "refused", message };
+  if (/reset|broken pipe|connection closed|os error 104|unexpected eof/i.test(text)) {
+    return { code: "reset", message };
+  }
+  if (/certificate|tls|ssl|handshake|corrupt message/i.test(text)) return { code: "tls", message };
+  return { code: "network", message };
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0]!.slice(0, 300);
+}

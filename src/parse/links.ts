@@ -1,0 +1,166 @@
+/**
+ * Resolving a page's hrefs to normalized absolute URLs, with a cache shared
+ * across pages: sites repeat the same navigation on every page, so most
+ * hrefs were already resolved against an equivalent base, and parsing a URL
+ * costs more than a map lookup.
+ *
+ * @module
+ */
+
+import { type NormalizeOptions, normalizeParsedUrl } from "../frontier/url.ts";
+
+/** Resolves hrefs against one page's base URL. */
+export interface PageResolver {
+  /**
+   * @param href An href as written in the page.
+   * @returns The normalized absolute http(s) URL, or `null`.
+   */
+  (href: string): string | null;
+}
+
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+/** A scheme followed by `//`: the result depends on the href alone. */
+const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
+/** What URL parsing strips from both ends of an href: C0 controls and space, on purpose. */
+// deno-lint-ignore no-control-regex
+const C0_EDGES = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
+
+/**
+ * A path of plain segments: letters, digits, `_`, `~`, `-` and inner dots,
+ * so no dot segment, escape, query or fragment: it needs no normalizing.
+ */
+const PLAIN_PATH = /^(?:[\w~-]+(?:\.[\w~-]+)*\/)*(?:[\w~-]+(?:\.[\w~-]+)*)?$/;
+
+/**
+ * Resolves a relative href made of `./`, `../` and a plain path against a
+ * directory path, as URL resolution would; `undefined` for anything else.
+ */
+function plainRelative(href: string, dir: string): string | undefined {
+  let rest = href;
+  let at = dir;
+  while (rest.startsWith("./")) rest = rest.slice(2);
+  while (rest.startsWith("../")) {
+    rest = rest.slice(3);
+    // Above the root stays at the root.
+    if (at !== "/") at = at.slice(0, at.lastIndexOf("/", at.length - 2) + 1);
+  }
+  return PLAIN_PATH.test(rest) ? at + rest : undefined;
+}
+
+/**
+ * A bounded cache of href resolutions, grouped by what the result depends
+ * on besides the href: nothing for an absolute href; the scheme for a
+ * scheme-relative one; the origin for an absolute path; the base's
+ * directory for a relative path; the whole base for a query or fragment.
+ *
+ * @example Usage
+ * ```ts
+ * import { LinkResolver } from "./links.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const resolver = new LinkResolver({});
+ * const resolve = resolver.forBase("http://a.test/docs/page.html");
+ * assert.equal(resolve("../x#top"), "http://a.test/x");
+ * assert.equal(resolve("mailto:me@a.test"), null);
+ * ```
+ */
+export class LinkResolver {
+  /** Results by cache key: what the result depends on, then the href. */
+  #cache = new Map<string, Map<string, string | null>>();
+  #size = 0;
+  #capacity: number;
+  #options: NormalizeOptions;
+
+  /**
+   * Creates an empty cache for one set of normalization options.
+   *
+   * @param options Normalization options applied to every result.
+   * @param capacity Most cached resolutions; when full the cache starts over.
+   */
+  constructor(options: NormalizeOptions, capacity = 10_000) {
+    this.#options = options;
+    this.#capacity = capacity;
+  }
+
+  /**
+   * A resolver for one page.
+   *
+   * @param base The page's base URL (its URL or its `<base href>`), absolute.
+   * @returns A function resolving that page's hrefs.
+   */
+  forBase(base: string): PageResolver {
+    const parsed = URL.parse(base);
+    if (!parsed) return () => null;
+    // Shortcuts concatenate onto the base, so it must be in normal form itself.
+    const href0 = normalizeParsedUrl(parsed, {});
+    if (href0 === undefined) return (raw) => this.#resolve(this.#group(` ${base}`), raw, base);
+    base = href0;
+    const url = parsed; // normalized in place above
+    const origin = url.origin;
+    const originSlash = `${origin}/`;
+    const path = url.pathname;
+    const dir = path.slice(0, path.lastIndexOf("/") + 1);
+    // The groups this page's hrefs fall in, looked up once per page rather than per link.
+    const absolute = this.#group("");
+    const schemeRelative = this.#group(url.protocol);
+    const absolutePath = this.#group(origin);
+    const relative = this.#group(origin + dir);
+    let whole: Map<string, string | null> | undefined;
+    const wholeGroup = () => (whole ??= this.#group(` ${base}`));
+    return (raw) => {
+      // The URL parser strips leading and trailing C0 controls and spaces, nothing else.
+      const href =
+        raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32)
+          ? raw.replace(C0_EDGES, "")
+          : raw;
+      const first = href.charCodeAt(0);
+      if (first === 35 /* # */ || first === 63 /* ? */ || href === "") {
+        return this.#resolve(wholeGroup(), href, base);
+      }
+      // Plain paths (most links) resolve by concatenation: the result is what URL parsing
+      // and normalization would give, without either. The fragment never matters to them;
+      // anything else goes to the URL parser as written.
+      const hash = href.indexOf("#");
+      const bare = hash > 0 ? href.slice(0, hash) : href;
+      if (first === 47 /* / */) {
+        if (href.charCodeAt(1) === 47) return this.#resolve(schemeRelative, href, base);
+        if (PLAIN_PATH.test(bare.slice(1))) return origin + bare;
+        return this.#resolve(absolutePath, href, base);
+      }
+      if (SCHEME.test(href)) {
+        if (bare.startsWith(originSlash) && PLAIN_PATH.test(bare.slice(originSlash.length))) {
+          return bare;
+        }
+        // "http:x" without "//" is relative to a base of the same scheme: it depends on the page.
+        return this.#resolve(ABSOLUTE.test(href) ? absolute : wholeGroup(), href, base);
+      }
+      const plain = plainRelative(bare, dir);
+      return plain === undefined ? this.#resolve(relative, href, base) : origin + plain;
+    };
+  }
+
+  #resolve(group: Map<string, string | null>, href: string, base: string): string | null {
+    let result = group.get(href);
+    if (result === undefined) {
+      const parsed = URL.parse(href, base);
+      result = (parsed && normalizeParsedUrl(parsed, this.#options)) ?? null;
+      if (++this.#size > this.#capacity) {
+        // Simplest bound: forget everything; the next pages refill what they use.
+        // This page's groups are detached then, and only live until it is done.
+        this.#cache.clear();
+        this.#size = 0;
+      }
+      group.set(href, result);
+    }
+    return result;
+  }
+
+  #group(key: string): Map<string, string | null> {
+    let group = this.#cache.get(key);
+    if (!group) {
+      group = new Map();
+      this.#cache.set(key, group);
+    }
+    return group;
+  }
+}

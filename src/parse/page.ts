@@ -1,0 +1,146 @@
+/**
+ * Parsing one HTML page: the record's data fields and the links to follow.
+ *
+ * One streaming htmlparser2 pass finds the fields and links without
+ * building a DOM (`scanHtml`); dom.ts reads the same fields out of a
+ * cheerio document when one is needed. Either way links are resolved and
+ * cleaned here, the same way.
+ *
+ * @module
+ */
+
+import type { CheerioAPI } from "cheerio";
+import { decodeHtml } from "./charset.ts";
+import { scanHtml, type ScannedPage } from "./scan.ts";
+import { LinkResolver } from "./links.ts";
+import type { NormalizeOptions } from "../frontier/url.ts";
+
+/** Which HTML parser is used. */
+export type ParserKind = "htmlparser2" | "parse5";
+
+/** Options for {@linkcode parsePage}. */
+export interface ParsePageOptions extends NormalizeOptions {
+  /** Follow links marked `rel=nofollow` (and ignore `<meta name=robots content=nofollow>`). */
+  followNofollow?: boolean;
+  /** `htmlparser2` (fast, default) or `parse5` (spec-exact, slower). */
+  parser?: ParserKind;
+}
+
+/** What parsing a page yields. */
+export interface ParsedPage {
+  /** `<title>` text, whitespace collapsed. */
+  title: string | null;
+  /** `<meta name=description>` content. */
+  description: string | null;
+  /** `<link rel=canonical>` resolved against the base URL. */
+  canonical: string | null;
+  /** Text of every `<h1>`. */
+  h1: string[];
+  /** Every http(s) link, normalized, in document order, deduplicated. */
+  links: string[];
+  /** The subset of `links` to follow (nofollow removed). */
+  follow: string[];
+}
+
+/** The parsed document (cheerio), for extraction that needs selectors. */
+export type Document = CheerioAPI;
+
+function clean(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const collapsed = text.replace(/\s+/g, " ").trim();
+  return collapsed === "" ? null : collapsed;
+}
+
+/** One resolver (and cache) per options object: normalization options change results. */
+const resolvers = new WeakMap<NormalizeOptions, LinkResolver>();
+
+function resolverFor(options: NormalizeOptions): LinkResolver {
+  let resolver = resolvers.get(options);
+  if (!resolver) {
+    resolver = new LinkResolver(options);
+    resolvers.set(options, resolver);
+  }
+  return resolver;
+}
+
+/**
+ * Resolves a scanned page's links and cleans its fields.
+ *
+ * @param scanned The raw fields and links.
+ * @param pageUrl The page's final URL.
+ * @param options Link-following and normalization options.
+ * @returns The parsed page.
+ */
+export function finishPage(
+  scanned: ScannedPage,
+  pageUrl: string,
+  options: ParsePageOptions = {},
+): ParsedPage {
+  // Only an http(s) <base> counts (as browsers ignore data: and javascript: bases).
+  const declared = scanned.baseHref === undefined
+    ? undefined
+    : URL.parse(scanned.baseHref, pageUrl);
+  const base = declared && (declared.protocol === "http:" || declared.protocol === "https:")
+    ? declared.href
+    : pageUrl;
+  const pageNofollow = !options.followNofollow &&
+    /\b(nofollow|none)\b/i.test(scanned.robots ?? "");
+  const links: string[] = [];
+  const follow: string[] = [];
+  const resolve = resolverFor(options).forBase(base);
+  const linkSet = new Set<string>();
+  const followSet = new Set<string>();
+  for (const { href, rel } of scanned.links) {
+    const url = resolve(href);
+    if (url === null) continue;
+    if (!linkSet.has(url)) {
+      linkSet.add(url);
+      links.push(url);
+    }
+    if (pageNofollow || followSet.has(url)) continue;
+    if (!options.followNofollow && rel !== "" && /\bnofollow\b/i.test(rel)) continue;
+    followSet.add(url);
+    follow.push(url);
+  }
+  const canonical = scanned.canonical === undefined
+    ? null
+    : (URL.parse(scanned.canonical.trim(), base)?.href ?? null);
+  return {
+    title: clean(scanned.title),
+    description: clean(scanned.description),
+    canonical,
+    h1: scanned.h1.map(clean).filter((t): t is string => t !== null),
+    links,
+    follow,
+  };
+}
+
+/**
+ * Decodes and parses an HTML body with one htmlparser2 pass (no DOM); see
+ * `parseWithDom` in dom.ts for the parse5 parser.
+ *
+ * @param body The raw body bytes.
+ * @param contentType The Content-Type header (for its charset).
+ * @param pageUrl The page's final URL.
+ * @param options Link options.
+ * @returns The parsed fields and links.
+ *
+ * @example Usage
+ * ```ts
+ * import { parsePage } from "./page.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const html = '<title>Hi</title><a href="/b#x">b</a><a href="mailto:a@b">m</a>';
+ * const page = parsePage(new TextEncoder().encode(html), "text/html", "http://a.test/");
+ * assert.equal(page.title, "Hi");
+ * assert.deepEqual(page.links, ["http://a.test/b"]);
+ * ```
+ */
+export function parsePage(
+  body: Uint8Array,
+  contentType: string | null,
+  pageUrl: string,
+  options: ParsePageOptions = {},
+): ParsedPage {
+  return finishPage(scanHtml(decodeHtml(body, contentType)), pageUrl, options);
+}

@@ -1,0 +1,61 @@
+/**
+ * Turning a fetched (and maybe parsed) URL into its output record.
+ *
+ * @module
+ */
+
+import type { FetchedPage } from "../http/request.ts";
+import type { FrontierEntry } from "../frontier/types.ts";
+import type { ParseResult } from "../parse/job.ts";
+import type { CrawlRecord } from "../output/record.ts";
+
+/**
+ * Builds the record of one URL.
+ *
+ * @param entry The frontier entry (depth, parent, attempts).
+ * @param page The fetch result.
+ * @param parsed The parsed page, for HTML that was parsed.
+ * @returns The record.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const record = buildRecord(entry, page, parsed);
+ * ```
+ */
+export function buildRecord(
+  entry: FrontierEntry,
+  page: FetchedPage,
+  parsed?: ParseResult,
+): CrawlRecord {
+  const record: CrawlRecord = {
+    url: page.url,
+    requestedUrl: page.requestedUrl,
+    status: page.status,
+    depth: entry.depth,
+    parent: entry.parent,
+    fetchedAt: page.fetchedAt,
+    contentType: page.contentType,
+    bytes: page.bytes,
+    durationMs: Math.round(page.durationMs * 10) / 10,
+    attempts: entry.attempts + 1,
+    title: parsed?.title ?? null,
+    description: parsed?.description ?? null,
+    canonical: parsed?.canonical ?? null,
+    h1: parsed?.h1 ?? [],
+    links: parsed?.links ?? [],
+  };
+  if (parsed?.data) record.data = parsed.data;
+  if (parsed?.dataErrors) record.dataErrors = parsed.dataErrors;
+  if (entry.extra?.lastmod !== undefined) record.lastmod = entry.extra.lastmod;
+  const etag = page.headers?.get("etag");
+  const lastModified = page.headers?.get("last-modified");
+  if (etag) record.etag = etag;
+  if (lastModified) record.lastModified = lastModified;
+  if (page.status === 304) record.unchanged = true;
+  if (page.redirects.length > 0) record.redirects = page.redirects;
+  if (page.error) {
+    record.error = page.error;
+    if (page.errorMessage) record.errorMessage = page.errorMessage;
+  }
+  return record;
+}

@@ -1,0 +1,315 @@
+/**
+ * The crawl's options: one zod schema, validated once at the edge.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { AddressGuard } from "../http/address_guard.ts";
+import { type RulesFileInput, RulesFileSchema, selectorProblem } from "../extract/schema.ts";
+
+const positiveInt = z.number({ error: "must be a positive integer" })
+  .int({ error: "must be a positive integer" })
+  .positive({ error: "must be a positive integer" });
+const nonNegativeInt = z.number({ error: "must be a non-negative integer" })
+  .int({ error: "must be a non-negative integer" })
+  .nonnegative({ error: "must be a non-negative integer" });
+/** Timers hold at most 2^31 - 1 ms (about 24.8 days); longer ones would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+const timerError = { error: `must be at most ${MAX_TIMER_MS} ms (about 24.8 days)` };
+const positiveMs = positiveInt.max(MAX_TIMER_MS, timerError);
+const nonNegativeMs = nonNegativeInt.max(MAX_TIMER_MS, timerError);
+
+const httpUrl = z.string({ error: "must be an http(s) URL" }).refine((value) => {
+  const url = URL.parse(value);
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return false;
+  try {
+    // Credentials become a header: their escapes must decode.
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return true;
+  } catch {
+    return false;
+  }
+}, { error: "must be an http(s) URL" });
+
+const regex = z.string({ error: "must be a regular expression" }).refine((value) => {
+  try {
+    new RegExp(value);
+    return true;
+  } catch {
+    return false;
+  }
+}, { error: "must be a valid regular expression" });
+
+const cidr = z.string({ error: "must be a CIDR range" }).refine((value) => {
+  try {
+    new AddressGuard({ allowCidrs: [value] });
+    return true;
+  } catch {
+    return false;
+  }
+}, { error: "must be a CIDR range such as 10.0.0.0/8 or ::1/128" });
+
+const flag = z.boolean({ error: "must be true or false" });
+
+/** The default User-Agent: names the project and where to reach its operator. */
+export const DEFAULT_USER_AGENT = "deno-crawler/0.1 (+https://example.invalid/crawler-contact)";
+
+/** The zod schema of the crawl options; `CrawlOptions` is inferred from it. */
+export const CrawlOptionsSchema = z.object({
+  /** Where the crawl starts: absolute http(s) URLs. */
+  seeds: z.array(httpUrl, { error: "must be a list of http(s) URLs" })
+    .min(1, { error: "must name at least one URL" }),
+  /** Most URLs fetched (seeds included). */
+  maxPages: positiveInt.optional(),
+  /** Most links followed from a seed (seeds are depth 0). */
+  maxDepth: nonNegativeInt.optional(),
+  /** `host` (default), `domain` or `any`. */
+  scope: z.enum(["host", "domain", "any"], { error: "must be one of host, domain, any" })
+    .default("host"),
+  /** Regular expressions: a URL must match one (when any are given). */
+  include: z.array(regex).default([]),
+  /** Regular expressions: a URL matching one is skipped. */
+  exclude: z.array(regex).default([]),
+  /** Global cap on requests in flight (the Semaphore). */
+  concurrency: positiveInt.default(16),
+  /** Fetcher (producer) workers; default: `concurrency`. */
+  fetchers: positiveInt.optional(),
+  /** Parser Web Workers (one per core by default); 0 parses in the crawler's own isolate. */
+  parsers: nonNegativeInt.default(navigator.hardwareConcurrency || 1),
+  /** Capacity of the bounded page channel between fetchers and parsers. */
+  queueSize: positiveInt.default(32),
+  /** Whole-request deadline (headers, redirects and body), in ms. */
+  timeoutMs: positiveMs.default(30_000),
+  /** Stop taking new URLs after this long, in ms. */
+  maxDurationMs: positiveMs.optional(),
+  /** Most body bytes read per response (decompressed). */
+  maxBytes: positiveInt.default(10 * 1024 * 1024),
+  /** Most redirects followed per URL. */
+  maxRedirects: nonNegativeInt.default(10),
+  /** How consumers learn the crawl is over: `count` of live producers, or a `sentinel` each. */
+  shutdown: z.enum(["count", "sentinel"], { error: "must be one of count, sentinel" })
+    .default("count"),
+  /** Follow `rel=nofollow` links too. */
+  followNofollow: flag.default(false),
+  /** The User-Agent header sent. */
+  userAgent: z.string().min(1, { error: "must not be empty" }).default(DEFAULT_USER_AGENT),
+  /** `htmlparser2` (fast) or `parse5` (spec-exact). */
+  parser: z.enum(["htmlparser2", "parse5"], { error: "must be one of htmlparser2, parse5" })
+    .default("htmlparser2"),
+  /** Query parameters removed for dedupe; a trailing `*` is a wildcard. */
+  stripParams: z.array(z.string().min(1)).default([]),
+  /** Sort query parameters for dedupe. */
+  sortQuery: flag.default(false),
+  /** Treat `<link rel=canonical>` targets as seen, and skip pages whose canonical was seen. */
+  dedupeCanonical: flag.default(false),
+  /** Longest URL queued, in characters. */
+  maxUrlLength: positiveInt.default(2048),
+  /** Most URLs admitted per host. */
+  maxPagesPerHost: positiveInt.optional(),
+  /** Most requests in flight per host, on top of `concurrency`. */
+  perHost: positiveInt.default(2),
+  /** Least interval between request starts to one host, in ms. */
+  delayMs: nonNegativeMs.default(0),
+  /** Extra attempts after a transient failure. */
+  retries: nonNegativeInt.default(2),
+  /** The first retry's backoff before jitter, in ms; it doubles per attempt. */
+  retryDelayMs: nonNegativeMs.default(500),
+  /** The longest retry backoff, in ms. */
+  maxRetryDelayMs: nonNegativeMs.default(30_000),
+  /** The longest `Retry-After` pause honoured, in ms; longer ones are cut to it. */
+  maxRetryAfterMs: nonNegativeMs.default(300_000),
+  /** Do not fetch or obey robots.txt. */
+  ignoreRobots: flag.default(false),
+  /** Write records for URLs skipped by robots.txt (`error: "robots"`). */
+  logSkipped: flag.default(false),
+  /** Allow hosts that are or resolve to private, loopback or link-local addresses. */
+  allowPrivate: flag.default(false),
+  /** CIDR ranges allowed despite the private-address guard. */
+  allowAddresses: z.array(cidr).default([]),
+  /** Keep cookies across requests (off by default). */
+  cookies: flag.default(false),
+  /** Seed the frontier from robots.txt `Sitemap:` lines and `/sitemap.xml`. */
+  sitemaps: flag.default(false),
+  /** Most URLs taken from sitemaps. */
+  maxSitemapUrls: positiveInt.default(100_000),
+  /** Declarative extraction rules (the `--extract` file's content). */
+  rules: RulesFileSchema.optional(),
+  /** Follow only links inside (or matching) this CSS selector, where no rule says otherwise. */
+  linksFrom: z.string({ error: "must be a CSS selector" })
+    .refine((value) => selectorProblem(value) === undefined, {
+      error: "must be a valid CSS selector",
+    })
+    .optional(),
+  /** A module specifier whose `extract($, page)` export fills the record's `data`. */
+  extractModule: z.string().min(1, { error: "must be a module specifier" }).optional(),
+}).strict();
+
+/**
+ * Options as a caller writes them: everything but `seeds` has a default.
+ * Written out so documentation can show it; {@linkcode CrawlOptionsSchema}
+ * stays the source of truth, and the check below fails type checking when
+ * the two disagree. All durations are in milliseconds.
+ */
+export interface CrawlOptionsInput {
+  /** Where the crawl starts: absolute http(s) URLs (credentials become a Basic auth header). */
+  seeds: string[];
+  /** Most URLs fetched (seeds included). Default: unlimited. */
+  maxPages?: number;
+  /** Most links followed from a seed (seeds are depth 0). Default: unlimited. */
+  maxDepth?: number;
+  /** `host` (default): the seeds' hosts; `domain`: their domains and subdomains; `any`. */
+  scope?: "host" | "domain" | "any";
+  /** Regular expressions: when given, a URL must match one. */
+  include?: string[];
+  /** Regular expressions: a URL matching one is skipped. */
+  exclude?: string[];
+  /** Global cap on requests in flight (the Semaphore). Default 16. */
+  concurrency?: number;
+  /** Fetcher (producer) workers. Default: `concurrency`. */
+  fetchers?: number;
+  /** Parser Web Workers; 0 parses in this isolate. Default: one per core. */
+  parsers?: number;
+  /** Capacity of the bounded page channel between fetchers and parsers. Default 32. */
+  queueSize?: number;
+  /** Whole-request deadline: headers, redirects and body. Default 30 000. */
+  timeoutMs?: number;
+  /** Stop taking new URLs after this long. Default: unlimited. */
+  maxDurationMs?: number;
+  /** Most body bytes read per response, decompressed. Default 10 MiB. */
+  maxBytes?: number;
+  /** Most redirects followed per URL. Default 10. */
+  maxRedirects?: number;
+  /** How parsers learn the crawl is over: live-producer `count` (default) or a `sentinel` each. */
+  shutdown?: "count" | "sentinel";
+  /** Follow `rel=nofollow` links (and ignore meta robots nofollow). Default false. */
+  followNofollow?: boolean;
+  /** The User-Agent header; its product token selects the robots.txt group. */
+  userAgent?: string;
+  /** `htmlparser2` (fast, default) or `parse5` (spec-exact). */
+  parser?: "htmlparser2" | "parse5";
+  /** Query parameters dropped for dedupe; a trailing `*` is a wildcard. */
+  stripParams?: string[];
+  /** Sort query parameters for dedupe. Default false. */
+  sortQuery?: boolean;
+  /** Treat rel=canonical targets as seen; a page whose canonical was seen is a duplicate. */
+  dedupeCanonical?: boolean;
+  /** Longest URL queued, in characters. Default 2048. */
+  maxUrlLength?: number;
+  /** Most URLs admitted per host. Default: unlimited. */
+  maxPagesPerHost?: number;
+  /** Most requests in flight per host. Default 2. */
+  perHost?: number;
+  /** Least interval between request starts to one host. Default 0. */
+  delayMs?: number;
+  /** Extra attempts after a transient failure. Default 2. */
+  retries?: number;
+  /** The first retry's backoff before jitter; it doubles per attempt. Default 500. */
+  retryDelayMs?: number;
+  /** The longest retry backoff. Default 30 000. */
+  maxRetryDelayMs?: number;
+  /** The longest `Retry-After` pause honoured. Default 300 000. */
+  maxRetryAfterMs?: number;
+  /** Do not fetch or obey robots.txt. Default false. */
+  ignoreRobots?: boolean;
+  /** Write records for URLs robots.txt disallows. Default false. */
+  logSkipped?: boolean;
+  /** Allow hosts that are or resolve to private, loopback or link-local addresses. */
+  allowPrivate?: boolean;
+  /** CIDR ranges allowed despite the private-address guard. */
+  allowAddresses?: string[];
+  /** Keep cookies across requests. Default false. */
+  cookies?: boolean;
+  /** Seed the frontier from robots.txt `Sitemap:` lines and `/sitemap.xml`. */
+  sitemaps?: boolean;
+  /** Most URLs taken from sitemaps. Default 100 000. */
+  maxSitemapUrls?: number;
+  /** Declarative extraction rules (what `--extract` reads from its file). */
+  rules?: RulesFileInput;
+  /** Follow only links inside (or matching) this CSS selector, where no rule says otherwise. */
+  linksFrom?: string;
+  /** A module specifier whose `extract($, page)` export fills each record's `data`. */
+  extractModule?: string;
+}
+
+/** True when two types are identical. */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+// Fails type checking when the interface and the schema drift apart.
+const _inputMatchesSchema: Equal<CrawlOptionsInput, z.input<typeof CrawlOptionsSchema>> = true;
+/** Options after validation, defaults filled in. */
+export type CrawlOptions = z.output<typeof CrawlOptionsSchema>;
+
+/**
+ * Bad options: names the option, says what it must be and what it got.
+ */
+export class OptionsError extends TypeError {
+  /** The option's name (dotted path for nested ones). */
+  readonly option: string;
+  /** What it must be. */
+  readonly expected: string;
+  /** The value received, when there was one. */
+  readonly received: unknown;
+
+  /**
+   * Creates the error for one bad option.
+   *
+   * @param option The option's name.
+   * @param expected What it must be, e.g. "must be a positive integer".
+   * @param received The value received.
+   */
+  constructor(option: string, expected: string, received: unknown) {
+    super(
+      `Cannot crawl as '${option}' ${expected}` +
+        (received === undefined ? "" : `: received ${JSON.stringify(received)}`),
+    );
+    this.name = "OptionsError";
+    this.option = option;
+    this.expected = expected;
+    this.received = received;
+  }
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * Validates options and fills in defaults.
+ *
+ * @param input Options as written by the caller.
+ * @returns The validated options.
+ * @throws {OptionsError} Naming the first bad option.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseCrawlOptions } from "./options.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options = parseCrawlOptions({ seeds: ["https://example.org/"] });
+ * assert.equal(options.concurrency, 16);
+ * assert.throws(() => parseCrawlOptions({ seeds: [], concurrency: 0 }));
+ * ```
+ */
+export function parseCrawlOptions(input: CrawlOptionsInput): CrawlOptions {
+  const result = CrawlOptionsSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  if (issue.code === "unrecognized_keys") {
+    throw new OptionsError(issue.keys[0]!, "is not a known option", undefined);
+  }
+  const [key, ...rest] = issue.path;
+  const option = [String(key), ...rest.map((k) => `[${String(k)}]`)].join("");
+  let received = valueAt(input, issue.path);
+  // A seed may hold a password: never repeat it in a message.
+  if (key === "seeds" && typeof received === "string") {
+    received = received.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, "$1:***@");
+  }
+  throw new OptionsError(option, issue.message, received);
+}

@@ -1,0 +1,105 @@
+/**
+ * When and how long to wait before fetching a URL again.
+ *
+ * @module
+ */
+
+import type { ErrorCode } from "../output/record.ts";
+
+/** HTTP statuses worth another attempt: the server may answer differently later. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * Transport failures worth another attempt. TLS, permission and policy
+ * errors are not: trying again gives the same answer.
+ */
+export const RETRYABLE_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "timeout",
+  "dns",
+  "refused",
+  "reset",
+  "network",
+]);
+
+/**
+ * Whether a failed fetch is transient.
+ *
+ * @param status The HTTP status, or `null` when no response came.
+ * @param error The record's error code.
+ * @returns `true` for network errors, timeouts and 408/429/500/502/503/504.
+ *
+ * @example Usage
+ * ```ts
+ * import { isTransient } from "./retry.ts";
+ * isTransient(503, "http_5xx"); // true
+ * isTransient(404, "http_4xx"); // false
+ * ```
+ */
+export function isTransient(status: number | null, error: ErrorCode | undefined): boolean {
+  if (error === undefined) return false;
+  if (status !== null) return RETRYABLE_STATUSES.has(status);
+  return RETRYABLE_ERRORS.has(error);
+}
+
+/** Options for {@linkcode backoffMs}. */
+export interface BackoffOptions {
+  /** The first retry's delay before jitter, in ms. */
+  baseMs: number;
+  /** The largest delay, in ms. */
+  maxMs: number;
+  /** A random source in [0, 1); `Math.random` by default. */
+  random?: () => number;
+}
+
+/**
+ * Exponential backoff with "equal jitter": half the exponential delay plus
+ * a random share of the other half, so retries of many URLs spread out but
+ * never come back sooner than half the nominal delay.
+ *
+ * @param attempt How many attempts already failed (1 for the first retry).
+ * @param options Base and cap in ms, and the random source.
+ * @returns The delay before the next attempt, in ms.
+ *
+ * @example Usage
+ * ```ts
+ * import { backoffMs } from "./retry.ts";
+ * backoffMs(1, { baseMs: 500, maxMs: 30_000 }); // between 250 and 500
+ * backoffMs(3, { baseMs: 500, maxMs: 30_000 }); // between 1000 and 2000
+ * ```
+ */
+export function backoffMs(attempt: number, options: BackoffOptions): number {
+  const nominal = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempt - 1));
+  const random = options.random ?? Math.random;
+  return nominal / 2 + random() * (nominal / 2);
+}
+
+/**
+ * Parses a `Retry-After` header: delay-seconds or an HTTP-date.
+ *
+ * @param value The header value.
+ * @param now The current time in ms since the epoch (for HTTP-dates).
+ * @returns The delay in ms (0 for a date in the past), or `undefined` when
+ * absent or unparseable.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseRetryAfter } from "./retry.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(parseRetryAfter("120"), 120_000);
+ * assert.equal(parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", Date.UTC(2015, 9, 21, 7, 27, 0)), 60_000);
+ * ```
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP-date always names its weekday and time zone; Date.parse alone accepts too much.
+  if (!/^[A-Za-z]{3},/.test(text)) return undefined;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}

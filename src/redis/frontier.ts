@@ -1,0 +1,384 @@
+/**
+ * A frontier shared by many crawler processes through Redis: one queue, one
+ * seen set and one set of per-host limits for a whole job.
+ *
+ * Work is leased, not popped: `next()` takes a lease that lives `leaseMs`
+ * and is extended every `leaseMs / 3` while this process holds it. A
+ * process that dies stops extending; once its leases expire the next
+ * `next()` anywhere puts their URLs back at the front of their hosts'
+ * queues. The record and the end of the lease go to Redis in one script
+ * ({@linkcode RedisFrontier.finish}), so a process whose lease was taken
+ * over appends nothing.
+ *
+ * Waiting never polls: see `redis_lease_pump.ts`.
+ *
+ * @module
+ */
+
+import { FingerprintSet } from "../frontier/fingerprint_set.ts";
+import type { AddOutcome, CrawlFrontier, FrontierEntry, NextOptions } from "../frontier/types.ts";
+import { hostKey } from "../frontier/host_slot.ts";
+import type { CrawlRecord } from "../output/record.ts";
+import { LeaseKeeper } from "./lease_keeper.ts";
+import { LeasePump } from "./lease_pump.ts";
+import type { AddItem, JobScripts, JobSettings } from "./scripts.ts";
+
+/** Where an entry handed out by {@linkcode RedisFrontier.next} keeps its lease token. */
+export const LEASE: unique symbol = Symbol("redis lease");
+
+/** A frontier entry holding a lease (the token survives `{ ...entry }`). */
+export type LeasedEntry = FrontierEntry & { [LEASE]?: string };
+
+/** The events of a connection the frontier listens to (an ioredis client has them). */
+export interface RedisEvents {
+  /** Adds a listener (`ready` after a reconnect, `message` for pub/sub). */
+  on(event: "ready" | "message", listener: () => void): unknown;
+  /** Removes a listener. */
+  off(event: "ready" | "message", listener: () => void): unknown;
+}
+
+/** What {@linkcode RedisFrontier} works with. */
+export interface RedisFrontierDeps {
+  /** The job's scripts, on the command connection. */
+  scripts: JobScripts;
+  /** The job's settings (from {@linkcode JobScripts.init}). */
+  settings: JobSettings;
+  /** The command connection (its `ready` event means: re-check after a reconnect). */
+  client: RedisEvents;
+  /** A connection subscribed to the job's channel (`<prefix>ev`). */
+  subscriber: RedisEvents;
+  /** Rewrites connection failures into clear errors. */
+  explain?: (error: unknown) => unknown;
+}
+
+/** This process's share of the job. */
+export interface RedisFrontierStats {
+  /** Leases taken. */
+  leased: number;
+  /** Records appended to the job by this process. */
+  finished: number;
+  /** Finishes refused because the lease had expired and moved on. */
+  lost: number;
+}
+
+const ADD_BATCH = 256;
+
+/** The add script's answers, by number. */
+const OUTCOMES: AddOutcome[] = ["seen", "added", "max_pages_per_host", "closed"];
+
+/**
+ * The JSON of a queued entry: `attempts` first so the lease script can spot
+ * first fetches; no `host`, which the queue's key already says.
+ */
+function entryJson(entry: FrontierEntry): string {
+  const { attempts, url, depth, parent, extra } = entry;
+  return JSON.stringify({ attempts, url, depth, parent, extra });
+}
+
+/**
+ * The Redis-backed frontier of one process in a shared job. Build it with
+ * `connectJob()` from `redis_cli.ts`.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const job = await connectJob("redis://127.0.0.1:6379/0", "shop", { crawl: options });
+ * await runCrawl(options, { frontier: () => job.frontier, store: job.store, onRecord });
+ * await job.close();
+ * ```
+ */
+export class RedisFrontier implements CrawlFrontier {
+  /** A local cache of URLs known seen, for the fast `has()` pre-check. */
+  readonly seen: FingerprintSet = new FingerprintSet();
+  #deps: RedisFrontierDeps;
+  #pump: LeasePump;
+  #keeper: LeaseKeeper;
+  #fetching = 0;
+  #ops = new Set<Promise<unknown>>();
+  #batch: { item: AddItem; resolve(o: AddOutcome): void; reject(e: unknown): void }[] = [];
+  #stats: RedisFrontierStats = { leased: 0, finished: 0, lost: 0 };
+  #onEvent = () => this.#pump.wake();
+
+  /**
+   * Creates the frontier over a connected job.
+   *
+   * @param deps The job's scripts, settings and connections.
+   */
+  constructor(deps: RedisFrontierDeps) {
+    this.#deps = deps;
+    const { scripts, settings } = deps;
+    this.#keeper = new LeaseKeeper({
+      extend: (tokens) => scripts.extend(tokens),
+      leaseMs: settings.leaseMs,
+      onError: (error) => this.#fail(error),
+    });
+    this.#pump = new LeasePump({
+      lease: (n) => this.#call(scripts.lease(n)),
+      handOut: (token, json) => {
+        const parsed = JSON.parse(json);
+        this.#stats.leased++;
+        this.#fetching++;
+        this.#keeper.keep(token, json);
+        return { ...parsed, host: hostKey(parsed.url), [LEASE]: token } as LeasedEntry;
+      },
+      giveBack: (token, json) => this.#background(scripts.requeue(token, 0, json, true)),
+      maxWaitMs: settings.leaseMs / 2,
+    });
+    deps.subscriber.on("message", this.#onEvent);
+    deps.client.on("ready", this.#onEvent);
+  }
+
+  /** URLs queued in the whole job, as of the last answer from Redis. */
+  get queued(): number {
+    return this.#pump.queued;
+  }
+
+  /** This process's requests in flight. */
+  get fetching(): number {
+    return this.#fetching;
+  }
+
+  /** Whether the job reached its `maxPages`. */
+  get limitReached(): boolean {
+    return this.#pump.limitReached;
+  }
+
+  /** This process's share of the job so far. */
+  get stats(): RedisFrontierStats {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Whether this process already knows a URL is seen.
+   *
+   * @param url A normalized URL.
+   * @returns `true` if surely seen; `false` means "ask Redis".
+   */
+  has(url: string): boolean {
+    return this.seen.has(url);
+  }
+
+  /**
+   * Marks a URL seen in the job without queuing it.
+   *
+   * @param url A normalized URL.
+   * @returns `false` if it already was seen.
+   */
+  async markSeen(url: string): Promise<boolean> {
+    if (this.seen.has(url)) return false;
+    const added = await this.#call(this.#deps.scripts.mark(url));
+    this.seen.add(url);
+    return added;
+  }
+
+  /**
+   * Queues a URL in the job unless seen; calls within one tick share one
+   * round trip.
+   *
+   * @param entry The URL (normalized), its depth and its parent.
+   * @returns What happened to it.
+   */
+  add(
+    entry: Omit<FrontierEntry, "attempts" | "host"> & { attempts?: number },
+  ): Promise<AddOutcome> {
+    if (this.#pump.closed) return Promise.resolve("closed");
+    const full = { ...entry, attempts: entry.attempts ?? 0, host: hostKey(entry.url) };
+    return new Promise((resolve, reject) => {
+      const item = { url: full.url, host: full.host, entry: entryJson(full) };
+      this.#batch.push({ item, resolve, reject });
+      if (this.#batch.length === 1) queueMicrotask(() => this.#flushAdds());
+    });
+  }
+
+  /**
+   * Leases the next URL whose host is ready, job-wide.
+   *
+   * @param options An optional signal that aborts the wait.
+   * @returns The entry, or `undefined` once nothing is pending in the whole
+   * job, the job reached `maxPages`, or this frontier was closed.
+   * @throws The signal's reason, or a Redis failure.
+   */
+  next(options: NextOptions = {}): Promise<FrontierEntry | undefined> {
+    return this.#pump.take(options.signal);
+  }
+
+  /**
+   * Frees the entry's host slot, job-wide.
+   *
+   * @param entry An entry from `next()`.
+   * @throws {Error} If the entry holds no lease.
+   */
+  release(entry: FrontierEntry): void {
+    this.#fetching--;
+    this.#background(this.#deps.scripts.release(this.#token(entry)));
+  }
+
+  /**
+   * Queues an entry again (its lease ends).
+   *
+   * @param entry The entry, `attempts` counted up.
+   * @param delayMs Backoff before it may be leased again.
+   * @returns `false` when closed: the caller records the failure.
+   */
+  retry(entry: FrontierEntry, delayMs = 0): boolean {
+    if (this.#pump.closed) return false;
+    const token = this.#token(entry);
+    this.#keeper.drop(token);
+    this.#background(this.#deps.scripts.requeue(token, delayMs, entryJson(entry), false));
+    return true;
+  }
+
+  /**
+   * Appends the entry's record to the job and ends its lease, atomically.
+   * The store calls this.
+   *
+   * @param entry An entry from `next()`.
+   * @param record Its record, or `undefined` for a skip.
+   * @returns `false` if the lease had been taken over: nothing was appended.
+   */
+  async finish(entry: FrontierEntry, record: CrawlRecord | undefined): Promise<boolean> {
+    const token = this.#token(entry);
+    const ok = record !== undefined && !record.error && record.status !== null &&
+      record.status >= 200 && record.status < 300;
+    const kept = await this.#call(this.#deps.scripts.finish(
+      token,
+      record ? JSON.stringify(record) : "",
+      ok,
+      record?.error ?? "",
+      record?.bytes ?? 0,
+    ));
+    this.#keeper.drop(token);
+    this.#stats[kept ? "finished" : "lost"]++;
+    this.#pump.wake();
+    return kept;
+  }
+
+  /** Nothing to do: {@linkcode RedisFrontier.finish} ended the lease. */
+  done(_entry: FrontierEntry): void {}
+
+  /**
+   * Holds the whole job open without a URL (e.g. while reading sitemaps).
+   *
+   * @returns A handle whose disposal ends the hold; disposing twice throws.
+   */
+  hold(): Disposable {
+    const token = this.#deps.scripts.hold().then((t) => {
+      this.#keeper.keep(t, undefined);
+      return t;
+    });
+    this.#background(token);
+    let held = true;
+    return {
+      [Symbol.dispose]: () => {
+        if (!held) throw new Error("Cannot end the hold as it already ended");
+        held = false;
+        this.#background(token.then((t) => {
+          this.#keeper.drop(t);
+          return this.#deps.scripts.unhold(t);
+        }));
+      },
+    };
+  }
+
+  /**
+   * Pauses a host for every process (e.g. `Retry-After`).
+   *
+   * @param host The host key.
+   * @param ms How long.
+   */
+  pauseHost(host: string, ms: number): void {
+    this.#background(this.#deps.scripts.politeness(host, "pause", ms));
+  }
+
+  /**
+   * Sets a host's start interval for every process (e.g. `Crawl-delay`).
+   *
+   * @param host The host key.
+   * @param delayMs The interval.
+   */
+  setHostDelay(host: string, delayMs: number): void {
+    this.#background(this.#deps.scripts.politeness(host, "delay", delayMs));
+  }
+
+  /** Stops this process taking URLs; other processes go on. */
+  close(): void {
+    this.#pump.close();
+  }
+
+  /**
+   * Waits for every call sent in the background (releases, retries, holds).
+   *
+   * @returns A promise that resolves when they are answered.
+   * @throws The first Redis failure, if any.
+   */
+  async settled(): Promise<void> {
+    while (this.#ops.size > 0) await Promise.allSettled([...this.#ops]);
+    if (this.#pump.failure) throw this.#pump.failure;
+  }
+
+  /**
+   * Stops for good: gives back leases never finished (so another process
+   * takes them at once), ends holds, drops timers and listeners.
+   *
+   * @returns A promise that resolves when Redis has been told.
+   */
+  async dispose(): Promise<void> {
+    this.close();
+    await this.settled().catch(() => {});
+    this.#keeper.stop();
+    this.#deps.subscriber.off("message", this.#onEvent);
+    this.#deps.client.off("ready", this.#onEvent);
+    if (this.#pump.failure) return;
+    const { scripts } = this.#deps;
+    await Promise.allSettled(
+      this.#keeper.entries.map(([token, json]) =>
+        json === undefined ? scripts.unhold(token) : scripts.requeue(token, 0, json, true)
+      ),
+    );
+    await scripts.forget().catch(() => {});
+  }
+
+  #token(entry: FrontierEntry): string {
+    const token = (entry as LeasedEntry)[LEASE];
+    if (token === undefined) throw new Error(`Cannot use '${entry.url}' as it holds no lease`);
+    return token;
+  }
+
+  async #flushAdds(): Promise<void> {
+    while (this.#batch.length > 0) {
+      const batch = this.#batch.splice(0, ADD_BATCH);
+      try {
+        const { queued, outcomes } = await this.#call(
+          this.#deps.scripts.add(batch.map((b) => b.item)),
+        );
+        this.#pump.queued = queued;
+        batch.forEach(({ item, resolve }, i) => {
+          const outcome = OUTCOMES[outcomes[i]!]!;
+          if (outcome === "added" || outcome === "seen") this.seen.add(item.url);
+          resolve(outcome);
+        });
+        this.#pump.wake();
+      } catch (error) {
+        for (const { reject } of batch) reject(error);
+      }
+    }
+  }
+
+  #background(promise: Promise<unknown>): void {
+    const op = promise.then(() => this.#pump.wake(), (error) => this.#fail(error));
+    this.#ops.add(op);
+    op.finally(() => this.#ops.delete(op));
+  }
+
+  async #call<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await promise;
+    } catch (error) {
+      throw this.#deps.explain?.(error) ?? error;
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#keeper.stop();
+    this.#pump.fail(this.#deps.explain?.(error) ?? error);
+  }
+}

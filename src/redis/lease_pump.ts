@@ -1,0 +1,198 @@
+/**
+ * Waiting for leases without polling: the `next()` calls of one process
+ * queue here, and one lease call at a time asks Redis for as many entries
+ * as there are waiters.
+ *
+ * When Redis has nothing ready, the pump sleeps until one of:
+ * - {@linkcode LeasePump.wake}: a pub/sub event (a host became ready,
+ *   nothing is pending any more), a local release or finish, a reconnect;
+ * - one timer for the next moment Redis knows of (a host's delay or pause
+ *   ending, a retry's backoff ending, the earliest lease expiry), capped at
+ *   `maxWaitMs` as a safety re-check for a missed pub/sub message.
+ *
+ * @module
+ */
+
+import type { FrontierEntry } from "../frontier/types.ts";
+import type { LeaseResult } from "./scripts.ts";
+
+/** What a {@linkcode LeasePump} works with. */
+export interface LeasePumpOptions {
+  /** Asks Redis for up to `n` leases. */
+  lease(n: number): Promise<LeaseResult>;
+  /** Turns a lease into the entry handed to a waiter (and starts keeping it). */
+  handOut(token: string, json: string): FrontierEntry;
+  /** Gives back a lease no waiter wants any more (its `next()` was aborted meanwhile). */
+  giveBack(token: string, json: string): void;
+  /** The longest sleep without a re-check, in ms. */
+  maxWaitMs: number;
+}
+
+interface Waiter {
+  resolve(entry: FrontierEntry | undefined): void;
+  reject(reason: unknown): void;
+  cleanup(): void;
+}
+
+/**
+ * The waiting side of a Redis frontier.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const pump = new LeasePump({ lease, handOut, giveBack, maxWaitMs: 15_000 });
+ * subscriber.on("message", () => pump.wake());
+ * const entry = await pump.take();
+ * ```
+ */
+export class LeasePump {
+  #options: LeasePumpOptions;
+  #waiters: Waiter[] = [];
+  #pumping = false;
+  #again = false;
+  #scheduled = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #finished = false;
+  #limitReached = false;
+  #failure: unknown;
+  /** URLs queued in the whole job, as of the last answer. */
+  queued = 0;
+
+  /**
+   * Creates a pump.
+   *
+   * @param options How to lease, hand out and give back.
+   */
+  constructor(options: LeasePumpOptions) {
+    this.#options = options;
+  }
+
+  /** Whether the job reached its `maxPages` (the pump then closed). */
+  get limitReached(): boolean {
+    return this.#limitReached;
+  }
+
+  /** Whether the pump hands out nothing more (closed, job over, or failed). */
+  get closed(): boolean {
+    return this.#closed || this.#finished || this.#failure !== undefined;
+  }
+
+  /** The failure that stopped the pump, if any. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  /**
+   * Waits for a lease.
+   *
+   * @param signal Aborting it stops the wait.
+   * @returns The entry, or `undefined` once the job is over, reached `maxPages`, or the pump closed.
+   * @throws The signal's reason, or the pump's failure.
+   */
+  take(signal?: AbortSignal): Promise<FrontierEntry | undefined> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed || this.#finished) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i !== -1) this.#waiters.splice(i, 1);
+        reject(signal!.reason);
+      };
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener("abort", onAbort),
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(waiter);
+      this.wake();
+    });
+  }
+
+  /** Something may have changed: lease again (now, or after the call in flight). */
+  wake(): void {
+    if (this.#pumping) {
+      this.#again = true;
+    } else if (!this.#scheduled && this.#waiters.length > 0) {
+      // A microtask later, so the next() calls of one tick share one lease call.
+      this.#scheduled = true;
+      queueMicrotask(() => {
+        this.#scheduled = false;
+        this.#pump();
+      });
+    }
+  }
+
+  /** Hands out nothing more: waiting and later `take()` calls get `undefined`. */
+  close(): void {
+    this.#closed = true;
+    this.#settle();
+  }
+
+  /**
+   * Stops the pump with an error: waiting and later `take()` calls reject with it.
+   *
+   * @param error The failure.
+   */
+  fail(error: unknown): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    clearTimeout(this.#timer);
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.cleanup();
+      waiter.reject(error);
+    }
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#waiters.length > 0 && !this.closed) {
+        this.#again = false;
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        const wanted = this.#waiters.length;
+        const result = await this.#options.lease(wanted);
+        this.queued = result.queued;
+        for (const { token, entry } of result.leases) this.#handOut(token, entry);
+        if (result.closed) {
+          this.#limitReached = true;
+          this.#closed = true;
+        } else if (result.leases.length === 0 && result.pending <= 0) {
+          this.#finished = true;
+        } else if (result.leases.length < wanted && !this.#again && this.#waiters.length > 0) {
+          const wait = result.wakeAt === undefined ? Infinity : result.wakeAt - result.now + 1;
+          this.#timer = setTimeout(() => {
+            this.#timer = undefined;
+            this.wake();
+          }, Math.max(0, Math.min(wait, this.#options.maxWaitMs)));
+          break;
+        }
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#closed || this.#finished) this.#settle();
+    else if (this.#again) this.wake();
+  }
+
+  #handOut(token: string, json: string): void {
+    const waiter = this.#waiters.shift();
+    if (!waiter) return this.#options.giveBack(token, json);
+    waiter.cleanup();
+    waiter.resolve(this.#options.handOut(token, json));
+  }
+
+  #settle(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.cleanup();
+      waiter.resolve(undefined);
+    }
+  }
+}

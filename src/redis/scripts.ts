@@ -1,0 +1,303 @@
+/**
+ * Typed calls to the Lua scripts of a shared crawl job (see
+ * `redis_lua.ts` for the keys and what each script does).
+ *
+ * @module
+ */
+
+import type { Redis } from "ioredis";
+import type { Buffer } from "node:buffer";
+import * as lua from "./lua.ts";
+import { fingerprintBytes } from "./seen.ts";
+
+export { fingerprintBytes };
+
+/** The job-wide settings, fixed by the first process that starts the job. */
+export interface JobSettings {
+  /** Most requests in flight per host, across all processes. */
+  perHost: number;
+  /** Least interval between request starts to one host, in ms. */
+  delayMs: number;
+  /** Most first fetches in the whole job; 0 is unlimited. */
+  maxPages: number;
+  /** Most URLs admitted per host; 0 is unlimited. */
+  maxPagesPerHost: number;
+  /** How long a lease lives without being extended, in ms. */
+  leaseMs: number;
+}
+
+/** One URL to add. */
+export interface AddItem {
+  /** The normalized URL (its fingerprint is what the seen set keeps). */
+  url: string;
+  /** Its host key. */
+  host: string;
+  /** The entry as stored in the queue (JSON). */
+  entry: string;
+}
+
+/** What a lease call got. */
+export interface LeaseResult {
+  /** Whether the job reached `maxPages`: nothing more is handed out. */
+  closed: boolean;
+  /** Unfinished URLs and holds in the whole job. */
+  pending: number;
+  /** URLs queued in the whole job (retries in backoff included). */
+  queued: number;
+  /** Redis' clock, in ms since the epoch. */
+  now: number;
+  /** The next moment time alone may make work available (Redis clock), if any. */
+  wakeAt: number | undefined;
+  /** The leases taken: a token and the entry's JSON. */
+  leases: { token: string; entry: string }[];
+}
+
+const NAMES = {
+  crawlInit: lua.INIT,
+  crawlAdd: lua.ADD,
+  crawlMark: lua.MARK,
+  crawlLease: lua.LEASE,
+  crawlRelease: lua.RELEASE,
+  crawlRequeue: lua.REQUEUE,
+  crawlFinish: lua.FINISH,
+  crawlHold: lua.HOLD,
+  crawlUnhold: lua.UNHOLD,
+  crawlExtend: lua.EXTEND,
+  crawlPoliteness: lua.POLITENESS,
+} as const;
+
+type Call = (...args: (string | number | Buffer)[]) => Promise<unknown>;
+
+/**
+ * The key prefix of a job.
+ *
+ * @param job The job's name.
+ * @returns `crawl:{job}:`
+ * @throws {TypeError} If the name is empty, too long, or has characters other than letters, digits, `.`, `_`, `-`.
+ *
+ * @example Usage
+ * ```ts
+ * import { jobPrefix } from "./scripts.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(jobPrefix("shop-2026"), "crawl:{shop-2026}:");
+ * ```
+ */
+export function jobPrefix(job: string): string {
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(job)) {
+    throw new TypeError(
+      `Cannot use job as 'job' must be 1 to 100 letters, digits, '.', '_' or '-': received ${
+        JSON.stringify(job)
+      }`,
+    );
+  }
+  return `crawl:{${job}}:`;
+}
+
+/**
+ * The scripts of one job, bound to one client.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const scripts = new JobScripts(client, "shop-2026", "worker-1");
+ * const { leases } = await scripts.lease(4);
+ * ```
+ */
+export class JobScripts {
+  /** The job's key prefix. */
+  readonly prefix: string;
+  /** This process's name in the job (for its finish markers). */
+  readonly consumer: string;
+  #client: Redis;
+  #calls: Record<keyof typeof NAMES, Call>;
+  #acked: string[] = [];
+
+  /**
+   * Registers the scripts on the client.
+   *
+   * @param client An ioredis client.
+   * @param job The job's name.
+   * @param consumer A name unique to this process.
+   * @throws {TypeError} If the job name is invalid.
+   */
+  constructor(client: Redis, job: string, consumer: string) {
+    this.prefix = jobPrefix(job);
+    this.consumer = consumer;
+    this.#client = client;
+    const calls = {} as Record<keyof typeof NAMES, Call>;
+    for (const [name, source] of Object.entries(NAMES)) {
+      if (!(name in client)) client.defineCommand(name, { numberOfKeys: 1, lua: source });
+      const fn = (client as unknown as Record<string, Call>)[name]!.bind(client);
+      calls[name as keyof typeof NAMES] = (...args) => fn(`${this.prefix}meta`, ...args);
+    }
+    this.#calls = calls;
+  }
+
+  /**
+   * Stores this process's settings as the job's unless it has some.
+   *
+   * @param settings This process's settings.
+   * @returns The job's settings.
+   */
+  async init(settings: JobSettings): Promise<JobSettings> {
+    const values = await this.#calls.crawlInit(
+      settings.perHost,
+      settings.delayMs,
+      settings.maxPages,
+      settings.maxPagesPerHost,
+      settings.leaseMs,
+    ) as string[];
+    const [perHost, delayMs, maxPages, maxPagesPerHost, leaseMs] = values.map(Number);
+    return {
+      perHost: perHost!,
+      delayMs: delayMs!,
+      maxPages: maxPages!,
+      maxPagesPerHost: maxPagesPerHost!,
+      leaseMs: leaseMs!,
+    };
+  }
+
+  /**
+   * Adds URLs unless seen.
+   *
+   * @param items The URLs.
+   * @returns The job's queue length, and per URL 0 seen, 1 added, 2 over its host's limit, 3 closed.
+   */
+  async add(items: AddItem[]): Promise<{ queued: number; outcomes: number[] }> {
+    const args: (string | number | Buffer)[] = [items.length];
+    for (const item of items) args.push(fingerprintBytes(item.url), item.host, item.entry);
+    const [queued, ...outcomes] = await this.#calls.crawlAdd(...args) as number[];
+    return { queued: queued!, outcomes };
+  }
+
+  /**
+   * Marks a URL seen.
+   *
+   * @param url The URL.
+   * @returns `false` if it already was.
+   */
+  async mark(url: string): Promise<boolean> {
+    return (await this.#calls.crawlMark(fingerprintBytes(url))) === 1;
+  }
+
+  /**
+   * Leases up to `n` entries (reclaiming expired leases first).
+   *
+   * @param n How many at most.
+   * @returns The leases and the job's state.
+   */
+  async lease(n: number): Promise<LeaseResult> {
+    const reply = await this.#calls.crawlLease(n) as (number | string)[];
+    const [closed, pending, queued, now, wakeAt] = reply.slice(0, 5).map(Number);
+    const leases = [];
+    for (let i = 5; i < reply.length; i += 2) {
+      leases.push({ token: String(reply[i]), entry: String(reply[i + 1]) });
+    }
+    return {
+      closed: closed === 1,
+      pending: pending!,
+      queued: queued!,
+      now: now!,
+      wakeAt: wakeAt! < 0 ? undefined : wakeAt,
+      leases,
+    };
+  }
+
+  /**
+   * Frees a lease's host slot.
+   *
+   * @param token The lease.
+   */
+  async release(token: string): Promise<void> {
+    await this.#calls.crawlRelease(token);
+  }
+
+  /**
+   * Ends a lease by queuing its entry again.
+   *
+   * @param token The lease.
+   * @param delayMs Backoff before it may be leased again.
+   * @param entry The entry's JSON (e.g. with `attempts` counted up).
+   * @param front Queue it first (an unfetched entry given back) rather than last (a retry).
+   * @returns `false` if the lease was lost already.
+   */
+  async requeue(token: string, delayMs: number, entry: string, front: boolean): Promise<boolean> {
+    return (await this.#calls.crawlRequeue(token, Math.max(0, delayMs), entry, front ? 1 : 0)) ===
+      1;
+  }
+
+  /**
+   * Appends a record (if any) and ends its lease, atomically.
+   *
+   * @param token The lease.
+   * @param record The record's JSON, or `""` for none.
+   * @param ok Whether it is a successful page.
+   * @param error Its error code, or `""`.
+   * @param bytes Its body bytes.
+   * @returns `true` if this call (or an earlier send of it) appended it; `false` if the lease was lost.
+   */
+  async finish(
+    token: string,
+    record: string,
+    ok: boolean,
+    error: string,
+    bytes: number,
+  ): Promise<boolean> {
+    const acked = this.#acked.splice(0, 256);
+    const result = await this.#calls.crawlFinish(
+      token,
+      record,
+      ok ? 1 : 0,
+      error,
+      bytes,
+      this.consumer,
+      ...acked,
+    );
+    if (result !== 0) this.#acked.push(token);
+    return result !== 0;
+  }
+
+  /**
+   * Takes a hold that keeps the job open.
+   *
+   * @returns Its token.
+   */
+  async hold(): Promise<string> {
+    return String(await this.#calls.crawlHold());
+  }
+
+  /**
+   * Ends a hold.
+   *
+   * @param token The hold.
+   */
+  async unhold(token: string): Promise<void> {
+    await this.#calls.crawlUnhold(token);
+  }
+
+  /**
+   * Extends leases and holds.
+   *
+   * @param tokens Their tokens.
+   * @returns The tokens that were no longer leased.
+   */
+  async extend(tokens: string[]): Promise<string[]> {
+    return tokens.length === 0 ? [] : (await this.#calls.crawlExtend(...tokens) as string[]);
+  }
+
+  /**
+   * Pauses a host for everyone, or sets its start interval.
+   *
+   * @param host The host key.
+   * @param kind `pause` or `delay`.
+   * @param ms The pause's length or the interval.
+   */
+  async politeness(host: string, kind: "pause" | "delay", ms: number): Promise<void> {
+    await this.#calls.crawlPoliteness(host, kind === "pause" ? "p" : "d", Math.max(0, ms));
+  }
+
+  /** Drops this process's finish markers (at exit). */
+  async forget(): Promise<void> {
+    this.#acked = [];
+    await this.#client.del(`${this.prefix}fin:${this.consumer}`);
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The crawl's robots.txt per origin: {@linkcode RobotsCache} fetches each
+ * origin's file once (`robots_fetch.ts`) and keeps its rules
+ * (`robots_rules.ts`) for the crawl, optionally sharing them with other
+ * processes through a {@linkcode RobotsStore}.
+ *
+ * @module
+ */
+
+import { ALLOW_ALL, parseRobots } from "./rules.ts";
+import { fetchRobots, type RobotsResult } from "./fetch.ts";
+
+export {
+  fetchRobots,
+  type FetchRobotsOptions,
+  ROBOTS_MAX_REDIRECTS,
+  type RobotsResult,
+} from "./fetch.ts";
+export {
+  parseRobots,
+  type ParseRobotsOptions,
+  productToken,
+  type Robots,
+  ROBOTS_MAX_BYTES,
+} from "./rules.ts";
+
+/** A robots.txt result as a shared cache keeps it: plain data, parsed again on load. */
+export interface StoredRobots {
+  /** The policy. */
+  kind: "parsed" | "allow_all";
+  /** The robots.txt URL read (after redirects). */
+  url: string;
+  /** Its HTTP status. */
+  status: number | null;
+  /** Why the policy is `allow_all`. */
+  reason?: string;
+  /** The bytes read, for `parsed`. */
+  body?: Uint8Array;
+}
+
+/**
+ * Where several crawler processes share their robots.txt results (one
+ * fetch per origin per job). Unreachable results are not shared: each
+ * process retries those itself.
+ */
+export interface RobotsStore {
+  /** The stored result for an origin, if any. */
+  get(origin: string): Promise<StoredRobots | undefined>;
+  /** Stores a result for an origin. */
+  set(origin: string, value: StoredRobots): Promise<void>;
+}
+
+/** Options for {@linkcode RobotsCache}. */
+export interface RobotsCacheOptions {
+  /** Sent as the User-Agent header; its product token selects the group. */
+  userAgent: string;
+  /** Deadline for each robots.txt fetch, in ms. */
+  timeoutMs: number;
+  /**
+   * How long an unreachable origin (`disallow_all`) stays cached before the
+   * next `get()` fetches it again, in ms. Default 60 000.
+   */
+  retryAfterMs?: number;
+  /** The crawl's signal: aborting it aborts the fetches in flight. */
+  signal?: AbortSignal;
+  /** The `fetch` to use; defaults to the global one. */
+  fetch?: typeof fetch;
+  /** A cache shared with other processes of the same crawl, consulted before fetching. */
+  shared?: RobotsStore;
+}
+
+/** Options for {@linkcode RobotsCache.get}. */
+export interface RobotsGetOptions {
+  /** Aborting it stops this caller's wait only; the shared fetch goes on. */
+  signal?: AbortSignal;
+}
+
+interface CacheEntry {
+  promise: Promise<RobotsResult>;
+  /** Set once settled with `disallow_all`: when a retry becomes due. */
+  retryAt?: number;
+}
+
+/**
+ * The crawl's robots.txt per origin: fetched once, shared by concurrent
+ * callers, kept for the crawl. An unreachable origin is fully disallowed
+ * until a retry, made by the first `get()` after `retryAfterMs`, succeeds.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { RobotsCache } from "./cache.ts";
+ * const cache = new RobotsCache({ userAgent: "deno-crawler/0.1", timeoutMs: 10_000 });
+ * const { robots } = await cache.get("https://example.org");
+ * console.log(robots.isAllowed("https://example.org/page"), robots.crawlDelayMs);
+ * ```
+ */
+export class RobotsCache {
+  #entries = new Map<string, CacheEntry>();
+  #options: RobotsCacheOptions;
+  #retryAfterMs: number;
+
+  /**
+   * Creates an empty cache.
+   *
+   * @param options User-Agent, fetch deadline, retry interval and crawl signal.
+   * @throws {RangeError} If `timeoutMs` is not positive or `retryAfterMs` is negative.
+   */
+  constructor(options: RobotsCacheOptions) {
+    if (!(options.timeoutMs > 0)) {
+      throw new RangeError(
+        `Cannot create robots cache as 'timeoutMs' must be a positive number: received ${options.timeoutMs}`,
+      );
+    }
+    this.#retryAfterMs = options.retryAfterMs ?? 60_000;
+    if (!(this.#retryAfterMs >= 0)) {
+      throw new RangeError(
+        `Cannot create robots cache as 'retryAfterMs' must be a non-negative number: received ${this.#retryAfterMs}`,
+      );
+    }
+    this.#options = options;
+  }
+
+  /**
+   * The robots.txt result for an origin, fetching it if not cached, or if
+   * cached as unreachable for `retryAfterMs` or longer.
+   *
+   * @param origin An http(s) URL; only its origin counts.
+   * @param options A signal that stops this caller's wait.
+   * @returns The result shared by every caller for that origin.
+   * @throws {TypeError} If `origin` is not an http(s) URL.
+   * @throws The caller's or the crawl's signal reason when either aborts.
+   */
+  get(origin: string, options: RobotsGetOptions = {}): Promise<RobotsResult> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const url = URL.parse(origin);
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot get robots.txt as 'origin' must be an http(s) URL: received ${origin}`,
+        ),
+      );
+    }
+    const key = url.origin;
+    let entry = this.#entries.get(key);
+    if (!entry || (entry.retryAt !== undefined && performance.now() >= entry.retryAt)) {
+      entry = this.#fetch(key);
+    }
+    return signal ? waitFor(entry.promise, signal) : entry.promise;
+  }
+
+  #fetch(key: string): CacheEntry {
+    const { userAgent, timeoutMs, signal, fetch, shared } = this.#options;
+    const load = async (): Promise<RobotsResult> => {
+      // A shared cache that fails is only a missed saving: fetch as if it were not there.
+      const stored = await shared?.get(key).catch(() => undefined);
+      if (stored) {
+        const robots = stored.kind === "parsed"
+          ? parseRobots(stored.body ?? new Uint8Array(), userAgent, { baseUrl: stored.url })
+          : ALLOW_ALL;
+        return { ...stored, robots };
+      }
+      const result = await fetchRobots(key, { userAgent, timeoutMs, signal, fetch });
+      if (shared && result.kind !== "disallow_all") {
+        const { robots: _, ...value } = result;
+        await shared.set(key, value as StoredRobots).catch(() => {});
+      }
+      return result;
+    };
+    const entry: CacheEntry = { promise: load() };
+    this.#entries.set(key, entry);
+    entry.promise.then(
+      (result) => {
+        if (result.kind === "disallow_all") entry.retryAt = performance.now() + this.#retryAfterMs;
+      },
+      // Only the crawl being aborted rejects: forget the entry, cache nothing.
+      () => {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      },
+    );
+    return entry;
+  }
+}
+
+function waitFor<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

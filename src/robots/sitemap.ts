@@ -1,0 +1,313 @@
+/**
+ * Sitemaps (sitemaps.org) as seeds: reading sitemaps and, breadth-first, the
+ * sitemaps their indexes list, under limits, into page URLs for the
+ * frontier. One file is read and parsed by `sitemap_file.ts`.
+ *
+ * @module
+ */
+
+import { classifyFetchError } from "../http/errors.ts";
+import { deadline } from "../http/deadline.ts";
+import {
+  InvalidGzipError,
+  type ParsedSitemap,
+  parseSitemap,
+  positiveInteger,
+  readSitemapBody,
+  SITEMAP_MAX_ENTRIES,
+  SitemapTooLargeError,
+} from "./sitemap_file.ts";
+
+export {
+  type ParsedSitemap,
+  parseSitemap,
+  type ParseSitemapOptions,
+  readSitemapBody,
+  type ReadSitemapBodyOptions,
+  SITEMAP_MAX_BYTES,
+  SITEMAP_MAX_ENTRIES,
+  type SitemapEntry,
+  type SitemapKind,
+  SitemapTooLargeError,
+} from "./sitemap_file.ts";
+
+/**
+ * The conventional sitemap location of a site.
+ *
+ * @param origin The site's origin (any URL on it works).
+ * @returns `<origin>/sitemap.xml`.
+ * @throws {TypeError} If `origin` is not an absolute URL.
+ *
+ * @example Usage
+ * ```ts
+ * import { defaultSitemapUrl } from "./sitemap.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(defaultSitemapUrl("https://example.org"), "https://example.org/sitemap.xml");
+ * ```
+ */
+export function defaultSitemapUrl(origin: string | URL): string {
+  return new URL("/sitemap.xml", origin).href;
+}
+
+/** A page URL found in a sitemap. */
+export interface SitemapUrl {
+  /** The absolute http(s) URL from `<loc>`. */
+  url: string;
+  /** The entry's `<lastmod>`, as written. */
+  lastmod?: string;
+  /** The sitemap (`urlset`) that listed it. */
+  sitemap: string;
+}
+
+/** A sitemap that could not be read, or a limit that cut what was read. */
+export interface SitemapError {
+  /** The sitemap URL concerned. */
+  sitemap: string;
+  /** One line for humans. */
+  error: string;
+}
+
+/** Options for {@linkcode collectSitemapUrls}. */
+export interface CollectSitemapsOptions {
+  /** The `fetch` to use; defaults to the global one. */
+  fetch?: typeof fetch;
+  /** The crawl's signal: aborting it rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Deadline of each sitemap request, body included, in ms. */
+  timeoutMs: number;
+  /** Most bytes of one sitemap, uncompressed (the protocol allows {@linkcode SITEMAP_MAX_BYTES}). */
+  maxBytes: number;
+  /** Most page URLs returned in all. */
+  maxUrls: number;
+  /** Most sitemap URLs tried, indexes included. */
+  maxSitemaps: number;
+  /** Most levels of sitemap index below the given sitemaps (those are level 0). Default 2. */
+  maxDepth?: number;
+  /** Most entries read from one sitemap. Default {@linkcode SITEMAP_MAX_ENTRIES}. */
+  maxEntries?: number;
+  /** The `User-Agent` header sent. */
+  userAgent: string;
+  /** Most redirects followed per sitemap. Default 5. */
+  maxRedirects?: number;
+  /**
+   * Checked for every sitemap URL and redirect target before it is fetched
+   * (SSRF guard, robots, scope); `false` skips it with an error entry.
+   */
+  allow?: (url: string) => boolean | Promise<boolean>;
+}
+
+/** The result of {@linkcode collectSitemapUrls}. */
+export interface CollectedSitemaps {
+  /** Page URLs, deduplicated, in discovery order (breadth-first over indexes). */
+  urls: SitemapUrl[];
+  /** Per-sitemap failures and limit notices; they never make the call throw. */
+  errors: SitemapError[];
+  /** Whether a limit (`maxUrls`, `maxSitemaps`, `maxDepth`, `maxEntries`) left something unread. */
+  truncated: boolean;
+}
+
+class SitemapFetchError extends Error {}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+function httpUrl(raw: string, base?: string): string | undefined {
+  const url = URL.parse(raw, base);
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return undefined;
+  url.hash = "";
+  return url.href;
+}
+
+function describe(error: unknown, timeoutMs: number): string {
+  if (
+    error instanceof SitemapFetchError || error instanceof SitemapTooLargeError ||
+    error instanceof InvalidGzipError
+  ) return error.message;
+  const { code, message } = classifyFetchError(error);
+  return code === "timeout" ? `timed out after ${timeoutMs} ms` : `${code}: ${message}`;
+}
+
+/**
+ * Fetches one sitemap under its own deadline, following redirects by hand so
+ * that `allow` sees every hop.
+ */
+async function fetchSitemap(
+  url: string,
+  options: CollectSitemapsOptions & { maxRedirects: number },
+): Promise<ParsedSitemap> {
+  // Cleared when the request ends: a timeout signal would live on for the whole timeout.
+  using limit = deadline(options.timeoutMs, options.signal);
+  const signal = limit.signal;
+  const doFetch = options.fetch ?? fetch;
+  let current = url;
+  for (let hops = 0;; hops++) {
+    let allowed = true;
+    try {
+      allowed = (await options.allow?.(current)) ?? true;
+    } catch (error) {
+      throw new SitemapFetchError(`allow failed for ${current}: ${error}`);
+    }
+    if (!allowed) throw new SitemapFetchError(`not allowed: ${current}`);
+    signal.throwIfAborted();
+    const response = await doFetch(current, {
+      signal,
+      redirect: "manual",
+      headers: {
+        "user-agent": options.userAgent,
+        accept: "application/xml, text/xml;q=0.9, */*;q=0.5",
+      },
+    });
+    if (REDIRECTS.has(response.status) && response.headers.has("location")) {
+      await response.body?.cancel();
+      const next = httpUrl(response.headers.get("location")!, current);
+      if (next === undefined) throw new SitemapFetchError(`bad redirect from ${current}`);
+      if (hops === options.maxRedirects) {
+        throw new SitemapFetchError(`more than ${options.maxRedirects} redirects`);
+      }
+      current = next;
+      continue;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new SitemapFetchError(`HTTP ${response.status}`);
+    }
+    const body = await readSitemapBody(response, { maxBytes: options.maxBytes, signal });
+    return parseSitemap(new TextDecoder().decode(body), { maxEntries: options.maxEntries });
+  }
+}
+
+/**
+ * Reads sitemaps and the sitemap indexes' children, breadth-first, one
+ * request at a time (they are usually few and on the crawled host). Each
+ * sitemap URL is fetched at most once, so an index loop ends. One sitemap's
+ * failure (HTTP error, timeout, bad gzip, not a sitemap, too large) becomes an
+ * entry in `errors`; only the crawl's own signal makes the call reject.
+ *
+ * It returns arrays rather than an async generator: `maxUrls` bounds the
+ * memory anyway, the caller gets the errors next to the URLs, and there is
+ * no half-consumed iterator holding a request open to clean up.
+ *
+ * @param sitemapUrls The sitemaps to start from (robots.txt's and
+ * {@linkcode defaultSitemapUrl}'s).
+ * @param options Limits, deadline, user agent and the `allow` hook.
+ * @returns The page URLs with their lastmod, the errors, and whether a limit cut the result.
+ * @throws {RangeError} If a limit is not a positive integer (`maxDepth`: non-negative).
+ * @throws The reason of `options.signal` when it aborts.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { collectSitemapUrls, defaultSitemapUrl } from "./sitemap.ts";
+ * const { urls, errors } = await collectSitemapUrls([defaultSitemapUrl("https://example.org")], {
+ *   timeoutMs: 10_000,
+ *   maxBytes: 50 * 1024 * 1024,
+ *   maxUrls: 10_000,
+ *   maxSitemaps: 100,
+ *   userAgent: "crawler/0.1",
+ * });
+ * console.log(urls.length, errors);
+ * ```
+ */
+export async function collectSitemapUrls(
+  sitemapUrls: readonly string[],
+  options: CollectSitemapsOptions,
+): Promise<CollectedSitemaps> {
+  const what = "collect sitemap URLs";
+  positiveInteger(what, "timeoutMs", options.timeoutMs);
+  positiveInteger(what, "maxBytes", options.maxBytes);
+  const maxUrls = positiveInteger(what, "maxUrls", options.maxUrls);
+  const maxSitemaps = positiveInteger(what, "maxSitemaps", options.maxSitemaps);
+  positiveInteger(what, "maxEntries", options.maxEntries ?? SITEMAP_MAX_ENTRIES);
+  const maxDepth = positiveInteger(what, "maxDepth", options.maxDepth ?? 2, 0);
+  const maxRedirects = positiveInteger(what, "maxRedirects", options.maxRedirects ?? 5, 0);
+  const { signal } = options;
+  const result: CollectedSitemaps = { urls: [], errors: [], truncated: false };
+  const queue: { url: string; depth: number }[] = [];
+  const seenSitemaps = new Set<string>();
+  const seenUrls = new Set<string>();
+  let overflow = 0;
+  let firstOverflow = "";
+  const enqueue = (raw: string, depth: number) => {
+    const url = httpUrl(raw);
+    if (url === undefined) {
+      result.errors.push({ sitemap: raw, error: "not an absolute http(s) URL" });
+    } else if (!seenSitemaps.has(url)) {
+      seenSitemaps.add(url);
+      // The queue never holds more than can be fetched, whatever an index lists.
+      if (queue.length < maxSitemaps) queue.push({ url, depth });
+      else if (overflow++ === 0) firstOverflow = url;
+    }
+  };
+  for (const raw of sitemapUrls) enqueue(raw, 0);
+  for (let i = 0; i < queue.length; i++) {
+    signal?.throwIfAborted();
+    const { url, depth } = queue[i]!;
+    if (result.urls.length === maxUrls) {
+      result.truncated = true;
+      result.errors.push({
+        sitemap: url,
+        error: `not read: ${maxUrls} URLs (maxUrls) reached; ${queue.length - i} sitemaps skipped`,
+      });
+      break;
+    }
+    let parsed: ParsedSitemap;
+    try {
+      parsed = await fetchSitemap(url, { ...options, maxRedirects });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      result.errors.push({ sitemap: url, error: describe(error, options.timeoutMs) });
+      continue;
+    }
+    const { kind, entries } = parsed;
+    if (kind === "unknown") {
+      const root = parsed.root === null ? "no root element" : `root element is <${parsed.root}>`;
+      result.errors.push({ sitemap: url, error: `not a sitemap: ${root}` });
+      continue;
+    }
+    if (parsed.truncated) {
+      result.truncated = true;
+      result.errors.push({
+        sitemap: url,
+        error: `more entries than maxEntries; kept ${entries.length}`,
+      });
+    }
+    if (kind === "sitemapindex") {
+      if (depth < maxDepth) {
+        for (const entry of entries) enqueue(entry.loc, depth + 1);
+        continue;
+      }
+      // Children already read elsewhere are no loss.
+      const skipped = entries.filter((e) => !seenSitemaps.has(httpUrl(e.loc)!)).length;
+      if (skipped > 0) {
+        result.truncated = true;
+        result.errors.push({
+          sitemap: url,
+          error: `index nested deeper than maxDepth ${maxDepth}; ${skipped} sitemaps skipped`,
+        });
+      }
+      continue;
+    }
+    for (const { loc, lastmod } of entries) {
+      if (seenUrls.has(loc)) continue;
+      if (result.urls.length === maxUrls) {
+        result.truncated = true;
+        result.errors.push({
+          sitemap: url,
+          error: `maxUrls ${maxUrls} reached; the rest was dropped`,
+        });
+        break;
+      }
+      seenUrls.add(loc);
+      result.urls.push(
+        lastmod === undefined ? { url: loc, sitemap: url } : { url: loc, lastmod, sitemap: url },
+      );
+    }
+  }
+  if (overflow > 0) {
+    result.truncated = true;
+    result.errors.push({
+      sitemap: firstOverflow,
+      error: `maxSitemaps ${maxSitemaps} reached; ${overflow} more sitemaps not read`,
+    });
+  }
+  return result;
+}

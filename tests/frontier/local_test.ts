@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { MemoryStore } from "../../src/store/types.ts";
+import { Frontier, type FrontierEntry } from "../../src/frontier/local.ts";
+
+const entry = (url: string, depth = 0) => ({ url, depth, parent: null });
+
+/** Hands the entry back as a finished fetch and a finished parse. */
+function finish(frontier: Frontier, e: FrontierEntry): void {
+  frontier.release(e);
+  frontier.done(e);
+}
+
+Deno.test("Frontier dedupes URLs and counts them pending until done()", async () => {
+  const frontier = new Frontier();
+  assert.equal(frontier.add(entry("http://a.test/1")), "added");
+  assert.equal(frontier.add(entry("http://a.test/1")), "seen");
+  assert.equal(frontier.pending, 1);
+  const e = (await frontier.next())!;
+  assert.equal(frontier.queued, 0);
+  assert.equal(frontier.fetching, 1);
+  frontier.release(e);
+  assert.equal(frontier.pending, 1, "released but not yet parsed: still pending");
+  assert.equal(frontier.idle, false);
+  frontier.done(e);
+  assert.equal(frontier.idle, true);
+  assert.throws(() => frontier.done(e), RangeError);
+});
+
+Deno.test("Frontier.next() waits while work is in flight and ends only when idle", async () => {
+  const frontier = new Frontier();
+  frontier.add(entry("http://a.test/"));
+  const first = (await frontier.next())!;
+  let second: FrontierEntry | undefined | "waiting" = "waiting";
+  const waiting = frontier.next().then((e) => (second = e));
+  await Promise.resolve();
+  assert.equal(second, "waiting", "an empty queue with a page in flight is not the end");
+  // The in-flight page yields a child link: the waiter gets it.
+  frontier.add(entry("http://a.test/child", 1));
+  frontier.release(first);
+  frontier.done(first);
+  await waiting;
+  assert.equal((second as unknown as FrontierEntry).url, "http://a.test/child");
+  const ending = frontier.next();
+  finish(frontier, second as unknown as FrontierEntry);
+  assert.equal(await ending, undefined);
+});
+
+Deno.test("Frontier enforces maxPagesPerHost when URLs are added", () => {
+  const frontier = new Frontier({ maxPagesPerHost: 2 });
+  assert.equal(frontier.add(entry("http://a.test/1")), "added");
+  assert.equal(frontier.add(entry("http://a.test/2")), "added");
+  assert.equal(frontier.add(entry("http://a.test/3")), "max_pages_per_host");
+  assert.equal(frontier.add(entry("http://b.test/1")), "added");
+});
+
+Deno.test("Frontier closes once maxPages first fetches were handed out", async () => {
+  const frontier = new Frontier({ maxPages: 2 });
+  for (let i = 0; i < 4; i++) frontier.add(entry(`http://a.test/${i}`));
+  const first = (await frontier.next())!;
+  assert.equal(frontier.limitReached, false);
+  const second = (await frontier.next())!;
+  assert.equal(frontier.limitReached, true);
+  assert.equal(frontier.started, 2);
+  assert.equal(await frontier.next(), undefined);
+  frontier.release(first);
+  assert.equal(frontier.retry({ ...first, attempts: 1 }), false, "no retry once closed");
+  assert.equal(frontier.add(entry("http://a.test/new")), "closed");
+  finish(frontier, second);
+});
+
+Deno.test("Frontier keeps only its window in memory and refills from the store in order", async () => {
+  const store = new MemoryStore(new Set());
+  const frontier = new Frontier({ store, window: 2 });
+  for (let i = 0; i < 5; i++) frontier.add(entry(`http://a.test/${i}`));
+  assert.equal(frontier.queued, 5);
+  assert.ok(store.backlog >= 3, "most wait in the store");
+  const order: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const e = (await frontier.next())!;
+    order.push(e.url);
+    finish(frontier, e);
+  }
+  assert.deepEqual(order, [0, 1, 2, 3, 4].map((i) => `http://a.test/${i}`));
+  assert.equal(frontier.idle, true);
+});
+
+Deno.test("Frontier counts a store's resumed backlog as pending work", async () => {
+  const store = new MemoryStore(new Set());
+  store.push({ url: "http://a.test/resumed", depth: 3, parent: null, attempts: 0, host: "a.test" });
+  const frontier = new Frontier({ store });
+  assert.equal(frontier.pending, 1);
+  const e = (await frontier.next())!;
+  assert.equal(e.url, "http://a.test/resumed");
+  finish(frontier, e);
+  assert.equal(await frontier.next(), undefined);
+});
+
+Deno.test("Frontier caps requests in flight per host and serves another host meanwhile", async () => {
+  const frontier = new Frontier({ perHost: 1 });
+  frontier.add(entry("http://a.test/1"));
+  frontier.add(entry("http://a.test/2"));
+  frontier.add(entry("http://b.test/1"));
+  const first = (await frontier.next())!;
+  const second = (await frontier.next())!;
+  assert.equal(first.host, "a.test");
+  assert.equal(second.host, "b.test", "a.test is busy, so b.test is served");
+  let third: FrontierEntry | undefined;
+  const waiting = frontier.next().then((e) => (third = e));
+  await Promise.resolve();
+  assert.equal(third, undefined, "a.test must wait for its slot");
+  frontier.release(first);
+  await waiting;
+  assert.equal(third!.url, "http://a.test/2");
+  frontier.done(first);
+  finish(frontier, second);
+  finish(frontier, third!);
+  assert.equal(frontier.idle, true);
+});
+
+Deno.test("Frontier spaces request starts to a host by delayMs without blocking other hosts", async () => {
+  const delayMs = 60;
+  const frontier = new Frontier({ delayMs });
+  for (let i = 0; i < 3; i++) frontier.add(entry(`http://slow.test/${i}`));
+  frontier.add(entry("http://other.test/"));
+  const starts: { host: string; at: number }[] = [];
+  for (let i = 0; i < 4; i++) {
+    const e = (await frontier.next())!;
+    starts.push({ host: e.host, at: performance.now() });
+    finish(frontier, e);
+  }
+  const slow = starts.filter((s) => s.host === "slow.test").map((s) => s.at);
+  for (let i = 1; i < slow.length; i++) {
+    assert.ok(slow[i]! - slow[i - 1]! >= delayMs - 2, `gap ${slow[i]! - slow[i - 1]!}ms`);
+  }
+  // other.test was served right after the first slow.test start, not after a delay.
+  assert.equal(starts[1]!.host, "other.test");
+});
+
+Deno.test("Frontier.pauseHost() holds a host's URLs until the pause ends", async () => {
+  const frontier = new Frontier();
+  frontier.add(entry("http://a.test/1"));
+  const before = performance.now();
+  frontier.pauseHost("a.test", 50);
+  const e = (await frontier.next())!;
+  assert.ok(performance.now() - before >= 48);
+  finish(frontier, e);
+});
+
+Deno.test("Frontier.retry() re-queues after the backoff and keeps the URL pending", async () => {
+  const frontier = new Frontier();
+  frontier.add(entry("http://a.test/1"));
+  const e = (await frontier.next())!;
+  frontier.release(e);
+  const before = performance.now();
+  frontier.retry({ ...e, attempts: e.attempts + 1 }, 40);
+  assert.equal(frontier.pending, 1);
+  assert.equal(frontier.queued, 1);
+  const again = (await frontier.next())!;
+  assert.ok(performance.now() - before >= 38);
+  assert.equal(again.attempts, 1);
+  finish(frontier, again);
+  assert.equal(frontier.idle, true);
+});
+
+Deno.test("Frontier.close() resolves waiting next() calls with undefined", async () => {
+  const frontier = new Frontier({ perHost: 1 });
+  frontier.add(entry("http://a.test/1"));
+  frontier.add(entry("http://a.test/2"));
+  await frontier.next();
+  const waiting = frontier.next();
+  frontier.close();
+  assert.equal(await waiting, undefined);
+  assert.equal(frontier.add(entry("http://a.test/3")), "closed");
+});
+
+Deno.test("Frontier.next() is aborted by its signal", async () => {
+  const frontier = new Frontier({ perHost: 1 });
+  frontier.add(entry("http://a.test/1"));
+  frontier.add(entry("http://a.test/2"));
+  const first = (await frontier.next())!;
+  const controller = new AbortController();
+  const waiting = frontier.next({ signal: controller.signal });
+  controller.abort(new Error("stop"));
+  await assert.rejects(waiting, /stop/);
+  frontier.release(first);
+  const second = await frontier.next();
+  assert.equal(second!.url, "http://a.test/2", "the aborted waiter took nothing");
+});
+
+Deno.test("Frontier rejects bad limits", () => {
+  assert.throws(() => new Frontier({ maxPages: 0 }), /'maxPages' must be a positive integer/);
+  assert.throws(() => new Frontier({ delayMs: -1 }), RangeError);
+});

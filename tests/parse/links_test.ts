@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { LinkResolver } from "../../src/parse/links.ts";
+
+Deno.test("LinkResolver gives the same answers as URL parsing across pages sharing its cache", () => {
+  const resolver = new LinkResolver({});
+  const bases = [
+    "http://a.test/d1/page.html",
+    "http://a.test/d2/page.html",
+    "http://a.test/d1/other.html?x=1",
+    "https://a.test/d1/page.html",
+    "http://b.test:8080/d1/page.html",
+  ];
+  const hrefs = [
+    "x.html",
+    "../y.html",
+    "/abs",
+    "//c.test/p",
+    "?q=1",
+    "#frag",
+    "",
+    " x.html ",
+    "./",
+  ];
+  // Twice over, so the second pass answers from the cache.
+  for (let pass = 0; pass < 2; pass++) {
+    for (const base of bases) {
+      const resolve = resolver.forBase(base);
+      for (const href of hrefs) {
+        const expected = URL.parse(href.trim(), base)!;
+        expected.hash = "";
+        const want = expected.href.endsWith("?") ? expected.href.slice(0, -1) : expected.href;
+        assert.equal(resolve(href), want, `${href} against ${base}`);
+      }
+    }
+  }
+});
+
+Deno.test("LinkResolver returns null for non-http(s) links and normalizes the rest", () => {
+  const resolve = new LinkResolver({ stripParams: ["utm_*"] }).forBase("http://a.test/");
+  assert.equal(resolve("mailto:x@a.test"), null);
+  assert.equal(resolve("javascript:void(0)"), null);
+  assert.equal(resolve("http://[bad"), null);
+  assert.equal(resolve("/p?utm_source=x&id=2"), "http://a.test/p?id=2");
+});
+
+Deno.test("LinkResolver stays within its capacity", () => {
+  const resolver = new LinkResolver({}, 3);
+  const resolve = resolver.forBase("http://a.test/");
+  for (let i = 0; i < 10; i++) assert.equal(resolve(`/p${i}`), `http://a.test/p${i}`);
+  assert.equal(resolve("/p0"), "http://a.test/p0", "evicted entries are resolved again");
+});
+
+Deno.test("LinkResolver's plain-path shortcut agrees with URL parsing", () => {
+  const resolve = new LinkResolver({});
+  const bases = [
+    "http://a.test/",
+    "http://a.test/d1/d2/page.html?q=1",
+    "https://a.test:8443/d1/",
+    "http://[::1]:8080/x/y",
+  ];
+  const hrefs = [
+    "p/1.html",
+    "./p/1.html",
+    "././x",
+    "../x.html",
+    "../../../../x",
+    "../",
+    "./",
+    "..",
+    ".",
+    "/abs/x.tar.gz",
+    "/",
+    "/a/../b",
+    "/A%7e",
+    "x-y_z~1",
+    "dir/",
+    "a..b",
+    ".hidden",
+    "a/.b",
+    "http://a.test/p/1.html#frag",
+    "http://A.test/p",
+    "http://a.test:80/p",
+    "https://a.test:8443/x",
+    "x.html#top",
+    "/p?q=1#f",
+    "p q",
+    "../p/2.html#sec-1",
+  ];
+  for (const base of bases) {
+    const page = resolve.forBase(base);
+    for (const href of hrefs) {
+      const expected = URL.parse(href, base)!;
+      expected.hash = "";
+      const want = expected.href.endsWith("?") ? expected.href.slice(0, -1) : expected.href;
+      assert.equal(page(href), want.replace("%7e", "~"), `${href} against ${base}`);
+    }
+  }
+});
