@@ -168,13 +168,14 @@ async function memory(n: number): Promise<number> {
     } while (cursor !== "0");
     return total;
   };
-  const job = await connectJob(redis.url, "mem", { crawl: { perHost: 2 } });
+  const job = await connectJob(redis.url, "mem");
+  const frontier = await job.openFrontier({ perHost: 2, delayMs: 0 });
   const before = await used();
   const urls = (i: number) => `https://shop.example.com/catalog/item-${i}?ref=list&page=${i % 97}`;
   for (let i = 0; i < n; i += 1000) {
     const batch = [];
     for (let k = i; k < Math.min(n, i + 1000); k++) {
-      batch.push(job.frontier.add({ url: urls(k), depth: 1, parent: null }));
+      batch.push(frontier.add({ url: urls(k), depth: 1, parent: null }));
     }
     await Promise.all(batch);
   }

@@ -1,55 +1,72 @@
 /**
- * A bounded, multi-producer multi-consumer channel with back-pressure.
+ * A bounded, multi-producer multi-consumer channel with back-pressure, in the
+ * shape of `@std/async/unstable-channel`.
  *
  * `send()` waits while the buffer is full, so a slow consumer slows its
  * producers instead of growing memory. Receivers drain what is buffered
- * before they see the close. The channel can also count its live producers
- * and close itself when the last one leaves (the "producer-count" shutdown).
+ * before they see the close.
  *
  * @module
  */
 
-/** Options for the waiting operations of {@linkcode Channel}. */
-export interface ChannelWaitOptions {
-  /** Aborting it stops the wait; the operation rejects with `signal.reason`. */
+import { WaitQueue } from "./wait_queue.ts";
+
+/** Options for the {@linkcode Channel} constructor. */
+export interface ChannelOptions {
+  /**
+   * Buffer size, a non-negative integer; `0` makes every `send()` wait for a
+   * receiver (a rendezvous). Default 0.
+   */
+  capacity?: number;
+}
+
+/** Options for {@linkcode Channel.send}. */
+export interface ChannelSendOptions {
+  /** Aborting it stops the wait; `send()` rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** Options for {@linkcode Channel.receive}. */
+export interface ChannelReceiveOptions {
+  /** Aborting it stops the wait; `receive()` rejects with `signal.reason`. */
   signal?: AbortSignal;
 }
 
 /**
- * Thrown by {@linkcode Channel.send} when the channel is closed, and by
- * {@linkcode Channel.receive} when it is closed and drained.
+ * Thrown by {@linkcode Channel.send} when the channel is closed (with the
+ * unsent value in {@linkcode ChannelClosedError.value}, so the caller loses
+ * nothing), and by {@linkcode Channel.receive} when it is closed and drained
+ * (without a `value` property).
  *
- * @typeParam T The type of the value that could not be sent.
+ * @example Usage
+ * ```ts
+ * import { Channel, ChannelClosedError } from "./channel.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const ch = new Channel<number>();
+ * ch.close();
+ * const error = await ch.send(42).catch((e) => e);
+ * assert.ok(error instanceof ChannelClosedError);
+ * assert.equal(error.value, 42);
+ * ```
  */
-export class ChannelClosedError<T = unknown> extends Error {
-  /** The value that was not sent, so the caller loses nothing. */
-  readonly value: T | undefined;
-  /** Whether {@linkcode ChannelClosedError.value} holds an unsent value. */
-  readonly hasValue: boolean;
+export class ChannelClosedError extends Error {
+  /** The unsent value; present only on errors from `send()`. */
+  declare readonly value?: unknown;
 
   /**
-   * Creates the error, keeping the unsent value when there is one.
+   * Creates the error.
    *
    * @param message The error message.
-   * @param value The unsent value, if the error comes from `send()`.
-   * @param hasValue Whether `value` is meaningful.
+   * @param rest The unsent value, for an error from `send()`.
    */
-  constructor(message = "Channel is closed", value?: T, hasValue = false) {
+  constructor(message: string, ...rest: [value: unknown] | []) {
     super(message);
     this.name = "ChannelClosedError";
-    this.value = value;
-    this.hasValue = hasValue;
+    if (rest.length > 0) {
+      Object.defineProperty(this, "value", { value: rest[0], enumerable: true });
+    }
   }
-}
-
-interface Waiter<R> {
-  resolve(value: R): void;
-  reject(reason: unknown): void;
-  cleanup(): void;
-}
-
-interface SendWaiter<T> extends Waiter<void> {
-  value: T;
 }
 
 /**
@@ -62,7 +79,7 @@ interface SendWaiter<T> extends Waiter<void> {
  * import { Channel } from "./channel.ts";
  * import assert from "node:assert/strict";
  *
- * const ch = new Channel<number>(2);
+ * const ch = new Channel<number>({ capacity: 2 });
  * await ch.send(1);
  * await ch.send(2);
  * ch.close();
@@ -75,20 +92,18 @@ export class Channel<T> implements AsyncIterable<T> {
   #capacity: number;
   #buffer: T[] = [];
   #head = 0;
-  #senders: SendWaiter<T>[] = [];
-  #receivers: Waiter<T>[] = [];
+  #senders = new WaitQueue<void, T>();
+  #receivers = new WaitQueue<T>();
   #closed = false;
-  #producers = 0;
-  #producersSeen = false;
 
   /**
-   * Creates a channel holding at most `capacity` values; 0 makes every
-   * `send()` wait for a receiver (a rendezvous).
+   * Creates a channel holding at most `capacity` values.
    *
-   * @param capacity The buffer size, a non-negative integer.
+   * @param options The buffer size.
    * @throws {RangeError} If `capacity` is not a non-negative integer.
    */
-  constructor(capacity: number) {
+  constructor(options: ChannelOptions = {}) {
+    const { capacity = 0 } = options;
     if (!Number.isInteger(capacity) || capacity < 0) {
       throw new RangeError(
         `Cannot create channel as 'capacity' must be a non-negative integer: received ${capacity}`,
@@ -112,11 +127,6 @@ export class Channel<T> implements AsyncIterable<T> {
     return this.#closed;
   }
 
-  /** How many producers registered with {@linkcode Channel.addProducer} are live. */
-  get producers(): number {
-    return this.#producers;
-  }
-
   /**
    * Sends a value, waiting while the buffer is full.
    *
@@ -126,17 +136,12 @@ export class Channel<T> implements AsyncIterable<T> {
    * @throws {ChannelClosedError} If the channel is or becomes closed; the
    * error keeps the unsent value.
    */
-  send(value: T, options: ChannelWaitOptions = {}): Promise<void> {
+  send(value: T, options: ChannelSendOptions = {}): Promise<void> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#closed) {
-      return Promise.reject(
-        new ChannelClosedError("Cannot send as the channel is closed", value, true),
-      );
-    }
+    if (this.#closed) return Promise.reject(closedToSend(value));
     const receiver = this.#receivers.shift();
     if (receiver) {
-      receiver.cleanup();
       receiver.resolve(value);
       return Promise.resolve();
     }
@@ -144,21 +149,7 @@ export class Channel<T> implements AsyncIterable<T> {
       this.#buffer.push(value);
       return Promise.resolve();
     }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: SendWaiter<T> = {
-        value,
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener("abort", onAbort),
-      };
-      const onAbort = () => {
-        const i = this.#senders.indexOf(waiter);
-        if (i !== -1) this.#senders.splice(i, 1);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#senders.push(waiter);
-    });
+    return this.#senders.wait({ signal, payload: value });
   }
 
   /**
@@ -168,7 +159,7 @@ export class Channel<T> implements AsyncIterable<T> {
    * @returns The oldest value.
    * @throws {ChannelClosedError} If the channel is closed and drained.
    */
-  receive(options: ChannelWaitOptions = {}): Promise<T> {
+  receive(options: ChannelReceiveOptions = {}): Promise<T> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.size > 0) {
@@ -176,8 +167,7 @@ export class Channel<T> implements AsyncIterable<T> {
       // A slot is free: move the oldest blocked sender's value into it.
       const sender = this.#senders.shift();
       if (sender) {
-        this.#buffer.push(sender.value);
-        sender.cleanup();
+        this.#buffer.push(sender.payload);
         sender.resolve();
       }
       return Promise.resolve(value);
@@ -185,25 +175,11 @@ export class Channel<T> implements AsyncIterable<T> {
     const sender = this.#senders.shift();
     if (sender) {
       // Capacity 0: take the value straight from the blocked sender.
-      sender.cleanup();
       sender.resolve();
-      return Promise.resolve(sender.value);
+      return Promise.resolve(sender.payload);
     }
-    if (this.#closed) return Promise.reject(new ChannelClosedError());
-    return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter<T> = {
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener("abort", onAbort),
-      };
-      const onAbort = () => {
-        const i = this.#receivers.indexOf(waiter);
-        if (i !== -1) this.#receivers.splice(i, 1);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#receivers.push(waiter);
-    });
+    if (this.#closed) return Promise.reject(new ChannelClosedError("Channel is closed"));
+    return this.#receivers.wait({ signal });
   }
 
   /**
@@ -214,50 +190,11 @@ export class Channel<T> implements AsyncIterable<T> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const sender of this.#senders.splice(0)) {
-      sender.cleanup();
-      sender.reject(
-        new ChannelClosedError("Cannot send as the channel is closed", sender.value, true),
-      );
-    }
+    for (const sender of this.#senders.drain()) sender.reject(closedToSend(sender.payload));
     // Waiting receivers imply an empty buffer: they all see the end now.
-    for (const receiver of this.#receivers.splice(0)) {
-      receiver.cleanup();
-      receiver.reject(new ChannelClosedError());
+    for (const receiver of this.#receivers.drain()) {
+      receiver.reject(new ChannelClosedError("Channel is closed"));
     }
-  }
-
-  /**
-   * Registers a live producer. When every registered producer has disposed
-   * its handle, the channel closes itself, so consumers end once they have
-   * drained it.
-   *
-   * @returns A handle whose disposal marks this producer as finished.
-   * @throws {ChannelClosedError} If the channel is already closed.
-   *
-   * @example Usage
-   * ```ts
-   * import { Channel } from "./channel.ts";
-   * const ch = new Channel<string>(1);
-   * const producer = ch.addProducer();
-   * producer[Symbol.dispose](); // last producer left: the channel closes
-   * ```
-   */
-  addProducer(): Disposable {
-    if (this.#closed) {
-      throw new ChannelClosedError("Cannot add a producer as the channel is closed");
-    }
-    this.#producers++;
-    this.#producersSeen = true;
-    let left = false;
-    return {
-      [Symbol.dispose]: () => {
-        if (left) throw new Error("Cannot leave the channel as this producer already left");
-        left = true;
-        this.#producers--;
-        if (this.#producers === 0 && this.#producersSeen) this.close();
-      },
-    };
   }
 
   /**
@@ -287,4 +224,8 @@ export class Channel<T> implements AsyncIterable<T> {
     }
     return value;
   }
+}
+
+function closedToSend(value: unknown): ChannelClosedError {
+  return new ChannelClosedError("Cannot send as the channel is closed", value);
 }

@@ -1,8 +1,12 @@
 /**
- * A counting semaphore with strict FIFO fairness and abortable waits.
+ * A counting semaphore with strict FIFO fairness and abortable waits, in the
+ * shape of `@std/async/unstable-semaphore` (`using _permit = await
+ * sem.acquire()`), plus an options object with a `signal`.
  *
  * @module
  */
+
+import { WaitQueue } from "./wait_queue.ts";
 
 /** Options for {@linkcode Semaphore.acquire}. */
 export interface AcquireOptions {
@@ -21,12 +25,6 @@ export interface Permit extends Disposable {
    * @throws {Error} If the permit was already released.
    */
   release(): void;
-}
-
-interface Waiter {
-  resolve(permit: Permit): void;
-  reject(reason: unknown): void;
-  cleanup(): void;
 }
 
 /**
@@ -49,15 +47,15 @@ interface Waiter {
 export class Semaphore {
   #max: number;
   #available: number;
-  #waiters: Waiter[] = [];
+  #waiters = new WaitQueue<Permit>();
 
   /**
    * Creates a semaphore with `max` permits, all free.
    *
-   * @param max How many permits exist, a positive integer.
+   * @param max How many permits exist, a positive integer. Default 1 (a mutex).
    * @throws {RangeError} If `max` is not a positive integer.
    */
-  constructor(max: number) {
+  constructor(max = 1) {
     if (!Number.isInteger(max) || max < 1) {
       throw new RangeError(
         `Cannot create semaphore as 'max' must be a positive integer: received ${max}`,
@@ -94,20 +92,7 @@ export class Semaphore {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const permit = this.tryAcquire();
     if (permit) return Promise.resolve(permit);
-    return new Promise<Permit>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener("abort", onAbort),
-      };
-      const onAbort = () => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i !== -1) this.#waiters.splice(i, 1);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(waiter);
-    });
+    return this.#waiters.wait({ signal });
   }
 
   /**
@@ -132,7 +117,6 @@ export class Semaphore {
       if (next) {
         // Hand the permit over directly: `available` never rises, so a
         // concurrent tryAcquire() cannot jump the queue.
-        next.cleanup();
         next.resolve(this.#permit());
       } else {
         this.#available++;

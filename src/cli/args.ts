@@ -12,18 +12,11 @@ import { pathToFileURL as toFileUrl } from "node:url";
 import { readConfig, readSeedSource, splitList } from "./inputs.ts";
 import { durableFlags, type RedisConfig, redisFlags, type StateConfig } from "./mode_flags.ts";
 import { loadRules, RulesError } from "../extract/rules.ts";
-import {
-  type CrawlOptions,
-  type CrawlOptionsInput,
-  OptionsError,
-  parseCrawlOptions,
-} from "../pipeline/options.ts";
-import type { OutputFormat } from "../output/sink.ts";
+import { type CrawlOptions, OptionsError, parseCrawlOptions } from "../pipeline/options.ts";
+import type { CrawlOptionsInput } from "../pipeline/options_input.ts";
+import { type OutputFormat, outputFormat } from "../output/sink.ts";
+import { DEFAULT_GRACE_MS } from "./help.ts";
 import { UsageError } from "./usage_error.ts";
-
-export { HELP } from "./help.ts";
-export { type RedisConfig, redisFlags, type StateConfig } from "./mode_flags.ts";
-export { UsageError } from "./usage_error.ts";
 
 type Kind = "int" | "string" | "bool" | "list" | "regexes";
 
@@ -187,14 +180,16 @@ export async function parseCli(
   const out = (values.out as string | undefined) ??
     (typeof fromConfig.out === "string" ? fromConfig.out : undefined);
   delete fromConfig.out;
-  const format = (values.format as string | undefined) ??
-    (typeof fromConfig.format === "string" ? fromConfig.format : "jsonl");
-  delete fromConfig.format;
-  if (format !== "jsonl" && format !== "json" && format !== "csv") {
-    throw new UsageError(
-      `--format must be one of jsonl, json, csv: received ${JSON.stringify(format)}`,
+  let format: OutputFormat;
+  try {
+    format = outputFormat(
+      (values.format as string | undefined) ??
+        (typeof fromConfig.format === "string" ? fromConfig.format : "jsonl"),
     );
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
+  delete fromConfig.format;
   const report = (values.report as string | undefined) ??
     (typeof fromConfig.report === "string" ? fromConfig.report : undefined);
   delete fromConfig.report;
@@ -252,7 +247,7 @@ export async function parseCli(
     throw new UsageError("--seeds is required: give a URL, a file of URLs, or - for stdin");
   }
 
-  let graceMs = 10_000;
+  let graceMs = DEFAULT_GRACE_MS;
   if (values.grace !== undefined) {
     graceMs = Number(values.grace);
     if (!/^\d+$/.test(values.grace as string) || graceMs > 2_147_483_647) {

@@ -1,8 +1,16 @@
 /**
- * The CLI's `--help` text.
+ * The CLI's `--help` text. The defaults it shows are read from where they are
+ * set (the options schema, the Redis job, the CLI's own flags), never written
+ * here again.
  *
  * @module
  */
+
+import { OPTION_DEFAULTS as D } from "../pipeline/options.ts";
+import { DEFAULT_LEASE_MS } from "../redis/scripts.ts";
+
+/** How long a stopped crawl may finish its in-flight work before it is aborted, in ms. */
+export const DEFAULT_GRACE_MS = 10_000;
 
 /** The `--help` text. */
 export const HELP = `Usage: deno run -P main.ts --seeds URL[,URL...] [options]
@@ -29,7 +37,7 @@ Durable crawls and scheduled jobs
 Several processes or machines (one crawl shared through Redis)
   --redis URL              redis:// or rediss:// (password allowed; never printed)
   --job NAME               the shared crawl's name (required with --redis)
-  --lease-ms MS            how long a URL stays leased to a process that stops answering (default 30000)
+  --lease-ms MS            how long a URL stays leased to a process that stops answering (default ${DEFAULT_LEASE_MS})
   export --redis URL --job NAME [--out FILE] [--format F]
                            write all of the job's records
 
@@ -39,7 +47,7 @@ Extraction
   --links-from SELECTOR    follow only links inside (or matching) this selector
 
 Scope and limits
-  --scope host|domain|any  how far from the seeds' hosts to go (default host)
+  --scope host|domain|any  how far from the seeds' hosts to go (default ${D.scope})
   --include REGEX          follow only URLs matching one of these (repeatable)
   --exclude REGEX          never follow URLs matching one of these (repeatable)
   --max-pages N            stop after taking this many URLs for fetching (seeds included)
@@ -49,38 +57,38 @@ Scope and limits
   --strip-params LIST      drop these query parameters for dedupe (utm_*,fbclid)
   --sort-query             sort query parameters for dedupe
   --dedupe-canonical       treat rel=canonical targets as seen; skip pages whose canonical was seen
-  --max-url-length N       longest URL queued (default 2048)
+  --max-url-length N       longest URL queued (default ${D.maxUrlLength})
   --max-pages-per-host N   most URLs queued per host
   --sitemaps               also seed from robots.txt Sitemap: lines and /sitemap.xml
-  --max-sitemap-urls N     most URLs taken from sitemaps (default 100000)
+  --max-sitemap-urls N     most URLs taken from sitemaps (default ${D.maxSitemapUrls})
 
 Politeness and safety
   --user-agent TEXT        User-Agent header; its product token selects the robots.txt group
   --ignore-robots          do not fetch or obey robots.txt
   --log-skipped            write records (error "robots") for URLs robots.txt disallows
-  --per-host N             most requests in flight per host (default 2)
-  --delay MS               least interval between requests to one host (default 0)
-  --retries N              extra attempts after a transient failure (default 2)
-  --retry-delay MS         first retry backoff, doubling per attempt, with jitter (default 500)
-  --max-retry-delay MS     longest retry backoff (default 30000)
-  --max-retry-after MS     longest Retry-After pause honoured (default 300000)
+  --per-host N             most requests in flight per host (default ${D.perHost})
+  --delay MS               least interval between requests to one host (default ${D.delayMs})
+  --retries N              extra attempts after a transient failure (default ${D.retries})
+  --retry-delay MS         first retry backoff, doubling per attempt, with jitter (default ${D.retryDelayMs})
+  --max-retry-delay MS     longest retry backoff (default ${D.maxRetryDelayMs})
+  --max-retry-after MS     longest Retry-After pause honoured (default ${D.maxRetryAfterMs})
   --allow-private          allow private, loopback and link-local addresses
   --allow-address CIDR     allow this range despite the private-address guard (repeatable)
   --cookies                keep cookies across requests
 
 Pipeline
-  --concurrency N          most requests in flight (default 16)
+  --concurrency N          most requests in flight (default ${D.concurrency})
   --fetchers N             fetcher workers (default: concurrency)
   --parsers N              parser Web Workers (default: one per core; 0 parses in the main isolate)
-  --queue-size N           pages buffered between fetchers and parsers (default 32)
-  --shutdown count|sentinel  how parsers learn the crawl is over (default count)
-  --parser htmlparser2|parse5  HTML parser (default htmlparser2)
+  --queue-size N           pages buffered between fetchers and parsers (default ${D.queueSize})
+  --shutdown count|sentinel  how parsers learn the crawl is over (default ${D.shutdown})
+  --parser htmlparser2|parse5  HTML parser (default ${D.parser})
 
 Requests
-  --timeout MS             whole-request deadline (default 30000)
-  --max-bytes N            most body bytes read (default 10485760)
-  --max-redirects N        most redirects followed (default 10)
-  --grace MS               after SIGINT/SIGTERM, how long in-flight work may finish (default 10000)
+  --timeout MS             whole-request deadline (default ${D.timeoutMs})
+  --max-bytes N            most body bytes read (default ${D.maxBytes})
+  --max-redirects N        most redirects followed (default ${D.maxRedirects})
+  --grace MS               after SIGINT/SIGTERM, how long in-flight work may finish (default ${DEFAULT_GRACE_MS})
 
 Exit status: 0 crawl finished, 1 could not run, 2 bad input, 3 more errors than --fail-on-errors,
 130 SIGINT, 143 SIGTERM.

@@ -1,10 +1,13 @@
 /**
- * The command-line program: a thin layer over the library's `crawl()`.
+ * The command-line program: parses the command line, runs one crawl (or one
+ * per `--schedule` tick) through the pipeline's `runCrawl()`, and the
+ * `export` subcommand; prints the summary and picks the exit code.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { type OutputFormat, outputFormat } from "../output/sink.ts";
 import { parseCli } from "./args.ts";
 import { HELP } from "./help.ts";
 import { redisFlags } from "./mode_flags.ts";
@@ -134,7 +137,7 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
 
 /** `export --redis URL --job NAME [--out FILE] [--format jsonl|json|csv]`: a job's records. */
 async function runExport(args: string[]): Promise<number> {
-  let redis, out: string | undefined, format: string;
+  let redis, out: string | undefined, format: OutputFormat;
   try {
     const { values } = parseArgs({
       args,
@@ -149,12 +152,7 @@ async function runExport(args: string[]): Promise<number> {
     redis = redisFlags(values);
     if (!redis) throw new UsageError("export needs --redis URL and --job NAME");
     out = values.out;
-    format = values.format!;
-    if (format !== "jsonl" && format !== "json" && format !== "csv") {
-      throw new UsageError(
-        `--format must be one of jsonl, json, csv: received ${JSON.stringify(format)}`,
-      );
-    }
+    format = outputFormat(values.format!);
   } catch (error) {
     // node's parseArgs messages run over several sentences; the first says it all.
     const message = error instanceof Error ? error.message : String(error);
@@ -163,7 +161,7 @@ async function runExport(args: string[]): Promise<number> {
   }
   try {
     const { exportJob } = await import("../redis/job.ts");
-    const exported = await exportJob(redis.url, redis.job, out, format as "jsonl" | "json" | "csv");
+    const exported = await exportJob(redis.url, redis.job, out, format);
     Deno.stderr.writeSync(encoder.encode(JSON.stringify({ exported, job: redis.job }) + "\n"));
     return EXIT.ok;
   } catch (error) {

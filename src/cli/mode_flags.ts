@@ -18,8 +18,8 @@ export interface RedisConfig {
   url: string;
   /** The shared crawl's name. */
   job: string;
-  /** How long a process may hold a URL before others take it back, in ms. */
-  leaseMs: number;
+  /** How long a process may hold a URL before others take it back, in ms (default: the job's). */
+  leaseMs?: number;
 }
 
 /** How `--state` is used. */
@@ -130,10 +130,10 @@ export async function durableFlags(
  * import { redisFlags } from "./mode_flags.ts";
  * import assert from "node:assert/strict";
  *
- * assert.deepEqual(redisFlags({ redis: "redis://127.0.0.1:6379", job: "shop" }), {
+ * assert.deepEqual(redisFlags({ redis: "redis://127.0.0.1:6379", job: "shop", "lease-ms": "9000" }), {
  *   url: "redis://127.0.0.1:6379",
  *   job: "shop",
- *   leaseMs: 30_000,
+ *   leaseMs: 9000,
  * });
  * assert.throws(() => redisFlags({ job: "shop" }), /--job needs --redis URL/);
  * ```
@@ -169,5 +169,5 @@ export function redisFlags(
       `--lease-ms must be a positive integer: received ${JSON.stringify(leaseText)}`,
     );
   }
-  return { url, job, leaseMs: leaseText === undefined ? 30_000 : Number(leaseText) };
+  return leaseText === undefined ? { url, job } : { url, job, leaseMs: Number(leaseText) };
 }

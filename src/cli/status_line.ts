@@ -15,15 +15,24 @@ import type { CrawlProgress } from "../pipeline/run.ts";
  * @example Usage
  * ```ts
  * import { formatStatus } from "./status_line.ts";
- * import { CrawlStats } from "../output/stats.ts";
- * formatStatus({ stats: new CrawlStats(), queued: 1, fetching: 0, parsing: 0 });
+ * import assert from "node:assert/strict";
+ *
+ * const line = formatStatus({
+ *   pagesOk: 120,
+ *   errors: 3,
+ *   elapsedMs: 2000,
+ *   queued: 40,
+ *   fetching: 8,
+ *   parsing: 2,
+ * });
+ * assert.equal(line, "pages 120 | queued 40 | in flight 8 | parsing 2 | 60.0 pages/s | errors 3");
  * ```
  */
 export function formatStatus(progress: CrawlProgress): string {
-  const { stats } = progress;
-  const rate = stats.elapsedMs > 0 ? (stats.pagesOk / stats.elapsedMs) * 1000 : 0;
-  return `pages ${stats.pagesOk} | queued ${progress.queued} | in flight ${progress.fetching}` +
-    ` | parsing ${progress.parsing} | ${rate.toFixed(1)} pages/s | errors ${stats.errorCount}`;
+  const { pagesOk, elapsedMs } = progress;
+  const rate = elapsedMs > 0 ? (pagesOk / elapsedMs) * 1000 : 0;
+  return `pages ${pagesOk} | queued ${progress.queued} | in flight ${progress.fetching}` +
+    ` | parsing ${progress.parsing} | ${rate.toFixed(1)} pages/s | errors ${progress.errors}`;
 }
 
 /**

@@ -21,8 +21,6 @@ import type { CheerioAPI } from "cheerio";
 import { convert } from "./convert.ts";
 import { compilePattern, type FieldType, type Rule, type RulesFile } from "./schema.ts";
 
-export { convert, type Converted, parseNumber } from "./convert.ts";
-
 /** How a field reads an element. */
 export type ValueReader =
   | { kind: "text" }

@@ -8,23 +8,7 @@
 
 import type { z } from "zod";
 import { firstLine, type RulesFile, RulesFileSchema } from "./schema.ts";
-
-export {
-  compilePattern,
-  type Field,
-  FIELD_TYPES,
-  type FieldInput,
-  FieldSchema,
-  type FieldType,
-  type PatternInput,
-  type Rule,
-  type RuleInput,
-  RuleSchema,
-  type RulesFile,
-  type RulesFileInput,
-  RulesFileSchema,
-  selectorProblem,
-} from "./schema.ts";
+import { valueAt } from "../validate/value_at.ts";
 
 /**
  * A bad rules file. The message is one line: the file, the place in it
@@ -70,15 +54,6 @@ function formatPath(path: readonly PropertyKey[]): string {
     } else out += `[${JSON.stringify(String(key))}]`;
   }
   return out;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
 
 function describe(value: unknown): string {

@@ -10,40 +10,33 @@
  * @module
  */
 
-import { type CrawlStore, MemoryStore } from "../store/types.ts";
-import type { AddOutcome, CrawlFrontier, FrontierEntry, NextOptions, SeenSet } from "./types.ts";
+import { WaitQueue } from "../async/wait_queue.ts";
+import { checkInteger } from "../validate/integer.ts";
 import { hostKey, type HostSlot, newHostSlot, slotReadyAt } from "./host_slot.ts";
+import { MemoryQueue } from "./memory_queue.ts";
+import type {
+  AddOutcome,
+  CrawlFrontier,
+  FrontierEntry,
+  FrontierLimits,
+  NextOptions,
+  UrlQueue,
+} from "./types.ts";
 
-export type { AddOutcome, CrawlFrontier, FrontierEntry, NextOptions, SeenSet } from "./types.ts";
-
-/** Options for {@linkcode Frontier}. */
-export interface FrontierOptions {
+/** Options for {@linkcode LocalFrontier} besides the crawl's limits. */
+export interface LocalFrontierOptions {
   /**
-   * Most URLs handed out for a first fetch; once reached the frontier
-   * closes ({@linkcode Frontier.limitReached}). Default: unlimited.
+   * Where admitted URLs are kept. Default: a {@linkcode MemoryQueue} over a
+   * `Set`. When it is durable, work that arrives after `close()` (the links
+   * of pages finishing during a stop, retries) is kept in it for the next
+   * run instead of being refused, and no retry is handed back to be recorded.
    */
-  maxPages?: number;
-  /** Most URLs admitted per host. Default: unlimited. */
-  maxPagesPerHost?: number;
-  /** Most requests in flight per host. Default: unlimited. */
-  perHost?: number;
-  /** Least interval between request starts to one host, in ms. Default 0. */
-  delayMs?: number;
-  /** The dedupe set, when no `store` is given. Default: a new `Set<string>`. */
-  seen?: SeenSet;
-  /** Where admitted URLs are kept. Default: a {@linkcode MemoryStore} over `seen`. */
-  store?: CrawlStore;
+  queue?: UrlQueue;
   /**
-   * Most URLs held in memory; the rest wait in the store. Default:
-   * unlimited (right for the in-memory store).
+   * Most URLs held in memory; the rest wait in the queue. Default: unlimited
+   * (right for an in-memory queue).
    */
   window?: number;
-  /**
-   * Keep work that arrives after `close()` in the store instead of refusing
-   * it: the links of pages finishing during a stop, and retries. A durable
-   * store then resumes them; in memory they would be lost anyway. Default false.
-   */
-  keepAfterClose?: boolean;
 }
 
 interface HostQueue {
@@ -53,21 +46,15 @@ interface HostQueue {
   admitted: number;
 }
 
-interface Waiter {
-  resolve(entry: FrontierEntry | undefined): void;
-  reject(reason: unknown): void;
-  cleanup(): void;
-}
-
 /**
- * The in-memory frontier.
+ * The in-process frontier, over a {@linkcode UrlQueue}.
  *
  * @example Usage
  * ```ts
- * import { Frontier } from "./local.ts";
+ * import { LocalFrontier } from "./local.ts";
  * import assert from "node:assert/strict";
  *
- * const frontier = new Frontier();
+ * const frontier = new LocalFrontier({ perHost: 2, delayMs: 0 });
  * frontier.add({ url: "http://example.org/", depth: 0, parent: null });
  * const entry = await frontier.next();
  * assert.equal(entry?.url, "http://example.org/");
@@ -76,11 +63,11 @@ interface Waiter {
  * assert.equal(await frontier.next(), undefined); // idle: the crawl is over
  * ```
  */
-export class Frontier implements CrawlFrontier {
-  #store: CrawlStore;
+export class LocalFrontier implements CrawlFrontier {
+  #queue: UrlQueue;
   #window: number;
   #started = 0;
-  #keepAfterClose: boolean;
+  #durable: boolean;
   #limitReached = false;
   #maxPages: number;
   #maxPagesPerHost: number;
@@ -92,7 +79,7 @@ export class Frontier implements CrawlFrontier {
   #cursor = 0;
   /** Retries waiting for their backoff, sorted by due time. */
   #delayed: { at: number; entry: FrontierEntry }[] = [];
-  #waiters: Waiter[] = [];
+  #waiters = new WaitQueue<FrontierEntry | undefined>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #queued = 0;
@@ -101,33 +88,35 @@ export class Frontier implements CrawlFrontier {
   #closed = false;
 
   /**
-   * Creates an empty frontier.
+   * Creates a frontier over a queue (resuming what a durable queue holds).
    *
-   * @param options Limits, politeness and the dedupe set.
+   * @param limits The crawl's limits and politeness.
+   * @param options The queue and the in-memory window.
    * @throws {RangeError} If a limit is not a positive integer or the delay is negative.
    */
-  constructor(options: FrontierOptions = {}) {
-    this.#maxPages = positive("maxPages", options.maxPages ?? Infinity);
-    this.#maxPagesPerHost = positive("maxPagesPerHost", options.maxPagesPerHost ?? Infinity);
-    this.#perHost = positive("perHost", options.perHost ?? Infinity);
-    const delayMs = options.delayMs ?? 0;
-    if (!(delayMs >= 0)) {
-      throw new RangeError(
-        `Cannot create frontier as 'delayMs' must be a non-negative number: received ${delayMs}`,
-      );
-    }
-    this.#delayMs = delayMs;
-    this.#store = options.store ?? new MemoryStore(options.seen ?? new Set<string>());
-    this.#window = positive("window", options.window ?? Infinity);
-    this.#keepAfterClose = options.keepAfterClose ?? false;
-    // Entries a durable store resumes are unfinished work of this crawl too.
-    this.#pending = this.#store.backlog;
+  constructor(limits: FrontierLimits, options: LocalFrontierOptions = {}) {
+    const what = "create frontier";
+    const unlimited = { infinite: true };
+    this.#maxPages = checkInteger(what, "maxPages", limits.maxPages ?? Infinity, unlimited);
+    this.#maxPagesPerHost = checkInteger(
+      what,
+      "maxPagesPerHost",
+      limits.maxPagesPerHost ?? Infinity,
+      unlimited,
+    );
+    this.#perHost = checkInteger(what, "perHost", limits.perHost, unlimited);
+    this.#delayMs = checkInteger(what, "delayMs", limits.delayMs, { least: 0 });
+    this.#queue = options.queue ?? new MemoryQueue(new Set<string>());
+    this.#window = checkInteger(what, "window", options.window ?? Infinity, unlimited);
+    this.#durable = this.#queue.durable;
+    // Entries a durable queue resumes are unfinished work of this crawl too.
+    this.#pending = this.#queue.backlog;
     this.#refill();
   }
 
-  /** URLs waiting to be fetched (retries in backoff and the store's backlog included). */
+  /** URLs waiting to be fetched (retries in backoff and the queue's backlog included). */
   get queued(): number {
-    return this.#queued + this.#delayed.length + this.#store.backlog;
+    return this.#queued + this.#delayed.length + this.#queue.backlog;
   }
 
   /** URLs handed out by `next()` and not yet released. */
@@ -171,7 +160,7 @@ export class Frontier implements CrawlFrontier {
    * @returns `true` if `add()` would refuse it as seen.
    */
   has(url: string): boolean {
-    return this.#store.seen.has(url);
+    return this.#queue.seen.has(url);
   }
 
   /**
@@ -182,8 +171,8 @@ export class Frontier implements CrawlFrontier {
    * @returns `false` if it was already seen.
    */
   markSeen(url: string): boolean {
-    if (this.#store.seen.has(url)) return false;
-    this.#store.seen.add(url);
+    if (this.#queue.seen.has(url)) return false;
+    this.#queue.seen.add(url);
     return true;
   }
 
@@ -195,16 +184,16 @@ export class Frontier implements CrawlFrontier {
    * @returns What happened to it.
    */
   add(entry: Omit<FrontierEntry, "attempts" | "host"> & { attempts?: number }): AddOutcome {
-    if (this.#closed && !this.#keepAfterClose) return "closed";
-    const seen = this.#store.seen;
+    if (this.#closed && !this.#durable) return "closed";
+    const seen = this.#queue.seen;
     if (seen.has(entry.url)) return "seen";
     const host = hostKey(entry.url);
-    const queue = this.#queue(host);
+    const queue = this.#hostQueue(host);
     if (queue.admitted >= this.#maxPagesPerHost) return "max_pages_per_host";
     seen.add(entry.url);
     queue.admitted++;
     this.#pending++;
-    this.#store.push({ ...entry, attempts: entry.attempts ?? 0, host });
+    this.#queue.push({ ...entry, attempts: entry.attempts ?? 0, host });
     if (this.#closed) return "closed"; // kept for the next run, not for this one
     this.#refill();
     this.#dispatch();
@@ -229,22 +218,10 @@ export class Frontier implements CrawlFrontier {
       const entry = this.#take(performance.now());
       if (entry) return Promise.resolve(entry);
     }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener("abort", onAbort),
-      };
-      const onAbort = () => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i !== -1) this.#waiters.splice(i, 1);
-        this.#schedule();
-        reject(signal!.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(waiter);
-      this.#dispatch();
-    });
+    // An aborted waiter leaves the queue: the timer is re-planned for those left.
+    const waiting = this.#waiters.wait({ signal, onAbort: () => this.#schedule() });
+    this.#dispatch();
+    return waiting;
   }
 
   /**
@@ -271,10 +248,10 @@ export class Frontier implements CrawlFrontier {
    * @returns `false` when the frontier is closed: the caller then records the failure.
    */
   retry(entry: FrontierEntry, delayMs = 0): boolean {
-    // Closed with a durable store: the entry stays unfinished there, and the next run retries it.
-    if (this.#closed) return this.#keepAfterClose;
+    // Closed with a durable queue: the entry stays unfinished there, and the next run retries it.
+    if (this.#closed) return this.#durable;
     if (delayMs <= 0) {
-      this.#enqueue(this.#queue(entry.host), entry);
+      this.#enqueue(this.#hostQueue(entry.host), entry);
     } else {
       const at = performance.now() + delayMs;
       let i = this.#delayed.length;
@@ -288,12 +265,13 @@ export class Frontier implements CrawlFrontier {
   /**
    * Takes back, once the frontier is closed, the entries still waiting to be
    * retried: they were fetched and failed, so each still owes a record (its
-   * last failure). They stay pending until `done()`.
+   * last failure). They stay pending until `done()`. A durable queue keeps
+   * them for the next run: then there are none.
    *
    * @returns The retries that will not be fetched again.
    */
   takeRetries(): FrontierEntry[] {
-    if (!this.#closed) return [];
+    if (!this.#closed || this.#durable) return [];
     const retries = this.#delayed.splice(0).map(({ entry }) => entry);
     for (const queue of this.#rotation) {
       for (let i = queue.head; i < queue.entries.length; i++) {
@@ -346,7 +324,7 @@ export class Frontier implements CrawlFrontier {
    * @param ms How long, in milliseconds.
    */
   pauseHost(host: string, ms: number): void {
-    const slot = this.#queue(host).slot;
+    const slot = this.#hostQueue(host).slot;
     slot.pausedUntil = Math.max(slot.pausedUntil, performance.now() + ms);
     this.#dispatch();
   }
@@ -359,19 +337,8 @@ export class Frontier implements CrawlFrontier {
    * @param delayMs The interval in milliseconds.
    */
   setHostDelay(host: string, delayMs: number): void {
-    this.#queue(host).slot.delayMs = delayMs;
+    this.#hostQueue(host).slot.delayMs = delayMs;
     this.#dispatch();
-  }
-
-  /**
-   * A host's politeness state, for inspection.
-   *
-   * @param host The host key.
-   * @returns A copy of its slot, or `undefined` if never seen.
-   */
-  hostSlot(host: string): HostSlot | undefined {
-    const queue = this.#hosts.get(host);
-    return queue ? { ...queue.slot } : undefined;
   }
 
   /**
@@ -384,7 +351,7 @@ export class Frontier implements CrawlFrontier {
     this.#dispatch();
   }
 
-  #queue(host: string): HostQueue {
+  #hostQueue(host: string): HostQueue {
     let queue = this.#hosts.get(host);
     if (!queue) {
       queue = {
@@ -399,16 +366,16 @@ export class Frontier implements CrawlFrontier {
   }
 
   /**
-   * Moves entries from the store into the in-memory host queues, up to the
-   * window, once the queues run below half of it: a durable store is read
+   * Moves entries from the queue into the in-memory host queues, up to the
+   * window, once the host queues run below half of it: a durable queue is read
    * in large batches, not once per URL.
    */
   #refill(): void {
     if (this.#queued > 0 && this.#queued >= this.#window / 2) return;
-    while (this.#queued < this.#window && this.#store.backlog > 0) {
-      const batch = this.#store.take(Math.min(1024, this.#window - this.#queued));
+    while (this.#queued < this.#window && this.#queue.backlog > 0) {
+      const batch = this.#queue.take(Math.min(1024, this.#window - this.#queued));
       if (batch.length === 0) break;
-      for (const entry of batch) this.#enqueue(this.#queue(entry.host), entry);
+      for (const entry of batch) this.#enqueue(this.#hostQueue(entry.host), entry);
     }
   }
 
@@ -426,7 +393,7 @@ export class Frontier implements CrawlFrontier {
   #promoteDelayed(now: number): void {
     while (this.#delayed.length > 0 && this.#delayed[0]!.at <= now) {
       const { entry } = this.#delayed.shift()!;
-      this.#enqueue(this.#queue(entry.host), entry);
+      this.#enqueue(this.#hostQueue(entry.host), entry);
     }
   }
 
@@ -469,17 +436,12 @@ export class Frontier implements CrawlFrontier {
       while (this.#waiters.length > 0 && !this.#closed) {
         const entry = this.#take(now);
         if (!entry) break;
-        const waiter = this.#waiters.shift()!;
-        waiter.cleanup();
-        waiter.resolve(entry);
+        this.#waiters.shift()!.resolve(entry);
       }
     }
     if (this.#closed || this.#pending === 0) {
       this.#clearTimer();
-      for (const waiter of this.#waiters.splice(0)) {
-        waiter.cleanup();
-        waiter.resolve(undefined);
-      }
+      for (const waiter of this.#waiters.drain()) waiter.resolve(undefined);
       return;
     }
     this.#schedule();
@@ -512,13 +474,4 @@ export class Frontier implements CrawlFrontier {
     this.#timer = undefined;
     this.#timerAt = Infinity;
   }
-}
-
-function positive(name: string, value: number): number {
-  if (value !== Infinity && (!Number.isInteger(value) || value < 1)) {
-    throw new RangeError(
-      `Cannot create frontier as '${name}' must be a positive integer: received ${value}`,
-    );
-  }
-  return value;
 }

@@ -9,24 +9,24 @@ import { hostKey } from "./host_slot.ts";
 /** How far from the seeds' hosts a crawl may go. */
 export type ScopeMode = "host" | "domain" | "any";
 
-/** Options for {@linkcode createScope}. */
-export interface ScopeOptions {
+/** The crawl options that decide its scope. */
+export interface ScopeSettings {
   /**
    * `host`: exactly a seed's host (and port); `domain`: a seed's host
    * without a leading `www.`, or any subdomain of it; `any`: every http(s) URL.
    */
-  mode: ScopeMode;
-  /** When non-empty, a URL must match at least one of these. */
-  include?: readonly RegExp[];
-  /** A URL matching any of these is out of scope. */
-  exclude?: readonly RegExp[];
+  scope: ScopeMode;
+  /** Regular expressions: when any are given, a URL must match one. */
+  include: readonly string[];
+  /** Regular expressions: a URL matching one is out of scope. */
+  exclude: readonly string[];
 }
 
 /**
  * Builds the scope test for a crawl.
  *
- * @param seeds The crawl's seed URLs.
- * @param options The scope mode and the include/exclude patterns.
+ * @param seeds The crawl's seed URLs (absolute).
+ * @param settings The scope mode and the include/exclude patterns.
  * @returns A function telling whether a normalized absolute URL (a string,
  * so the hot path parses nothing twice) is in scope.
  *
@@ -35,22 +35,28 @@ export interface ScopeOptions {
  * import { createScope } from "./scope.ts";
  * import assert from "node:assert/strict";
  *
- * const inScope = createScope([new URL("https://www.example.org/")], { mode: "domain" });
+ * const inScope = createScope(["https://www.example.org/"], {
+ *   scope: "domain",
+ *   include: [],
+ *   exclude: ["\\.pdf$"],
+ * });
  * assert.ok(inScope("https://blog.example.org/post"));
  * assert.ok(!inScope("https://example.com/"));
+ * assert.ok(!inScope("https://example.org/report.pdf"));
  * ```
  */
 export function createScope(
-  seeds: readonly URL[],
-  options: ScopeOptions,
+  seeds: readonly string[],
+  settings: ScopeSettings,
 ): (href: string) => boolean {
-  const include = options.include ?? [];
-  const exclude = options.exclude ?? [];
-  const hosts = new Set(seeds.map((s) => s.host));
-  const domains = [...new Set(seeds.map((s) => s.hostname.replace(/^www\./, "")))];
-  const inMode: (href: string) => boolean = options.mode === "any"
+  const include = settings.include.map((re) => new RegExp(re));
+  const exclude = settings.exclude.map((re) => new RegExp(re));
+  const urls = seeds.map((s) => new URL(s));
+  const hosts = new Set(urls.map((s) => s.host));
+  const domains = [...new Set(urls.map((s) => s.hostname.replace(/^www\./, "")))];
+  const inMode: (href: string) => boolean = settings.scope === "any"
     ? () => true
-    : options.mode === "host"
+    : settings.scope === "host"
     ? (href) => hosts.has(hostKey(href))
     : (href) => {
       const hostname = hostnameOf(hostKey(href));

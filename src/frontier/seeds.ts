@@ -49,3 +49,44 @@ export function prepareSeeds(seeds: readonly string[], options: NormalizeOptions
   }
   return { seeds: normalized, authorization };
 }
+
+/**
+ * A seed as shown in reports and logs: a password never leaves the process.
+ *
+ * @param seed An absolute URL.
+ * @returns The URL with its password as `***`.
+ *
+ * @example Usage
+ * ```ts
+ * import { redactSeed } from "./seeds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(redactSeed("https://ann:pw@a.test/"), "https://ann:***@a.test/");
+ * ```
+ */
+export function redactSeed(seed: string): string {
+  const url = new URL(seed);
+  if (url.password) url.password = "***";
+  return url.href;
+}
+
+/**
+ * A seed without its credentials (they become a header, never part of a URL).
+ *
+ * @param seed An absolute URL.
+ * @returns The URL without user name and password.
+ *
+ * @example Usage
+ * ```ts
+ * import { withoutCredentials } from "./seeds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(withoutCredentials("https://ann:pw@a.test/"), "https://a.test/");
+ * ```
+ */
+export function withoutCredentials(seed: string): string {
+  const url = new URL(seed);
+  url.username = "";
+  url.password = "";
+  return url.href;
+}

@@ -1,7 +1,8 @@
 /**
  * What the crawl pipeline needs of a frontier ({@linkcode CrawlFrontier}),
- * and the entries and seen sets frontiers and stores share. The in-process
- * frontier is `frontier.ts`; `redis_frontier.ts` is shared by processes.
+ * the limits it applies ({@linkcode FrontierLimits}), and the entries, seen
+ * sets and queues frontiers and stores share. The in-process frontier is
+ * `local.ts`; `../redis/frontier.ts` is shared by processes.
  *
  * @module
  */
@@ -26,7 +27,11 @@ export interface FrontierEntry {
   failure?: { status: number | null; error: ErrorCode; message?: string };
 }
 
-/** Why {@linkcode Frontier.add} did not queue a URL. */
+/**
+ * What {@linkcode CrawlFrontier.add} did with a URL: queued it (`added`), or
+ * why not (`seen` before, its host's `max_pages_per_host` reached, or the
+ * frontier `closed`).
+ */
 export type AddOutcome = "added" | "seen" | "max_pages_per_host" | "closed";
 
 /** A set of seen keys; the in-memory default is a `Set<string>`. */
@@ -37,16 +42,60 @@ export interface SeenSet {
   add(key: string): unknown;
 }
 
-/** Options for {@linkcode Frontier.next}. */
+/**
+ * The crawl's limits a frontier applies: its slice of the crawl options
+ * (each default is the options schema's).
+ */
+export interface FrontierLimits {
+  /** Most URLs handed out for a first fetch; `undefined` is unlimited. */
+  maxPages?: number;
+  /** Most URLs admitted per host; `undefined` is unlimited. */
+  maxPagesPerHost?: number;
+  /** Most requests in flight per host. */
+  perHost: number;
+  /** Least interval between request starts to one host, in ms. */
+  delayMs: number;
+}
+
+/**
+ * A seen set and a FIFO queue of entries: what a store keeps for the
+ * in-process frontier (`local.ts`), which applies the crawl's limits and
+ * per-host politeness over it.
+ */
+export interface UrlQueue {
+  /** Whether what it holds outlives the process (a stopped crawl resumes from it). */
+  readonly durable: boolean;
+  /** Every URL ever admitted, for dedupe. */
+  readonly seen: SeenSet;
+  /** Entries stored and not yet taken (resumed ones included). */
+  readonly backlog: number;
+  /**
+   * Stores a newly admitted entry (already marked seen).
+   *
+   * @param entry The entry.
+   */
+  push(entry: FrontierEntry): void;
+  /**
+   * Takes up to `limit` entries not taken yet, oldest first.
+   *
+   * @param limit How many at most.
+   * @returns The entries.
+   */
+  take(limit: number): FrontierEntry[];
+}
+
+/** Options for {@linkcode CrawlFrontier.next}. */
 export interface NextOptions {
   /** Aborting it stops the wait; `next()` rejects with `signal.reason`. */
   signal?: AbortSignal;
 }
 
 /**
- * What the pipeline needs of a frontier. {@linkcode Frontier} is the
- * in-process one; a frontier shared by several processes (e.g. in Redis)
- * implements the same, answering `add()` and `markSeen()` asynchronously.
+ * What the pipeline needs of a frontier: the URL queue with dedupe, limits,
+ * per-host politeness and the crawl's unfinished-work count. The in-process
+ * one runs over a {@linkcode UrlQueue}; one shared by several processes
+ * (Redis) implements the same, answering `add()` and `markSeen()`
+ * asynchronously.
  */
 export interface CrawlFrontier {
   /** URLs waiting to be fetched. */
@@ -72,6 +121,13 @@ export interface CrawlFrontier {
   release(entry: FrontierEntry): void;
   /** Queues an entry again after a transient failure; `false` when closed. */
   retry(entry: FrontierEntry, delayMs?: number): boolean;
+  /**
+   * Once closed, takes back the entries waiting for a retry that will not be
+   * made in this run: each was fetched and failed, so it still owes a record
+   * (its last failure). A frontier that keeps them for a later run or for
+   * another process returns none.
+   */
+  takeRetries(): FrontierEntry[];
   /** Marks an entry finished (its record handed to the store). */
   done(entry: FrontierEntry): void;
   /** Holds the crawl open without a URL (e.g. while reading sitemaps). */

@@ -1,22 +1,89 @@
 /**
  * Reading response bodies within a byte budget, so a huge or endless body
- * (or a decompression bomb) cannot grow memory past it.
+ * (or a decompression bomb) cannot grow memory past it, and the
+ * {@linkcode BodyReader} contract through which `request()` has a caller's
+ * reader read the final response's body.
  *
  * @module
  */
 
-/** Thrown by {@linkcode readBody} when a body is longer than its limit. */
+/**
+ * Thrown by a body reader when a body is longer than its limit; `request()`
+ * reports it as `too_large`, with this error's message.
+ *
+ * @example Usage
+ * ```ts
+ * import { BodyTooLargeError } from "./body.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new BodyTooLargeError(1024);
+ * assert.equal(error.message, "body exceeds 1024 bytes");
+ * assert.equal(error.limit, 1024);
+ * ```
+ */
 export class BodyTooLargeError extends Error {
+  /** The limit that was passed, in bytes. */
+  readonly limit: number;
+
   /**
    * Creates the error for a limit.
    *
    * @param limit The limit that was passed, in bytes.
+   * @param message One line for humans; by default it names the limit.
    */
-  constructor(readonly limit: number) {
-    super(`body exceeds ${limit} bytes`);
+  constructor(limit: number, message = `body exceeds ${limit} bytes`) {
+    super(message);
     this.name = "BodyTooLargeError";
+    this.limit = limit;
   }
 }
+
+/**
+ * Thrown by a body reader when the bytes cannot be decoded (e.g. invalid
+ * gzip data); `request()` reports it as `decode`, with this error's message.
+ * A `TypeError`, as the platform's own decoding errors are.
+ *
+ * @example Usage
+ * ```ts
+ * import { BodyDecodeError } from "./body.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new BodyDecodeError("Cannot read sitemap as its gzip data is invalid");
+ * assert.ok(error instanceof TypeError);
+ * ```
+ */
+export class BodyDecodeError extends TypeError {
+  /**
+   * Creates the error.
+   *
+   * @param message One line for humans.
+   * @param options The underlying error, as `cause`.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BodyDecodeError";
+  }
+}
+
+/**
+ * Reads the final response's body for `request()`, which calls it under the
+ * request's deadline and turns what it throws into an error code
+ * ({@linkcode BodyTooLargeError}: `too_large`, {@linkcode BodyDecodeError}:
+ * `decode`). Resolving to `null` means "not read": the reader must then not
+ * have touched the body, which `request()` cancels.
+ *
+ * @param response The final (non-redirect) response.
+ * @param signal The request's deadline signal (the fetch's own, so the body
+ * stream already errors when it aborts; a reader that pipes the body
+ * elsewhere uses it to stop that too).
+ * @param maxBytes The request's `maxBytes`: most bytes to keep.
+ * @returns The bytes read, or `null` to leave the body unread.
+ */
+export type BodyReader = (
+  response: Response,
+  signal: AbortSignal,
+  maxBytes: number,
+) => Promise<Uint8Array | null>;
 
 /** Options for {@linkcode readBody}. */
 export interface ReadBodyOptions {
@@ -98,4 +165,80 @@ export async function readBody(
     reader.releaseLock();
   }
   return concatBytes(chunks, total);
+}
+
+/**
+ * Reads a response's whole body within a limit. When the server declares an
+ * uncompressed length within the limit, the body is read in one call (no
+ * per-chunk JavaScript); otherwise, or when it is compressed, chunk by chunk
+ * with {@linkcode readBody}, so the limit holds on decompressed bytes.
+ *
+ * @param response The response whose body to read.
+ * @param options The limit and what happens past it.
+ * @returns The bytes read (empty for a response without a body).
+ * @throws {BodyTooLargeError} Past the limit, with `overflow: "error"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { readResponseBody } from "./body.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = await readResponseBody(new Response("hello"), { limit: 1024 });
+ * assert.equal(bytes.byteLength, 5);
+ * ```
+ */
+export function readResponseBody(
+  response: Response,
+  options: ReadBodyOptions,
+): Promise<Uint8Array> {
+  return readWithin(response, options.limit, options.overflow ?? "error");
+}
+
+/**
+ * The standard {@linkcode BodyReader}: the whole body, failing with
+ * {@linkcode BodyTooLargeError} past `maxBytes` (see
+ * {@linkcode readResponseBody}). It is the reader `request()` uses when the
+ * caller names none.
+ *
+ * @param response The final response.
+ * @param _signal Unused: the body stream already follows the request's deadline.
+ * @param maxBytes Most bytes read.
+ * @returns The bytes read (empty for a response without a body).
+ * @throws {BodyTooLargeError} Past `maxBytes`.
+ *
+ * @example Usage
+ * ```ts
+ * import { BodyTooLargeError, readCappedBody } from "./body.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const signal = new AbortController().signal;
+ * assert.equal((await readCappedBody(new Response("hello"), signal, 5)).byteLength, 5);
+ * await assert.rejects(readCappedBody(new Response("hello"), signal, 4), BodyTooLargeError);
+ * ```
+ */
+export function readCappedBody(
+  response: Response,
+  _signal: AbortSignal,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  return readWithin(response, maxBytes, "error");
+}
+
+// Positional rather than an options object: this runs for every page fetched.
+async function readWithin(
+  response: Response,
+  limit: number,
+  overflow: "error" | "cut",
+): Promise<Uint8Array> {
+  if (response.body === null) return new Uint8Array();
+  const length = Number(response.headers.get("content-length") ?? NaN);
+  const encoding = response.headers.get("content-encoding");
+  if (length <= limit && (encoding === null || encoding === "identity")) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    // A server that sent more than it declared gets the same answer as any overlong body.
+    if (bytes.byteLength <= limit) return bytes;
+    if (overflow === "error") throw new BodyTooLargeError(limit);
+    return bytes.subarray(0, limit);
+  }
+  return await readBody(response.body, { limit, overflow });
 }

@@ -1,10 +1,12 @@
 /**
- * Mapping fetch failures to the record's short error codes.
+ * Mapping fetch failures to the record's short error codes: the one
+ * classification every request (pages, robots.txt, sitemaps) goes through.
  *
  * @module
  */
 
 import type { ErrorCode } from "../output/record.ts";
+import { BodyDecodeError, BodyTooLargeError } from "./body.ts";
 
 /** A classified failure. */
 export interface ClassifiedError {
@@ -15,7 +17,11 @@ export interface ClassifiedError {
 }
 
 /**
- * Classifies an error thrown by `fetch()` or while reading a body.
+ * Classifies an error thrown by `fetch()`, by a hop check or while reading a
+ * body: the crawl being cancelled is `aborted`, the deadline `timeout`, a
+ * body past its cap ({@linkcode BodyTooLargeError}) `too_large`, undecodable
+ * bytes ({@linkcode BodyDecodeError}) `decode` (both keep their message),
+ * and transport failures are told apart by their words.
  *
  * @param error What was thrown.
  * @param runSignal The crawl's own signal: when it aborted, the failure is
@@ -35,6 +41,10 @@ export function classifyFetchError(error: unknown, runSignal?: AbortSignal): Cla
   if (runSignal?.aborted) return { code: "aborted", message: "crawl cancelled" };
   if (error instanceof DOMException && error.name === "TimeoutError") {
     return { code: "timeout", message: "request deadline passed" };
+  }
+  if (error instanceof BodyTooLargeError) return { code: "too_large", message: error.message };
+  if (error instanceof BodyDecodeError) {
+    return { code: "decode", message: firstLine(error.message) };
   }
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
     return { code: "permission", message: firstLine(error.message) };

@@ -1,7 +1,10 @@
 /**
- * Fetching one URL: a whole-request deadline, redirects followed by hand so
- * every hop can be checked, a body-size cap that counts decompressed bytes,
- * and bodies read only for HTML.
+ * Requesting one URL, the one request loop of the crawler (pages,
+ * robots.txt and sitemaps alike): a whole-request deadline, redirects
+ * followed by hand so every hop can be checked, a body read by the caller's
+ * {@linkcode BodyReader} under a byte cap, and one classification of
+ * failures into error codes. {@linkcode fetchPage} is the page policy on top
+ * of it: only HTML bodies are read, 4xx and 5xx are errors.
  *
  * @module
  */
@@ -9,19 +12,37 @@
 import { classifyFetchError } from "./errors.ts";
 import type { ErrorCode } from "../output/record.ts";
 import { deadline } from "./deadline.ts";
-import { BodyTooLargeError, readBody as readStream } from "./body.ts";
+import { type BodyReader, readCappedBody } from "./body.ts";
 
-/** Options for {@linkcode fetchPage}. */
-export interface FetchPageOptions {
-  /** The crawl's signal; aborting it aborts the request. */
+/**
+ * Checks one URL of a chain before it is requested (an address guard,
+ * robots.txt, the scope...).
+ *
+ * @param url The URL about to be requested.
+ * @param signal The request's deadline signal: the check runs inside the
+ * deadline, so a slow one (a DNS lookup) should stop when it aborts.
+ * @returns An error code to refuse the URL, which ends the request with that
+ * error, or `undefined` to let it be requested.
+ */
+export type HopCheck = (
+  url: string,
+  signal: AbortSignal,
+) => Promise<ErrorCode | undefined> | ErrorCode | undefined;
+
+/** Options for {@linkcode request}. */
+export interface RequestOptions {
+  /** The crawl's signal; aborting it aborts the request, which ends with `error: "aborted"`. */
   signal?: AbortSignal;
-  /** Deadline for the whole request, redirects and body included, in ms. */
+  /** Deadline for the whole request (hop checks, redirects and body included), in ms. */
   timeoutMs: number;
-  /** Most body bytes read (after decompression); past it the fetch fails `too_large`. */
+  /**
+   * Most body bytes kept, passed to the body reader; the standard one fails
+   * `too_large` past it, counting decompressed bytes.
+   */
   maxBytes: number;
-  /** Most redirects followed. */
+  /** Most redirects followed; one more ends the request `too_many_redirects`. */
   maxRedirects: number;
-  /** Request headers (User-Agent among them). */
+  /** Request headers (User-Agent among them), sent to every URL of the chain. */
   headers?: Record<string, string>;
   /**
    * Extra headers for one request of the chain (e.g. a Cookie or an
@@ -31,15 +52,32 @@ export interface FetchPageOptions {
   /** Sees every response of the chain (e.g. to store its cookies). */
   onResponse?: (url: string, response: Response) => Promise<void> | void;
   /**
-   * Checks a redirect target before it is requested; returning an error
-   * code stops the chain there with that error.
+   * Checks each redirect target before it is requested, and the first URL
+   * too with `checkFirst`; returning an error code stops the chain there
+   * with that error.
    */
-  checkRedirect?: (url: string) => Promise<ErrorCode | undefined> | ErrorCode | undefined;
-  /** Normalizes a Location against the current URL; defaults to plain resolution. */
+  checkHop?: HopCheck;
+  /**
+   * Whether `checkHop` vets the first URL too. Off by default: a caller that
+   * checked it already (the fetch stage does, around its semaphore) need not
+   * pay twice.
+   */
+  checkFirst?: boolean;
+  /**
+   * Turns a Location into the next URL, `undefined` refusing it as
+   * `bad_redirect`. Defaults to {@linkcode resolveHttpUrl}.
+   */
   resolve?: (location: string, base: string) => string | undefined;
-  /** The `fetch` to use; defaults to the global one. */
-  fetch?: typeof fetch;
+  /**
+   * Reads the final (non-redirect) response's body, whatever its status,
+   * under the deadline; `null` leaves it unread. Defaults to
+   * {@linkcode readCappedBody}: the whole body within `maxBytes`.
+   */
+  readBody?: BodyReader;
 }
+
+/** Options for {@linkcode fetchPage}: those of {@linkcode request} but the body reader and `checkFirst`. */
+export type FetchPageOptions = Omit<RequestOptions, "readBody" | "checkFirst">;
 
 /** One redirect hop: the URL that answered and its status. */
 export interface RedirectHop {
@@ -49,11 +87,14 @@ export interface RedirectHop {
   status: number;
 }
 
-/** The outcome of {@linkcode fetchPage}, successful or not. */
+/**
+ * The outcome of {@linkcode request} or {@linkcode fetchPage}, successful or
+ * not: it describes any fetched resource (a page, a robots.txt, a sitemap).
+ */
 export interface FetchedPage {
   /** The URL asked for. */
   requestedUrl: string;
-  /** The final URL after redirects. */
+  /** The final URL after redirects (the refused one when a hop check refused it). */
   url: string;
   /** The final status, or `null` when no response came. */
   status: number | null;
@@ -61,7 +102,7 @@ export interface FetchedPage {
   headers: Headers | null;
   /** The media type, lower-case, without parameters. */
   contentType: string | null;
-  /** The body, read only for successful HTML responses. */
+  /** The body, when the body reader read it (for pages: successful HTML responses). */
   body: Uint8Array | null;
   /** Body bytes read, or the declared length when the body was not read. */
   bytes: number;
@@ -79,39 +120,60 @@ export interface FetchedPage {
 
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** What a body reader answers for a body it leaves alone; shared, as it never changes. */
+const NOT_READ: Promise<null> = Promise.resolve(null);
+const DECODER = new TextDecoder();
 
 /**
  * Whether a media type is one the crawler parses.
  *
  * @param contentType A media type without parameters.
  * @returns `true` for `text/html` and `application/xhtml+xml`.
+ *
+ * @example Usage
+ * ```ts
+ * import { isHtmlType } from "./request.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isHtmlType("application/xhtml+xml"), true);
+ * assert.equal(isHtmlType("application/pdf"), false);
+ * ```
  */
 export function isHtmlType(contentType: string | null): boolean {
   return contentType !== null && HTML_TYPES.has(contentType);
 }
 
+// No split(): for the usual "text/html" header this allocates nothing.
 function mediaType(header: string | null): string | null {
   if (!header) return null;
-  const type = header.split(";", 1)[0]!.trim().toLowerCase();
+  const semicolon = header.indexOf(";");
+  const type = (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
   return type === "" ? null : type;
 }
 
 /**
- * Reads a body within the cap. When the server declares an uncompressed
- * length under the cap, the body is read in one call (no per-chunk JS);
- * otherwise, or for compressed bodies, chunk by chunk so the cap holds on
- * decompressed bytes.
+ * Resolves a URL (e.g. a Location) against a base, keeping only http(s)
+ * URLs; the fragment is dropped, as it is never sent. The default `resolve`
+ * of {@linkcode request}.
+ *
+ * @param location The URL, absolute or relative.
+ * @param base The URL it is relative to.
+ * @returns The absolute URL, or `undefined` when it is invalid or not http(s).
+ *
+ * @example Usage
+ * ```ts
+ * import { resolveHttpUrl } from "./request.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(resolveHttpUrl("/b#top", "https://a.test/x/"), "https://a.test/b");
+ * assert.equal(resolveHttpUrl("ftp://a.test/file", "https://a.test/"), undefined);
+ * ```
  */
-async function readBody(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const length = Number(response.headers.get("content-length") ?? NaN);
-  const encoding = response.headers.get("content-encoding");
-  if (length <= maxBytes && (encoding === null || encoding === "identity")) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    // A server that sent more than it declared gets the same answer as any overlong body.
-    if (bytes.byteLength > maxBytes) throw new BodyTooLargeError(maxBytes);
-    return bytes;
-  }
-  return await readStream(response.body!, { limit: maxBytes });
+export function resolveHttpUrl(location: string, base?: string): string | undefined {
+  const url = URL.parse(location, base);
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return undefined;
+  url.hash = "";
+  return url.href;
 }
 
 /**
@@ -124,7 +186,11 @@ async function readBody(response: Response, maxBytes: number): Promise<Uint8Arra
  * @example Usage
  * ```ts
  * import { unfetchedPage } from "./request.ts";
- * unfetchedPage("https://a.test/", { error: "robots", message: "disallowed" }).status; // null
+ * import assert from "node:assert/strict";
+ *
+ * const page = unfetchedPage("https://a.test/", { error: "robots", message: "disallowed" });
+ * assert.equal(page.status, null);
+ * assert.equal(page.error, "robots");
  * ```
  */
 export function unfetchedPage(
@@ -151,14 +217,163 @@ export function unfetchedPage(
 }
 
 /**
- * Fetches a URL, never throwing for network or HTTP failures: they come
- * back as `error` codes.
+ * Requests a URL, never throwing for network or HTTP failures: they come back
+ * as `error` codes. Everything happens under one deadline, cleared when the
+ * request ends: the hop checks, each response of the chain and the body.
+ * Redirects (301, 302, 303, 307, 308 with a Location) are followed by hand:
+ * each target is resolved, checked for a loop (`redirect_loop`), counted
+ * (`too_many_redirects`) and passed to `checkHop` before it is requested;
+ * an unusable Location is `bad_redirect`. The final response's body is read
+ * by `readBody`, whatever the status; the status itself is the caller's to
+ * judge (no `http_4xx` here).
  *
- * @param url The absolute URL to fetch.
- * @param options Deadline, size cap, redirect policy and headers.
- * @returns The page, or what is known of it with an `error`.
- * @throws Only the crawl signal's reason is never swallowed: when
- * `options.signal` aborts, the result has `error: "aborted"`.
+ * @param url The absolute URL to request.
+ * @param options Deadline, size cap, redirect policy, hop check, headers and body reader.
+ * @returns The resource, or what is known of it with an `error`.
+ * @throws {RangeError} If `timeoutMs` is not a positive number, `maxBytes`
+ * is negative, or `maxRedirects` is not a non-negative integer.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { request } from "./request.ts";
+ * const result = await request("https://example.org/feed.xml", {
+ *   timeoutMs: 10_000,
+ *   maxBytes: 1024 * 1024,
+ *   maxRedirects: 5,
+ *   checkFirst: true,
+ *   checkHop: (url) => url.startsWith("https://example.org/") ? undefined : "out_of_scope",
+ * });
+ * if (!result.error && result.status === 200) console.log(result.body?.byteLength);
+ * ```
+ */
+export async function request(url: string, options: RequestOptions): Promise<FetchedPage> {
+  const { timeoutMs, maxBytes, maxRedirects, checkHop } = options;
+  if (!(timeoutMs > 0)) {
+    throw new RangeError(
+      `Cannot request a URL as 'timeoutMs' must be a positive number: received ${timeoutMs}`,
+    );
+  }
+  if (!(maxBytes >= 0)) {
+    throw new RangeError(
+      `Cannot request a URL as 'maxBytes' must be a non-negative number: received ${maxBytes}`,
+    );
+  }
+  if (!Number.isInteger(maxRedirects) || maxRedirects < 0) {
+    throw new RangeError(
+      `Cannot request a URL as 'maxRedirects' must be a non-negative integer: received ${maxRedirects}`,
+    );
+  }
+  const started = performance.now();
+  const result = unfetchedPage(url);
+  // Cleared when the request ends: a timeout signal would live on for the whole timeout.
+  using limit = deadline(timeoutMs, options.signal);
+  const signal = limit.signal;
+  try {
+    if (checkHop !== undefined && options.checkFirst) {
+      // A check with side effects (marking a URL seen) must not run for a request already over.
+      signal.throwIfAborted();
+      const refused = await checkHop(url, signal);
+      if (refused) return fail(result, started, refused, `request refused: ${url}`);
+    }
+    let current = url;
+    while (true) {
+      const extra = await options.headersFor?.(current);
+      const response = await fetch(current, {
+        signal,
+        redirect: "manual",
+        headers: extra ? { ...options.headers, ...extra } : options.headers,
+      });
+      await options.onResponse?.(current, response);
+      result.url = current;
+      result.status = response.status;
+      result.headers = response.headers;
+      result.contentType = mediaType(response.headers.get("content-type"));
+      if (REDIRECTS.has(response.status) && response.headers.has("location")) {
+        await response.body?.cancel();
+        const location = response.headers.get("location")!;
+        const next = (options.resolve ?? resolveHttpUrl)(location, current);
+        result.redirects.push({ url: current, status: response.status });
+        if (next === undefined) {
+          return fail(
+            result,
+            started,
+            "bad_redirect",
+            `redirect to a non-http(s) or invalid URL: ${location}`,
+          );
+        }
+        // Every URL requested so far is in `redirects`: it answered with one.
+        if (requested(result.redirects, next)) {
+          return fail(result, started, "redirect_loop", `redirect loop back to ${next}`);
+        }
+        if (result.redirects.length > maxRedirects) {
+          return fail(result, started, "too_many_redirects", `more than ${maxRedirects} redirects`);
+        }
+        if (checkHop !== undefined) {
+          signal.throwIfAborted();
+          const refused = await checkHop(next, signal);
+          if (refused) {
+            result.url = next;
+            return fail(result, started, refused, `redirect target refused: ${next}`);
+          }
+        }
+        current = next;
+        continue;
+      }
+      let body: Uint8Array | null;
+      try {
+        body = await (options.readBody ?? readCappedBody)(response, signal, maxBytes);
+      } catch (error) {
+        // A reader that gave up before reading must not leave the download running.
+        if (!response.bodyUsed) await response.body?.cancel().catch(() => {});
+        throw error;
+      }
+      if (body === null) {
+        // Not wanted: do not download past what was needed.
+        await response.body?.cancel();
+        result.bytes = Number(response.headers.get("content-length")) || 0;
+      } else {
+        result.body = body;
+        result.bytes = body.byteLength;
+      }
+      result.durationMs = performance.now() - started;
+      return result;
+    }
+  } catch (error) {
+    const { code, message } = classifyFetchError(error, options.signal);
+    return fail(result, started, code, message);
+  }
+}
+
+function requested(redirects: readonly RedirectHop[], url: string): boolean {
+  for (const hop of redirects) if (hop.url === url) return true;
+  return false;
+}
+
+function fail(
+  result: FetchedPage,
+  started: number,
+  error: ErrorCode,
+  message: string,
+): FetchedPage {
+  result.error = error;
+  result.errorMessage = message;
+  result.durationMs = performance.now() - started;
+  return result;
+}
+
+/**
+ * Fetches a page: {@linkcode request} under the page policy. A 2xx body is
+ * read only when it is HTML, or has no Content-Type and looks like HTML (a
+ * sniffed body gets `text/html`); other bodies are not downloaded and
+ * `bytes` is their Content-Length. 4xx and 5xx are `http_4xx` and `http_5xx`
+ * errors. Never throws for network or HTTP failures.
+ *
+ * @param url The absolute URL to fetch; `checkHop` sees only its redirect
+ * targets (the caller has checked it).
+ * @param options Deadline, size cap, redirect policy, hop check and headers.
+ * @returns The page, or what is known of it with an `error`; when
+ * `options.signal` aborts, `error: "aborted"`.
+ * @throws {RangeError} For an invalid `timeoutMs`, `maxBytes` or `maxRedirects`.
  *
  * @example Usage
  * ```ts ignore
@@ -172,86 +387,45 @@ export function unfetchedPage(
  * ```
  */
 export async function fetchPage(url: string, options: FetchPageOptions): Promise<FetchedPage> {
-  const started = performance.now();
-  const result = unfetchedPage(url);
-  // Cleared when the request ends: a timeout signal would live on for the whole timeout.
-  using limit = deadline(options.timeoutMs, options.signal);
-  const signal = limit.signal;
-  const doFetch = options.fetch ?? fetch;
-  const fail = (error: ErrorCode, message: string): FetchedPage => {
-    result.error = error;
-    result.errorMessage = message;
-    result.durationMs = performance.now() - started;
-    return result;
-  };
-  try {
-    const visited = new Set([url]);
-    let current = url;
-    while (true) {
-      const extra = await options.headersFor?.(current);
-      const response = await doFetch(current, {
-        signal,
-        redirect: "manual",
-        headers: extra ? { ...options.headers, ...extra } : options.headers,
-      });
-      await options.onResponse?.(current, response);
-      result.url = current;
-      result.status = response.status;
-      result.headers = response.headers;
-      result.contentType = mediaType(response.headers.get("content-type"));
-      if (REDIRECTS.has(response.status) && response.headers.has("location")) {
-        await response.body?.cancel();
-        const location = response.headers.get("location")!;
-        const resolve = options.resolve ??
-          ((loc: string, base: string) => URL.parse(loc, base)?.href);
-        const next = resolve(location, current);
-        result.redirects.push({ url: current, status: response.status });
-        if (next === undefined) {
-          return fail("bad_redirect", `redirect to a non-http(s) or invalid URL: ${location}`);
-        }
-        if (visited.has(next)) return fail("redirect_loop", `redirect loop back to ${next}`);
-        if (result.redirects.length > options.maxRedirects) {
-          return fail("too_many_redirects", `more than ${options.maxRedirects} redirects`);
-        }
-        const refused = await options.checkRedirect?.(next);
-        if (refused) {
-          result.url = next;
-          return fail(refused, `redirect target refused: ${next}`);
-        }
-        visited.add(next);
-        current = next;
-        continue;
-      }
-      const ok = response.status >= 200 && response.status < 300;
-      const sniffable = result.contentType === null;
-      if (ok && (isHtmlType(result.contentType) || sniffable) && response.body) {
-        const body = await readBody(response, options.maxBytes);
-        result.bytes = body.byteLength;
-        if (sniffable && !looksLikeHtml(body)) {
-          result.durationMs = performance.now() - started;
-          return result;
-        }
-        if (sniffable) result.contentType = "text/html";
-        result.body = body;
-      } else {
-        // Not parsed: do not read past what is needed.
-        await response.body?.cancel();
-        result.bytes = Number(response.headers.get("content-length")) || 0;
-      }
-      result.durationMs = performance.now() - started;
-      if (response.status >= 500) return fail("http_5xx", `HTTP ${response.status}`);
-      if (response.status >= 400) return fail("http_4xx", `HTTP ${response.status}`);
-      return result;
-    }
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) return fail("too_large", error.message);
-    const { code, message } = classifyFetchError(error, options.signal);
-    return fail(code, message);
+  const page = await request(url, {
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    maxBytes: options.maxBytes,
+    maxRedirects: options.maxRedirects,
+    headers: options.headers,
+    headersFor: options.headersFor,
+    onResponse: options.onResponse,
+    checkHop: options.checkHop,
+    resolve: options.resolve,
+    readBody: readPageBody,
+  });
+  if (page.error !== undefined) return page;
+  if (page.body !== null && page.contentType === null) {
+    if (looksLikeHtml(page.body)) page.contentType = "text/html";
+    else page.body = null; // read only to sniff; `bytes` keeps its length
   }
+  const status = page.status!;
+  if (status >= 400) {
+    page.error = status >= 500 ? "http_5xx" : "http_4xx";
+    page.errorMessage = `HTTP ${status}`;
+  }
+  return page;
+}
+
+/** The page policy's reader: 2xx HTML bodies, and untyped ones to sniff. */
+function readPageBody(
+  response: Response,
+  signal: AbortSignal,
+  maxBytes: number,
+): Promise<Uint8Array | null> {
+  if (!response.ok || response.body === null) return NOT_READ;
+  const type = mediaType(response.headers.get("content-type"));
+  if (type !== null && !HTML_TYPES.has(type)) return NOT_READ;
+  return readCappedBody(response, signal, maxBytes);
 }
 
 function looksLikeHtml(body: Uint8Array): boolean {
-  const head = new TextDecoder().decode(body.subarray(0, 512)).trimStart().toLowerCase();
+  const head = DECODER.decode(body.subarray(0, 512)).trimStart().toLowerCase();
   return head.startsWith("<!doctype html") || head.startsWith("<html") ||
     /<(head|body|title)\b/.test(head);
 }

@@ -9,12 +9,24 @@ import { z } from "zod";
 /**
  * Short error codes a record's `error` can carry.
  *
- * - `timeout`: the request deadline passed;
- * - `dns`, `refused`, `reset`, `tls`, `network`: transport failures;
+ * - `timeout`: the whole-request deadline passed;
+ * - `dns`, `refused`, `reset`, `tls`, `network`: transport failures (the name
+ *   did not resolve, the connection was refused or reset, TLS failed, other);
  * - `http_4xx`, `http_5xx`: the server answered with that status class;
  * - `parse`: the page could not be parsed;
  * - `permission`: Deno's permissions forbid the host;
- * - `aborted`: the crawl was cancelled while the URL was in flight.
+ * - `aborted`: the crawl was cancelled while the URL was in flight;
+ * - `too_large`: the body passed `maxBytes` (decompressed);
+ * - `robots`: robots.txt disallows the URL, or was unreachable;
+ * - `blocked_address`: the host is or resolves to a private, loopback or
+ *   link-local address;
+ * - `redirect_loop`, `too_many_redirects`, `bad_redirect`: the redirect chain
+ *   came back on itself, ran past `maxRedirects`, or pointed at a
+ *   non-http(s) or invalid URL;
+ * - `out_of_scope`: a redirect left the crawl's scope;
+ * - `duplicate`: a redirect target or the page's canonical URL was crawled
+ *   already under another URL;
+ * - `decode`: a body could not be decoded (e.g. invalid gzip).
  */
 export const ERROR_CODES = [
   "timeout",
@@ -41,6 +53,30 @@ export const ERROR_CODES = [
 
 /** One of {@linkcode ERROR_CODES}. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Codes of URLs no request was made for: a policy refused them before any response. */
+export const UNREQUESTED_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "robots",
+  "out_of_scope",
+  "duplicate",
+  "blocked_address",
+  "permission",
+]);
+
+/** Codes that make a link broken: nothing usable at the other end. */
+export const BROKEN_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "http_4xx",
+  "http_5xx",
+  "timeout",
+  "dns",
+  "refused",
+  "reset",
+  "tls",
+  "network",
+  "redirect_loop",
+  "too_many_redirects",
+  "bad_redirect",
+]);
 
 /** The zod schema of a record, the single source of its type. */
 export const CrawlRecordSchema = z.object({

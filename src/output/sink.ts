@@ -15,7 +15,33 @@ import { type ByteWriter, JsonlWriter } from "./jsonl_writer.ts";
 import type { CrawlRecord } from "./record.ts";
 
 /** An output format. */
-export type OutputFormat = "jsonl" | "json" | "csv";
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The output formats, as `--format` names them. */
+export const OUTPUT_FORMATS = ["jsonl", "json", "csv"] as const;
+
+/**
+ * Reads an output format's name.
+ *
+ * @param name The name, e.g. from `--format`.
+ * @returns The format.
+ * @throws {TypeError} If it names none, with the message the CLI prints.
+ *
+ * @example Usage
+ * ```ts
+ * import { outputFormat } from "./sink.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(outputFormat("csv"), "csv");
+ * assert.throws(() => outputFormat("xml"), /must be one of jsonl, json, csv: received "xml"/);
+ * ```
+ */
+export function outputFormat(name: string): OutputFormat {
+  if ((OUTPUT_FORMATS as readonly string[]).includes(name)) return name as OutputFormat;
+  throw new TypeError(
+    `--format must be one of ${OUTPUT_FORMATS.join(", ")}: received ${JSON.stringify(name)}`,
+  );
+}
 
 /** A place records are written to. */
 export interface RecordSink {
@@ -121,7 +147,7 @@ export async function openSink(
   options: { append?: boolean } = {},
 ): Promise<RecordSink> {
   if (format === "jsonl") {
-    // Appending continues a file a durable crawl has just repaired (see SqliteStore.reconcileOutput).
+    // Appending continues a file a durable crawl has just repaired (see SqliteStore.repairOutput).
     const file = out === undefined ? undefined : await Deno.open(out, {
       write: true,
       create: true,

@@ -121,6 +121,15 @@ export class CrawlStats {
     if (depth > this.maxQueueDepth) this.maxQueueDepth = depth;
   }
 
+  /**
+   * Notes why the crawl stopped before its end; the first reason stands.
+   *
+   * @param reason E.g. `interrupted`, `max_duration`, `max_pages`.
+   */
+  stopped(reason: string): void {
+    if (this.stoppedBy === "done") this.stoppedBy = reason;
+  }
+
   /** Freezes the duration. */
   end(): void {
     this.#ended ??= performance.now();

@@ -60,22 +60,6 @@ export function scanDocument($: Document): ScannedPage {
 }
 
 /**
- * Extracts the default fields and the links of a loaded document.
- *
- * @param $ The document.
- * @param pageUrl The page's final URL, the base for relative links.
- * @param options Link-following and normalization options.
- * @returns The parsed fields and links.
- */
-export function extractPage(
-  $: Document,
-  pageUrl: string,
-  options: ParsePageOptions = {},
-): ParsedPage {
-  return finishPage(scanDocument($), pageUrl, options);
-}
-
-/**
  * Decodes and parses an HTML body through a cheerio document.
  *
  * @param body The raw body bytes.

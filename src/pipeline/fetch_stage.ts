@@ -1,21 +1,39 @@
 /**
- * The fetcher's policy around one request: Deno's net permission, the SSRF
- * guard, robots.txt, the global Semaphore, redirect checks at every hop,
- * retries with backoff, and `Retry-After` pauses.
+ * The fetch stage: producers that take URLs from the frontier, fetch them
+ * under the global Semaphore and the request policy (permission, address
+ * guard, robots.txt, redirect hops), retry transient failures, honour
+ * `Retry-After`, and put HTML pages into the bounded channel for the parse
+ * stage. Everything else is finished here with its record.
  *
  * @module
  */
 
-import type { AddressGuard } from "../http/address_guard.ts";
-import { type FetchedPage, fetchPage, unfetchedPage } from "../http/request.ts";
-import type { CrawlFrontier, FrontierEntry } from "../frontier/types.ts";
-import type { CrawlOptions } from "./options.ts";
-import type { ErrorCode } from "../output/record.ts";
-import { backoffMs, isTransient, parseRetryAfter } from "./retry.ts";
-import type { RobotsCache } from "../robots/cache.ts";
 import type { Semaphore } from "../async/semaphore.ts";
-import type { CrawlStats } from "../output/stats.ts";
+import type { CrawlFrontier, FrontierEntry } from "../frontier/types.ts";
 import { normalizeUrl } from "../frontier/url.ts";
+import { type FetchedPage, fetchPage, unfetchedPage } from "../http/request.ts";
+import type { ErrorCode } from "../output/record.ts";
+import type { CrawlStats } from "../output/stats.ts";
+import { buildRecord } from "./build_record.ts";
+import type { Finisher } from "./finisher.ts";
+import type { CrawlOptions } from "./options.ts";
+import type { PageChannel } from "./parse_stage.ts";
+import type { RequestPolicy } from "./request_policy.ts";
+import { retryAfterOf, retryDelayOf, type RetrySettings } from "./retry.ts";
+
+/** The options the fetch stage reads. */
+export type FetchSettings =
+  & RetrySettings
+  & Pick<
+    CrawlOptions,
+    | "timeoutMs"
+    | "maxBytes"
+    | "maxRedirects"
+    | "userAgent"
+    | "logSkipped"
+    | "stripParams"
+    | "sortQuery"
+  >;
 
 /** What became of one URL at the fetch stage. */
 export type FetchOutcome =
@@ -38,45 +56,39 @@ export interface CookieStore {
 
 /** What the fetch stage works with. */
 export interface FetchStageDeps {
-  /** The validated crawl options. */
-  options: CrawlOptions;
-  /** The frontier (for host slots, retries and dedupe of redirect hops). */
+  /** The crawl's options. */
+  settings: FetchSettings;
+  /** The frontier (next URL, host slots, retries, pauses). */
   frontier: CrawlFrontier;
   /** The global cap on requests in flight. */
   semaphore: Semaphore;
+  /** Which requests may be made. */
+  policy: RequestPolicy;
   /** Counters. */
   stats: CrawlStats;
-  /** The SSRF guard. */
-  guard: AddressGuard;
-  /** robots.txt per origin; `undefined` with `ignoreRobots`. */
-  robots: RobotsCache | undefined;
-  /** The crawl's scope test. */
-  inScope: (href: string) => boolean;
+  /** The channel the parse stage drains. */
+  pages: PageChannel;
+  /** Finishes URLs that are not parsed. */
+  finisher: Finisher;
   /** Authorization headers by origin, from credentials in the seeds. */
   authorization: ReadonlyMap<string, string>;
   /** The cookie jar, with `cookies` on. */
   cookies: CookieStore | undefined;
 }
 
+const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
+
 /**
- * Fetches frontier entries under the crawl's policies.
+ * The fetch stage of one crawl.
  *
  * @example Usage
  * ```ts ignore
  * const stage = new FetchStage(deps);
- * const outcome = await stage.fetch(entry, signal);
+ * group.go((signal) => stage.run(signal, producers.add()));
  * ```
  */
 export class FetchStage {
   #deps: FetchStageDeps;
-  #permitted = new Map<string, boolean>();
-  #delaySet = new Set<string>();
-  /**
-   * Redirect targets each URL marked seen on its own earlier attempts, kept
-   * while it may be retried: a retry passes them instead of calling its own
-   * target a duplicate.
-   */
-  #claimedHops = new Map<string, Set<string>>();
 
   /**
    * Creates the stage over the crawl's shared parts.
@@ -88,6 +100,56 @@ export class FetchStage {
   }
 
   /**
+   * One producer: fetches URLs until the frontier is idle or closed.
+   *
+   * @param signal The crawl's signal.
+   * @param producer This producer's registration with the live-producer
+   * count (`--shutdown count`), disposed when it leaves.
+   * @returns A promise that resolves when the producer stops.
+   * @throws The signal's reason when the crawl is aborted.
+   */
+  async run(signal: AbortSignal, producer?: Disposable): Promise<void> {
+    using _producer = producer;
+    const { frontier, pages, stats, finisher } = this.#deps;
+    while (true) {
+      const entry = await frontier.next({ signal });
+      if (!entry) return;
+      const outcome = await this.fetch(entry, signal);
+      if (outcome.kind === "retry") continue;
+      if (outcome.kind === "page") {
+        try {
+          await pages.send({ entry, page: outcome.page }, { signal });
+        } catch (error) {
+          // A hard abort closes the channel under a blocked send: report the abort, not the close.
+          signal.throwIfAborted();
+          throw error;
+        }
+      } else if (outcome.kind === "skip" && !outcome.record) {
+        stats.skip(outcome.page.error!);
+        await finisher.finish(entry);
+      } else {
+        await finisher.finish(entry, buildRecord(entry, outcome.page));
+      }
+    }
+  }
+
+  /**
+   * Once the producers stopped early (a limit, a stop), records the retries
+   * the frontier will not make: each gets its last failure.
+   *
+   * @returns A promise that resolves once they are finished.
+   */
+  async recordRetries(): Promise<void> {
+    const { frontier, finisher } = this.#deps;
+    for (const entry of frontier.takeRetries()) {
+      const { error, message, status } = entry.failure!;
+      const page = unfetchedPage(entry.url, { error, message: message ?? error });
+      page.status = status;
+      await finisher.finish(entry, buildRecord({ ...entry, attempts: entry.attempts - 1 }, page));
+    }
+  }
+
+  /**
    * Fetches one entry. The entry's host slot is released before this returns.
    *
    * @param entry An entry from `frontier.next()`.
@@ -96,7 +158,7 @@ export class FetchStage {
    * @throws The signal's reason when the crawl is aborted.
    */
   async fetch(entry: FrontierEntry, signal: AbortSignal): Promise<FetchOutcome> {
-    const { frontier } = this.#deps;
+    const { frontier, policy } = this.#deps;
     let outcome: FetchOutcome;
     try {
       outcome = await this.#attempt(entry, signal);
@@ -108,12 +170,12 @@ export class FetchStage {
     if (outcome.kind === "skip" && outcome.transient && this.#retry(entry, outcome.page, true)) {
       return { kind: "retry" };
     }
-    this.#claimedHops.delete(entry.url);
+    policy.settled(entry.url);
     return outcome;
   }
 
   async #attempt(entry: FrontierEntry, signal: AbortSignal): Promise<FetchOutcome> {
-    const { options, guard, semaphore } = this.#deps;
+    const { settings, policy, semaphore } = this.#deps;
     const refused = (
       error: ErrorCode,
       message: string,
@@ -125,14 +187,14 @@ export class FetchStage {
       record,
       transient,
     });
-    if (!this.#netPermitted(entry.url)) {
+    const unreachable = await policy.reachable(entry.url, signal);
+    if (unreachable === "permission") {
       return refused("permission", `Deno's --allow-net does not include ${entry.host}`);
     }
-    const verdict = await guard.verdict(entry.url, { signal });
-    if (verdict === "blocked") {
+    if (unreachable === "blocked_address") {
       return refused("blocked_address", `${entry.host} is or resolves to a private address`);
     }
-    if (verdict === "unresolved") {
+    if (unreachable === "dns") {
       // A transient failure (retried): the name may resolve later, and an address the guard
       // could not vet is not fetched.
       return {
@@ -141,108 +203,42 @@ export class FetchStage {
       };
     }
     using _permit = await semaphore.acquire({ signal });
-    const robots = await this.#robotsAllow(entry.url, entry.host, signal);
-    if (robots !== true) {
+    const robots = await policy.robotsAllow(entry.url, entry.host, signal);
+    if (!robots.allowed) {
       // An unreachable robots.txt is a failure worth a record; a rule is a policy skip.
-      return robots === "disallowed"
-        ? refused("robots", "disallowed by robots.txt", options.logSkipped)
-        : refused("robots", robots, true, true);
+      return robots.unreachable
+        ? refused("robots", robots.message, true, true)
+        : refused("robots", robots.message, settings.logSkipped);
     }
     const page = await fetchPage(entry.url, {
       signal,
-      timeoutMs: options.timeoutMs,
-      maxBytes: options.maxBytes,
-      maxRedirects: options.maxRedirects,
-      headers: { "user-agent": options.userAgent, "accept": ACCEPT },
+      timeoutMs: settings.timeoutMs,
+      maxBytes: settings.maxBytes,
+      maxRedirects: settings.maxRedirects,
+      headers: { "user-agent": settings.userAgent, "accept": ACCEPT },
       // A recrawl revalidates: the stored validators go with the first request only.
       headersFor: (url) => this.#headersFor(url, url === entry.url ? entry.extra : undefined),
       onResponse: (url, response) => this.#storeCookies(url, response),
-      resolve: (location, base) => normalizeUrl(location, base, options),
-      checkRedirect: (url) => this.#checkHop(url, entry.url, signal),
+      resolve: (location, base) => normalizeUrl(location, base, settings),
+      checkHop: (url) => policy.checkRedirect(url, entry.url, signal),
     });
     if (page.error === "aborted") signal.throwIfAborted();
-    this.#pauseOnRetryAfter(entry.host, page);
+    const pause = retryAfterOf(page, settings.maxRetryAfterMs);
+    if (pause !== undefined && pause > 0) this.#deps.frontier.pauseHost(entry.host, pause);
     return page.body && !page.error ? { kind: "page", page } : { kind: "record", page };
   }
 
-  /** Re-queues a transient failure while attempts remain. */
+  /** Re-queues a transient failure while attempts remain (the retry policy decides). */
   #retry(entry: FrontierEntry, page: FetchedPage, transient = false): boolean {
-    const { options, frontier, stats } = this.#deps;
+    const { settings, frontier, stats } = this.#deps;
     const attempts = entry.attempts + 1;
-    if (attempts > options.retries || !(transient || isTransient(page.status, page.error))) {
-      return false;
-    }
-    // A Retry-After pause already holds the host; otherwise back off this URL.
-    const paused = retryAfterOf(page, options.maxRetryAfterMs) !== undefined;
-    const delay = paused ? 0 : backoffMs(attempts, {
-      baseMs: options.retryDelayMs,
-      maxMs: options.maxRetryDelayMs,
-    });
+    const delay = retryDelayOf(page, attempts, settings, transient);
+    if (delay === undefined) return false;
     // A closed frontier (stopping, or maxPages reached) takes no retry: the failure is recorded.
     const failure = { status: page.status, error: page.error!, message: page.errorMessage };
     if (!frontier.retry({ ...entry, attempts, failure }, delay)) return false;
     stats.retries++;
     return true;
-  }
-
-  #pauseOnRetryAfter(host: string, page: FetchedPage): void {
-    const ms = retryAfterOf(page, this.#deps.options.maxRetryAfterMs);
-    if (ms !== undefined && ms > 0) this.#deps.frontier.pauseHost(host, ms);
-  }
-
-  /**
-   * Whether Deno lets the crawl connect to a URL's host. Deno grants
-   * `host:port` pairs and a query without a port asks for every port, so the
-   * scheme's default port is named when the URL leaves it implied
-   * (`--allow-net=example.org:443` must admit `https://example.org/`).
-   */
-  #netPermitted(url: string): boolean {
-    const { host, port, protocol } = new URL(url);
-    const target = port ? host : `${host}:${protocol === "https:" ? 443 : 80}`;
-    let ok = this.#permitted.get(target);
-    if (ok === undefined) {
-      ok = Deno.permissions.querySync({ name: "net", host: target }).state === "granted";
-      this.#permitted.set(target, ok);
-    }
-    return ok;
-  }
-
-  /**
-   * Whether robots.txt allows a URL: `true`, `"disallowed"` by a rule, or a
-   * message when the origin's robots.txt was unreachable (RFC 9309: then
-   * nothing may be fetched).
-   */
-  async #robotsAllow(url: string, host: string, signal: AbortSignal): Promise<true | string> {
-    const { robots, options, frontier } = this.#deps;
-    if (!robots) return true;
-    const result = await robots.get(new URL(url).origin, { signal });
-    const crawlDelayMs = result.robots.crawlDelayMs;
-    if (crawlDelayMs !== undefined && !this.#delaySet.has(host)) {
-      this.#delaySet.add(host);
-      // A delay past a minute is a site asking not to be crawled: honour it as a minute.
-      const delay = Math.min(crawlDelayMs, MAX_CRAWL_DELAY_MS);
-      if (delay > options.delayMs) frontier.setHostDelay(host, delay);
-    }
-    if (result.robots.isAllowed(url)) return true;
-    return result.kind === "disallow_all"
-      ? `robots.txt unreachable (${result.reason}): the origin is treated as disallowed`
-      : "disallowed";
-  }
-
-  /** Every redirect hop is checked as if it were a new link. */
-  async #checkHop(url: string, from: string, signal: AbortSignal): Promise<ErrorCode | undefined> {
-    const { inScope, guard, frontier } = this.#deps;
-    if (!inScope(url)) return "out_of_scope";
-    const verdict = await guard.verdict(url, { signal });
-    if (verdict !== "allowed") return verdict === "blocked" ? "blocked_address" : "dns";
-    if (!this.#netPermitted(url)) return "permission";
-    const host = new URL(url).host;
-    if ((await this.#robotsAllow(url, host, signal)) !== true) return "robots";
-    let claimed = this.#claimedHops.get(from);
-    if (!(await frontier.markSeen(url))) return claimed?.has(url) ? undefined : "duplicate";
-    if (!claimed) this.#claimedHops.set(from, claimed = new Set());
-    claimed.add(url);
-    return undefined;
   }
 
   async #headersFor(url: string, extra?: FrontierEntry["extra"]): Promise<Record<string, string>> {
@@ -267,15 +263,4 @@ export class FetchStage {
       await cookies.setCookie(cookie, url, { ignoreError: true });
     }
   }
-}
-
-/** The longest robots.txt `Crawl-delay` honoured, in ms. */
-export const MAX_CRAWL_DELAY_MS = 60_000;
-
-const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
-
-function retryAfterOf(page: FetchedPage, maxMs: number): number | undefined {
-  if (page.status !== 429 && page.status !== 503) return undefined;
-  const ms = parseRetryAfter(page.headers?.get("retry-after"));
-  return ms === undefined ? undefined : Math.min(ms, maxMs);
 }

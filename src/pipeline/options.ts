@@ -6,7 +6,10 @@
 
 import { z } from "zod";
 import { AddressGuard } from "../http/address_guard.ts";
-import { type RulesFileInput, RulesFileSchema, selectorProblem } from "../extract/schema.ts";
+import { RulesFileSchema, selectorProblem } from "../extract/schema.ts";
+import { redactSeed, withoutCredentials } from "../frontier/seeds.ts";
+import { valueAt } from "../validate/value_at.ts";
+import type { CrawlOptionsInput } from "./options_input.ts";
 
 const positiveInt = z.number({ error: "must be a positive integer" })
   .int({ error: "must be a positive integer" })
@@ -146,93 +149,6 @@ export const CrawlOptionsSchema = z.object({
   extractModule: z.string().min(1, { error: "must be a module specifier" }).optional(),
 }).strict();
 
-/**
- * Options as a caller writes them: everything but `seeds` has a default.
- * Written out so documentation can show it; {@linkcode CrawlOptionsSchema}
- * stays the source of truth, and the check below fails type checking when
- * the two disagree. All durations are in milliseconds.
- */
-export interface CrawlOptionsInput {
-  /** Where the crawl starts: absolute http(s) URLs (credentials become a Basic auth header). */
-  seeds: string[];
-  /** Most URLs fetched (seeds included). Default: unlimited. */
-  maxPages?: number;
-  /** Most links followed from a seed (seeds are depth 0). Default: unlimited. */
-  maxDepth?: number;
-  /** `host` (default): the seeds' hosts; `domain`: their domains and subdomains; `any`. */
-  scope?: "host" | "domain" | "any";
-  /** Regular expressions: when given, a URL must match one. */
-  include?: string[];
-  /** Regular expressions: a URL matching one is skipped. */
-  exclude?: string[];
-  /** Global cap on requests in flight (the Semaphore). Default 16. */
-  concurrency?: number;
-  /** Fetcher (producer) workers. Default: `concurrency`. */
-  fetchers?: number;
-  /** Parser Web Workers; 0 parses in this isolate. Default: one per core. */
-  parsers?: number;
-  /** Capacity of the bounded page channel between fetchers and parsers. Default 32. */
-  queueSize?: number;
-  /** Whole-request deadline: headers, redirects and body. Default 30 000. */
-  timeoutMs?: number;
-  /** Stop taking new URLs after this long. Default: unlimited. */
-  maxDurationMs?: number;
-  /** Most body bytes read per response, decompressed. Default 10 MiB. */
-  maxBytes?: number;
-  /** Most redirects followed per URL. Default 10. */
-  maxRedirects?: number;
-  /** How parsers learn the crawl is over: live-producer `count` (default) or a `sentinel` each. */
-  shutdown?: "count" | "sentinel";
-  /** Follow `rel=nofollow` links (and ignore meta robots nofollow). Default false. */
-  followNofollow?: boolean;
-  /** The User-Agent header; its product token selects the robots.txt group. */
-  userAgent?: string;
-  /** `htmlparser2` (fast, default) or `parse5` (spec-exact). */
-  parser?: "htmlparser2" | "parse5";
-  /** Query parameters dropped for dedupe; a trailing `*` is a wildcard. */
-  stripParams?: string[];
-  /** Sort query parameters for dedupe. Default false. */
-  sortQuery?: boolean;
-  /** Treat rel=canonical targets as seen; a page whose canonical was seen is a duplicate. */
-  dedupeCanonical?: boolean;
-  /** Longest URL queued, in characters. Default 2048. */
-  maxUrlLength?: number;
-  /** Most URLs admitted per host. Default: unlimited. */
-  maxPagesPerHost?: number;
-  /** Most requests in flight per host. Default 2. */
-  perHost?: number;
-  /** Least interval between request starts to one host. Default 0. */
-  delayMs?: number;
-  /** Extra attempts after a transient failure. Default 2. */
-  retries?: number;
-  /** The first retry's backoff before jitter; it doubles per attempt. Default 500. */
-  retryDelayMs?: number;
-  /** The longest retry backoff. Default 30 000. */
-  maxRetryDelayMs?: number;
-  /** The longest `Retry-After` pause honoured. Default 300 000. */
-  maxRetryAfterMs?: number;
-  /** Do not fetch or obey robots.txt. Default false. */
-  ignoreRobots?: boolean;
-  /** Write records for URLs robots.txt disallows. Default false. */
-  logSkipped?: boolean;
-  /** Allow hosts that are or resolve to private, loopback or link-local addresses. */
-  allowPrivate?: boolean;
-  /** CIDR ranges allowed despite the private-address guard. */
-  allowAddresses?: string[];
-  /** Keep cookies across requests. Default false. */
-  cookies?: boolean;
-  /** Seed the frontier from robots.txt `Sitemap:` lines and `/sitemap.xml`. */
-  sitemaps?: boolean;
-  /** Most URLs taken from sitemaps. Default 100 000. */
-  maxSitemapUrls?: number;
-  /** Declarative extraction rules (what `--extract` reads from its file). */
-  rules?: RulesFileInput;
-  /** Follow only links inside (or matching) this CSS selector, where no rule says otherwise. */
-  linksFrom?: string;
-  /** A module specifier whose `extract($, page)` export fills each record's `data`. */
-  extractModule?: string;
-}
-
 /** True when two types are identical. */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
   : false;
@@ -240,6 +156,72 @@ type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B 
 const _inputMatchesSchema: Equal<CrawlOptionsInput, z.input<typeof CrawlOptionsSchema>> = true;
 /** Options after validation, defaults filled in. */
 export type CrawlOptions = z.output<typeof CrawlOptionsSchema>;
+
+/**
+ * Every option's default, as the schema fills it in (for help texts and
+ * documentation; `seeds` has none).
+ *
+ * @example Usage
+ * ```ts
+ * import { OPTION_DEFAULTS } from "./options.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(OPTION_DEFAULTS.perHost, 2);
+ * ```
+ */
+export const OPTION_DEFAULTS: Readonly<Omit<CrawlOptions, "seeds">> = (() => {
+  const { seeds: _, ...defaults } = CrawlOptionsSchema.parse({ seeds: ["http://example.org/"] });
+  return defaults;
+})();
+
+/**
+ * The options that decide which URLs belong to a crawl: a durable store
+ * refuses to resume a crawl under others. Credentials are left out (they are
+ * kept in no file, and a changed password changes no URL).
+ *
+ * @param options The validated options.
+ * @returns A JSON object to compare.
+ *
+ * @example Usage
+ * ```ts
+ * import { identityOf, parseCrawlOptions } from "./options.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const a = identityOf(parseCrawlOptions({ seeds: ["https://ann:pw@a.test/"] }));
+ * const b = identityOf(parseCrawlOptions({ seeds: ["https://a.test/"], concurrency: 2 }));
+ * assert.deepEqual(a, b);
+ * ```
+ */
+export function identityOf(options: CrawlOptions): Record<string, unknown> {
+  return {
+    seeds: options.seeds.map(withoutCredentials).sort(),
+    scope: options.scope,
+    include: options.include,
+    exclude: options.exclude,
+    stripParams: options.stripParams,
+    sortQuery: options.sortQuery,
+  };
+}
+
+/**
+ * Options as files and reports may show them: seed passwords as `***`,
+ * extraction rules left out (they have a file of their own).
+ *
+ * @param options The validated options.
+ * @returns A copy safe to write down.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseCrawlOptions, shownOptions } from "./options.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const shown = shownOptions(parseCrawlOptions({ seeds: ["https://ann:pw@a.test/"] }));
+ * assert.deepEqual(shown.seeds, ["https://ann:***@a.test/"]);
+ * ```
+ */
+export function shownOptions(options: CrawlOptions): CrawlOptions {
+  return { ...options, seeds: options.seeds.map(redactSeed), rules: undefined };
+}
 
 /**
  * Bad options: names the option, says what it must be and what it got.
@@ -269,15 +251,6 @@ export class OptionsError extends TypeError {
     this.expected = expected;
     this.received = received;
   }
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
 
 /**

@@ -1,39 +1,74 @@
 /**
- * Where pages are parsed: in a pool of Web Workers (one per core by
- * default), or in the crawler's own isolate when `parsers` is 0, workers
- * are not permitted, or a hook function must run (functions cannot cross to
- * a worker; a hook module can).
+ * The parse stage: consumers that take fetched pages from the bounded
+ * channel, parse them (in a pool of Web Workers, one per core by default, or
+ * in the crawler's own isolate when `parsers` is 0, workers are not
+ * permitted, or a hook function must run: functions cannot cross to a
+ * worker, a hook module can), hand their links to link admission and finish
+ * them with their records.
  *
  * @module
  */
 
-import type { CrawlOptions } from "./options.ts";
+import type { Channel } from "../async/channel.ts";
+import type { FrontierEntry } from "../frontier/types.ts";
+import type { FetchedPage } from "../http/request.ts";
 import {
   createParser,
   type ExtractHook,
-  type ParseJob,
   type ParserConfig,
   type ParseResult,
 } from "../parse/job.ts";
 import { ParserPool, workersPermitted } from "../parse/pool.ts";
+import type { LinkAdmission } from "./admission.ts";
+import { buildRecord } from "./build_record.ts";
+import type { Finisher } from "./finisher.ts";
+import type { CrawlOptions } from "./options.ts";
 
-/** The parse side of the pipeline. */
-export interface ParseStage {
-  /** `workers` or `isolate`. */
-  readonly mode: "workers" | "isolate";
-  /** How many consumer tasks should feed it. */
-  readonly consumers: number;
-  /**
-   * Parses one page. With workers the body's buffer is transferred.
-   *
-   * @param job The page.
-   * @param signal The crawl's signal.
-   * @returns The parse result.
-   */
-  parse(job: ParseJob, signal: AbortSignal): Promise<ParseResult>;
-  /** Stops the workers. */
-  close(): void;
+/** The end marker of the sentinel shutdown: one per parse consumer. */
+export const END: unique symbol = Symbol("end of pages");
+
+/** What a fetcher hands a parser: a 2xx HTML page with its body. */
+export interface PageItem {
+  /** The page's frontier entry. */
+  entry: FrontierEntry;
+  /** The fetched page. */
+  page: FetchedPage;
 }
+
+/** The channel between the stages. */
+export type PageChannel = Channel<PageItem | typeof END>;
+
+/** The options the parse stage reads. */
+export type ParseSettings =
+  & Pick<CrawlOptions, "parsers">
+  & Pick<
+    ParserConfig,
+    | "parser"
+    | "followNofollow"
+    | "stripParams"
+    | "sortQuery"
+    | "rules"
+    | "extractModule"
+    | "linksFrom"
+  >;
+
+/** What the parse stage works with. */
+export interface ParseStageDeps {
+  /** The channel the fetchers fill. */
+  pages: PageChannel;
+  /** Where a page's links go. */
+  admission: LinkAdmission;
+  /** Finishes each page with its record. */
+  finisher: Finisher;
+  /** A hook function; forces in-isolate parsing. */
+  extract?: ExtractHook;
+}
+
+/** Parses one page; a worker pool or this isolate. */
+type ParseFn = (
+  job: { url: string; contentType: string | null; body: Uint8Array },
+  signal: AbortSignal,
+) => Promise<ParseResult>;
 
 /**
  * Consumers per worker: while a worker parses a batch, the pages its
@@ -43,58 +78,132 @@ export interface ParseStage {
 const DEPTH = 8;
 
 /**
- * Creates the parse stage the options ask for.
- *
- * @param options The crawl options (`parsers`, `parser`, rules, extract module).
- * @param extract A hook function; forces in-isolate parsing.
- * @returns The stage.
- * @throws If workers fail to start or the extract module cannot be loaded.
+ * The parse stage of one crawl.
  *
  * @example Usage
  * ```ts ignore
- * const stage = await createParseStage(options);
- * const result = await stage.parse({ url, contentType, body }, signal);
- * stage.close();
+ * const stage = await ParseStage.create(options, { pages, admission, finisher });
+ * for (let i = 0; i < stage.consumers; i++) group.go((signal) => stage.run(signal));
  * ```
  */
-export async function createParseStage(
-  options: CrawlOptions,
-  extract?: ExtractHook,
-): Promise<ParseStage> {
-  const config: ParserConfig = {
-    parser: options.parser,
-    followNofollow: options.followNofollow,
-    stripParams: options.stripParams,
-    sortQuery: options.sortQuery,
-    rules: options.rules,
-    extractModule: options.extractModule,
-    linksFrom: options.linksFrom,
-  };
-  if (options.parsers > 0 && !extract && workersPermitted()) {
-    const pool = await ParserPool.create(options.parsers, config);
-    return {
-      mode: "workers",
-      consumers: options.parsers * DEPTH,
-      parse: (job, signal) => pool.parse(job, { signal }),
-      close: () => pool.close(),
-    };
+export class ParseStage {
+  /** How many consumer loops ({@linkcode ParseStage.run}) should drain the channel. */
+  readonly consumers: number;
+  #deps: ParseStageDeps;
+  #parse: ParseFn;
+  #close: () => void;
+  #active = 0;
+
+  private constructor(deps: ParseStageDeps, consumers: number, parse: ParseFn, close: () => void) {
+    this.#deps = deps;
+    this.consumers = consumers;
+    this.#parse = parse;
+    this.#close = close;
   }
-  const parser = await createParser(config, extract);
-  return {
-    mode: "isolate",
-    consumers: 1,
-    parse: (job) =>
+
+  /**
+   * Starts the parsers the options ask for (before any request, so a bad
+   * extract module fails the crawl at once).
+   *
+   * @param settings The crawl options (`parsers`, `parser`, rules, extract module...).
+   * @param deps The channel, admission, finisher and hook.
+   * @returns The stage.
+   * @throws If workers fail to start or the extract module cannot be loaded.
+   */
+  static async create(settings: ParseSettings, deps: ParseStageDeps): Promise<ParseStage> {
+    const config: ParserConfig = {
+      parser: settings.parser,
+      followNofollow: settings.followNofollow,
+      stripParams: settings.stripParams,
+      sortQuery: settings.sortQuery,
+      rules: settings.rules,
+      extractModule: settings.extractModule,
+      linksFrom: settings.linksFrom,
+    };
+    if (settings.parsers > 0 && !deps.extract && workersPermitted()) {
+      const pool = await ParserPool.create(settings.parsers, config);
+      return new ParseStage(
+        deps,
+        settings.parsers * DEPTH,
+        (job, signal) => pool.parse(job, { signal }),
+        () => pool.close(),
+      );
+    }
+    const parser = await createParser(config, deps.extract);
+    const parse: ParseFn = (job) =>
       Promise.resolve().then(() => {
         try {
           return parser.parse(job);
         } finally {
-          // Free the body at once (see parse_worker.ts); only a buffer it owns whole.
+          // Free the body at once (see ../parse/worker.ts); only a buffer it owns whole.
           const { buffer, byteOffset, byteLength } = job.body;
           if (byteOffset === 0 && byteLength === buffer.byteLength) {
             (buffer as ArrayBuffer).transfer(0);
           }
         }
-      }),
-    close: () => {},
-  };
+      });
+    return new ParseStage(deps, 1, parse, () => {});
+  }
+
+  /** Pages being parsed or admitted now. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /**
+   * One consumer: parses pages until the channel is closed and drained, or
+   * until its {@linkcode END} marker.
+   *
+   * @param signal The crawl's signal.
+   * @returns A promise that resolves when the consumer stops.
+   * @throws The signal's reason when the crawl is aborted.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const { pages, admission, finisher } = this.#deps;
+    for await (const item of pages) {
+      if (item === END) return;
+      const { entry, page } = item;
+      this.#active++;
+      let parsed: ParseResult | undefined;
+      try {
+        const job = {
+          url: page.url,
+          contentType: page.headers?.get("content-type") ?? null,
+          body: page.body!,
+        };
+        page.body = null;
+        parsed = await this.#parse(job, signal);
+      } catch (error) {
+        signal.throwIfAborted();
+        page.error = "parse";
+        page.errorMessage = error instanceof Error ? error.message : String(error);
+      }
+      const duplicate = parsed && await admission.canonicalDuplicate(parsed.canonical, page);
+      if (duplicate) {
+        page.error = "duplicate";
+        page.errorMessage = duplicate;
+      } else if (parsed) {
+        // Links are queued before the page is done, so the crawl cannot end in between.
+        await admission.admitLinks(entry, page.url, parsed.follow);
+      }
+      signal.throwIfAborted();
+      this.#active--;
+      await finisher.finish(entry, buildRecord(entry, page, parsed));
+    }
+  }
+
+  /**
+   * Sends one {@linkcode END} marker per consumer (the sentinel shutdown).
+   *
+   * @param signal The crawl's signal.
+   * @returns A promise that resolves once every marker is in the channel.
+   */
+  async end(signal: AbortSignal): Promise<void> {
+    for (let i = 0; i < this.consumers; i++) await this.#deps.pages.send(END, { signal });
+  }
+
+  /** Stops the workers. */
+  close(): void {
+    this.#close();
+  }
 }

@@ -1,10 +1,19 @@
 /**
- * When and how long to wait before fetching a URL again.
+ * The retry policy: which failures are fetched again, and after how long
+ * (exponential backoff with jitter, or the server's `Retry-After`).
  *
  * @module
  */
 
+import type { FetchedPage } from "../http/request.ts";
 import type { ErrorCode } from "../output/record.ts";
+import type { CrawlOptions } from "./options.ts";
+
+/** The options the retry policy reads. */
+export type RetrySettings = Pick<
+  CrawlOptions,
+  "retries" | "retryDelayMs" | "maxRetryDelayMs" | "maxRetryAfterMs"
+>;
 
 /** HTTP statuses worth another attempt: the server may answer differently later. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
@@ -102,4 +111,65 @@ export function parseRetryAfter(
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
+}
+
+/**
+ * The `Retry-After` pause a 429 or 503 asks for, cut to the longest one
+ * honoured.
+ *
+ * @param page The failed attempt.
+ * @param maxMs The longest pause honoured, in ms.
+ * @returns The pause in ms, or `undefined` when the response asks for none.
+ *
+ * @example Usage
+ * ```ts
+ * import { retryAfterOf } from "./retry.ts";
+ * import { unfetchedPage } from "../http/request.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const page = { ...unfetchedPage("https://a.test/"), status: 503, headers: new Headers({ "retry-after": "120" }) };
+ * assert.equal(retryAfterOf(page, 60_000), 60_000);
+ * ```
+ */
+export function retryAfterOf(page: FetchedPage, maxMs: number): number | undefined {
+  if (page.status !== 429 && page.status !== 503) return undefined;
+  const ms = parseRetryAfter(page.headers?.get("retry-after"));
+  return ms === undefined ? undefined : Math.min(ms, maxMs);
+}
+
+/**
+ * Decides whether a failed attempt is fetched again, and after how long.
+ *
+ * @param page The failed attempt.
+ * @param attempts Attempts made so far, this one included.
+ * @param settings The crawl's retry options.
+ * @param transient Whether the failure is known to be transient whatever its
+ * status (an unreachable robots.txt); otherwise {@linkcode isTransient} decides.
+ * @returns The backoff in ms (0 when a `Retry-After` pause already holds the
+ * host), or `undefined` when the failure is final.
+ *
+ * @example Usage
+ * ```ts
+ * import { retryDelayOf } from "./retry.ts";
+ * import { unfetchedPage } from "../http/request.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const settings = { retries: 2, retryDelayMs: 500, maxRetryDelayMs: 30_000, maxRetryAfterMs: 300_000 };
+ * const refused = unfetchedPage("https://a.test/", { error: "refused", message: "refused" });
+ * const delay = retryDelayOf(refused, 1, settings)!;
+ * assert.ok(delay >= 250 && delay <= 500);
+ * assert.equal(retryDelayOf(refused, 3, settings), undefined); // attempts used up
+ * ```
+ */
+export function retryDelayOf(
+  page: FetchedPage,
+  attempts: number,
+  settings: RetrySettings,
+  transient = false,
+): number | undefined {
+  if (attempts > settings.retries) return undefined;
+  if (!transient && !isTransient(page.status, page.error)) return undefined;
+  // A Retry-After pause already holds the host; otherwise back off this URL.
+  if (retryAfterOf(page, settings.maxRetryAfterMs) !== undefined) return 0;
+  return backoffMs(attempts, { baseMs: settings.retryDelayMs, maxMs: settings.maxRetryDelayMs });
 }

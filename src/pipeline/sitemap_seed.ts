@@ -1,74 +1,87 @@
 /**
  * `--sitemaps`: seeding a crawl from the sitemaps its seed origins publish
- * (robots.txt `Sitemap:` lines and `/sitemap.xml`).
+ * (robots.txt `Sitemap:` lines and `/sitemap.xml`), while the crawl runs.
  *
  * @module
  */
 
+import type { CrawlFrontier } from "../frontier/types.ts";
+import type { CrawlStats } from "../output/stats.ts";
+import type { LinkAdmission } from "./admission.ts";
 import type { CrawlOptions } from "./options.ts";
-import type { RobotsCache } from "../robots/cache.ts";
-import { normalizeUrl } from "../frontier/url.ts";
+import type { RequestPolicy } from "./request_policy.ts";
+
+/** The options sitemap seeding reads. */
+export type SitemapSettings = Pick<CrawlOptions, "timeoutMs" | "userAgent" | "maxSitemapUrls">;
 
 /** What {@linkcode seedFromSitemaps} works with. */
-export interface SitemapSeedContext {
+export interface SitemapSeedDeps {
   /** The crawl's options. */
-  options: CrawlOptions;
-  /** The crawl's normalized seeds. */
+  settings: SitemapSettings;
+  /** The crawl's normalized seeds: their origins' sitemaps are read. */
   seeds: readonly string[];
-  /** robots.txt per origin, or `undefined` with `ignoreRobots`. */
-  robots: RobotsCache | undefined;
-  /** The `fetch` sitemap requests go through (the crawl's address guard). */
-  fetch: typeof fetch;
-  /** The crawl's scope test. */
-  inScope: (href: string) => boolean;
-  /** Queues a URL (depth 0, the sitemap as parent, its lastmod kept). */
-  admit: (url: string, parent: string, extra?: Record<string, string>) => Promise<void> | void;
-  /** Counts one unreadable sitemap. */
-  onError: (sitemap: string, error: string) => void;
-  /** The crawl's signal. */
-  signal: AbortSignal;
+  /** Checks every sitemap request; its robots.txt cache lists the `Sitemap:` lines. */
+  policy: RequestPolicy;
+  /** Queues the listed URLs (in scope, depth 0, the sitemap as parent). */
+  admission: LinkAdmission;
+  /** Held open while sitemaps are read: the seeds may finish first. */
+  frontier: CrawlFrontier;
+  /** Counts each unreadable sitemap (`sitemap_error`). */
+  stats: CrawlStats;
+  /** Aborted when the crawl stops early: reading ends, the crawl goes on ending. */
+  stopping: AbortSignal;
 }
 
 /**
  * Reads the seed origins' sitemaps and queues the in-scope URLs they list.
  *
- * @param context The crawl's parts.
- * @returns A promise that resolves once every listed URL was offered to `admit`.
+ * @param deps The crawl's parts.
+ * @param signal The crawl's signal.
+ * @returns A promise that resolves once every listed URL was offered to admission.
+ * @throws The crawl signal's reason when it aborts, or a failure of the frontier.
  *
  * @example Usage
  * ```ts ignore
- * await seedFromSitemaps({ options, seeds, robots, fetch, inScope, admit, onError, signal });
+ * group.go((signal) => seedFromSitemaps({ settings, seeds, policy, admission, frontier, stats, stopping }, signal));
  * ```
  */
-export async function seedFromSitemaps(context: SitemapSeedContext): Promise<void> {
-  const { options, robots, signal } = context;
+export async function seedFromSitemaps(deps: SitemapSeedDeps, signal: AbortSignal): Promise<void> {
+  // Holds the crawl open: seeds may finish before the sitemaps are read.
+  using _hold = deps.frontier.hold();
+  const reading = AbortSignal.any([signal, deps.stopping]);
+  try {
+    await readSitemaps(deps, reading);
+  } catch (error) {
+    // Stopped on purpose: the crawl goes on ending; any other failure fails it.
+    if (!deps.stopping.aborted || signal.aborted) throw error;
+  }
+}
+
+async function readSitemaps(deps: SitemapSeedDeps, signal: AbortSignal): Promise<void> {
+  const { settings, policy, admission, stats } = deps;
   // The sitemap reader (and its XML parser) loads only for crawls that read sitemaps.
   const { collectSitemapUrls, defaultSitemapUrl, SITEMAP_MAX_BYTES } = await import(
     "../robots/sitemap.ts"
   );
-  const origins = [...new Set(context.seeds.map((s) => new URL(s).origin))];
+  const origins = [...new Set(deps.seeds.map((s) => new URL(s).origin))];
   const sitemapUrls = new Set<string>();
   for (const origin of origins) {
-    const found = robots ? (await robots.get(origin, { signal })).robots.sitemaps : [];
+    const found = policy.robots
+      ? (await policy.robots.get(origin, { signal })).robots.sitemaps
+      : [];
     for (const url of [...found, defaultSitemapUrl(origin)]) sitemapUrls.add(url);
   }
   const { urls, errors } = await collectSitemapUrls([...sitemapUrls], {
-    fetch: context.fetch,
     signal,
-    timeoutMs: options.timeoutMs,
+    timeoutMs: settings.timeoutMs,
     maxBytes: SITEMAP_MAX_BYTES,
-    maxUrls: options.maxSitemapUrls,
+    maxUrls: settings.maxSitemapUrls,
     maxSitemaps: 1000,
-    userAgent: options.userAgent,
-    // A sitemap on a disallowed path is not read, like any other URL.
-    allow: async (url) =>
-      !robots || (await robots.get(new URL(url).origin, { signal })).robots.isAllowed(url),
+    userAgent: settings.userAgent,
+    checkHop: (url) => policy.checkSitemap(url, signal),
   });
-  for (const { sitemap, error } of errors) context.onError(sitemap, error);
+  for (const _ of errors) stats.skip("sitemap_error");
   for (const { url, lastmod, sitemap } of urls) {
-    const href = normalizeUrl(url, undefined, options);
-    if (href && context.inScope(href)) {
-      await context.admit(href, sitemap, lastmod === undefined ? undefined : { lastmod });
-    }
+    await admission.admitSitemapUrl(url, sitemap, lastmod);
   }
 }

@@ -10,7 +10,7 @@
  * ({@linkcode RedisFrontier.finish}), so a process whose lease was taken
  * over appends nothing.
  *
- * Waiting never polls: see `redis_lease_pump.ts`.
+ * Waiting never polls: see `lease_pump.ts`.
  *
  * @module
  */
@@ -76,13 +76,13 @@ function entryJson(entry: FrontierEntry): string {
 }
 
 /**
- * The Redis-backed frontier of one process in a shared job. Build it with
- * `connectJob()` from `redis_cli.ts`.
+ * The Redis-backed frontier of one process in a shared job. A job opens it
+ * (`RedisJob.openFrontier()` in `job.ts`).
  *
  * @example Usage
  * ```ts ignore
- * const job = await connectJob("redis://127.0.0.1:6379/0", "shop", { crawl: options });
- * await runCrawl(options, { frontier: () => job.frontier, store: job.store, onRecord });
+ * const job = await connectJob("redis://127.0.0.1:6379/0", "shop");
+ * const frontier = await job.openFrontier({ perHost: 2, delayMs: 0 });
  * await job.close();
  * ```
  */
@@ -225,6 +225,16 @@ export class RedisFrontier implements CrawlFrontier {
     this.#keeper.drop(token);
     this.#background(this.#deps.scripts.requeue(token, delayMs, entryJson(entry), false));
     return true;
+  }
+
+  /**
+   * Returns none: retries wait in Redis, where the job's other processes (or
+   * the next one to join) make them.
+   *
+   * @returns An empty list.
+   */
+  takeRetries(): FrontierEntry[] {
+    return [];
   }
 
   /**

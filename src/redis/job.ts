@@ -1,39 +1,41 @@
 /**
- * What the command line needs for a crawl shared through Redis: joining a
- * job (`--redis URL --job NAME`), exporting its records (`export`), its
- * totals, and deleting it.
+ * A crawl job shared through Redis (`--redis URL --job NAME`): joining it
+ * as a {@linkcode CrawlStore} (its frontier, seen set, robots.txt results
+ * and records live in Redis), exporting its records (`export`), and its
+ * totals.
  *
  * @module
  */
 
 import type { Redis } from "ioredis";
+import type { CrawlFrontier, FrontierEntry, FrontierLimits } from "../frontier/types.ts";
+import type { CrawlRecord } from "../output/record.ts";
 import { openSink, type OutputFormat } from "../output/sink.ts";
+import type { RobotsStore } from "../robots/cache.ts";
+import type { CrawlStore, Deliver } from "../store/types.ts";
+import { checkInteger } from "../validate/integer.ts";
 import {
   openRedis,
   type OpenRedisOptions,
   redactRedisUrl,
+  type RedisConnection,
   RedisLostError,
   type RedisTlsOptions,
   RedisUnreachableError,
 } from "./connect.ts";
 import { RedisFrontier, type RedisFrontierStats } from "./frontier.ts";
-import { jobPrefix, JobScripts, type JobSettings } from "./scripts.ts";
 import { redisRobotsStore } from "./robots.ts";
-import type { RobotsStore } from "../robots/cache.ts";
-import { RedisStore } from "./store.ts";
+import { DEFAULT_LEASE_MS, jobPrefix, JobScripts, type JobSettings } from "./scripts.ts";
 
-export { redactRedisUrl, RedisFrontier, RedisLostError, RedisStore, RedisUnreachableError };
+export { redactRedisUrl, RedisFrontier, RedisLostError, RedisUnreachableError };
 export type { JobSettings, OpenRedisOptions, OutputFormat, RedisFrontierStats, RedisTlsOptions };
-
-/** The default lease length, in ms. */
-export const DEFAULT_LEASE_MS = 30_000;
 
 /** Options for {@linkcode connectJob}. */
 export interface ConnectJobOptions extends OpenRedisOptions {
-  /** This process's limits; the first process of a job sets the job's. */
-  crawl?: { perHost?: number; delayMs?: number; maxPages?: number; maxPagesPerHost?: number };
   /** How long a lease lives unless extended, in ms. Default 30 000. */
   leaseMs?: number;
+  /** Told each setting of this process that the job overrides (the first process sets them). */
+  onNote?: (note: string) => void;
 }
 
 /** The job's totals, kept in Redis. */
@@ -64,49 +66,189 @@ export interface JobTotals {
   errors: Record<string, number>;
 }
 
-/** One process's membership of a job. */
-export interface RedisJob {
-  /** The job's name. */
-  readonly name: string;
-  /** The Redis URL, password redacted. */
-  readonly url: string;
-  /** The job's settings (those of the process that started it). */
-  readonly settings: JobSettings;
-  /** One line per setting of this process that the job overrides. */
-  readonly notes: string[];
-  /** The frontier to pass to `runCrawl` (`frontier: () => job.frontier`). */
-  readonly frontier: RedisFrontier;
-  /** The store to pass to `runCrawl`. */
-  readonly store: RedisStore;
-  /** The job's shared robots.txt results, to pass to `runCrawl` as `robots`. */
-  readonly robots: RobotsStore;
-  /** Reads the job's totals. */
-  totals(): Promise<JobTotals>;
-  /** Gives back unfinished leases and closes the connections. */
-  close(): Promise<void>;
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot connect job as '${name}' must be a positive integer: received ${value}`,
-    );
-  }
-  return value;
-}
-
 async function quit(client: Redis): Promise<void> {
   if (client.status === "ready") await client.quit().catch(() => client.disconnect());
   else client.disconnect();
 }
 
 /**
- * Joins (or starts) a job: opens a command connection and a subscriber,
- * loads the scripts and settles the job's settings.
+ * One process's membership of a job: a {@linkcode CrawlStore} whose
+ * frontier, seen set, robots.txt results and records are the job's, in
+ * Redis. Durable: what this process leaves unfinished goes back to the job
+ * for its other processes (or the next one to join).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { connectJob } from "./job.ts";
+ * const job = await connectJob("redis://127.0.0.1:6379/0", "shop-2026");
+ * const frontier = await job.openFrontier({ perHost: 2, delayMs: 0 });
+ * frontier.add({ url: "https://shop.example/", depth: 0, parent: null });
+ * await job.close();
+ * ```
+ */
+export class RedisJob implements CrawlStore {
+  /** Always true: unfinished leases go back to the job. */
+  readonly durable = true;
+  /** The job's name. */
+  readonly name: string;
+  /** The Redis URL, password redacted. */
+  readonly url: string;
+  /** The job's shared robots.txt results. */
+  readonly robots: RobotsStore;
+  #command: RedisConnection;
+  #subscriber: RedisConnection;
+  #scripts: JobScripts;
+  #leaseMs: number;
+  #onNote: ((note: string) => void) | undefined;
+  #frontier: RedisFrontier | undefined;
+  #settings: JobSettings | undefined;
+
+  /**
+   * Wraps a connected job; {@linkcode connectJob} builds it.
+   *
+   * @param name The job's name.
+   * @param command The command connection.
+   * @param subscriber A connection subscribed to the job's channel.
+   * @param scripts The job's scripts on the command connection.
+   * @param options The lease length and the note hook.
+   */
+  constructor(
+    name: string,
+    command: RedisConnection,
+    subscriber: RedisConnection,
+    scripts: JobScripts,
+    options: { leaseMs: number; onNote?: (note: string) => void },
+  ) {
+    this.name = name;
+    this.url = command.url;
+    this.robots = redisRobotsStore(command.client, scripts.prefix);
+    this.#command = command;
+    this.#subscriber = subscriber;
+    this.#scripts = scripts;
+    this.#leaseMs = options.leaseMs;
+    this.#onNote = options.onNote;
+  }
+
+  /** The job's frontier in this process, once {@linkcode RedisJob.openFrontier} opened it. */
+  get frontier(): RedisFrontier {
+    if (!this.#frontier) throw new Error(`Cannot use job ${this.name} as its frontier is not open`);
+    return this.#frontier;
+  }
+
+  /** The job's settings (those of the process that started it), once the frontier is open. */
+  get settings(): JobSettings {
+    if (!this.#settings) throw new Error(`Cannot use job ${this.name} as its frontier is not open`);
+    return this.#settings;
+  }
+
+  /**
+   * Opens the job's frontier. The first process of a job sets the job's
+   * limits; a later one keeps them and is told (`onNote`) where its own differ.
+   *
+   * @param limits This process's limits and politeness.
+   * @returns The job's frontier.
+   * @throws {RedisUnreachableError} Or another Redis failure, explained.
+   */
+  async openFrontier(limits: FrontierLimits): Promise<CrawlFrontier> {
+    if (this.#frontier) throw new Error(`Cannot open job ${this.name}'s frontier twice`);
+    // Redis keeps "unlimited" as 0.
+    const mine: JobSettings = {
+      perHost: limits.perHost,
+      delayMs: limits.delayMs,
+      maxPages: limits.maxPages ?? 0,
+      maxPagesPerHost: limits.maxPagesPerHost ?? 0,
+      leaseMs: this.#leaseMs,
+    };
+    let settings: JobSettings;
+    try {
+      settings = await this.#scripts.init(mine);
+    } catch (error) {
+      throw this.#command.explain(error);
+    }
+    for (const key of Object.keys(mine) as (keyof JobSettings)[]) {
+      if (mine[key] !== settings[key]) {
+        this.#onNote?.(
+          `job ${this.name} keeps ${key}=${settings[key]} (this process asked ${mine[key]})`,
+        );
+      }
+    }
+    this.#settings = settings;
+    this.#frontier = new RedisFrontier({
+      scripts: this.#scripts,
+      settings,
+      client: this.#command.client,
+      subscriber: this.#subscriber.client,
+      explain: this.#command.explain,
+    });
+    return this.#frontier;
+  }
+
+  /**
+   * Appends the record to the job and ends the entry's lease in one step,
+   * then hands the record to `deliver`, exactly once. When the lease had
+   * expired and another process took the URL over, nothing is appended or
+   * delivered here (that process does both).
+   *
+   * @param entry The finished entry (from `next()`).
+   * @param record Its record, or `undefined` for a skip.
+   * @param deliver This process's output.
+   */
+  async finish(
+    entry: FrontierEntry,
+    record: CrawlRecord | undefined,
+    deliver: Deliver,
+  ): Promise<void> {
+    const kept = await this.frontier.finish(entry, record);
+    if (kept && record) await deliver(record);
+  }
+
+  /**
+   * Waits until every release, retry and hold sent in the background is
+   * answered by Redis.
+   *
+   * @returns A promise that resolves when they are.
+   * @throws The first Redis failure, if any.
+   */
+  flush(): Promise<void> {
+    return this.#frontier?.settled() ?? Promise.resolve();
+  }
+
+  /**
+   * This process's share of the job, for the summary line.
+   *
+   * @returns `{ redis: { job, leased, finished, lost } }`.
+   */
+  describe(): Record<string, unknown> {
+    return { redis: { job: this.name, ...this.#frontier?.stats } };
+  }
+
+  /**
+   * Reads the job's totals.
+   *
+   * @returns The totals.
+   */
+  totals(): Promise<JobTotals> {
+    return readTotals(this.#command.client, this.#scripts.prefix);
+  }
+
+  /**
+   * Gives back unfinished leases and closes the connections.
+   *
+   * @returns A promise that resolves once closed.
+   */
+  async close(): Promise<void> {
+    await this.#frontier?.dispose();
+    await Promise.all([quit(this.#subscriber.client), quit(this.#command.client)]);
+  }
+}
+
+/**
+ * Joins (or starts) a job: opens a command connection and a subscriber and
+ * loads the scripts. The job's limits are settled when its frontier opens.
  *
  * @param url `redis://[:password@]host[:port][/db]` or `rediss://...`.
  * @param name The job's name (letters, digits, `.`, `_`, `-`).
- * @param options Limits, lease length, time limits and TLS.
+ * @param options Lease length, time limits, TLS and the note hook.
  * @returns The job.
  * @throws {TypeError} If the URL or the name is malformed.
  * @throws {RangeError} If `leaseMs` is not a positive integer.
@@ -115,12 +257,8 @@ async function quit(client: Redis): Promise<void> {
  * @example Usage
  * ```ts ignore
  * import { connectJob } from "./job.ts";
- * const job = await connectJob("redis://127.0.0.1:6379/0", "shop-2026", { crawl: options });
- * try {
- *   await runCrawl(options, { frontier: () => job.frontier, store: job.store, onRecord });
- * } finally {
- *   await job.close();
- * }
+ * const job = await connectJob("redis://127.0.0.1:6379/0", "shop-2026", { leaseMs: 30_000 });
+ * await job.close();
  * ```
  */
 export async function connectJob(
@@ -128,8 +266,8 @@ export async function connectJob(
   name: string,
   options: ConnectJobOptions = {},
 ): Promise<RedisJob> {
-  const prefix = jobPrefix(name);
-  const leaseMs = positive("leaseMs", options.leaseMs ?? DEFAULT_LEASE_MS);
+  jobPrefix(name);
+  const leaseMs = checkInteger("connect job", "leaseMs", options.leaseMs ?? DEFAULT_LEASE_MS);
   const consumer = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const connectionName = `crawl-${name}-${consumer}`;
   const command = await openRedis(url, { ...options, connectionName });
@@ -141,41 +279,9 @@ export async function connectJob(
     throw error;
   }
   try {
-    await subscriber.client.subscribe(`${prefix}ev`);
     const scripts = new JobScripts(command.client, name, consumer);
-    const crawl = options.crawl ?? {};
-    const mine: JobSettings = {
-      perHost: crawl.perHost ?? 2,
-      delayMs: crawl.delayMs ?? 0,
-      maxPages: crawl.maxPages ?? 0,
-      maxPagesPerHost: crawl.maxPagesPerHost ?? 0,
-      leaseMs,
-    };
-    const settings = await scripts.init(mine);
-    const notes = (Object.keys(mine) as (keyof JobSettings)[])
-      .filter((key) => mine[key] !== settings[key])
-      .map((key) => `job ${name} keeps ${key}=${settings[key]} (this process asked ${mine[key]})`);
-    const frontier = new RedisFrontier({
-      scripts,
-      settings,
-      client: command.client,
-      subscriber: subscriber.client,
-      explain: command.explain,
-    });
-    return {
-      name,
-      url: command.url,
-      settings,
-      notes,
-      frontier,
-      store: new RedisStore(frontier),
-      robots: redisRobotsStore(command.client, prefix),
-      totals: () => readTotals(command.client, prefix),
-      async close() {
-        await frontier.dispose();
-        await Promise.all([quit(subscriber.client), quit(command.client)]);
-      },
-    };
+    await subscriber.client.subscribe(`${scripts.prefix}ev`);
+    return new RedisJob(name, command, subscriber, scripts, { leaseMs, onNote: options.onNote });
   } catch (error) {
     command.client.disconnect();
     subscriber.client.disconnect();
@@ -273,36 +379,6 @@ export async function exportJob(
       await sink.close().catch(() => {});
       throw explain(error);
     }
-  } finally {
-    await quit(client);
-  }
-}
-
-/**
- * Deletes every key of a job (its queue, seen set, results and totals).
- *
- * @param url The Redis URL.
- * @param name The job's name.
- * @param options Time limits and TLS.
- * @returns How many keys were deleted.
- * @throws {RedisUnreachableError} If Redis cannot be reached.
- */
-export async function deleteJob(
-  url: string,
-  name: string,
-  options: OpenRedisOptions = {},
-): Promise<number> {
-  const prefix = jobPrefix(name);
-  const { client } = await openRedis(url, options);
-  let deleted = 0;
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await client.unlink(...keys);
-    } while (cursor !== "0");
-    return deleted;
   } finally {
     await quit(client);
   }

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { WaitQueue } from "../async/wait_queue.ts";
 import type { FrontierEntry } from "../frontier/types.ts";
 import type { LeaseResult } from "./scripts.ts";
 
@@ -28,12 +29,6 @@ export interface LeasePumpOptions {
   maxWaitMs: number;
 }
 
-interface Waiter {
-  resolve(entry: FrontierEntry | undefined): void;
-  reject(reason: unknown): void;
-  cleanup(): void;
-}
-
 /**
  * The waiting side of a Redis frontier.
  *
@@ -46,7 +41,7 @@ interface Waiter {
  */
 export class LeasePump {
   #options: LeasePumpOptions;
-  #waiters: Waiter[] = [];
+  #waiters = new WaitQueue<FrontierEntry | undefined>();
   #pumping = false;
   #again = false;
   #scheduled = false;
@@ -93,21 +88,9 @@ export class LeasePump {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed || this.#finished) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i !== -1) this.#waiters.splice(i, 1);
-        reject(signal!.reason);
-      };
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener("abort", onAbort),
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(waiter);
-      this.wake();
-    });
+    const waiting = this.#waiters.wait({ signal });
+    this.wake();
+    return waiting;
   }
 
   /** Something may have changed: lease again (now, or after the call in flight). */
@@ -139,10 +122,7 @@ export class LeasePump {
     if (this.#failure) return;
     this.#failure = error;
     clearTimeout(this.#timer);
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.cleanup();
-      waiter.reject(error);
-    }
+    for (const waiter of this.#waiters.drain()) waiter.reject(error);
   }
 
   async #pump(): Promise<void> {
@@ -183,16 +163,12 @@ export class LeasePump {
   #handOut(token: string, json: string): void {
     const waiter = this.#waiters.shift();
     if (!waiter) return this.#options.giveBack(token, json);
-    waiter.cleanup();
     waiter.resolve(this.#options.handOut(token, json));
   }
 
   #settle(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.cleanup();
-      waiter.resolve(undefined);
-    }
+    for (const waiter of this.#waiters.drain()) waiter.resolve(undefined);
   }
 }

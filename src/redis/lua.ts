@@ -10,7 +10,7 @@ import { SEEN } from "./seen.ts";
  * | key | type | holds |
  * | --- | --- | --- |
  * | `meta` | hash | `pending` (queued + leased + holds), `queued`, `seq`, `started`, `closed` |
- * | `cfg` | hash | the job's `perHost`, `delayMs`, `maxPages`, `maxPagesPerHost`, `leaseMs` |
+ * | `cfg` | hash | the job's `perHost`, `delayMs`, `maxPages`, `maxPagesPerHost`, `leaseMs`, set by the first process (`INIT`); the scripts that apply them are given them by each call, so a job keeps its settings even if Redis lost its data |
  * | `stats` | hash | job totals: `added`, `leased`, `records`, `pagesOk`, `bytes`, `error:CODE`, ... |
  * | `h:HOST` | hash | politeness: `a` in flight, `c` cap, `l` last start, `d` delay, `p` paused until, `s` state, `m` admitted |
  * | `q:HOST` | list | the host's queued entries (JSON) |
@@ -102,14 +102,17 @@ for i, name in ipairs(names) do redis.call('HSETNX', P .. 'cfg', name, ARGV[i]) 
 return redis.call('HMGET', P .. 'cfg', unpack(names))
 `;
 
-/** ARGV: count, then (fingerprint, host, entry) per URL. Returns queued, then 0 seen / 1 added / 2 host limit / 3 closed. */
+/**
+ * ARGV: the job's perHost, delayMs and maxPagesPerHost (0: unlimited), the
+ * count, then (fingerprint, host, entry) per URL. Returns queued, then 0 seen
+ * / 1 added / 2 host limit / 3 closed.
+ */
 export const ADD: string = COMMON + SEEN + `
-local cfg = redis.call('HMGET', P .. 'cfg', 'perHost', 'delayMs', 'maxPagesPerHost')
-local perHost, delay, maxHost = num(cfg[1], 1), num(cfg[2], 0), num(cfg[3], 0)
+local perHost, delay, maxHost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local closed = redis.call('HGET', META, 'closed') == '1'
 local out, added = {}, 0
-for i = 0, tonumber(ARGV[1]) - 1 do
-  local fp, h, e = ARGV[2 + i * 3], ARGV[3 + i * 3], ARGV[4 + i * 3]
+for i = 0, tonumber(ARGV[4]) - 1 do
+  local fp, h, e = ARGV[5 + i * 3], ARGV[6 + i * 3], ARGV[7 + i * 3]
   local k = hk(h)
   local outcome = 0
   if closed then
@@ -144,13 +147,13 @@ return added and 1 or 0
 `;
 
 /**
- * ARGV: most entries to lease. Reclaims expired leases, promotes due
- * retries and hosts, then leases round-robin over ready hosts. Returns
- * closed, pending, queued, now, wake-at (-1: none), then token, entry pairs.
+ * ARGV: most entries to lease, the job's leaseMs and maxPages (0: unlimited).
+ * Reclaims expired leases, promotes due retries and hosts, then leases
+ * round-robin over ready hosts. Returns closed, pending, queued, now,
+ * wake-at (-1: none), then token, entry pairs.
  */
 export const LEASE: string = COMMON + `
-local cfg = redis.call('HMGET', P .. 'cfg', 'leaseMs', 'maxPages')
-local leaseMs, maxPages = num(cfg[1], 30000), num(cfg[2], 0)
+local leaseMs, maxPages = tonumber(ARGV[2]), tonumber(ARGV[3])
 for _, t in ipairs(redis.call('ZRANGEBYSCORE', P .. 'lexp', '-inf', NOW, 'LIMIT', 0, 100)) do
   local v = redis.call('HGET', P .. 'leases', t)
   droplease(t)
@@ -287,9 +290,9 @@ wake()
 return 1
 `;
 
-/** Takes a hold: a lease without a URL that keeps the job open. Returns its token. */
+/** ARGV: the job's leaseMs. Takes a hold: a lease without a URL that keeps the job open. Returns its token. */
 export const HOLD: string = COMMON + `
-local leaseMs = num(redis.call('HGET', P .. 'cfg', 'leaseMs'), 30000)
+local leaseMs = tonumber(ARGV[1])
 local t = tostring(redis.call('HINCRBY', META, 'seq', 1))
 redis.call('HSET', P .. 'leases', t, 'H')
 redis.call('ZADD', P .. 'lexp', NOW + leaseMs, t)
@@ -306,11 +309,12 @@ end
 return 1
 `;
 
-/** ARGV: tokens. Pushes their expiry to now + leaseMs; returns the tokens no longer leased. */
+/** ARGV: the job's leaseMs, then tokens. Pushes their expiry to now + leaseMs; returns the tokens no longer leased. */
 export const EXTEND: string = COMMON + `
-local leaseMs = num(redis.call('HGET', P .. 'cfg', 'leaseMs'), 30000)
+local leaseMs = tonumber(ARGV[1])
 local lost = {}
-for _, t in ipairs(ARGV) do
+for i = 2, #ARGV do
+  local t = ARGV[i]
   if redis.call('ZSCORE', P .. 'lexp', t) then
     redis.call('ZADD', P .. 'lexp', NOW + leaseMs, t)
   else

@@ -1,6 +1,6 @@
 /**
  * Typed calls to the Lua scripts of a shared crawl job (see
- * `redis_lua.ts` for the keys and what each script does).
+ * `lua.ts` for the keys and what each script does).
  *
  * @module
  */
@@ -11,6 +11,9 @@ import * as lua from "./lua.ts";
 import { fingerprintBytes } from "./seen.ts";
 
 export { fingerprintBytes };
+
+/** How long a lease lives unless extended, in ms, when a job is joined without `leaseMs`. */
+export const DEFAULT_LEASE_MS = 30_000;
 
 /** The job-wide settings, fixed by the first process that starts the job. */
 export interface JobSettings {
@@ -110,6 +113,7 @@ export class JobScripts {
   #client: Redis;
   #calls: Record<keyof typeof NAMES, Call>;
   #acked: string[] = [];
+  #settings: JobSettings | undefined;
 
   /**
    * Registers the scripts on the client.
@@ -147,13 +151,24 @@ export class JobScripts {
       settings.leaseMs,
     ) as string[];
     const [perHost, delayMs, maxPages, maxPagesPerHost, leaseMs] = values.map(Number);
-    return {
+    this.#settings = {
       perHost: perHost!,
       delayMs: delayMs!,
       maxPages: maxPages!,
       maxPagesPerHost: maxPagesPerHost!,
       leaseMs: leaseMs!,
     };
+    return this.#settings;
+  }
+
+  /**
+   * The job's settings, as `init()` read them. Every script that applies a
+   * setting is given it by the caller, so the job keeps its own settings even
+   * if Redis lost its data meanwhile.
+   */
+  get #job(): JobSettings {
+    if (!this.#settings) throw new Error("Cannot call a job script before init()");
+    return this.#settings;
   }
 
   /**
@@ -163,7 +178,8 @@ export class JobScripts {
    * @returns The job's queue length, and per URL 0 seen, 1 added, 2 over its host's limit, 3 closed.
    */
   async add(items: AddItem[]): Promise<{ queued: number; outcomes: number[] }> {
-    const args: (string | number | Buffer)[] = [items.length];
+    const { perHost, delayMs, maxPagesPerHost } = this.#job;
+    const args: (string | number | Buffer)[] = [perHost, delayMs, maxPagesPerHost, items.length];
     for (const item of items) args.push(fingerprintBytes(item.url), item.host, item.entry);
     const [queued, ...outcomes] = await this.#calls.crawlAdd(...args) as number[];
     return { queued: queued!, outcomes };
@@ -186,7 +202,8 @@ export class JobScripts {
    * @returns The leases and the job's state.
    */
   async lease(n: number): Promise<LeaseResult> {
-    const reply = await this.#calls.crawlLease(n) as (number | string)[];
+    const { leaseMs, maxPages } = this.#job;
+    const reply = await this.#calls.crawlLease(n, leaseMs, maxPages) as (number | string)[];
     const [closed, pending, queued, now, wakeAt] = reply.slice(0, 5).map(Number);
     const leases = [];
     for (let i = 5; i < reply.length; i += 2) {
@@ -262,7 +279,7 @@ export class JobScripts {
    * @returns Its token.
    */
   async hold(): Promise<string> {
-    return String(await this.#calls.crawlHold());
+    return String(await this.#calls.crawlHold(this.#job.leaseMs));
   }
 
   /**
@@ -281,7 +298,8 @@ export class JobScripts {
    * @returns The tokens that were no longer leased.
    */
   async extend(tokens: string[]): Promise<string[]> {
-    return tokens.length === 0 ? [] : (await this.#calls.crawlExtend(...tokens) as string[]);
+    if (tokens.length === 0) return [];
+    return await this.#calls.crawlExtend(this.#job.leaseMs, ...tokens) as string[];
   }
 
   /**

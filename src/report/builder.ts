@@ -9,24 +9,15 @@
  * @module
  */
 
-import type { CrawlRecord } from "../output/record.ts";
+import { BROKEN_ERRORS, type CrawlRecord, UNREQUESTED_ERRORS } from "../output/record.ts";
 import type { CrawlSummary } from "../output/stats.ts";
+import { checkInteger } from "../validate/integer.ts";
 import { renderReport } from "./html.ts";
 import {
   DEPTH_BUCKETS,
   type ReportMeta,
   type ReportSnapshot,
   RESPONSE_TIME_BUCKETS,
-} from "./snapshot.ts";
-
-export {
-  type BrokenLink,
-  DEPTH_BUCKETS,
-  type RedirectChain,
-  type ReportMeta,
-  type ReportSnapshot,
-  RESPONSE_TIME_BUCKETS,
-  type SlowPage,
 } from "./snapshot.ts";
 
 /** Options for {@linkcode ReportBuilder}: how much of each list is kept. */
@@ -41,43 +32,12 @@ export interface ReportBuilderOptions {
   maxRobots?: number;
 }
 
-/** Error codes of URLs that never got a request: no response time to count. */
-const NOT_FETCHED = new Set([
-  "robots",
-  "out_of_scope",
-  "duplicate",
-  "blocked_address",
-  "permission",
-]);
-/** Error codes that make a link broken: nothing usable at the other end. */
-const BROKEN = new Set([
-  "http_4xx",
-  "http_5xx",
-  "timeout",
-  "dns",
-  "refused",
-  "reset",
-  "tls",
-  "network",
-  "redirect_loop",
-  "too_many_redirects",
-  "bad_redirect",
-]);
 /** URLs come from the web: bound what one kept string can cost. */
 const MAX_URL = 2048;
 const MAX_HOPS = 20;
 
 function clip(text: string): string {
   return text.length > MAX_URL ? `${text.slice(0, MAX_URL)}…` : text;
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot create report builder as '${name}' must be a positive integer: received ${value}`,
-    );
-  }
-  return value;
 }
 
 /**
@@ -133,10 +93,11 @@ export class ReportBuilder {
    * @throws {RangeError} If a limit is not a positive integer.
    */
   constructor(options: ReportBuilderOptions = {}) {
-    this.#slowestMax = positive("slowest", options.slowest ?? 20);
-    this.#brokenMax = positive("maxBroken", options.maxBroken ?? 1000);
-    this.#redirectMax = positive("maxRedirects", options.maxRedirects ?? 500);
-    this.#robotsMax = positive("maxRobots", options.maxRobots ?? 1000);
+    const what = "create report builder";
+    this.#slowestMax = checkInteger(what, "slowest", options.slowest ?? 20);
+    this.#brokenMax = checkInteger(what, "maxBroken", options.maxBroken ?? 1000);
+    this.#redirectMax = checkInteger(what, "maxRedirects", options.maxRedirects ?? 500);
+    this.#robotsMax = checkInteger(what, "maxRobots", options.maxRobots ?? 1000);
   }
 
   /**
@@ -153,14 +114,14 @@ export class ReportBuilder {
     const depth = Math.min(record.depth, DEPTH_BUCKETS - 1);
     while (d.depths.length <= depth) d.depths.push(0);
     d.depths[depth]!++;
-    if (!error || !NOT_FETCHED.has(error)) {
+    if (!error || !UNREQUESTED_ERRORS.has(error)) {
       const i = RESPONSE_TIME_BUCKETS.findIndex((b) => record.durationMs < b.maxMs);
       // -1 only for a NaN or infinite time from a hand-made record: count it as slowest.
       d.responseTimes[i === -1 ? RESPONSE_TIME_BUCKETS.length - 1 : i]!++;
       d.totalResponseMs += record.durationMs || 0;
     }
     this.#addSlow(record);
-    if (error && BROKEN.has(error)) {
+    if (error && BROKEN_ERRORS.has(error)) {
       if (d.brokenTotal++ < this.#brokenMax) {
         d.broken.push({
           url: clip(record.requestedUrl),

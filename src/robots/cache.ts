@@ -1,7 +1,7 @@
 /**
  * The crawl's robots.txt per origin: {@linkcode RobotsCache} fetches each
- * origin's file once (`robots_fetch.ts`) and keeps its rules
- * (`robots_rules.ts`) for the crawl, optionally sharing them with other
+ * origin's file once (`fetch.ts`) and keeps its rules
+ * (`rules.ts`) for the crawl, optionally sharing them with other
  * processes through a {@linkcode RobotsStore}.
  *
  * @module
@@ -9,6 +9,7 @@
 
 import { ALLOW_ALL, parseRobots } from "./rules.ts";
 import { fetchRobots, type RobotsResult } from "./fetch.ts";
+import type { HopCheck } from "../http/request.ts";
 
 export {
   fetchRobots,
@@ -63,8 +64,11 @@ export interface RobotsCacheOptions {
   retryAfterMs?: number;
   /** The crawl's signal: aborting it aborts the fetches in flight. */
   signal?: AbortSignal;
-  /** The `fetch` to use; defaults to the global one. */
-  fetch?: typeof fetch;
+  /**
+   * Checks each robots.txt URL and redirect target before it is requested
+   * (e.g. the address guard); a refused origin is unreachable (`disallow_all`).
+   */
+  checkHop?: HopCheck;
   /** A cache shared with other processes of the same crawl, consulted before fetching. */
   shared?: RobotsStore;
 }
@@ -150,7 +154,7 @@ export class RobotsCache {
   }
 
   #fetch(key: string): CacheEntry {
-    const { userAgent, timeoutMs, signal, fetch, shared } = this.#options;
+    const { userAgent, timeoutMs, signal, checkHop, shared } = this.#options;
     const load = async (): Promise<RobotsResult> => {
       // A shared cache that fails is only a missed saving: fetch as if it were not there.
       const stored = await shared?.get(key).catch(() => undefined);
@@ -160,7 +164,7 @@ export class RobotsCache {
           : ALLOW_ALL;
         return { ...stored, robots };
       }
-      const result = await fetchRobots(key, { userAgent, timeoutMs, signal, fetch });
+      const result = await fetchRobots(key, { userAgent, timeoutMs, signal, checkHop });
       if (shared && result.kind !== "disallow_all") {
         const { robots: _, ...value } = result;
         await shared.set(key, value as StoredRobots).catch(() => {});

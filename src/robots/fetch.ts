@@ -6,10 +6,9 @@
  * @module
  */
 
-import { classifyFetchError } from "../http/errors.ts";
-import { deadline } from "../http/deadline.ts";
+import { type HopCheck, request } from "../http/request.ts";
 import { ALLOW_ALL, DISALLOW_ALL, parseRobots, type Robots, ROBOTS_MAX_BYTES } from "./rules.ts";
-import { readBody } from "../http/body.ts";
+import { readResponseBody } from "../http/body.ts";
 
 /** The most redirects followed to reach a robots.txt. */
 export const ROBOTS_MAX_REDIRECTS = 5;
@@ -18,18 +17,23 @@ export const ROBOTS_MAX_REDIRECTS = 5;
 export interface FetchRobotsOptions {
   /** The crawl's signal; aborting it makes `fetchRobots` reject with its reason. */
   signal?: AbortSignal;
-  /** Deadline for the whole fetch, redirects and body included, in ms. */
+  /** Deadline for the whole fetch, hop checks, redirects and body included, in ms. */
   timeoutMs: number;
   /** Sent as the User-Agent header; its product token selects the group. */
   userAgent: string;
-  /** The `fetch` to use; defaults to the global one. */
-  fetch?: typeof fetch;
+  /**
+   * Checks the robots.txt URL and every redirect target before it is
+   * requested (e.g. the address guard); a refusal makes the file
+   * unreachable (`disallow_all`, the code as `reason`).
+   */
+  checkHop?: HopCheck;
 }
 
 /**
  * What a robots.txt fetch decided: `parsed` (2xx), `allow_all` (4xx, or more
- * than {@linkcode ROBOTS_MAX_REDIRECTS} redirects) or `disallow_all` (the file
- * is unreachable: 5xx, 429, timeout or network error; worth a retry later).
+ * than {@linkcode ROBOTS_MAX_REDIRECTS} redirects, a redirect loop or one to
+ * a non-http(s) URL) or `disallow_all` (the file is unreachable: 5xx, 429,
+ * timeout, network error, or a URL refused by `checkHop`; worth a retry later).
  */
 export interface RobotsResult {
   /** Which policy applies. */
@@ -40,7 +44,7 @@ export interface RobotsResult {
   url: string;
   /** Its HTTP status, or `null` when no response came. */
   status: number | null;
-  /** Why the policy is not `parsed`: `HTTP 503`, `timeout`, `refused`... */
+  /** Why the policy is not `parsed`: `HTTP 503`, `timeout`, `refused`, `blocked_address`... */
   reason?: string;
   /** The bytes read, for `parsed` results (what a shared cache stores). */
   body?: Uint8Array;
@@ -50,11 +54,13 @@ export interface RobotsResult {
  * Fetches and parses `${origin}/robots.txt` under RFC 9309's policy: 2xx is
  * parsed (first 500 KiB only); 4xx (and a 3xx without Location) allows
  * everything; 5xx, 429, a timeout or a network error disallows everything;
- * up to 5 redirects are followed, and more allow everything. 429 counts as
- * unreachable (as at Google) so that rate limiting never opens the whole site.
+ * up to 5 redirects are followed, and more (or a loop, or a redirect to a
+ * non-http(s) URL) allow everything. 429 counts as unreachable (as at
+ * Google) so that rate limiting never opens the whole site; so does a URL
+ * `checkHop` refuses, so that a guard never opens it either.
  *
  * @param origin The site's origin, e.g. `https://example.org` (a path is ignored).
- * @param options Deadline, User-Agent, crawl signal.
+ * @param options Deadline, User-Agent, crawl signal and hop check.
  * @returns The policy and rules; never rejects for HTTP or network failures.
  * @throws {TypeError} If `origin` is not an http(s) URL.
  * @throws {RangeError} If `timeoutMs` is not a positive number.
@@ -85,12 +91,18 @@ export async function fetchRobots(
       `Cannot fetch robots.txt as 'timeoutMs' must be a positive number: received ${options.timeoutMs}`,
     );
   }
-  // Cleared when the request ends: a timeout signal would live on for the whole timeout.
-  using limit = deadline(options.timeoutMs, options.signal);
-  const signal = limit.signal;
-  const doFetch = options.fetch ?? fetch;
-  let url = `${base.origin}/robots.txt`;
-  let status: number | null = null;
+  const page = await request(`${base.origin}/robots.txt`, {
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    // One byte past the limit tells parseRobots the last line may be cut.
+    maxBytes: ROBOTS_MAX_BYTES + 1,
+    maxRedirects: ROBOTS_MAX_REDIRECTS,
+    headers: { "user-agent": options.userAgent },
+    checkHop: options.checkHop,
+    checkFirst: true,
+    readBody: readRobotsBody,
+  });
+  const { url, status, error } = page;
   const result = (kind: RobotsResult["kind"], reason: string): RobotsResult => ({
     kind,
     robots: kind === "allow_all" ? ALLOW_ALL : DISALLOW_ALL,
@@ -98,40 +110,30 @@ export async function fetchRobots(
     status,
     reason,
   });
-  try {
-    for (let redirects = 0;; redirects++) {
-      const response = await doFetch(url, {
-        signal,
-        redirect: "manual",
-        headers: { "user-agent": options.userAgent },
-      });
-      status = response.status;
-      if (status >= 200 && status < 300) {
-        // One byte past the limit tells parseRobots the last line may be cut.
-        const body = response.body
-          ? await readBody(response.body, { limit: ROBOTS_MAX_BYTES + 1, overflow: "cut" })
-          : new Uint8Array();
-        const robots = parseRobots(body, options.userAgent, { baseUrl: url });
-        return { kind: "parsed", robots, url, status, body };
-      }
-      const location = status >= 300 && status < 400 ? response.headers.get("location") : null;
-      await response.body?.cancel();
-      if (location !== null) {
-        if (redirects === ROBOTS_MAX_REDIRECTS) {
-          return result("allow_all", `more than ${ROBOTS_MAX_REDIRECTS} redirects`);
-        }
-        const next = URL.parse(location, url);
-        if (!next || (next.protocol !== "http:" && next.protocol !== "https:")) {
-          return result("allow_all", `redirect to a non-http(s) URL: ${location}`);
-        }
-        url = next.href;
-        continue;
-      }
-      if (status >= 500 || status === 429) return result("disallow_all", `HTTP ${status}`);
-      return result("allow_all", `HTTP ${status}`);
-    }
-  } catch (error) {
+  if (error !== undefined) {
     if (options.signal?.aborted) throw options.signal.reason;
-    return result("disallow_all", classifyFetchError(error).code);
+    // A chain that never ends in a file is a robots.txt that is not there.
+    if (error === "too_many_redirects" || error === "redirect_loop" || error === "bad_redirect") {
+      return result("allow_all", page.errorMessage!);
+    }
+    return result("disallow_all", error);
   }
+  if (status! >= 200 && status! < 300) {
+    const body = page.body ?? new Uint8Array();
+    const robots = parseRobots(body, options.userAgent, { baseUrl: url });
+    return { kind: "parsed", robots, url, status, body };
+  }
+  if (status! >= 500 || status === 429) return result("disallow_all", `HTTP ${status}`);
+  // 4xx, and a 3xx without a Location.
+  return result("allow_all", `HTTP ${status}`);
+}
+
+/** A 2xx body, cut after `maxBytes`; other statuses are not read. */
+function readRobotsBody(
+  response: Response,
+  _signal: AbortSignal,
+  maxBytes: number,
+): Promise<Uint8Array | null> {
+  if (!response.ok) return Promise.resolve(null);
+  return readResponseBody(response, { limit: maxBytes, overflow: "cut" });
 }

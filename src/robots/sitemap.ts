@@ -6,16 +6,13 @@
  * @module
  */
 
-import { classifyFetchError } from "../http/errors.ts";
-import { deadline } from "../http/deadline.ts";
+import { type FetchedPage, type HopCheck, request, resolveHttpUrl } from "../http/request.ts";
 import {
-  InvalidGzipError,
   type ParsedSitemap,
   parseSitemap,
   positiveInteger,
   readSitemapBody,
   SITEMAP_MAX_ENTRIES,
-  SitemapTooLargeError,
 } from "./sitemap_file.ts";
 
 export {
@@ -70,11 +67,9 @@ export interface SitemapError {
 
 /** Options for {@linkcode collectSitemapUrls}. */
 export interface CollectSitemapsOptions {
-  /** The `fetch` to use; defaults to the global one. */
-  fetch?: typeof fetch;
   /** The crawl's signal: aborting it rejects with `signal.reason`. */
   signal?: AbortSignal;
-  /** Deadline of each sitemap request, body included, in ms. */
+  /** Deadline of each sitemap request, hop checks, redirects and body included, in ms. */
   timeoutMs: number;
   /** Most bytes of one sitemap, uncompressed (the protocol allows {@linkcode SITEMAP_MAX_BYTES}). */
   maxBytes: number;
@@ -91,10 +86,11 @@ export interface CollectSitemapsOptions {
   /** Most redirects followed per sitemap. Default 5. */
   maxRedirects?: number;
   /**
-   * Checked for every sitemap URL and redirect target before it is fetched
-   * (SSRF guard, robots, scope); `false` skips it with an error entry.
+   * Checks every sitemap URL and redirect target before it is requested
+   * (address guard, robots.txt, scope); an error code skips that sitemap
+   * with an error entry (`not allowed: URL` for `robots`).
    */
-  allow?: (url: string) => boolean | Promise<boolean>;
+  checkHop?: HopCheck;
 }
 
 /** The result of {@linkcode collectSitemapUrls}. */
@@ -107,72 +103,36 @@ export interface CollectedSitemaps {
   truncated: boolean;
 }
 
-class SitemapFetchError extends Error {}
+const DECODER = new TextDecoder();
+const ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.5";
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-function httpUrl(raw: string, base?: string): string | undefined {
-  const url = URL.parse(raw, base);
-  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return undefined;
-  url.hash = "";
-  return url.href;
+/** A 2xx body, plain or gzipped, within the cap; other statuses are not read. */
+function readSitemap(
+  response: Response,
+  signal: AbortSignal,
+  maxBytes: number,
+): Promise<Uint8Array | null> {
+  if (!response.ok) return Promise.resolve(null);
+  return readSitemapBody(response, { maxBytes, signal });
 }
 
-function describe(error: unknown, timeoutMs: number): string {
-  if (
-    error instanceof SitemapFetchError || error instanceof SitemapTooLargeError ||
-    error instanceof InvalidGzipError
-  ) return error.message;
-  const { code, message } = classifyFetchError(error);
-  return code === "timeout" ? `timed out after ${timeoutMs} ms` : `${code}: ${message}`;
-}
-
-/**
- * Fetches one sitemap under its own deadline, following redirects by hand so
- * that `allow` sees every hop.
- */
-async function fetchSitemap(
-  url: string,
-  options: CollectSitemapsOptions & { maxRedirects: number },
-): Promise<ParsedSitemap> {
-  // Cleared when the request ends: a timeout signal would live on for the whole timeout.
-  using limit = deadline(options.timeoutMs, options.signal);
-  const signal = limit.signal;
-  const doFetch = options.fetch ?? fetch;
-  let current = url;
-  for (let hops = 0;; hops++) {
-    let allowed = true;
-    try {
-      allowed = (await options.allow?.(current)) ?? true;
-    } catch (error) {
-      throw new SitemapFetchError(`allow failed for ${current}: ${error}`);
-    }
-    if (!allowed) throw new SitemapFetchError(`not allowed: ${current}`);
-    signal.throwIfAborted();
-    const response = await doFetch(current, {
-      signal,
-      redirect: "manual",
-      headers: {
-        "user-agent": options.userAgent,
-        accept: "application/xml, text/xml;q=0.9, */*;q=0.5",
-      },
-    });
-    if (REDIRECTS.has(response.status) && response.headers.has("location")) {
-      await response.body?.cancel();
-      const next = httpUrl(response.headers.get("location")!, current);
-      if (next === undefined) throw new SitemapFetchError(`bad redirect from ${current}`);
-      if (hops === options.maxRedirects) {
-        throw new SitemapFetchError(`more than ${options.maxRedirects} redirects`);
-      }
-      current = next;
-      continue;
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new SitemapFetchError(`HTTP ${response.status}`);
-    }
-    const body = await readSitemapBody(response, { maxBytes: options.maxBytes, signal });
-    return parseSitemap(new TextDecoder().decode(body), { maxEntries: options.maxEntries });
+/** One line for a sitemap that could not be read. */
+function describe(page: FetchedPage, timeoutMs: number): string {
+  const { error, errorMessage } = page;
+  switch (error) {
+    case undefined:
+      return `HTTP ${page.status}`;
+    case "robots":
+      return `not allowed: ${page.url}`;
+    case "timeout":
+      return `timed out after ${timeoutMs} ms`;
+    // Their messages say it all (`Cannot read sitemap as...`, `more than 5 redirects`).
+    case "too_large":
+    case "decode":
+    case "too_many_redirects":
+      return errorMessage!;
+    default:
+      return `${error}: ${errorMessage}`;
   }
 }
 
@@ -189,7 +149,7 @@ async function fetchSitemap(
  *
  * @param sitemapUrls The sitemaps to start from (robots.txt's and
  * {@linkcode defaultSitemapUrl}'s).
- * @param options Limits, deadline, user agent and the `allow` hook.
+ * @param options Limits, deadline, user agent and the `checkHop` hook.
  * @returns The page URLs with their lastmod, the errors, and whether a limit cut the result.
  * @throws {RangeError} If a limit is not a positive integer (`maxDepth`: non-negative).
  * @throws The reason of `options.signal` when it aborts.
@@ -219,7 +179,8 @@ export async function collectSitemapUrls(
   positiveInteger(what, "maxEntries", options.maxEntries ?? SITEMAP_MAX_ENTRIES);
   const maxDepth = positiveInteger(what, "maxDepth", options.maxDepth ?? 2, 0);
   const maxRedirects = positiveInteger(what, "maxRedirects", options.maxRedirects ?? 5, 0);
-  const { signal } = options;
+  const { signal, timeoutMs, maxBytes, maxEntries, checkHop } = options;
+  const headers = { "user-agent": options.userAgent, accept: ACCEPT };
   const result: CollectedSitemaps = { urls: [], errors: [], truncated: false };
   const queue: { url: string; depth: number }[] = [];
   const seenSitemaps = new Set<string>();
@@ -227,7 +188,7 @@ export async function collectSitemapUrls(
   let overflow = 0;
   let firstOverflow = "";
   const enqueue = (raw: string, depth: number) => {
-    const url = httpUrl(raw);
+    const url = resolveHttpUrl(raw);
     if (url === undefined) {
       result.errors.push({ sitemap: raw, error: "not an absolute http(s) URL" });
     } else if (!seenSitemaps.has(url)) {
@@ -249,14 +210,22 @@ export async function collectSitemapUrls(
       });
       break;
     }
-    let parsed: ParsedSitemap;
-    try {
-      parsed = await fetchSitemap(url, { ...options, maxRedirects });
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      result.errors.push({ sitemap: url, error: describe(error, options.timeoutMs) });
+    const page = await request(url, {
+      signal,
+      timeoutMs,
+      maxBytes,
+      maxRedirects,
+      headers,
+      checkHop,
+      checkFirst: true,
+      readBody: readSitemap,
+    });
+    if (signal?.aborted) throw signal.reason;
+    if (page.error !== undefined || page.body === null) {
+      result.errors.push({ sitemap: url, error: describe(page, timeoutMs) });
       continue;
     }
+    const parsed: ParsedSitemap = parseSitemap(DECODER.decode(page.body), { maxEntries });
     const { kind, entries } = parsed;
     if (kind === "unknown") {
       const root = parsed.root === null ? "no root element" : `root element is <${parsed.root}>`;
@@ -276,7 +245,7 @@ export async function collectSitemapUrls(
         continue;
       }
       // Children already read elsewhere are no loss.
-      const skipped = entries.filter((e) => !seenSitemaps.has(httpUrl(e.loc)!)).length;
+      const skipped = entries.filter((e) => !seenSitemaps.has(resolveHttpUrl(e.loc)!)).length;
       if (skipped > 0) {
         result.truncated = true;
         result.errors.push({

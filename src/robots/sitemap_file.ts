@@ -7,7 +7,7 @@
  */
 
 import { Parser } from "htmlparser2";
-import { concatBytes } from "../http/body.ts";
+import { BodyDecodeError, BodyTooLargeError, concatBytes } from "../http/body.ts";
 
 /** The protocol's most URLs in one sitemap file. */
 export const SITEMAP_MAX_ENTRIES = 50_000;
@@ -189,9 +189,23 @@ export function parseSitemap(xml: string, options: ParseSitemapOptions = {}): Pa
   return result;
 }
 
-/** Thrown by {@linkcode readSitemapBody} when the decompressed body passes the cap. */
-export class SitemapTooLargeError extends Error {
-  /** The cap that was passed, in bytes. */
+/**
+ * Thrown by {@linkcode readSitemapBody} when the decompressed body passes the
+ * cap. A {@linkcode BodyTooLargeError}, so a request reading a sitemap ends
+ * `too_large` with this message.
+ *
+ * @example Usage
+ * ```ts
+ * import { SitemapTooLargeError } from "./sitemap_file.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new SitemapTooLargeError(1024);
+ * assert.equal(error.message, "Cannot read sitemap as it exceeds 1024 bytes uncompressed");
+ * assert.equal(error.maxBytes, 1024);
+ * ```
+ */
+export class SitemapTooLargeError extends BodyTooLargeError {
+  /** The cap that was passed, in bytes (the same as `limit`). */
   readonly maxBytes: number;
 
   /**
@@ -200,14 +214,37 @@ export class SitemapTooLargeError extends Error {
    * @param maxBytes The cap that was passed, in bytes.
    */
   constructor(maxBytes: number) {
-    super(`Cannot read sitemap as it exceeds ${maxBytes} bytes uncompressed`);
+    super(maxBytes, `Cannot read sitemap as it exceeds ${maxBytes} bytes uncompressed`);
     this.name = "SitemapTooLargeError";
     this.maxBytes = maxBytes;
   }
 }
 
-/** Thrown by {@linkcode readSitemapBody} when the gzip data is invalid. */
-export class InvalidGzipError extends TypeError {}
+/**
+ * Thrown by {@linkcode readSitemapBody} when the gzip data is invalid. A
+ * {@linkcode BodyDecodeError} (so a `TypeError`), so a request reading a
+ * sitemap ends `decode` with this message.
+ *
+ * @example Usage
+ * ```ts
+ * import { InvalidGzipError } from "./sitemap_file.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(new InvalidGzipError("Cannot read sitemap as its gzip data is invalid") instanceof TypeError);
+ * ```
+ */
+export class InvalidGzipError extends BodyDecodeError {
+  /**
+   * Creates the error.
+   *
+   * @param message One line for humans.
+   * @param options The underlying error, as `cause`.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "InvalidGzipError";
+  }
+}
 
 /** Options for {@linkcode readSitemapBody}. */
 export interface ReadSitemapBodyOptions {
@@ -263,7 +300,7 @@ function resliced(
  * @param options The byte cap and a signal.
  * @returns The (decompressed) body.
  * @throws {SitemapTooLargeError} If the body passes `maxBytes`.
- * @throws {TypeError} If the gzip data is invalid.
+ * @throws {InvalidGzipError} If the gzip data is invalid.
  * @throws {RangeError} If `maxBytes` is not a positive integer.
  *
  * @example Usage
@@ -331,6 +368,7 @@ export async function readSitemapBody(
     if (gzip && !sourceFailed && error instanceof TypeError) {
       throw new InvalidGzipError(
         `Cannot read sitemap as its gzip data is invalid: ${error.message}`,
+        { cause: error },
       );
     }
     throw error;

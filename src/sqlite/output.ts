@@ -11,7 +11,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { type Row, SQL } from "./schema.ts";
 
-/** What {@linkcode SqliteStore.reconcileOutput} did to the output file. */
+/** What {@linkcode SqliteStore.repairOutput} did to the output file. */
 export interface ReconcileResult {
   /** Complete lines that were already there and kept. */
   kept: number;
@@ -48,7 +48,7 @@ export interface OutputRun {
  *
  * @example Usage
  * ```ts ignore
- * // SqliteStore.reconcileOutput() flushes, then:
+ * // SqliteStore.repairOutput() flushes, then:
  * const result = await reconcileRunOutput(db, {
  *   id: runId,
  *   countRecords: () => store.countRecords(),

@@ -7,7 +7,7 @@
  * Durability: WAL with `synchronous = NORMAL`. A commit is in the WAL (the
  * OS page cache) when COMMIT returns, so it survives `kill -9`; only power
  * loss may drop the last commits (never corrupt the file). The output file
- * is not fsynced either, and {@linkcode SqliteStore.reconcileOutput} rewrites
+ * is not fsynced either, and {@linkcode SqliteStore.repairOutput} rewrites
  * it from the store if it ever holds more than the store committed.
  *
  * Memory: one {@linkcode FingerprintSet} (16-32 bytes a URL, outside the JS
@@ -18,9 +18,17 @@
  */
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { CrawlStore, Deliver } from "../store/types.ts";
+import type { CrawlHistory, CrawlStore, Deliver } from "../store/types.ts";
 import { fingerprint, FingerprintSet } from "../frontier/fingerprint_set.ts";
-import type { FrontierEntry, SeenSet } from "../frontier/types.ts";
+import { LocalFrontier } from "../frontier/local.ts";
+import type {
+  CrawlFrontier,
+  FrontierEntry,
+  FrontierLimits,
+  SeenSet,
+  UrlQueue,
+} from "../frontier/types.ts";
+import type { CrawlSummary } from "../output/stats.ts";
 import type { CrawlRecord } from "../output/record.ts";
 import { type ReconcileResult, reconcileRunOutput } from "./output.ts";
 import {
@@ -35,9 +43,6 @@ import {
   toEntry,
   toRun,
 } from "./schema.ts";
-
-export type { ReconcileResult } from "./output.ts";
-export { type RunInfo, type RunKind, SCHEMA_VERSION, StateMismatchError } from "./schema.ts";
 
 /** Thrown by {@linkcode SqliteStore.open} when another process has the state file open. */
 export class StateInUseError extends Error {
@@ -66,6 +71,8 @@ export interface SqliteStoreOptions {
   recrawl?: { maxAgeMs?: number };
   /** The run's full options, kept in its `runs` row for reference. */
   options?: unknown;
+  /** Most queued URLs the frontier holds in memory; the rest wait on disk. Default 10 000. */
+  window?: number;
   /** The clock, in ms since the epoch. Default `Date.now`. */
   now?: () => number;
   /** Commit pending writes at most this long after the first, in ms. Default 50. */
@@ -106,21 +113,28 @@ interface Finish {
  * and stores it has committed, in `seq` order.
  *
  * A store opened on a run that already ended, without `recrawl`, continues
- * that run (`resumed` and `alreadyEnded` are true): its backlog is the URLs
- * it left queued (none after a complete crawl), so the crawl ends at once
- * and the output is kept.
+ * that run (`resumed` and `ended` are true): its backlog is the URLs it left
+ * queued (none after a complete crawl), so the crawl ends at once and the
+ * output is kept.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { SqliteStore } from "./store.ts";
- * import { runCrawl } from "../pipeline/run.ts";
- * await using store = SqliteStore.open("crawl.db", { identity: { seeds } });
- * await store.reconcileOutput("out.jsonl");
- * const summary = await runCrawl({ seeds }, { store, window: 10_000, onRecord });
- * await store.endRun(summary);
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".db" });
+ * const store = SqliteStore.open(path, { identity: { seeds: ["https://a.test/"] }, restart: true });
+ * const frontier = await store.openFrontier({ perHost: 2, delayMs: 0 });
+ * frontier.add({ url: "https://a.test/", depth: 0, parent: null });
+ * await store.close();
+ * const again = SqliteStore.open(path, { identity: { seeds: ["https://a.test/"] } });
+ * assert.equal(again.backlog, 1); // resumed: the queued URL is still there
+ * await again.close();
  * ```
  */
-export class SqliteStore implements CrawlStore, AsyncDisposable {
+export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDisposable {
+  /** Always true: the crawl survives the process, `kill -9` included. */
+  readonly durable = true;
   /** The seen set: fingerprints in memory, `add` persists a seen-only row. */
   readonly seen: SeenSet;
   /** This process's run. */
@@ -133,6 +147,7 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
   #batchSize: number;
   #maxPending: number;
   #output: ((record: CrawlRecord) => boolean) | undefined;
+  #window: number;
   #st: Record<keyof typeof SQL, StatementSync>;
   #fingerprints = new FingerprintSet();
   #seenOnly: Pending[] = [];
@@ -165,6 +180,7 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
     this.#batchSize = options.batchSize ?? 500;
     this.#maxPending = options.maxPending ?? 4 * this.#batchSize;
     this.#output = options.output;
+    this.#window = options.window ?? 10_000;
     db.exec("BEGIN IMMEDIATE");
     try {
       prepareSchema(db, path, options);
@@ -247,8 +263,33 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
   }
 
   /** Whether the continued run had already ended before this open. */
-  get alreadyEnded(): boolean {
+  get ended(): boolean {
     return this.run.endedAt !== null;
+  }
+
+  /** This store keeps its runs: it is its own history. */
+  get history(): CrawlHistory {
+    return this;
+  }
+
+  /**
+   * Opens the in-process frontier over this store's queue, holding at most
+   * `window` URLs in memory.
+   *
+   * @param limits The crawl's limits and politeness.
+   * @returns The frontier, resuming what the store left queued.
+   */
+  openFrontier(limits: FrontierLimits): Promise<CrawlFrontier> {
+    return Promise.resolve(new LocalFrontier(limits, { queue: this, window: this.#window }));
+  }
+
+  /**
+   * The run's id, for the summary line.
+   *
+   * @returns `{ runId }`.
+   */
+  describe(): Record<string, unknown> {
+    return { runId: this.run.id };
   }
 
   /** Queued entries not taken yet: written ones after the cursor and pending pushes. */
@@ -376,7 +417,7 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
    * @returns What was kept and appended.
    * @throws The error that failed the store, or the file system's.
    */
-  async reconcileOutput(path: string): Promise<ReconcileResult> {
+  async repairOutput(path: string): Promise<ReconcileResult> {
     await this.flush();
     return await reconcileRunOutput(this.#db, {
       id: this.run.id,
@@ -410,14 +451,21 @@ export class SqliteStore implements CrawlStore, AsyncDisposable {
 
   /**
    * Flushes and closes the database; clears the commit timer. Idempotent.
+   * Given the summary of a crawl that ran to its end, the run is first
+   * recorded as ended ({@linkcode SqliteStore.endRun}); a run stopped by a
+   * limit or a signal stays open, and the next open continues it.
    *
+   * @param summary The crawl's summary, when a crawl ran.
    * @returns A promise that resolves once closed.
    * @throws An error of the final commit or deliveries (the database is closed anyway).
    */
-  async close(): Promise<void> {
+  async close(summary?: CrawlSummary): Promise<void> {
     if (this.#closed) return;
     try {
-      if (this.#error === undefined) await this.flush();
+      if (this.#error === undefined) {
+        if (summary?.stoppedBy === "done") await this.endRun(summary);
+        else await this.flush();
+      }
     } finally {
       this.#closed = true;
       this.#clearTimer();

@@ -1,37 +1,80 @@
 /**
- * What a crawl keeps: its seen set, its queue beyond the in-memory window,
- * and its finished records. The pipeline talks to this narrow interface
- * only; {@linkcode MemoryStore} keeps everything in memory for one run, and
- * durable stores keep it across runs and crashes.
+ * The storage seam: what a crawl needs of where it is kept
+ * ({@linkcode CrawlStore}). The pipeline sees this interface only; the
+ * in-memory store (`memory.ts`), the SQLite store (`../sqlite/store.ts`) and
+ * the Redis job (`../redis/job.ts`) each implement it, and so can a user's
+ * own storage.
  *
  * @module
  */
 
-import type { FrontierEntry, SeenSet } from "../frontier/types.ts";
+import type { CrawlFrontier, FrontierEntry, FrontierLimits } from "../frontier/types.ts";
 import type { CrawlRecord } from "../output/record.ts";
+import type { CrawlSummary } from "../output/stats.ts";
+import type { RobotsStore } from "../robots/cache.ts";
 
-/** Where a finished record goes once it is durable (the output sink). */
+/** Where a finished record goes once it is durable (the output). */
 export type Deliver = (record: CrawlRecord) => Promise<void>;
 
-/** The storage behind a crawl. */
+/**
+ * What a store keeps of earlier runs of the same crawl, for outputs that
+ * must hold them too (a resumed run's JSON or CSV file, its report).
+ */
+export interface CrawlHistory {
+  /** The run this process continues or starts (1 for the first). */
+  readonly runId: number;
+  /** Whether the run had already ended when the store was opened: nothing is left to crawl. */
+  readonly ended: boolean;
+  /**
+   * The run's records, earlier processes' included, in the order they were
+   * finished.
+   *
+   * @returns The records.
+   */
+  records(): Iterable<CrawlRecord>;
+  /**
+   * Counts the run's records.
+   *
+   * @returns How many.
+   */
+  countRecords(): number;
+  /**
+   * Makes an append-only JSON Lines output agree with what the store
+   * committed: a torn last line is cut and committed records missing from
+   * it are appended, so appending from here on writes each record once.
+   *
+   * @param path The output file.
+   * @returns A promise that resolves once the file is repaired (with what
+   * was done to it, in a form of the store's own).
+   */
+  repairOutput(path: string): Promise<unknown>;
+}
+
+/**
+ * The storage behind a crawl: its seen set and queue (through the frontier
+ * it opens), its robots.txt results where they are shared, and its finished
+ * records. A store is opened by its owner, handed to the crawl, and closed
+ * by its owner afterwards.
+ */
 export interface CrawlStore {
-  /** Every URL ever admitted, for dedupe. */
-  readonly seen: SeenSet;
-  /** Entries stored and not yet taken (resumed ones included). */
-  readonly backlog: number;
   /**
-   * Stores a newly admitted entry (already marked seen).
-   *
-   * @param entry The entry.
+   * Whether what it holds outlives this process: work a stop leaves
+   * unfinished is then kept (for the next run, or for the job's other
+   * processes) instead of being recorded as it stands.
    */
-  push(entry: FrontierEntry): void;
+  readonly durable: boolean;
+  /** robots.txt results shared beyond this process; `undefined` keeps them in the process. */
+  readonly robots?: RobotsStore;
+  /** Runs kept by the store, for resumable outputs; `undefined` when it keeps no history. */
+  readonly history?: CrawlHistory;
   /**
-   * Takes up to `limit` entries not taken yet, oldest first.
+   * Opens the crawl's frontier (its seen set and queue) under the crawl's
+   * limits. Called once per crawl.
    *
-   * @param limit How many at most.
-   * @returns The entries.
+   * @param limits The crawl's limits and politeness.
+   * @returns The frontier.
    */
-  take(limit: number): FrontierEntry[];
+  openFrontier(limits: FrontierLimits): Promise<CrawlFrontier>;
   /**
    * Marks an entry finished and hands its record to `deliver` once that is
    * durable. A durable store may batch: the promise then resolves before
@@ -48,82 +91,21 @@ export interface CrawlStore {
    * @returns A promise that resolves when all is written.
    */
   flush(): Promise<void>;
-}
-
-/**
- * Keeps a crawl in memory: a fingerprint seen set and a FIFO queue. Records
- * are delivered at once.
- *
- * @example Usage
- * ```ts
- * import { MemoryStore } from "./types.ts";
- * import { FingerprintSet } from "../frontier/fingerprint_set.ts";
- * const store = new MemoryStore(new FingerprintSet());
- * store.backlog; // 0
- * ```
- */
-export class MemoryStore implements CrawlStore {
-  /** The seen set. */
-  readonly seen: SeenSet;
-  #queue: FrontierEntry[] = [];
-  #head = 0;
-
   /**
-   * Creates an empty store.
+   * What the store adds to the crawl's summary line (its run id, its share
+   * of a shared job), or nothing.
    *
-   * @param seen The seen set to use (a `FingerprintSet` by default in the crawler).
+   * @returns Fields to merge into the summary.
    */
-  constructor(seen: SeenSet) {
-    this.seen = seen;
-  }
-
-  /** Entries not taken yet. */
-  get backlog(): number {
-    return this.#queue.length - this.#head;
-  }
-
+  describe(): Record<string, unknown>;
   /**
-   * Queues an entry.
+   * Ends this process's use of the store: commits what is pending, gives
+   * back what it holds, closes files and connections. Given the summary of a
+   * crawl that ran to its end (`stoppedBy: "done"`), a store with a history
+   * records the run as ended; a run stopped early stays open to be resumed.
    *
-   * @param entry The entry.
+   * @param summary The crawl's summary, when a crawl ran.
+   * @returns A promise that resolves once closed.
    */
-  push(entry: FrontierEntry): void {
-    this.#queue.push(entry);
-  }
-
-  /**
-   * Takes entries in FIFO order.
-   *
-   * @param limit How many at most.
-   * @returns The entries.
-   */
-  take(limit: number): FrontierEntry[] {
-    const out = this.#queue.slice(this.#head, this.#head + limit);
-    this.#head += out.length;
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-    return out;
-  }
-
-  /**
-   * Delivers the record at once.
-   *
-   * @param _entry The finished entry.
-   * @param record Its record, if any.
-   * @param deliver The sink.
-   */
-  async finish(
-    _entry: FrontierEntry,
-    record: CrawlRecord | undefined,
-    deliver: Deliver,
-  ): Promise<void> {
-    if (record) await deliver(record);
-  }
-
-  /** Nothing to flush. */
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
+  close(summary?: CrawlSummary): Promise<void>;
 }

@@ -7,7 +7,7 @@ Deno.test("Semaphore never lets more than max holders through", async () => {
   let active = 0;
   let peak = 0;
   // Each holder announces itself and waits for its gate; the test opens gates one by one.
-  const arrivals = new Channel<PromiseWithResolvers<void>>(10);
+  const arrivals = new Channel<PromiseWithResolvers<void>>({ capacity: 10 });
   const tasks = Array.from({ length: 10 }, async () => {
     using _permit = await sem.acquire();
     active++;

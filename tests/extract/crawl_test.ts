@@ -6,9 +6,10 @@
  */
 
 import assert from "node:assert/strict";
+import { parseCrawlOptions } from "../../src/pipeline/options.ts";
+import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
 import { runCrawl } from "../../src/pipeline/run.ts";
 import { loadRules } from "../../src/extract/rules.ts";
-import type { CrawlOptionsInput } from "../../src/pipeline/options.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import type { CrawlSummary } from "../../src/output/stats.ts";
 import { parseJsonl, runCli } from "../support/cli_run.ts";
@@ -78,7 +79,7 @@ const JACKET_ERRORS = [
 
 async function crawlShop(options: CrawlOptionsInput) {
   const records: CrawlRecord[] = [];
-  const summary = await runCrawl({ allowPrivate: true, ...options }, {
+  const summary = await runCrawl(parseCrawlOptions({ allowPrivate: true, ...options }), {
     signal: AbortSignal.timeout(30_000),
     onRecord: (record) => void records.push(record),
   });

@@ -1,17 +1,29 @@
 import assert from "node:assert/strict";
-import { MemoryStore } from "../../src/store/types.ts";
-import { Frontier, type FrontierEntry } from "../../src/frontier/local.ts";
+import { LocalFrontier } from "../../src/frontier/local.ts";
+import { MemoryQueue } from "../../src/frontier/memory_queue.ts";
+import type { FrontierEntry, FrontierLimits } from "../../src/frontier/types.ts";
+
+/** No politeness in the way: the tests below set what they test. */
+const FREE: FrontierLimits = { perHost: Infinity, delayMs: 0 };
+
+/** A frontier with {@linkcode FREE} limits but those given. */
+function frontierOf(
+  limits: Partial<FrontierLimits> = {},
+  options: ConstructorParameters<typeof LocalFrontier>[1] = {},
+): LocalFrontier {
+  return new LocalFrontier({ ...FREE, ...limits }, options);
+}
 
 const entry = (url: string, depth = 0) => ({ url, depth, parent: null });
 
 /** Hands the entry back as a finished fetch and a finished parse. */
-function finish(frontier: Frontier, e: FrontierEntry): void {
+function finish(frontier: LocalFrontier, e: FrontierEntry): void {
   frontier.release(e);
   frontier.done(e);
 }
 
-Deno.test("Frontier dedupes URLs and counts them pending until done()", async () => {
-  const frontier = new Frontier();
+Deno.test("LocalFrontier dedupes URLs and counts them pending until done()", async () => {
+  const frontier = frontierOf();
   assert.equal(frontier.add(entry("http://a.test/1")), "added");
   assert.equal(frontier.add(entry("http://a.test/1")), "seen");
   assert.equal(frontier.pending, 1);
@@ -26,8 +38,8 @@ Deno.test("Frontier dedupes URLs and counts them pending until done()", async ()
   assert.throws(() => frontier.done(e), RangeError);
 });
 
-Deno.test("Frontier.next() waits while work is in flight and ends only when idle", async () => {
-  const frontier = new Frontier();
+Deno.test("LocalFrontier.next() waits while work is in flight and ends only when idle", async () => {
+  const frontier = frontierOf();
   frontier.add(entry("http://a.test/"));
   const first = (await frontier.next())!;
   let second: FrontierEntry | undefined | "waiting" = "waiting";
@@ -45,16 +57,16 @@ Deno.test("Frontier.next() waits while work is in flight and ends only when idle
   assert.equal(await ending, undefined);
 });
 
-Deno.test("Frontier enforces maxPagesPerHost when URLs are added", () => {
-  const frontier = new Frontier({ maxPagesPerHost: 2 });
+Deno.test("LocalFrontier enforces maxPagesPerHost when URLs are added", () => {
+  const frontier = frontierOf({ maxPagesPerHost: 2 });
   assert.equal(frontier.add(entry("http://a.test/1")), "added");
   assert.equal(frontier.add(entry("http://a.test/2")), "added");
   assert.equal(frontier.add(entry("http://a.test/3")), "max_pages_per_host");
   assert.equal(frontier.add(entry("http://b.test/1")), "added");
 });
 
-Deno.test("Frontier closes once maxPages first fetches were handed out", async () => {
-  const frontier = new Frontier({ maxPages: 2 });
+Deno.test("LocalFrontier closes once maxPages first fetches were handed out", async () => {
+  const frontier = frontierOf({ maxPages: 2 });
   for (let i = 0; i < 4; i++) frontier.add(entry(`http://a.test/${i}`));
   const first = (await frontier.next())!;
   assert.equal(frontier.limitReached, false);
@@ -68,9 +80,9 @@ Deno.test("Frontier closes once maxPages first fetches were handed out", async (
   finish(frontier, second);
 });
 
-Deno.test("Frontier keeps only its window in memory and refills from the store in order", async () => {
-  const store = new MemoryStore(new Set());
-  const frontier = new Frontier({ store, window: 2 });
+Deno.test("LocalFrontier keeps only its window in memory and refills from the store in order", async () => {
+  const store = new MemoryQueue(new Set());
+  const frontier = frontierOf({}, { queue: store, window: 2 });
   for (let i = 0; i < 5; i++) frontier.add(entry(`http://a.test/${i}`));
   assert.equal(frontier.queued, 5);
   assert.ok(store.backlog >= 3, "most wait in the store");
@@ -84,10 +96,10 @@ Deno.test("Frontier keeps only its window in memory and refills from the store i
   assert.equal(frontier.idle, true);
 });
 
-Deno.test("Frontier counts a store's resumed backlog as pending work", async () => {
-  const store = new MemoryStore(new Set());
+Deno.test("LocalFrontier counts a store's resumed backlog as pending work", async () => {
+  const store = new MemoryQueue(new Set());
   store.push({ url: "http://a.test/resumed", depth: 3, parent: null, attempts: 0, host: "a.test" });
-  const frontier = new Frontier({ store });
+  const frontier = frontierOf({}, { queue: store });
   assert.equal(frontier.pending, 1);
   const e = (await frontier.next())!;
   assert.equal(e.url, "http://a.test/resumed");
@@ -95,8 +107,8 @@ Deno.test("Frontier counts a store's resumed backlog as pending work", async () 
   assert.equal(await frontier.next(), undefined);
 });
 
-Deno.test("Frontier caps requests in flight per host and serves another host meanwhile", async () => {
-  const frontier = new Frontier({ perHost: 1 });
+Deno.test("LocalFrontier caps requests in flight per host and serves another host meanwhile", async () => {
+  const frontier = frontierOf({ perHost: 1 });
   frontier.add(entry("http://a.test/1"));
   frontier.add(entry("http://a.test/2"));
   frontier.add(entry("http://b.test/1"));
@@ -117,9 +129,9 @@ Deno.test("Frontier caps requests in flight per host and serves another host mea
   assert.equal(frontier.idle, true);
 });
 
-Deno.test("Frontier spaces request starts to a host by delayMs without blocking other hosts", async () => {
+Deno.test("LocalFrontier spaces request starts to a host by delayMs without blocking other hosts", async () => {
   const delayMs = 60;
-  const frontier = new Frontier({ delayMs });
+  const frontier = frontierOf({ delayMs });
   for (let i = 0; i < 3; i++) frontier.add(entry(`http://slow.test/${i}`));
   frontier.add(entry("http://other.test/"));
   const starts: { host: string; at: number }[] = [];
@@ -136,8 +148,8 @@ Deno.test("Frontier spaces request starts to a host by delayMs without blocking 
   assert.equal(starts[1]!.host, "other.test");
 });
 
-Deno.test("Frontier.pauseHost() holds a host's URLs until the pause ends", async () => {
-  const frontier = new Frontier();
+Deno.test("LocalFrontier.pauseHost() holds a host's URLs until the pause ends", async () => {
+  const frontier = frontierOf();
   frontier.add(entry("http://a.test/1"));
   const before = performance.now();
   frontier.pauseHost("a.test", 50);
@@ -146,8 +158,8 @@ Deno.test("Frontier.pauseHost() holds a host's URLs until the pause ends", async
   finish(frontier, e);
 });
 
-Deno.test("Frontier.retry() re-queues after the backoff and keeps the URL pending", async () => {
-  const frontier = new Frontier();
+Deno.test("LocalFrontier.retry() re-queues after the backoff and keeps the URL pending", async () => {
+  const frontier = frontierOf();
   frontier.add(entry("http://a.test/1"));
   const e = (await frontier.next())!;
   frontier.release(e);
@@ -162,8 +174,8 @@ Deno.test("Frontier.retry() re-queues after the backoff and keeps the URL pendin
   assert.equal(frontier.idle, true);
 });
 
-Deno.test("Frontier.close() resolves waiting next() calls with undefined", async () => {
-  const frontier = new Frontier({ perHost: 1 });
+Deno.test("LocalFrontier.close() resolves waiting next() calls with undefined", async () => {
+  const frontier = frontierOf({ perHost: 1 });
   frontier.add(entry("http://a.test/1"));
   frontier.add(entry("http://a.test/2"));
   await frontier.next();
@@ -173,8 +185,8 @@ Deno.test("Frontier.close() resolves waiting next() calls with undefined", async
   assert.equal(frontier.add(entry("http://a.test/3")), "closed");
 });
 
-Deno.test("Frontier.next() is aborted by its signal", async () => {
-  const frontier = new Frontier({ perHost: 1 });
+Deno.test("LocalFrontier.next() is aborted by its signal", async () => {
+  const frontier = frontierOf({ perHost: 1 });
   frontier.add(entry("http://a.test/1"));
   frontier.add(entry("http://a.test/2"));
   const first = (await frontier.next())!;
@@ -187,7 +199,7 @@ Deno.test("Frontier.next() is aborted by its signal", async () => {
   assert.equal(second!.url, "http://a.test/2", "the aborted waiter took nothing");
 });
 
-Deno.test("Frontier rejects bad limits", () => {
-  assert.throws(() => new Frontier({ maxPages: 0 }), /'maxPages' must be a positive integer/);
-  assert.throws(() => new Frontier({ delayMs: -1 }), RangeError);
+Deno.test("LocalFrontier rejects bad limits", () => {
+  assert.throws(() => frontierOf({ maxPages: 0 }), /'maxPages' must be a positive integer/);
+  assert.throws(() => frontierOf({ delayMs: -1 }), RangeError);
 });

@@ -47,14 +47,18 @@ Deno.test("normalizeUrl strips tracking parameters and sorts the query on reques
 });
 
 Deno.test("createScope host mode keeps the seed host and port only", () => {
-  const inScope = createScope([new URL("http://a.test:8080/")], { mode: "host" });
+  const inScope = createScope(["http://a.test:8080/"], { scope: "host", include: [], exclude: [] });
   assert.ok(inScope("http://a.test:8080/x"));
   assert.ok(!inScope("http://a.test/x"));
   assert.ok(!inScope("http://sub.a.test:8080/x"));
 });
 
 Deno.test("createScope domain mode admits subdomains of the seed's domain", () => {
-  const inScope = createScope([new URL("https://www.a.test/")], { mode: "domain" });
+  const inScope = createScope(["https://www.a.test/"], {
+    scope: "domain",
+    include: [],
+    exclude: [],
+  });
   assert.ok(inScope("https://a.test/"));
   assert.ok(inScope("http://blog.a.test:81/"));
   assert.ok(!inScope("https://nota.test/"));
@@ -62,10 +66,10 @@ Deno.test("createScope domain mode admits subdomains of the seed's domain", () =
 });
 
 Deno.test("createScope applies include and exclude patterns", () => {
-  const inScope = createScope([new URL("http://a.test/")], {
-    mode: "any",
-    include: [/\/docs\//],
-    exclude: [/\.pdf$/],
+  const inScope = createScope(["http://a.test/"], {
+    scope: "any",
+    include: ["/docs/"],
+    exclude: ["\\.pdf$"],
   });
   assert.ok(inScope("http://other.test/docs/x"));
   assert.ok(!inScope("http://a.test/blog/x"));

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { BodyTooLargeError, concatBytes, readBody } from "../../src/http/body.ts";
+import {
+  BodyDecodeError,
+  BodyTooLargeError,
+  concatBytes,
+  readBody,
+  readCappedBody,
+  readResponseBody,
+} from "../../src/http/body.ts";
 
 function stream(chunks: number[], onCancel?: () => void): ReadableStream<Uint8Array> {
   let i = 0;
@@ -41,4 +48,57 @@ Deno.test("concatBytes joins chunks and passes a single chunk through", () => {
   assert.equal(concatBytes([one]), one);
   assert.deepEqual([...concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])])], [1, 2, 3]);
   assert.deepEqual([...concatBytes([])], []);
+});
+
+Deno.test("readResponseBody reads a declared length in one go and still checks it", async () => {
+  const declared = new Response("hello", { headers: { "content-length": "5" } });
+  assert.equal((await readResponseBody(declared, { limit: 5 })).byteLength, 5);
+  await assert.rejects(
+    readResponseBody(new Response("hello", { headers: { "content-length": "5" } }), { limit: 4 }),
+    new BodyTooLargeError(4),
+  );
+  // A length header that lies low: the bytes are counted anyway.
+  const lying = new Response("hello", { headers: { "content-length": "1" } });
+  await assert.rejects(readResponseBody(lying, { limit: 3 }), BodyTooLargeError);
+  const cut = new Response("hello", { headers: { "content-length": "1" } });
+  assert.deepEqual(
+    new TextDecoder().decode(await readResponseBody(cut, { limit: 3, overflow: "cut" })),
+    "hel",
+  );
+  assert.equal((await readResponseBody(new Response(null), { limit: 1 })).byteLength, 0);
+});
+
+Deno.test("readResponseBody streams compressed or undeclared bodies, cancelling past the limit", async () => {
+  let cancelled = false;
+  const encoded = new Response(stream([4, 4, 4], () => (cancelled = true)), {
+    headers: { "content-encoding": "gzip", "content-length": "3" },
+  });
+  await assert.rejects(readResponseBody(encoded, { limit: 7 }), BodyTooLargeError);
+  assert.equal(cancelled, true);
+  cancelled = false;
+  const bytes = await readResponseBody(new Response(stream([4, 4, 4], () => (cancelled = true))), {
+    limit: 6,
+    overflow: "cut",
+  });
+  assert.equal(bytes.byteLength, 8);
+  assert.equal(cancelled, true);
+});
+
+Deno.test("readCappedBody is readResponseBody as a BodyReader, failing past maxBytes", async () => {
+  const signal = new AbortController().signal;
+  assert.equal((await readCappedBody(new Response("abc"), signal, 3)).byteLength, 3);
+  const error = await readCappedBody(new Response(stream([2, 2])), signal, 3).catch((e) => e);
+  assert.ok(error instanceof BodyTooLargeError);
+  assert.equal(error.message, "body exceeds 3 bytes");
+});
+
+Deno.test("BodyTooLargeError and BodyDecodeError keep a caller's message", () => {
+  const large = new BodyTooLargeError(10, "Cannot read feed as it exceeds 10 bytes");
+  assert.equal(large.limit, 10);
+  assert.equal(large.message, "Cannot read feed as it exceeds 10 bytes");
+  const cause = new TypeError("corrupt deflate stream");
+  const decode = new BodyDecodeError("Cannot read feed as its data is invalid", { cause });
+  assert.ok(decode instanceof TypeError);
+  assert.equal(decode.cause, cause);
+  assert.equal(decode.name, "BodyDecodeError");
 });

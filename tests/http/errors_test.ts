@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { classifyFetchError } from "../../src/http/errors.ts";
+import { BodyDecodeError, BodyTooLargeError } from "../../src/http/body.ts";
 
 Deno.test("classifyFetchError tells timeouts, refusals, DNS and TLS failures apart", () => {
   const fail = (cause: string) => new TypeError("fetch failed", { cause: new Error(cause) });
@@ -37,4 +38,17 @@ Deno.test("classifyFetchError reads the error's words, not the URL it quotes", (
     ),
   });
   assert.equal(classifyFetchError(error).code, "refused");
+});
+
+Deno.test("classifyFetchError maps body cap and decode errors, keeping their message", () => {
+  assert.deepEqual(classifyFetchError(new BodyTooLargeError(100)), {
+    code: "too_large",
+    message: "body exceeds 100 bytes",
+  });
+  assert.deepEqual(classifyFetchError(new BodyDecodeError("Cannot read feed as it is not UTF-8")), {
+    code: "decode",
+    message: "Cannot read feed as it is not UTF-8",
+  });
+  // The crawl being cancelled wins over whatever the cancellation broke.
+  assert.equal(classifyFetchError(new BodyTooLargeError(1), AbortSignal.abort()).code, "aborted");
 });

@@ -10,6 +10,7 @@
  */
 
 import assert from "node:assert/strict";
+import { parseCrawlOptions } from "../../src/pipeline/options.ts";
 import { runCrawl } from "../../src/pipeline/run.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { FIXTURES, startFixtureServer } from "../support/fixture_server.ts";
@@ -75,16 +76,19 @@ for (const { name, file, contentType, title, link } of CASES) {
       },
     });
     const records: CrawlRecord[] = [];
-    const summary = await runCrawl({
-      seeds: [`${server.origin}/page`],
-      allowPrivate: true,
-      ignoreRobots: true,
-      maxDepth: 1,
-      parsers: 0,
-    }, {
-      signal: AbortSignal.timeout(10_000),
-      onRecord: (record) => void records.push(record),
-    });
+    const summary = await runCrawl(
+      parseCrawlOptions({
+        seeds: [`${server.origin}/page`],
+        allowPrivate: true,
+        ignoreRobots: true,
+        maxDepth: 1,
+        parsers: 0,
+      }),
+      {
+        signal: AbortSignal.timeout(10_000),
+        onRecord: (record) => void records.push(record),
+      },
+    );
     assert.equal(summary.stoppedBy, "done");
     const record = records.find((r) => r.url === `${server.origin}/page`)!;
     assert.equal(record.title, title);

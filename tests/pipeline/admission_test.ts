@@ -8,8 +8,9 @@
  */
 
 import assert from "node:assert/strict";
+import { parseCrawlOptions } from "../../src/pipeline/options.ts";
+import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
 import { runCrawl } from "../../src/pipeline/run.ts";
-import type { CrawlOptionsInput } from "../../src/pipeline/options.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { parseJsonl, runCli } from "../support/cli_run.ts";
 import { type Routes, startFixtureServer } from "../support/fixture_server.ts";
@@ -21,10 +22,13 @@ import { type Routes, startFixtureServer } from "../support/fixture_server.ts";
  */
 async function crawl(options: CrawlOptionsInput) {
   const records: CrawlRecord[] = [];
-  const summary = await runCrawl({ allowPrivate: true, maxPages: 200, parsers: 0, ...options }, {
-    signal: AbortSignal.timeout(10_000),
-    onRecord: (record) => void records.push(record),
-  });
+  const summary = await runCrawl(
+    parseCrawlOptions({ allowPrivate: true, maxPages: 200, parsers: 0, ...options }),
+    {
+      signal: AbortSignal.timeout(10_000),
+      onRecord: (record) => void records.push(record),
+    },
+  );
   assert.equal(summary.stoppedBy, "done");
   return { records, summary };
 }

@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { runCrawl } from "../../src/pipeline/run.ts";
-import { type CrawlOptionsInput, DEFAULT_USER_AGENT } from "../../src/pipeline/options.ts";
+import { DEFAULT_USER_AGENT, parseCrawlOptions } from "../../src/pipeline/options.ts";
+import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { type FixtureServer, startFixtureServer } from "../support/fixture_server.ts";
 
@@ -18,13 +19,16 @@ async function crawl(
   const records: CrawlRecord[] = [];
   // Loopback servers: lift the private-address guard. Parse in this isolate: starting parser
   // workers would cost more than these crawls.
-  const summary = await runCrawl({ allowPrivate: true, parsers: 0, ...options }, {
-    signal: AbortSignal.timeout(5_000),
-    onRecord: (record) => {
-      records.push(record);
-      onRecord(record);
+  const summary = await runCrawl(
+    parseCrawlOptions({ allowPrivate: true, parsers: 0, ...options }),
+    {
+      signal: AbortSignal.timeout(5_000),
+      onRecord: (record) => {
+        records.push(record);
+        onRecord(record);
+      },
     },
-  });
+  );
   return { records, summary };
 }
 

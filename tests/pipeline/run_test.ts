@@ -1,17 +1,19 @@
 import assert from "node:assert/strict";
-import { runCrawl, type RunCrawlContext } from "../../src/pipeline/run.ts";
-import type { CrawlOptionsInput } from "../../src/pipeline/options.ts";
+import { parseCrawlOptions } from "../../src/pipeline/options.ts";
+import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
+import { crawl } from "../../src/pipeline/crawl.ts";
+import { type RunContext, runCrawl } from "../../src/pipeline/run.ts";
 import { type CrawlRecord, CrawlRecordSchema } from "../../src/output/record.ts";
 import { type FixtureServer, SITE_PATHS, startFixtureServer } from "../support/fixture_server.ts";
 
 /** Crawls with a hard deadline, so a hang fails the test instead of blocking the run. */
 async function crawlAll(
   options: CrawlOptionsInput,
-  context: Partial<RunCrawlContext> = {},
+  context: Partial<RunContext> = {},
 ) {
   const records: CrawlRecord[] = [];
   // The fixture server is on loopback: lift the private-address guard.
-  const summary = await runCrawl({ allowPrivate: true, ...options }, {
+  const summary = await runCrawl(parseCrawlOptions({ allowPrivate: true, ...options }), {
     signal: AbortSignal.timeout(30_000),
     ...context,
     onRecord: (record) => {
@@ -225,7 +227,7 @@ Deno.test("crawl times out a slow request with timeoutMs", async () => {
 Deno.test("crawl rejects invalid options before any request", async () => {
   await using server = startFixtureServer();
   await assert.rejects(
-    runCrawl({ seeds: [`${server.origin}/`], concurrency: 0 }, { onRecord: () => {} }),
+    crawl({ seeds: [`${server.origin}/`], concurrency: 0 }).summary,
     /Cannot crawl as 'concurrency' must be a positive integer: received 0/,
   );
   assert.equal(server.hits.size, 0);

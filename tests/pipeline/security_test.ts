@@ -8,8 +8,9 @@
  */
 
 import assert from "node:assert/strict";
+import { parseCrawlOptions } from "../../src/pipeline/options.ts";
+import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
 import { runCrawl } from "../../src/pipeline/run.ts";
-import type { CrawlOptionsInput } from "../../src/pipeline/options.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { parseJsonl, ROOT, withoutDenoNotices } from "../support/cli_run.ts";
 import { type FixtureServer, startFixtureServer } from "../support/fixture_server.ts";
@@ -20,7 +21,7 @@ import { type FixtureServer, startFixtureServer } from "../support/fixture_serve
  */
 async function crawl(options: CrawlOptionsInput) {
   const records: CrawlRecord[] = [];
-  const summary = await runCrawl({ parsers: 0, ...options }, {
+  const summary = await runCrawl(parseCrawlOptions({ parsers: 0, ...options }), {
     signal: AbortSignal.timeout(10_000),
     onRecord: (record) => void records.push(record),
   });

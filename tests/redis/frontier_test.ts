@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import type { FrontierEntry } from "../../src/frontier/local.ts";
+import type { FrontierEntry } from "../../src/frontier/types.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { openRedis, RedisLostError, RedisUnreachableError } from "../../src/redis/connect.ts";
 import {
@@ -22,9 +22,21 @@ const SETTINGS: JobSettings = {
   leaseMs: 30_000,
 };
 
-function join(url: string, name: string, settings: Partial<JobSettings> = {}): Promise<RedisJob> {
+/** Joins a job and opens its frontier with `settings` (the first process sets the job's). */
+async function join(
+  url: string,
+  name: string,
+  settings: Partial<JobSettings> = {},
+): Promise<RedisJob> {
   const s = { ...SETTINGS, ...settings };
-  return connectJob(url, name, { crawl: s, leaseMs: s.leaseMs });
+  const job = await connectJob(url, name, { leaseMs: s.leaseMs });
+  await job.openFrontier({
+    perHost: s.perHost,
+    delayMs: s.delayMs,
+    maxPages: s.maxPages || undefined,
+    maxPagesPerHost: s.maxPagesPerHost || undefined,
+  });
+  return job;
 }
 
 function record(entry: FrontierEntry): CrawlRecord {
@@ -92,7 +104,7 @@ redisTest(
     await using redis = await startRedis();
     const job = await join(redis.url, "basic");
     try {
-      const { frontier, store } = job;
+      const { frontier } = job;
       assert.equal(await frontier.add({ url: "http://a.test/", depth: 0, parent: null }), "added");
       assert.equal(await frontier.add({ url: "http://a.test/", depth: 1, parent: null }), "seen");
       assert.ok(frontier.has("http://a.test/"));
@@ -101,7 +113,7 @@ redisTest(
       assert.equal(entry?.host, "a.test");
       frontier.release(entry!);
       const delivered: string[] = [];
-      await store.finish(entry!, record(entry!), (r) => (delivered.push(r.url), Promise.resolve()));
+      await job.finish(entry!, record(entry!), (r) => (delivered.push(r.url), Promise.resolve()));
       assert.deepEqual(delivered, ["http://a.test/"]);
       assert.equal(await frontier.next(), undefined);
       const totals = await job.totals();
@@ -138,7 +150,7 @@ redisTest(
       frozen.frontier.release(mine);
       await frozen.frontier.settled();
       assert.equal(await frozen.frontier.finish(mine, record(mine)), false);
-      await other.store.finish(theirs, record(theirs), deliver);
+      await other.finish(theirs, record(theirs), deliver);
       assert.deepEqual(delivered, ["http://a.test/x"]);
       const totals = await other.totals();
       assert.equal(totals.records, 1);
@@ -168,7 +180,7 @@ async function crawlTogether(jobs: RedisJob[], holdMs: number) {
       inFlight--;
       job.frontier.release(entry);
       fetched.push(entry.url);
-      await job.store.finish(entry, record(entry), () => Promise.resolve());
+      await job.finish(entry, record(entry), () => Promise.resolve());
     }
   };
   await Promise.all(jobs.flatMap((job) => [worker(job), worker(job), worker(job)]));
@@ -229,7 +241,7 @@ redisTest("redis frontier: every instance learns the end of the job", async () =
     assert.equal((await b.totals()).pending, 1);
     assert.equal(ended, false);
     a.frontier.release(entry);
-    await a.store.finish(entry, record(entry), () => Promise.resolve());
+    await a.finish(entry, record(entry), () => Promise.resolve());
     // The safety re-check would take 30 s: pub/sub's "end" must wake both.
     assert.equal(await guard(waitingA, 10_000, "a"), undefined);
     assert.equal(await guard(waitingB, 10_000, "b"), undefined);
@@ -277,7 +289,7 @@ redisTest("redis frontier: a retry waits its backoff and goes to any instance", 
     assert.ok(performance.now() - started >= 140);
     assert.equal(again.attempts, 1);
     b.frontier.release(again);
-    await b.store.finish(again, record(again), () => Promise.resolve());
+    await b.finish(again, record(again), () => Promise.resolve());
     assert.equal((await b.totals()).retries, 1);
   } finally {
     await a.close();
@@ -406,6 +418,7 @@ Deno.test("redis connect: job names and URLs are checked", async () => {
 redisTest("redis connect: a server gone for good fails the crawl with a clear error", async () => {
   const redis = await startRedis();
   const job = await connectJob(redis.url, "gone", { reconnectTimeoutMs: 300 });
+  await job.openFrontier({ perHost: 2, delayMs: 0 });
   try {
     await redis.stop();
     const error = await job.frontier.add({ url: "http://a.test/", depth: 0, parent: null })
@@ -463,6 +476,7 @@ redisTest("redis connect: rediss:// with a password works over TLS", async () =>
     assert.match(redis.url, /^rediss:\/\/:tls-pw@/);
     const ca = await Deno.readTextFile(`${dir}/cert.pem`);
     const job = await connectJob(redis.url, "tls", { tls: { ca } });
+    await job.openFrontier({ perHost: 2, delayMs: 0 });
     try {
       assert.equal(
         await job.frontier.add({ url: "http://a.test/", depth: 0, parent: null }),

@@ -7,7 +7,8 @@
 
 import assert from "node:assert/strict";
 import type { CrawlRecord } from "../../src/output/record.ts";
-import { DEPTH_BUCKETS, ReportBuilder } from "../../src/report/builder.ts";
+import { ReportBuilder } from "../../src/report/builder.ts";
+import { DEPTH_BUCKETS } from "../../src/report/snapshot.ts";
 import { build, META, ORIGIN, rec, summarize } from "./records.ts";
 
 Deno.test("report: response times fall into log-ish buckets, unfetched URLs not counted", () => {

@@ -122,3 +122,22 @@ Deno.test("robots: RobotsCache checks its arguments", async () => {
     new TypeError("Cannot get robots.txt as 'origin' must be an http(s) URL: received example.org"),
   );
 });
+
+Deno.test("robots: RobotsCache passes checkHop to each fetch; a refused origin is disallowed", async () => {
+  await using server = startFixtureServer({
+    routes: { "/robots.txt": () => new Response("User-agent: *\nAllow: /\n") },
+  });
+  const asked: string[] = [];
+  const cache = new RobotsCache({
+    ...OPTIONS,
+    checkHop: (url) => {
+      asked.push(url);
+      return "blocked_address";
+    },
+  });
+  const result = await cache.get(server.origin);
+  assert.equal(result.kind, "disallow_all");
+  assert.equal(result.reason, "blocked_address");
+  assert.deepEqual(asked, [`${server.origin}/robots.txt`]);
+  assert.equal(server.log.length, 0);
+});

@@ -204,3 +204,87 @@ Deno.test("robots: fetchRobots checks its arguments", async () => {
     ),
   );
 });
+
+Deno.test("robots: fetchRobots has checkHop vet robots.txt before requesting it", async () => {
+  await using server = startFixtureServer({
+    routes: { "/robots.txt": () => new Response(DISALLOW_ROOT) },
+  });
+  const asked: string[] = [];
+  const result = await fetchRobots(server.origin, {
+    ...OPTIONS,
+    checkHop: (url, signal) => {
+      asked.push(url);
+      assert.equal(signal.aborted, false);
+      return "blocked_address";
+    },
+  });
+  assert.deepEqual(asked, [`${server.origin}/robots.txt`]);
+  // Refused is unreachable, never "no robots.txt": a guard must not open the site.
+  assert.equal(result.kind, "disallow_all");
+  assert.equal(result.reason, "blocked_address");
+  assert.equal(result.status, null);
+  assert.equal(result.robots.isAllowed(`${server.origin}/a`), false);
+  assert.equal(server.log.length, 0);
+});
+
+Deno.test("robots: fetchRobots has checkHop vet every redirect target", async () => {
+  await using inside = startFixtureServer({
+    routes: { "/robots.txt": () => new Response("User-agent: *\nAllow: /\n") },
+  });
+  await using server = startFixtureServer({
+    hostname: "127.0.0.2",
+    routes: {
+      "/robots.txt": () =>
+        new Response(null, { status: 302, headers: { location: `${inside.origin}/robots.txt` } }),
+    },
+  });
+  const asked: string[] = [];
+  const result = await fetchRobots(server.origin, {
+    ...OPTIONS,
+    checkHop: (url) => {
+      asked.push(url);
+      return Promise.resolve(url.startsWith(inside.origin) ? "permission" : undefined);
+    },
+  });
+  assert.deepEqual(asked, [`${server.origin}/robots.txt`, `${inside.origin}/robots.txt`]);
+  assert.equal(result.kind, "disallow_all");
+  assert.equal(result.reason, "permission");
+  assert.equal(result.url, `${inside.origin}/robots.txt`);
+  assert.equal(result.status, 302);
+  assert.equal(inside.log.length, 0);
+});
+
+Deno.test("robots: fetchRobots allows everything after a redirect loop or to a non-http(s) URL", async () => {
+  await using server = startFixtureServer({
+    routes: {
+      "/robots.txt": () => new Response(null, { status: 301, headers: { location: "/again" } }),
+      "/again": () => new Response(null, { status: 302, headers: { location: "/robots.txt" } }),
+    },
+  });
+  const loop = await fetchRobots(server.origin, OPTIONS);
+  assert.equal(loop.kind, "allow_all");
+  assert.equal(loop.reason, `redirect loop back to ${server.origin}/robots.txt`);
+  assert.equal(server.hits.get("/robots.txt"), 1);
+
+  await using ftp = startFixtureServer({
+    routes: {
+      "/robots.txt": () =>
+        new Response(null, { status: 301, headers: { location: "ftp://example.org/robots.txt" } }),
+    },
+  });
+  const other = await fetchRobots(ftp.origin, OPTIONS);
+  assert.equal(other.kind, "allow_all");
+  assert.equal(
+    other.reason,
+    "redirect to a non-http(s) or invalid URL: ftp://example.org/robots.txt",
+  );
+});
+
+Deno.test("robots: fetchRobots treats a 3xx without Location like a 4xx", async () => {
+  await using server = startFixtureServer({
+    routes: { "/robots.txt": () => new Response(DISALLOW_ROOT, { status: 302 }) },
+  });
+  const result = await fetchRobots(server.origin, OPTIONS);
+  assert.equal(result.kind, "allow_all");
+  assert.equal(result.reason, "HTTP 302");
+});

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import {
+  InvalidGzipError,
   parseSitemap,
   readSitemapBody,
   SitemapTooLargeError,
 } from "../../src/robots/sitemap_file.ts";
+import { BodyDecodeError, BodyTooLargeError } from "../../src/http/body.ts";
+import { classifyFetchError } from "../../src/http/errors.ts";
 import { gzip, gzipBomb, measurePeakRss, sitemapIndex, urlset } from "./sitemap_helpers.ts";
 
 Deno.test("sitemap: readSitemapBody cancels the source once the inflated size passes the cap", async () => {
@@ -152,4 +155,21 @@ Deno.test("sitemap: readSitemapBody stops and cancels the body when its signal a
     new Error("stop"),
   );
   assert.ok(cancelled);
+});
+
+Deno.test("sitemap: its size and gzip errors are the body errors request() classifies", async () => {
+  const large = new SitemapTooLargeError(100);
+  assert.ok(large instanceof BodyTooLargeError);
+  assert.equal(large.limit, 100);
+  assert.deepEqual(classifyFetchError(large), {
+    code: "too_large",
+    message: "Cannot read sitemap as it exceeds 100 bytes uncompressed",
+  });
+  const gz = await gzip("<urlset/>");
+  const error = await readSitemapBody(new Response(gz.slice(0, 12))).catch((e) => e);
+  assert.ok(error instanceof InvalidGzipError && error instanceof BodyDecodeError);
+  assert.ok(error.cause instanceof TypeError, "the decompressor's error is the cause");
+  const { code, message } = classifyFetchError(error);
+  assert.equal(code, "decode");
+  assert.match(message, /^Cannot read sitemap as its gzip data is invalid: /);
 });

@@ -228,7 +228,7 @@ Deno.test("sitemap: maxSitemaps and maxDepth bound what an index can pull in", a
   assert.equal(site.hits.get("/s1.xml"), 1);
 });
 
-Deno.test("sitemap: allow vets every sitemap URL and redirect target before the request", async () => {
+Deno.test("sitemap: checkHop vets every sitemap URL and redirect target before the request", async () => {
   await using site = serve({
     "/moved.xml": (_, { origin }) => Response.redirect(`${origin}/final.xml`, 301),
     "/final.xml": (_, { origin }) => xml(urlset([{ loc: `${origin}/after-redirect` }]))(),
@@ -240,9 +240,11 @@ Deno.test("sitemap: allow vets every sitemap URL and redirect target before the 
   const result = await collectSitemapUrls(
     [`${o}/moved.xml`, `${o}/bounce.xml`, `${o}/private.xml`, "file:///etc/passwd"],
     options({
-      allow: (url) => {
+      checkHop: (url) => {
         asked.push(url);
-        return Promise.resolve(!url.includes("private") && !url.includes("127.0.0.2"));
+        return Promise.resolve(
+          url.includes("private") || url.includes("127.0.0.2") ? "robots" : undefined,
+        );
       },
     }),
   );
@@ -256,6 +258,41 @@ Deno.test("sitemap: allow vets every sitemap URL and redirect target before the 
   ]);
   assert.equal(site.hits.get("/private.xml"), undefined);
   assert.ok(asked.includes(`${o}/final.xml`));
+});
+
+Deno.test("sitemap: a refusal other than robots, redirect failures and bad gzip are error entries", async () => {
+  await using site = serve({
+    "/private.xml": () => xml(urlset([]))(),
+    "/loop.xml": () => Response.redirect(`${site.origin}/loop-2.xml`, 302),
+    "/loop-2.xml": () => Response.redirect(`${site.origin}/loop.xml`, 302),
+    "/far.xml": () => Response.redirect(`${site.origin}/far-2.xml`, 302),
+    "/far-2.xml": () => Response.redirect(`${site.origin}/far-3.xml`, 302),
+    "/ftp.xml": () =>
+      new Response(null, { status: 301, headers: { location: "ftp://example.org/s.xml" } }),
+    "/broken.xml.gz": async () => new Response((await gzip(urlset([]))).slice(0, 20)),
+  });
+  const o = site.origin;
+  const result = await collectSitemapUrls(
+    [`${o}/private.xml`, `${o}/loop.xml`, `${o}/far.xml`, `${o}/ftp.xml`, `${o}/broken.xml.gz`],
+    options({
+      maxRedirects: 1,
+      checkHop: (url) => url.endsWith("/private.xml") ? "blocked_address" : undefined,
+    }),
+  );
+  assert.deepEqual(result.errors.slice(0, 4), [
+    { sitemap: `${o}/private.xml`, error: `blocked_address: request refused: ${o}/private.xml` },
+    { sitemap: `${o}/loop.xml`, error: `redirect_loop: redirect loop back to ${o}/loop.xml` },
+    { sitemap: `${o}/far.xml`, error: "more than 1 redirects" },
+    {
+      sitemap: `${o}/ftp.xml`,
+      error: "bad_redirect: redirect to a non-http(s) or invalid URL: ftp://example.org/s.xml",
+    },
+  ]);
+  assert.equal(result.errors[4]!.sitemap, `${o}/broken.xml.gz`);
+  assert.match(result.errors[4]!.error, /^Cannot read sitemap as its gzip data is invalid: /);
+  assert.equal(result.errors.length, 5);
+  assert.equal(site.hits.has("/private.xml"), false);
+  assert.equal(site.hits.has("/far-3.xml"), false);
 });
 
 Deno.test("sitemap: a sitemap past its deadline is an error, the others are still read", async () => {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FrontierEntry } from "../../src/frontier/local.ts";
+import type { FrontierEntry } from "../../src/frontier/types.ts";
 import { hostKey } from "../../src/frontier/host_slot.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { SqliteStore, type SqliteStoreOptions } from "../../src/sqlite/store.ts";

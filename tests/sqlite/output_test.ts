@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { admit, open, record, withDir } from "./helpers.ts";
 
-Deno.test("SqliteStore: reconcileOutput cuts a torn line and appends committed records lost from the buffer", async () => {
+Deno.test("SqliteStore: repairOutput cuts a torn line and appends committed records lost from the buffer", async () => {
   await withDir(async (dir) => {
     const out = `${dir}/out.jsonl`;
     await Deno.writeTextFile(out, "a line of an older run\n");
     const first = open(dir);
-    assert.deepEqual(await first.reconcileOutput(out), { kept: 0, appended: 0, rewritten: true });
+    assert.deepEqual(await first.repairOutput(out), { kept: 0, appended: 0, rewritten: true });
     assert.equal(await Deno.readTextFile(out), "", "a new run starts from an empty file");
     for (let i = 0; i < 5; i++) admit(first, `http://a.test/${i}`);
     const entries = first.take(5);
@@ -27,18 +27,18 @@ Deno.test("SqliteStore: reconcileOutput cuts a torn line and appends committed r
     assert.notEqual(await Deno.readTextFile(out), expected);
 
     const second = open(dir);
-    assert.deepEqual(await second.reconcileOutput(out), { kept: 3, appended: 2, rewritten: false });
+    assert.deepEqual(await second.repairOutput(out), { kept: 3, appended: 2, rewritten: false });
     assert.equal(await Deno.readTextFile(out), expected);
-    assert.deepEqual(await second.reconcileOutput(out), { kept: 5, appended: 0, rewritten: false });
+    assert.deepEqual(await second.repairOutput(out), { kept: 5, appended: 0, rewritten: false });
     assert.equal(await Deno.readTextFile(out), expected);
 
     // A file whose last line is not this run's record there is rewritten from the store.
     await Deno.writeTextFile(out, expected.replace("http://a.test/4", "http://a.test/x"));
-    assert.deepEqual(await second.reconcileOutput(out), { kept: 0, appended: 5, rewritten: true });
+    assert.deepEqual(await second.repairOutput(out), { kept: 0, appended: 5, rewritten: true });
     assert.equal(await Deno.readTextFile(out), expected);
     // So is a file the run has not written to yet.
     const other = `${dir}/other.jsonl`;
-    assert.deepEqual(await second.reconcileOutput(other), {
+    assert.deepEqual(await second.repairOutput(other), {
       kept: 0,
       appended: 5,
       rewritten: true,

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { Frontier, type FrontierEntry } from "../../src/frontier/local.ts";
+import { LocalFrontier } from "../../src/frontier/local.ts";
+import type { FrontierEntry } from "../../src/frontier/types.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { SqliteStore } from "../../src/sqlite/store.ts";
 import { StateInUseError } from "../../src/sqlite/store.ts";
@@ -42,7 +43,10 @@ Deno.test("SqliteStore: a resumed crawl takes queued and in-flight URLs again, n
       assert.equal(second.seen.has(url), true, url);
     }
     assert.equal(second.seen.has("http://a.test/f"), false);
-    const frontier = new Frontier({ store: second, window: 2 });
+    const frontier = new LocalFrontier({ perHost: Infinity, delayMs: 0 }, {
+      queue: second,
+      window: 2,
+    });
     assert.equal(frontier.pending, 3, "resumed entries are unfinished work");
     const resumed: FrontierEntry[] = [];
     for (let i = 0; i < 3; i++) resumed.push((await frontier.next())!);
@@ -111,7 +115,7 @@ Deno.test("SqliteStore: recrawl queues done URLs again with validators, skipping
 
     const rerun = open(dir, { now });
     assert.equal(rerun.resumed, true, "without recrawl a finished crawl continues its run");
-    assert.equal(rerun.alreadyEnded, true);
+    assert.equal(rerun.ended, true);
     assert.equal(rerun.backlog, 0);
     await rerun.close();
 
@@ -300,7 +304,10 @@ Deno.test("SqliteStore: JS heap stays flat while 200k URLs pass through a small 
   };
   await withDir(async (dir) => {
     const store = open(dir);
-    const frontier = new Frontier({ store, window: 512 });
+    const frontier = new LocalFrontier({ perHost: Infinity, delayMs: 0 }, {
+      queue: store,
+      window: 512,
+    });
     const base = heap();
     const padding = "x".repeat(120);
     let peak = 0;

@@ -1,0 +1,65 @@
+/**
+ * Finishing a URL: the last step of both stages. Its record (if it gets one)
+ * is counted and handed to the store, which delivers it to the output once
+ * it is durable; then the frontier learns the URL is done, which is what
+ * lets the crawl end.
+ *
+ * @module
+ */
+
+import type { CrawlFrontier, FrontierEntry } from "../frontier/types.ts";
+import type { CrawlRecord } from "../output/record.ts";
+import type { CrawlStats } from "../output/stats.ts";
+import type { CrawlStore } from "../store/types.ts";
+
+/** What a {@linkcode Finisher} works with. */
+export interface FinisherDeps {
+  /** Where records are counted. */
+  stats: CrawlStats;
+  /** Where records are kept; it delivers them once durable. */
+  store: CrawlStore;
+  /** Told each URL is done. */
+  frontier: CrawlFrontier;
+  /** The output: receives each delivered record; the crawl waits on it (back-pressure). */
+  onRecord: (record: CrawlRecord) => void | Promise<void>;
+}
+
+/**
+ * Finishes URLs.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const finisher = new Finisher({ stats, store, frontier, onRecord });
+ * await finisher.finish(entry, buildRecord(entry, page));
+ * ```
+ */
+export class Finisher {
+  #deps: FinisherDeps;
+  #deliver = async (record: CrawlRecord): Promise<void> => {
+    await this.#deps.onRecord(record);
+    this.#deps.stats.written();
+  };
+
+  /**
+   * Creates the finisher of a crawl.
+   *
+   * @param deps The crawl's stats, store, frontier and output.
+   */
+  constructor(deps: FinisherDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Finishes one URL.
+   *
+   * @param entry The frontier entry.
+   * @param record Its record, or `undefined` when it gets none (a policy skip).
+   * @returns A promise that resolves once the store took the record.
+   */
+  async finish(entry: FrontierEntry, record?: CrawlRecord): Promise<void> {
+    const { stats, store, frontier } = this.#deps;
+    if (record) stats.record(record);
+    await store.finish(entry, record, this.#deliver);
+    frontier.done(entry);
+  }
+}

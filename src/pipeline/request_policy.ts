@@ -1,0 +1,215 @@
+/**
+ * The request policy: which requests the crawl may make. Every URL the
+ * crawler is about to request (a page, a redirect hop, a robots.txt, a
+ * sitemap) is checked here, against Deno's net permission, the address guard
+ * (no private, loopback or link-local targets unless allowed), robots.txt,
+ * and for a page's redirect hops the crawl's scope and the seen set.
+ *
+ * @module
+ */
+
+import { AddressGuard } from "../http/address_guard.ts";
+import type { CrawlFrontier } from "../frontier/types.ts";
+import type { ErrorCode } from "../output/record.ts";
+import { RobotsCache, type RobotsStore } from "../robots/cache.ts";
+import type { CrawlOptions } from "./options.ts";
+
+/** The options the request policy reads. */
+export type PolicySettings = Pick<
+  CrawlOptions,
+  | "allowPrivate"
+  | "allowAddresses"
+  | "ignoreRobots"
+  | "userAgent"
+  | "timeoutMs"
+  | "retryDelayMs"
+  | "delayMs"
+>;
+
+/** What the request policy works with. */
+export interface RequestPolicyDeps {
+  /** The crawl's options. */
+  settings: PolicySettings;
+  /** The frontier: a `Crawl-delay` sets its host's interval; redirect targets are marked seen. */
+  frontier: CrawlFrontier;
+  /** The crawl's scope test. */
+  inScope: (href: string) => boolean;
+  /** robots.txt results shared with the crawl's other processes, if any. */
+  sharedRobots?: RobotsStore;
+  /** The crawl's signal: aborting it aborts robots.txt fetches. */
+  signal: AbortSignal;
+}
+
+/** The longest robots.txt `Crawl-delay` honoured, in ms. */
+export const MAX_CRAWL_DELAY_MS = 60_000;
+
+/** What {@linkcode RequestPolicy.robotsAllow} decides. */
+export type RobotsAnswer =
+  /** Allowed. */
+  | { allowed: true }
+  /** Disallowed by a rule, or the origin's robots.txt was unreachable (a transient failure). */
+  | { allowed: false; unreachable: boolean; message: string };
+
+/**
+ * Checks the requests of one crawl.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const policy = new RequestPolicy({ settings: options, frontier, inScope, signal });
+ * const refused = await policy.reachable("https://example.org/", signal); // undefined: go ahead
+ * ```
+ */
+export class RequestPolicy {
+  /** robots.txt per origin; `undefined` with `ignoreRobots`. */
+  readonly robots: RobotsCache | undefined;
+  #deps: RequestPolicyDeps;
+  #guard: AddressGuard;
+  #permitted = new Map<string, boolean>();
+  #delaySet = new Set<string>();
+  /**
+   * Redirect targets each URL marked seen on its own earlier attempts, kept
+   * while it may be retried: a retry passes them instead of calling its own
+   * target a duplicate.
+   */
+  #claimedHops = new Map<string, Set<string>>();
+
+  /**
+   * Creates the policy of a crawl.
+   *
+   * @param deps The crawl's options, frontier, scope and signal.
+   */
+  constructor(deps: RequestPolicyDeps) {
+    const { settings, signal } = deps;
+    this.#deps = deps;
+    this.#guard = new AddressGuard({
+      allowPrivate: settings.allowPrivate,
+      allowCidrs: settings.allowAddresses,
+    });
+    this.robots = settings.ignoreRobots ? undefined : new RobotsCache({
+      userAgent: settings.userAgent,
+      timeoutMs: settings.timeoutMs,
+      signal,
+      shared: deps.sharedRobots,
+      // An unreachable robots.txt is asked again when its URLs are retried.
+      retryAfterMs: settings.retryDelayMs,
+      // robots.txt requests pass the same checks as pages (but robots.txt itself).
+      checkHop: (url) => this.reachable(url, signal),
+    });
+  }
+
+  /**
+   * Whether the crawl may connect to a URL's host at all: Deno's net
+   * permission, then the address guard.
+   *
+   * @param url The URL.
+   * @param signal Aborts the address lookup.
+   * @returns `undefined` when it may, else `permission`, `blocked_address`,
+   * or `dns` (the name did not resolve, so its address could not be vetted).
+   */
+  async reachable(url: string, signal: AbortSignal): Promise<ErrorCode | undefined> {
+    if (!this.#netPermitted(url)) return "permission";
+    const verdict = await this.#guard.verdict(url, { signal });
+    if (verdict === "blocked") return "blocked_address";
+    if (verdict === "unresolved") return "dns";
+    return undefined;
+  }
+
+  /**
+   * Whether robots.txt allows a URL. Sets the host's interval from the
+   * origin's `Crawl-delay` (at most a minute) the first time.
+   *
+   * @param url The URL.
+   * @param host Its politeness key.
+   * @param signal Aborts the wait for robots.txt.
+   * @returns The answer.
+   */
+  async robotsAllow(url: string, host: string, signal: AbortSignal): Promise<RobotsAnswer> {
+    const { robots } = this;
+    if (!robots) return { allowed: true };
+    const result = await robots.get(new URL(url).origin, { signal });
+    const crawlDelayMs = result.robots.crawlDelayMs;
+    if (crawlDelayMs !== undefined && !this.#delaySet.has(host)) {
+      this.#delaySet.add(host);
+      // A delay past a minute is a site asking not to be crawled: honour it as a minute.
+      const delay = Math.min(crawlDelayMs, MAX_CRAWL_DELAY_MS);
+      if (delay > this.#deps.settings.delayMs) this.#deps.frontier.setHostDelay(host, delay);
+    }
+    if (result.robots.isAllowed(url)) return { allowed: true };
+    return result.kind === "disallow_all"
+      ? {
+        allowed: false,
+        unreachable: true,
+        message: `robots.txt unreachable (${result.reason}): the origin is treated as disallowed`,
+      }
+      : { allowed: false, unreachable: false, message: "disallowed by robots.txt" };
+  }
+
+  /**
+   * Checks a redirect target of a page's fetch as if it were a new link:
+   * scope, reachability, robots.txt, and the seen set (a target already
+   * crawled under another URL is a duplicate, unless this URL claimed it on
+   * an earlier attempt).
+   *
+   * @param url The redirect target.
+   * @param from The URL whose fetch redirected.
+   * @param signal Aborts the checks.
+   * @returns An error code refusing the hop, or `undefined`.
+   */
+  async checkRedirect(
+    url: string,
+    from: string,
+    signal: AbortSignal,
+  ): Promise<ErrorCode | undefined> {
+    if (!this.#deps.inScope(url)) return "out_of_scope";
+    const unreachable = await this.reachable(url, signal);
+    if (unreachable) return unreachable;
+    if (!(await this.robotsAllow(url, new URL(url).host, signal)).allowed) return "robots";
+    let claimed = this.#claimedHops.get(from);
+    if (!(await this.#deps.frontier.markSeen(url))) {
+      return claimed?.has(url) ? undefined : "duplicate";
+    }
+    if (!claimed) this.#claimedHops.set(from, claimed = new Set());
+    claimed.add(url);
+    return undefined;
+  }
+
+  /**
+   * Checks a sitemap URL or redirect target: reachability and robots.txt.
+   *
+   * @param url The URL.
+   * @param signal Aborts the checks.
+   * @returns An error code refusing it, or `undefined`.
+   */
+  async checkSitemap(url: string, signal: AbortSignal): Promise<ErrorCode | undefined> {
+    const unreachable = await this.reachable(url, signal);
+    if (unreachable) return unreachable;
+    // A sitemap on a disallowed path is not read, like any other URL.
+    return (await this.robotsAllow(url, new URL(url).host, signal)).allowed ? undefined : "robots";
+  }
+
+  /**
+   * Forgets the redirect targets a URL claimed: it will not be fetched again.
+   *
+   * @param from The URL.
+   */
+  settled(from: string): void {
+    this.#claimedHops.delete(from);
+  }
+
+  /**
+   * Whether Deno lets the crawl connect to a URL's host. Deno grants
+   * `host:port` pairs and a query without a port asks for every port, so the
+   * scheme's default port is named when the URL leaves it implied
+   * (`--allow-net=example.org:443` must admit `https://example.org/`).
+   */
+  #netPermitted(url: string): boolean {
+    const { host, port, protocol } = new URL(url);
+    const target = port ? host : `${host}:${protocol === "https:" ? 443 : 80}`;
+    let ok = this.#permitted.get(target);
+    if (ok === undefined) {
+      ok = Deno.permissions.querySync({ name: "net", host: target }).state === "granted";
+      this.#permitted.set(target, ok);
+    }
+    return ok;
+  }
+}
