@@ -24,7 +24,13 @@ export { crawl, type CrawlContext, type CrawlRun } from "./pipeline/crawl.ts";
 export type { LinkContext, LinkFilter } from "./pipeline/admission.ts";
 export { OptionsError } from "./pipeline/options.ts";
 export type { CrawlOptionsInput } from "./pipeline/options_input.ts";
-export { type CrawlRecord, ERROR_CODES, type ErrorCode } from "./output/record.ts";
+export {
+  type CrawlRecord,
+  ERROR_CODES,
+  ERROR_KINDS,
+  type ErrorCode,
+  type ErrorKind,
+} from "./output/record.ts";
 export type { CrawlSummary } from "./output/stats.ts";
 export type { ExtractHook, PageInfo } from "./parse/job.ts";
 export type { Document, ParsedPage } from "./parse/page.ts";

@@ -11,7 +11,7 @@
  * index, e.g. `price[2]`. Nothing here throws for bad page data: problems go
  * to `dataErrors`.
  *
- * Values are converted by `extract_convert.ts`, whose module docs list the
+ * Values are converted by `convert.ts`, whose module docs list the
  * conversions; HTML boolean attributes and `<base href>` are handled here.
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * Loading the `--extract` rules file: reading it, parsing its JSON and
- * validating it against `extract_schema.ts`'s schema (where the format is
+ * validating it against `schema.ts`'s schema (where the format is
  * described), with one-line errors that name the place in the file.
  *
  * @module

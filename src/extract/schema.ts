@@ -1,7 +1,7 @@
 /**
  * The `--extract` rules file's schema: what a rules file is, as zod schemas
  * and as the input types they accept. Loading a file, with one-line errors
- * that name the place in it, is `extract_rules.ts`'s.
+ * that name the place in it, is `rules.ts`'s.
  *
  * The file is a JSON object with one key, `rules`, a non-empty list (a bare
  * top-level array is refused, so the format can grow more keys later):

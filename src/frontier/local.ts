@@ -139,7 +139,7 @@ export class LocalFrontier implements CrawlFrontier {
     return this.#limitReached;
   }
 
-  /** Whether {@linkcode Frontier.close} was called. */
+  /** Whether {@linkcode LocalFrontier.close} was called. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -178,7 +178,7 @@ export class LocalFrontier implements CrawlFrontier {
 
   /**
    * Queues a URL unless it was seen or a limit is reached. An added URL is
-   * pending until {@linkcode Frontier.done} is called for it.
+   * pending until {@linkcode LocalFrontier.done} is called for it.
    *
    * @param entry The URL (normalized), its depth and its parent.
    * @returns What happened to it.

@@ -12,10 +12,9 @@
  * @module
  */
 
+import { abortable } from "../async/abortable.ts";
 import { BlockList, isIP } from "node:net";
 import { BLOCKED, type Family, parseIp } from "./blocked_ip.ts";
-
-export { isBlockedIp } from "./blocked_ip.ts";
 
 /** `localhost` resolves to both loopbacks (RFC 6761), and is vetted as such. */
 const LOCALHOST_ADDRESSES: readonly string[] = ["127.0.0.1", "::1"];
@@ -70,17 +69,6 @@ async function resolveWithDeno(
     ...(a.status === "fulfilled" ? a.value : []),
     ...(aaaa.status === "fulfilled" ? aaaa.value : []),
   ];
-}
-
-/** Settles like `promise`, or rejects with `signal.reason` once it aborts. */
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /**
@@ -206,7 +194,7 @@ export class AddressGuard {
       lookup = this.#lookup(host).finally(() => this.#lookups.delete(host));
       this.#lookups.set(host, lookup);
     }
-    const found = await raceSignal(lookup, signal);
+    const found = await (signal ? abortable(lookup, signal) : lookup);
     return found === true || found === "unvettable"
       ? "allowed"
       : found === false
@@ -256,7 +244,7 @@ export class AddressGuard {
     let addresses: string[];
     try {
       // Raced as well as passed, so a resolver ignoring the signal still ends on time.
-      addresses = await raceSignal(
+      addresses = await abortable(
         this.#resolve(host, { signal: controller.signal }),
         controller.signal,
       );

@@ -5,7 +5,8 @@
  * but its timer (and the signals hanging on it) live until the timeout
  * fires, so a crawler doing thousands of requests a second with a 30 s
  * deadline keeps tens of thousands of them alive. This one is disposed as
- * soon as the request is over.
+ * soon as the request is over. (Not std's `deadline(promise, ms)`, which
+ * races a promise against a timer: this one hands out a signal to pass down.)
  *
  * @module
  */
@@ -25,15 +26,15 @@ export interface Deadline extends Disposable {
  *
  * @example Usage
  * ```ts
- * import { deadline } from "./deadline.ts";
+ * import { startDeadline } from "./deadline.ts";
  *
  * async function fetchWithin(url: string, ms: number) {
- *   using limit = deadline(ms);
+ *   using limit = startDeadline(ms);
  *   return await fetch(url, { signal: limit.signal });
  * }
  * ```
  */
-export function deadline(timeoutMs: number, parent?: AbortSignal): Deadline {
+export function startDeadline(timeoutMs: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
   const timer = setTimeout(
     () =>

@@ -11,7 +11,7 @@
 
 import { classifyFetchError } from "./errors.ts";
 import type { ErrorCode } from "../output/record.ts";
-import { deadline } from "./deadline.ts";
+import { startDeadline } from "./deadline.ts";
 import { type BodyReader, readCappedBody } from "./body.ts";
 
 /**
@@ -266,7 +266,7 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
   const started = performance.now();
   const result = unfetchedPage(url);
   // Cleared when the request ends: a timeout signal would live on for the whole timeout.
-  using limit = deadline(timeoutMs, options.signal);
+  using limit = startDeadline(timeoutMs, options.signal);
   const signal = limit.signal;
   try {
     if (checkHop !== undefined && options.checkFirst) {

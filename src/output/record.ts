@@ -7,76 +7,92 @@
 import { z } from "zod";
 
 /**
- * Short error codes a record's `error` can carry.
- *
- * - `timeout`: the whole-request deadline passed;
- * - `dns`, `refused`, `reset`, `tls`, `network`: transport failures (the name
- *   did not resolve, the connection was refused or reset, TLS failed, other);
- * - `http_4xx`, `http_5xx`: the server answered with that status class;
- * - `parse`: the page could not be parsed;
- * - `permission`: Deno's permissions forbid the host;
- * - `aborted`: the crawl was cancelled while the URL was in flight;
- * - `too_large`: the body passed `maxBytes` (decompressed);
- * - `robots`: robots.txt disallows the URL, or was unreachable;
- * - `blocked_address`: the host is or resolves to a private, loopback or
- *   link-local address;
- * - `redirect_loop`, `too_many_redirects`, `bad_redirect`: the redirect chain
- *   came back on itself, ran past `maxRedirects`, or pointed at a
- *   non-http(s) or invalid URL;
- * - `out_of_scope`: a redirect left the crawl's scope;
- * - `duplicate`: a redirect target or the page's canonical URL was crawled
- *   already under another URL;
- * - `decode`: a body could not be decoded (e.g. invalid gzip).
+ * What an error code says of the link: `broken` (nothing usable at the other
+ * end), `refused` (a policy refused the URL before any request), `failed`
+ * (the request was made but the page could not be used as it came).
  */
-export const ERROR_CODES = [
-  "timeout",
-  "dns",
-  "refused",
-  "reset",
-  "tls",
-  "network",
-  "http_4xx",
-  "http_5xx",
-  "parse",
-  "permission",
-  "aborted",
-  "too_large",
-  "robots",
-  "blocked_address",
-  "redirect_loop",
-  "too_many_redirects",
-  "bad_redirect",
-  "out_of_scope",
-  "duplicate",
-  "decode",
-] as const;
+export type ErrorKind = "broken" | "refused" | "failed";
 
-/** One of {@linkcode ERROR_CODES}. */
-export type ErrorCode = (typeof ERROR_CODES)[number];
+/**
+ * Every error code a record's `error` can carry, with its kind: the one
+ * list of them.
+ */
+export const ERROR_KINDS = {
+  /** The whole-request deadline passed. */
+  timeout: "broken",
+  /** The host name did not resolve. */
+  dns: "broken",
+  /** The connection was refused. */
+  refused: "broken",
+  /** The connection was reset or closed early. */
+  reset: "broken",
+  /** TLS failed (certificate, handshake). */
+  tls: "broken",
+  /** Another transport failure. */
+  network: "broken",
+  /** The server answered 4xx. */
+  http_4xx: "broken",
+  /** The server answered 5xx. */
+  http_5xx: "broken",
+  /** The page could not be parsed. */
+  parse: "failed",
+  /** Deno's permissions forbid the host. */
+  permission: "refused",
+  /** The crawl was cancelled while the URL was in flight. */
+  aborted: "failed",
+  /** The body passed `maxBytes` (decompressed). */
+  too_large: "failed",
+  /** robots.txt disallows the URL, or was unreachable. */
+  robots: "refused",
+  /** The host is or resolves to a private, loopback or link-local address. */
+  blocked_address: "refused",
+  /** The redirect chain came back on itself. */
+  redirect_loop: "broken",
+  /** The redirect chain ran past `maxRedirects`. */
+  too_many_redirects: "broken",
+  /** A redirect pointed at a non-http(s) or invalid URL. */
+  bad_redirect: "broken",
+  /** A redirect left the crawl's scope. */
+  out_of_scope: "refused",
+  /** A redirect target or the page's canonical URL was crawled already under another URL. */
+  duplicate: "refused",
+  /** A body could not be decoded (e.g. invalid gzip). */
+  decode: "failed",
+} as const satisfies Record<string, ErrorKind>;
 
-/** Codes of URLs no request was made for: a policy refused them before any response. */
-export const UNREQUESTED_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "robots",
-  "out_of_scope",
-  "duplicate",
-  "blocked_address",
-  "permission",
-]);
+/** A short error code; {@linkcode ERROR_CODES} lists them, each explained in README. */
+export type ErrorCode = keyof typeof ERROR_KINDS;
 
-/** Codes that make a link broken: nothing usable at the other end. */
-export const BROKEN_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "http_4xx",
-  "http_5xx",
-  "timeout",
-  "dns",
-  "refused",
-  "reset",
-  "tls",
-  "network",
-  "redirect_loop",
-  "too_many_redirects",
-  "bad_redirect",
-]);
+/**
+ * Short error codes a record's `error` can carry: `timeout`, `dns`,
+ * `refused`, `reset`, `tls`, `network`, `http_4xx`, `http_5xx`, `parse`,
+ * `permission`, `aborted`, `too_large`, `robots`, `blocked_address`,
+ * `redirect_loop`, `too_many_redirects`, `bad_redirect`, `out_of_scope`,
+ * `duplicate`, `decode`.
+ */
+export const ERROR_CODES: readonly [ErrorCode, ...ErrorCode[]] = Object.keys(ERROR_KINDS) as [
+  ErrorCode,
+  ...ErrorCode[],
+];
+
+/**
+ * The codes of one kind.
+ *
+ * @param kind The kind.
+ * @returns Its codes.
+ *
+ * @example Usage
+ * ```ts
+ * import { errorsOfKind } from "./record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(errorsOfKind("refused").has("robots"));
+ * assert.ok(!errorsOfKind("broken").has("robots"));
+ * ```
+ */
+export function errorsOfKind(kind: ErrorKind): ReadonlySet<ErrorCode> {
+  return new Set(ERROR_CODES.filter((code) => ERROR_KINDS[code] === kind));
+}
 
 /** The zod schema of a record, the single source of its type. */
 export const CrawlRecordSchema = z.object({

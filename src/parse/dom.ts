@@ -17,8 +17,6 @@ import {
   type ParserKind,
 } from "./page.ts";
 
-export { linksFromSelector } from "../extract/apply.ts";
-
 /**
  * Loads HTML text into a cheerio document.
  *

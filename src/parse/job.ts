@@ -106,7 +106,10 @@ export async function createParser(config: ParserConfig, extract?: ExtractHook):
     config.extractModule !== undefined || config.linksFrom !== undefined ||
     config.parser === "parse5";
   const dom = needsDom ? await import("./dom.ts") : undefined;
-  const extracting = config.rules ? await import("../extract/apply.ts") : undefined;
+  // Rules and `linksFrom` selectors are applied by the extraction module.
+  const extracting = config.rules !== undefined || config.linksFrom !== undefined
+    ? await import("../extract/apply.ts")
+    : undefined;
   const rules: CompiledRules | undefined = config.rules && extracting?.compileRules(config.rules);
   const hooks: ExtractHook[] = [];
   if (extract) hooks.push(extract);
@@ -141,7 +144,7 @@ export async function createParser(config: ParserConfig, extract?: ExtractHook):
       }
       if (linksFrom !== undefined) {
         const allowed = new Set(
-          dom!.linksFromSelector($, linksFrom, job.url).map((href) =>
+          extracting!.linksFromSelector($, linksFrom, job.url).map((href) =>
             normalizeUrl(href, undefined, config)
           ),
         );

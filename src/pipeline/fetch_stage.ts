@@ -220,7 +220,7 @@ export class FetchStage {
       headersFor: (url) => this.#headersFor(url, url === entry.url ? entry.extra : undefined),
       onResponse: (url, response) => this.#storeCookies(url, response),
       resolve: (location, base) => normalizeUrl(location, base, settings),
-      checkHop: (url) => policy.checkRedirect(url, entry.url, signal),
+      checkHop: (url, hopSignal) => policy.checkRedirect(url, entry.url, hopSignal),
     });
     if (page.error === "aborted") signal.throwIfAborted();
     const pause = retryAfterOf(page, settings.maxRetryAfterMs);

@@ -1,5 +1,9 @@
 /**
- * The crawl's options: one zod schema, validated once at the edge.
+ * The crawl's options: one zod schema, the source of every default and of
+ * the validated type, {@linkcode CrawlOptions}. Options are validated once,
+ * at the edge (`crawl()`, or the CLI's argument parser), by
+ * {@linkcode parseCrawlOptions}; the pipeline takes the validated type and
+ * each component declares the slice of it that it reads.
  *
  * @module
  */
@@ -23,36 +27,36 @@ const timerError = { error: `must be at most ${MAX_TIMER_MS} ms (about 24.8 days
 const positiveMs = positiveInt.max(MAX_TIMER_MS, timerError);
 const nonNegativeMs = nonNegativeInt.max(MAX_TIMER_MS, timerError);
 
-const httpUrl = z.string({ error: "must be an http(s) URL" }).refine((value) => {
-  const url = URL.parse(value);
-  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return false;
-  try {
+/** A refinement that accepts a value when `check` does not throw on it. */
+function passes(check: (value: string) => unknown): (value: string) => boolean {
+  return (value) => {
+    try {
+      check(value);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+const httpUrl = z.string({ error: "must be an http(s) URL" }).refine(
+  passes((value) => {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError("not http(s)");
     // Credentials become a header: their escapes must decode.
     decodeURIComponent(url.username);
     decodeURIComponent(url.password);
-    return true;
-  } catch {
-    return false;
-  }
-}, { error: "must be an http(s) URL" });
+  }),
+  { error: "must be an http(s) URL" },
+);
 
-const regex = z.string({ error: "must be a regular expression" }).refine((value) => {
-  try {
-    new RegExp(value);
-    return true;
-  } catch {
-    return false;
-  }
-}, { error: "must be a valid regular expression" });
+const regex = z.string({ error: "must be a regular expression" })
+  .refine(passes((value) => new RegExp(value)), { error: "must be a valid regular expression" });
 
-const cidr = z.string({ error: "must be a CIDR range" }).refine((value) => {
-  try {
-    new AddressGuard({ allowCidrs: [value] });
-    return true;
-  } catch {
-    return false;
-  }
-}, { error: "must be a CIDR range such as 10.0.0.0/8 or ::1/128" });
+const cidr = z.string({ error: "must be a CIDR range" }).refine(
+  passes((value) => new AddressGuard({ allowCidrs: [value] })),
+  { error: "must be a CIDR range such as 10.0.0.0/8 or ::1/128" },
+);
 
 const flag = z.boolean({ error: "must be true or false" });
 

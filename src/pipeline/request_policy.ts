@@ -93,7 +93,7 @@ export class RequestPolicy {
       // An unreachable robots.txt is asked again when its URLs are retried.
       retryAfterMs: settings.retryDelayMs,
       // robots.txt requests pass the same checks as pages (but robots.txt itself).
-      checkHop: (url) => this.reachable(url, signal),
+      checkHop: (url, hopSignal) => this.reachable(url, hopSignal),
     });
   }
 

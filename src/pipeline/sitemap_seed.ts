@@ -60,9 +60,7 @@ export async function seedFromSitemaps(deps: SitemapSeedDeps, signal: AbortSigna
 async function readSitemaps(deps: SitemapSeedDeps, signal: AbortSignal): Promise<void> {
   const { settings, policy, admission, stats } = deps;
   // The sitemap reader (and its XML parser) loads only for crawls that read sitemaps.
-  const { collectSitemapUrls, defaultSitemapUrl, SITEMAP_MAX_BYTES } = await import(
-    "../robots/sitemap.ts"
-  );
+  const { collectSitemapUrls, defaultSitemapUrl } = await import("../robots/sitemap.ts");
   const origins = [...new Set(deps.seeds.map((s) => new URL(s).origin))];
   const sitemapUrls = new Set<string>();
   for (const origin of origins) {
@@ -74,11 +72,10 @@ async function readSitemaps(deps: SitemapSeedDeps, signal: AbortSignal): Promise
   const { urls, errors } = await collectSitemapUrls([...sitemapUrls], {
     signal,
     timeoutMs: settings.timeoutMs,
-    maxBytes: SITEMAP_MAX_BYTES,
     maxUrls: settings.maxSitemapUrls,
     maxSitemaps: 1000,
     userAgent: settings.userAgent,
-    checkHop: (url) => policy.checkSitemap(url, signal),
+    checkHop: (url, hopSignal) => policy.checkSitemap(url, hopSignal),
   });
   for (const _ of errors) stats.skip("sitemap_error");
   for (const { url, lastmod, sitemap } of urls) {

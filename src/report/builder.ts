@@ -4,12 +4,12 @@
  * records with bounded memory, so a crawl of millions of pages can have one.
  *
  * This module keeps the bounded state ({@linkcode ReportBuilder});
- * `report_html.ts` renders it.
+ * `html.ts` renders it.
  *
  * @module
  */
 
-import { BROKEN_ERRORS, type CrawlRecord, UNREQUESTED_ERRORS } from "../output/record.ts";
+import { type CrawlRecord, errorsOfKind } from "../output/record.ts";
 import type { CrawlSummary } from "../output/stats.ts";
 import { checkInteger } from "../validate/integer.ts";
 import { renderReport } from "./html.ts";
@@ -32,6 +32,10 @@ export interface ReportBuilderOptions {
   maxRobots?: number;
 }
 
+/** Codes of URLs no request was made for: no response time to count. */
+const UNREQUESTED = errorsOfKind("refused");
+/** Codes that make a link broken. */
+const BROKEN = errorsOfKind("broken");
 /** URLs come from the web: bound what one kept string can cost. */
 const MAX_URL = 2048;
 const MAX_HOPS = 20;
@@ -114,14 +118,14 @@ export class ReportBuilder {
     const depth = Math.min(record.depth, DEPTH_BUCKETS - 1);
     while (d.depths.length <= depth) d.depths.push(0);
     d.depths[depth]!++;
-    if (!error || !UNREQUESTED_ERRORS.has(error)) {
+    if (!error || !UNREQUESTED.has(error)) {
       const i = RESPONSE_TIME_BUCKETS.findIndex((b) => record.durationMs < b.maxMs);
       // -1 only for a NaN or infinite time from a hand-made record: count it as slowest.
       d.responseTimes[i === -1 ? RESPONSE_TIME_BUCKETS.length - 1 : i]!++;
       d.totalResponseMs += record.durationMs || 0;
     }
     this.#addSlow(record);
-    if (error && BROKEN_ERRORS.has(error)) {
+    if (error && BROKEN.has(error)) {
       if (d.brokenTotal++ < this.#brokenMax) {
         d.broken.push({
           url: clip(record.requestedUrl),

@@ -7,23 +7,10 @@
  * @module
  */
 
+import { abortable } from "../async/abortable.ts";
 import { ALLOW_ALL, parseRobots } from "./rules.ts";
 import { fetchRobots, type RobotsResult } from "./fetch.ts";
 import type { HopCheck } from "../http/request.ts";
-
-export {
-  fetchRobots,
-  type FetchRobotsOptions,
-  ROBOTS_MAX_REDIRECTS,
-  type RobotsResult,
-} from "./fetch.ts";
-export {
-  parseRobots,
-  type ParseRobotsOptions,
-  productToken,
-  type Robots,
-  ROBOTS_MAX_BYTES,
-} from "./rules.ts";
 
 /** A robots.txt result as a shared cache keeps it: plain data, parsed again on load. */
 export interface StoredRobots {
@@ -150,7 +137,7 @@ export class RobotsCache {
     if (!entry || (entry.retryAt !== undefined && performance.now() >= entry.retryAt)) {
       entry = this.#fetch(key);
     }
-    return signal ? waitFor(entry.promise, signal) : entry.promise;
+    return signal ? abortable(entry.promise, signal) : entry.promise;
   }
 
   #fetch(key: string): CacheEntry {
@@ -184,12 +171,4 @@ export class RobotsCache {
     );
     return entry;
   }
-}
-
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

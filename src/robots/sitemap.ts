@@ -10,23 +10,11 @@ import { type FetchedPage, type HopCheck, request, resolveHttpUrl } from "../htt
 import {
   type ParsedSitemap,
   parseSitemap,
-  positiveInteger,
   readSitemapBody,
-  SITEMAP_MAX_ENTRIES,
-} from "./sitemap_file.ts";
-
-export {
-  type ParsedSitemap,
-  parseSitemap,
-  type ParseSitemapOptions,
-  readSitemapBody,
-  type ReadSitemapBodyOptions,
   SITEMAP_MAX_BYTES,
   SITEMAP_MAX_ENTRIES,
-  type SitemapEntry,
-  type SitemapKind,
-  SitemapTooLargeError,
 } from "./sitemap_file.ts";
+import { checkInteger } from "../validate/integer.ts";
 
 /**
  * The conventional sitemap location of a site.
@@ -71,8 +59,8 @@ export interface CollectSitemapsOptions {
   signal?: AbortSignal;
   /** Deadline of each sitemap request, hop checks, redirects and body included, in ms. */
   timeoutMs: number;
-  /** Most bytes of one sitemap, uncompressed (the protocol allows {@linkcode SITEMAP_MAX_BYTES}). */
-  maxBytes: number;
+  /** Most bytes of one sitemap, uncompressed. Default {@linkcode SITEMAP_MAX_BYTES}, the protocol's cap. */
+  maxBytes?: number;
   /** Most page URLs returned in all. */
   maxUrls: number;
   /** Most sitemap URLs tried, indexes included. */
@@ -172,14 +160,14 @@ export async function collectSitemapUrls(
   options: CollectSitemapsOptions,
 ): Promise<CollectedSitemaps> {
   const what = "collect sitemap URLs";
-  positiveInteger(what, "timeoutMs", options.timeoutMs);
-  positiveInteger(what, "maxBytes", options.maxBytes);
-  const maxUrls = positiveInteger(what, "maxUrls", options.maxUrls);
-  const maxSitemaps = positiveInteger(what, "maxSitemaps", options.maxSitemaps);
-  positiveInteger(what, "maxEntries", options.maxEntries ?? SITEMAP_MAX_ENTRIES);
-  const maxDepth = positiveInteger(what, "maxDepth", options.maxDepth ?? 2, 0);
-  const maxRedirects = positiveInteger(what, "maxRedirects", options.maxRedirects ?? 5, 0);
-  const { signal, timeoutMs, maxBytes, maxEntries, checkHop } = options;
+  checkInteger(what, "timeoutMs", options.timeoutMs);
+  const maxBytes = checkInteger(what, "maxBytes", options.maxBytes ?? SITEMAP_MAX_BYTES);
+  const maxUrls = checkInteger(what, "maxUrls", options.maxUrls);
+  const maxSitemaps = checkInteger(what, "maxSitemaps", options.maxSitemaps);
+  checkInteger(what, "maxEntries", options.maxEntries ?? SITEMAP_MAX_ENTRIES);
+  const maxDepth = checkInteger(what, "maxDepth", options.maxDepth ?? 2, { least: 0 });
+  const maxRedirects = checkInteger(what, "maxRedirects", options.maxRedirects ?? 5, { least: 0 });
+  const { signal, timeoutMs, maxEntries, checkHop } = options;
   const headers = { "user-agent": options.userAgent, accept: ACCEPT };
   const result: CollectedSitemaps = { urls: [], errors: [], truncated: false };
   const queue: { url: string; depth: number }[] = [];

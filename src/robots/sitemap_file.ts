@@ -8,6 +8,7 @@
 
 import { Parser } from "htmlparser2";
 import { BodyDecodeError, BodyTooLargeError, concatBytes } from "../http/body.ts";
+import { checkInteger } from "../validate/integer.ts";
 
 /** The protocol's most URLs in one sitemap file. */
 export const SITEMAP_MAX_ENTRIES = 50_000;
@@ -45,39 +46,6 @@ export interface ParseSitemapOptions {
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
-/**
- * Checks a limit: an integer of at least `least` (1 by default, 0 makes it
- * "non-negative").
- *
- * @param what What cannot be done otherwise, e.g. `read sitemap`.
- * @param name The option's name.
- * @param value Its value.
- * @param least The smallest value allowed.
- * @returns `value`.
- * @throws {RangeError} If `value` is not an integer of at least `least`.
- *
- * @example Usage
- * ```ts
- * import { positiveInteger } from "./sitemap_file.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(positiveInteger("read sitemap", "maxBytes", 1024), 1024);
- * assert.throws(
- *   () => positiveInteger("read sitemap", "maxBytes", 0),
- *   new RangeError("Cannot read sitemap as 'maxBytes' must be a positive integer: received 0"),
- * );
- * ```
- */
-export function positiveInteger(what: string, name: string, value: number, least = 1): number {
-  if (!Number.isInteger(value) || value < least) {
-    const kind = least === 0 ? "non-negative" : "positive";
-    throw new RangeError(
-      `Cannot ${what} as '${name}' must be a ${kind} integer: received ${value}`,
-    );
-  }
-  return value;
-}
-
 function splitName(tagName: string): { prefix: string; local: string } {
   const colon = tagName.indexOf(":");
   return {
@@ -111,7 +79,7 @@ function splitName(tagName: string): { prefix: string; local: string } {
  * ```
  */
 export function parseSitemap(xml: string, options: ParseSitemapOptions = {}): ParsedSitemap {
-  const maxEntries = positiveInteger(
+  const maxEntries = checkInteger(
     "parse sitemap",
     "maxEntries",
     options.maxEntries ?? SITEMAP_MAX_ENTRIES,
@@ -317,11 +285,7 @@ export async function readSitemapBody(
   response: Response,
   options: ReadSitemapBodyOptions = {},
 ): Promise<Bytes> {
-  const maxBytes = positiveInteger(
-    "read sitemap",
-    "maxBytes",
-    options.maxBytes ?? SITEMAP_MAX_BYTES,
-  );
+  const maxBytes = checkInteger("read sitemap", "maxBytes", options.maxBytes ?? SITEMAP_MAX_BYTES);
   const { signal } = options;
   if (response.body === null) return new Uint8Array();
   const source = response.body.getReader();

@@ -206,7 +206,7 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
         const [hi, lo] = fingerprintOf(url);
         if (!this.#fingerprints.addFingerprint(hi, lo)) return false;
         this.#seenOnly.push({ url, hi, lo, ord: this.#nextOrd++ });
-        // No commit here: Frontier.add() pushes right after, and push() merges the two.
+        // No commit here: LocalFrontier.add() pushes right after, and push() merges the two.
         this.#written(false);
         return true;
       },
@@ -307,7 +307,7 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
     this.#check();
     const [hi, lo] = fingerprintOf(entry.url);
     this.#fingerprints.addFingerprint(hi, lo);
-    // Frontier.add() marks a URL seen right before pushing it: one row, not two.
+    // LocalFrontier.add() marks a URL seen right before pushing it: one row, not two.
     // (Were a seen-only row written already, it stays and is inert.)
     if (this.#seenOnly.at(-1)?.url === entry.url) this.#seenOnly.pop();
     this.#pushes.push({ url: entry.url, hi, lo, ord: this.#nextOrd++, entry });

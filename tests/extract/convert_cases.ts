@@ -1,6 +1,6 @@
 /**
  * Table checks of `convert` for the extraction tests
- * (`extract_convert_test.ts`, `extract_test.ts`), against one page URL.
+ * (`convert_test.ts`, `apply_test.ts`), against one page URL.
  *
  * @module
  */

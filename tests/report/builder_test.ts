@@ -1,6 +1,6 @@
 /**
  * Tests of the HTML report's builder: its bounded state and its limits. The
- * rendered page is tested in `report_html_test.ts`.
+ * rendered page is tested in `html_test.ts`.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
- * Records and summaries for the report tests (`report_test.ts`,
- * `report_html_test.ts`).
+ * Records and summaries for the report tests (`builder_test.ts`,
+ * `html_test.ts`).
  *
  * @module
  */

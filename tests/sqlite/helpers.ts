@@ -1,6 +1,6 @@
 /**
- * Helpers for the SQLite store tests (`sqlite_store_test.ts`,
- * `sqlite_schema_test.ts`, `sqlite_output_test.ts`): a temp dir, a store
+ * Helpers for the SQLite store tests (`store_test.ts`,
+ * `schema_test.ts`, `output_test.ts`): a temp dir, a store
  * opened in it, URLs admitted the way the frontier does, and records.
  *
  * @module
