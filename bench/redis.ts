@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import { connectJob, jobTotals } from "../src/redis/job.ts";
 import { openRedis } from "../src/redis/connect.ts";
-import { fingerprintBytes } from "../src/redis/scripts.ts";
+import { fingerprintBytes } from "../src/redis/seen.ts";
 import { startRedis } from "../tests/support/redis_server.ts";
 import { startBenchServer } from "./serve.ts";
 

@@ -3,12 +3,22 @@
  * channel, parser workers (Web Workers, one per core) parse them and feed
  * links back to the frontier; records stream out as an async iterable.
  *
- * ```ts ignore
- * import { crawl } from "./src/mod.ts";
+ * ```ts
+ * import { crawl } from "./mod.ts";
+ * import assert from "node:assert/strict";
  *
- * const run = crawl({ seeds: ["https://example.org/"], maxPages: 50 });
- * for await (const record of run) console.log(record.status, record.url, record.title);
- * console.log(await run.summary);
+ * // A site on loopback (allowPrivate lets the crawler reach it): every page links to the next.
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+ *   const n = Number(new URL(req.url).pathname.slice(1) || 0);
+ *   const html = `<title>Page ${n}</title><a href="/${n + 1}">next</a>`;
+ *   return new Response(html, { headers: { "content-type": "text/html" } });
+ * });
+ * const seed = `http://127.0.0.1:${server.addr.port}/`;
+ * const run = crawl({ seeds: [seed], maxPages: 3, allowPrivate: true, parsers: 0 });
+ * const titles: (string | null)[] = [];
+ * for await (const record of run) titles.push(record.title);
+ * assert.deepEqual(titles, ["Page 0", "Page 1", "Page 2"]);
+ * assert.equal((await run.summary).stoppedBy, "max_pages");
  * ```
  *
  * What is here: the entry point ({@linkcode crawl}), its options, records and
@@ -21,6 +31,7 @@
  */
 
 export { crawl, type CrawlContext, type CrawlRun } from "./pipeline/crawl.ts";
+export type { CrawlProgress } from "./pipeline/run.ts";
 export type { LinkContext, LinkFilter } from "./pipeline/admission.ts";
 export { OptionsError } from "./pipeline/options.ts";
 export type { CrawlOptionsInput } from "./pipeline/options_input.ts";
@@ -45,7 +56,6 @@ export {
 export type { CrawlHistory, CrawlStore, Deliver } from "./store/types.ts";
 export { MemoryStore } from "./store/memory.ts";
 export { LocalFrontier, type LocalFrontierOptions } from "./frontier/local.ts";
-export { MemoryQueue } from "./frontier/memory_queue.ts";
 export type {
   AddOutcome,
   CrawlFrontier,

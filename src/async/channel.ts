@@ -22,13 +22,20 @@ export interface ChannelOptions {
 
 /** Options for {@linkcode Channel.send}. */
 export interface ChannelSendOptions {
-  /** Aborting it stops the wait; `send()` rejects with `signal.reason`. */
+  /**
+   * Aborting it stops the wait; `send()` rejects with `signal.reason`. A
+   * value that can be delivered at once (buffered, or handed to a waiting
+   * receiver) is, whatever the signal says, as in std.
+   */
   signal?: AbortSignal;
 }
 
 /** Options for {@linkcode Channel.receive}. */
 export interface ChannelReceiveOptions {
-  /** Aborting it stops the wait; `receive()` rejects with `signal.reason`. */
+  /**
+   * Aborting it stops the wait; `receive()` rejects with `signal.reason`. A
+   * value available at once is returned whatever the signal says, as in std.
+   */
   signal?: AbortSignal;
 }
 
@@ -137,8 +144,6 @@ export class Channel<T> implements AsyncIterable<T> {
    * error keeps the unsent value.
    */
   send(value: T, options: ChannelSendOptions = {}): Promise<void> {
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) return Promise.reject(closedToSend(value));
     const receiver = this.#receivers.shift();
     if (receiver) {
@@ -149,7 +154,7 @@ export class Channel<T> implements AsyncIterable<T> {
       this.#buffer.push(value);
       return Promise.resolve();
     }
-    return this.#senders.wait({ signal, payload: value });
+    return this.#senders.wait({ signal: options.signal, payload: value });
   }
 
   /**
@@ -160,8 +165,6 @@ export class Channel<T> implements AsyncIterable<T> {
    * @throws {ChannelClosedError} If the channel is closed and drained.
    */
   receive(options: ChannelReceiveOptions = {}): Promise<T> {
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.size > 0) {
       const value = this.#shift();
       // A slot is free: move the oldest blocked sender's value into it.
@@ -179,7 +182,7 @@ export class Channel<T> implements AsyncIterable<T> {
       return Promise.resolve(sender.payload);
     }
     if (this.#closed) return Promise.reject(new ChannelClosedError("Channel is closed"));
-    return this.#receivers.wait({ signal });
+    return this.#receivers.wait({ signal: options.signal });
   }
 
   /**

@@ -1,16 +1,23 @@
 /**
  * The async primitives the crawler's pipeline is made of, for programs of
- * one's own. They keep the API shape of Deno std's `@std/async` (names,
- * options objects with a `signal`), so where JSR is reachable a program can
- * move to `jsr:@std/async` by changing its imports:
+ * one's own:
  *
  * - {@linkcode Channel}: a bounded multi-producer multi-consumer FIFO with
- *   back-pressure (`@std/async/unstable-channel`'s shape);
- * - {@linkcode Semaphore}: a counting semaphore with strict FIFO hand-off and
- *   abortable waits (`using _permit = await sem.acquire({ signal })`);
- * - {@linkcode abortable}: waiting on a promise until a signal aborts;
- * - {@linkcode TaskGroup}: tasks sharing one cancellation, like Go's `errgroup`;
- * - {@linkcode ProducerCount}: closing a channel when its last producer leaves.
+ *   back-pressure, in the shape of `@std/async/unstable-channel`;
+ * - {@linkcode Semaphore}: a counting semaphore with strict FIFO hand-off, in
+ *   the shape of `@std/async/unstable-semaphore` (`using _permit = await
+ *   sem.acquire()`, `sem.release()`), plus abortable waits
+ *   (`sem.acquire({ signal })`);
+ * - {@linkcode abortable}: waiting on a promise until a signal aborts, as
+ *   `@std/async`'s `abortable()`;
+ * - {@linkcode TaskGroup}: tasks sharing one cancellation, like Go's
+ *   `errgroup` (std has no counterpart);
+ * - {@linkcode ProducerCount}: closing a channel when its last producer
+ *   leaves, like a Go `sync.WaitGroup` (std has no counterpart).
+ *
+ * Code that uses only std's surface of the first three moves to
+ * `jsr:@std/async` (where JSR is reachable) by changing its imports; the
+ * `signal` option of `acquire()` is this module's own addition.
  *
  * @example Producers and consumers
  * ```ts

@@ -48,6 +48,8 @@ export class Semaphore {
   #max: number;
   #available: number;
   #waiters = new WaitQueue<Permit>();
+  /** Permits handed out and not released, oldest first. */
+  #held = new Set<Permit>();
 
   /**
    * Creates a semaphore with `max` permits, all free.
@@ -106,6 +108,30 @@ export class Semaphore {
     return this.#permit();
   }
 
+  /**
+   * Releases the oldest permit still held, for code written against std's
+   * `sem.release()` (which keeps no handle). Its handle can no longer be released.
+   *
+   * @throws {Error} If no permit is held.
+   *
+   * @example Usage
+   * ```ts
+   * import { Semaphore } from "./semaphore.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const sem = new Semaphore(1);
+   * await sem.acquire();
+   * sem.release();
+   * assert.equal(sem.available, 1);
+   * assert.throws(() => sem.release(), /no permit is held/);
+   * ```
+   */
+  release(): void {
+    const oldest = this.#held.values().next();
+    if (oldest.done) throw new Error("Cannot release a permit as no permit is held");
+    oldest.value.release();
+  }
+
   #permit(): Permit {
     let released = false;
     const release = () => {
@@ -113,6 +139,7 @@ export class Semaphore {
         throw new Error("Cannot release permit as it was already released");
       }
       released = true;
+      this.#held.delete(permit);
       const next = this.#waiters.shift();
       if (next) {
         // Hand the permit over directly: `available` never rises, so a
@@ -122,6 +149,8 @@ export class Semaphore {
         this.#available++;
       }
     };
-    return { release, [Symbol.dispose]: release };
+    const permit: Permit = { release, [Symbol.dispose]: release };
+    this.#held.add(permit);
+    return permit;
   }
 }

@@ -14,14 +14,15 @@ import { durableFlags, type RedisConfig, redisFlags, type StateConfig } from "./
 import { loadRules, RulesError } from "../extract/rules.ts";
 import { type CrawlOptions, OptionsError, parseCrawlOptions } from "../pipeline/options.ts";
 import type { CrawlOptionsInput } from "../pipeline/options_input.ts";
-import { type OutputFormat, outputFormat } from "../output/sink.ts";
+import { DEFAULT_FORMAT, type OutputFormat, outputFormat } from "../output/sink.ts";
 import { DEFAULT_GRACE_MS } from "./help.ts";
 import { UsageError } from "./usage_error.ts";
 
-type Kind = "int" | "string" | "bool" | "list" | "regexes";
+/** How a flag's text is read. */
+export type Kind = "int" | "string" | "bool" | "list" | "regexes";
 
-/** Each flag: the option it sets, and how its text is read. */
-const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind }> = {
+/** Each flag that sets a crawl option: the option it sets, and how its text is read. */
+export const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind }> = {
   "max-pages": { option: "maxPages", kind: "int" },
   "max-depth": { option: "maxDepth", kind: "int" },
   "scope": { option: "scope", kind: "string" },
@@ -105,8 +106,10 @@ function readNumber(text: string): number | string {
  * @example Usage
  * ```ts
  * import { parseCli } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
  * const config = await parseCli(["--seeds", "https://example.org", "--max-pages", "5"]);
- * console.log(config.options.maxPages); // 5
+ * assert.equal(config.options.maxPages, 5);
  * ```
  */
 export async function parseCli(
@@ -167,7 +170,7 @@ export async function parseCli(
       out: undefined,
       graceMs: 0,
       help: true,
-      format: "jsonl",
+      format: DEFAULT_FORMAT,
       report: undefined,
       state: undefined,
       schedule: undefined,
@@ -184,7 +187,7 @@ export async function parseCli(
   try {
     format = outputFormat(
       (values.format as string | undefined) ??
-        (typeof fromConfig.format === "string" ? fromConfig.format : "jsonl"),
+        (typeof fromConfig.format === "string" ? fromConfig.format : DEFAULT_FORMAT),
     );
   } catch (error) {
     throw new UsageError((error as Error).message);

@@ -42,8 +42,22 @@ export interface RunResult {
  * @throws {UsageError} For a state file that does not match, or an output that cannot be opened.
  *
  * @example Usage
- * ```ts ignore
- * const { summary } = await runCrawlCommand(config, { stop, abort }, false);
+ * ```ts
+ * import { runCrawlCommand } from "./crawl.ts";
+ * import { parseCli } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+ *   new Response("<title>Home</title>", { headers: { "content-type": "text/html" } }));
+ * const dir = await Deno.makeTempDir();
+ * const seed = `http://127.0.0.1:${server.addr.port}/`;
+ * const out = `${dir}/pages.jsonl`;
+ * const config = await parseCli(["--seeds", seed, "--allow-private", "--parsers", "0", "--out", out]);
+ * const signals = { stop: new AbortController().signal, abort: new AbortController().signal };
+ * const { summary } = await runCrawlCommand(config, signals, false);
+ * assert.equal(summary.pagesOk, 1);
+ * assert.match(await Deno.readTextFile(out), /"title":"Home"/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runCrawlCommand(

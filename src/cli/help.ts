@@ -6,6 +6,7 @@
  * @module
  */
 
+import { DEFAULT_FORMAT, OUTPUT_FORMATS } from "../output/sink.ts";
 import { OPTION_DEFAULTS as D } from "../pipeline/options.ts";
 import { DEFAULT_LEASE_MS } from "../redis/scripts.ts";
 
@@ -21,7 +22,9 @@ Input and output
   --seeds LIST|FILE|-      comma-separated URLs, a file of URLs (one a line, # comments), or - for stdin
   --config FILE            options as JSON (keys as in the library, e.g. "maxPages"); flags override it
   --out FILE               write records here (default: stdout)
-  --format jsonl|json|csv  output format (default jsonl; json and csv are renamed into place at the end)
+  --format ${
+  OUTPUT_FORMATS.join("|")
+}  output format (default ${DEFAULT_FORMAT}; json and csv are renamed into place at the end)
   --report FILE            also write a self-contained HTML report of the crawl
 
 Durable crawls and scheduled jobs

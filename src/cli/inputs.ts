@@ -83,9 +83,16 @@ function seedLines(text: string): string[] {
  * @throws {UsageError} If the file cannot be read, is not JSON, or is not an object.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { readConfig } from "./inputs.ts";
- * const fromConfig = await readConfig("crawl.json"); // e.g. { maxPages: 100 }
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * await Deno.writeTextFile(path, `{ "maxPages": 100 }`);
+ * assert.deepEqual(await readConfig(path), { maxPages: 100 });
+ * await Deno.writeTextFile(path, `["not", "an", "object"]`);
+ * await assert.rejects(readConfig(path), /must hold a JSON object of options/);
+ * await Deno.remove(path);
  * ```
  */
 export async function readConfig(path: string): Promise<Record<string, unknown>> {

@@ -7,7 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { type OutputFormat, outputFormat } from "../output/sink.ts";
+import { DEFAULT_FORMAT, type OutputFormat, outputFormat } from "../output/sink.ts";
 import { parseCli } from "./args.ts";
 import { HELP } from "./help.ts";
 import { redisFlags } from "./mode_flags.ts";
@@ -48,6 +48,9 @@ function errorCount(result: RunResult): number {
  * errors than `--fail-on-errors`. The caller maps a signal stop to 130/143.
  *
  * @example Usage
+ * Not run as a test: the CLI prints its summary, help or errors to the
+ * terminal. `runCrawlCommand()` in `crawl.ts` has a runnable example.
+ *
  * ```ts ignore
  * import { runCli } from "./main.ts";
  * const code = await runCli(Deno.args, { stop: new AbortController(), abort: new AbortController() });
@@ -146,7 +149,7 @@ async function runExport(args: string[]): Promise<number> {
         redis: { type: "string" },
         job: { type: "string" },
         out: { type: "string" },
-        format: { type: "string", default: "jsonl" },
+        format: { type: "string", default: DEFAULT_FORMAT },
       },
     });
     redis = redisFlags(values);

@@ -24,15 +24,21 @@ export interface ScheduleOptions {
  * @param options The stop signal and a skip hook.
  * @returns A promise that resolves once stopped and no run is going; it
  * rejects with the first error a run threw (the schedule stops then).
- * @throws {TypeError} If the pattern is not a valid cron pattern.
+ * @throws {RangeError} (as a rejection) If the pattern is not a valid cron pattern.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { runOnSchedule } from "./schedule.ts";
+ * import assert from "node:assert/strict";
+ *
  * const controller = new AbortController();
- * await runOnSchedule("0 * * * *", async (n) => console.log("run", n), {
- *   signal: controller.signal,
- * });
+ * const runs: number[] = [];
+ * // Every second (six fields, seconds first); the first run stops the schedule.
+ * await runOnSchedule("* * * * * *", async (n) => {
+ *   runs.push(n);
+ *   controller.abort();
+ * }, { signal: controller.signal });
+ * assert.deepEqual(runs, [1]);
  * ```
  */
 export function runOnSchedule(

@@ -39,11 +39,23 @@ export function formatStatus(progress: CrawlProgress): string {
  * Redraws a status line on a terminal at a fixed interval.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { StatusLine } from "./status_line.ts";
- * const line = new StatusLine(Deno.stderr, () => "working", 250);
- * // ...
+ * import assert from "node:assert/strict";
+ *
+ * // A stand-in terminal that keeps what is drawn (the CLI passes Deno.stderr).
+ * const drawn: string[] = [];
+ * const terminal = {
+ *   writeSync(bytes: Uint8Array) {
+ *     drawn.push(new TextDecoder().decode(bytes));
+ *     return bytes.length;
+ *   },
+ * };
+ * const line = new StatusLine(terminal, () => "pages 3 | queued 1", 10);
+ * await new Promise((resolve) => setTimeout(resolve, 50));
  * line.stop();
+ * assert.equal(drawn[0], "\r\x1b[2Kpages 3 | queued 1"); // back to column 0, erase, draw
+ * assert.equal(drawn.at(-1), "\r\x1b[2K"); // stop() clears the line
  * ```
  */
 export class StatusLine {

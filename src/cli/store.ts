@@ -26,8 +26,23 @@ import { UsageError } from "./usage_error.ts";
  * @throws {RedisUnreachableError} When Redis cannot be reached (exit 1).
  *
  * @example Usage
- * ```ts ignore
- * const store = await openStore(config, false, (note) => console.error(`note: ${note}`));
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * import { parseCli } from "./args.ts";
+ * import { MemoryStore } from "../store/memory.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const onNote = (note: string) => console.error(`note: ${note}`);
+ * const memory = await openStore(await parseCli(["--seeds", "https://a.test/"]), false, onNote);
+ * assert.ok(memory instanceof MemoryStore);
+ * const dir = await Deno.makeTempDir();
+ * const state = ["--state", `${dir}/crawl.db`, "--out", `${dir}/out.jsonl`];
+ * const store = await openStore(await parseCli(["--seeds", "https://a.test/", ...state]), false, onNote);
+ * assert.equal(store.durable, true); // a SQLite state file
+ * await store.close();
+ * const other = await parseCli(["--seeds", "https://b.test/", ...state]);
+ * await assert.rejects(openStore(other, false, onNote), /--state: .* different options \(seeds\)/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function openStore(

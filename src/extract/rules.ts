@@ -161,10 +161,20 @@ function readProblem(error: unknown): string {
  * @throws {RulesError} If the file cannot be read, is not JSON, or breaks the schema.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { loadRules } from "./rules.ts";
- * const { rules } = await loadRules("rules.json");
- * console.log(rules.length);
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * try {
+ *   await Deno.writeTextFile(path, `{"rules": [{"match": "/p/*", "fields": {"t": {"selector": "h1"}}}]}`);
+ *   const { rules } = await loadRules(path);
+ *   assert.equal(rules[0]!.fields.t!.selector, "h1");
+ *   await Deno.writeTextFile(path, "{ not json");
+ *   await assert.rejects(loadRules(path), /invalid JSON/);
+ * } finally {
+ *   await Deno.remove(path);
+ * }
  * ```
  */
 export async function loadRules(path: string, options: LoadRulesOptions = {}): Promise<RulesFile> {

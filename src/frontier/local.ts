@@ -25,13 +25,15 @@ import type {
 
 /** Options for {@linkcode LocalFrontier} besides the crawl's limits. */
 export interface LocalFrontierOptions {
-  /**
-   * Where admitted URLs are kept. Default: a {@linkcode MemoryQueue} over a
-   * `Set`. When it is durable, work that arrives after `close()` (the links
-   * of pages finishing during a stop, retries) is kept in it for the next
-   * run instead of being refused, and no retry is handed back to be recorded.
-   */
+  /** Where admitted URLs are kept. Default: a {@linkcode MemoryQueue} over a `Set`. */
   queue?: UrlQueue;
+  /**
+   * Whether the queue outlives the process (its store is durable): work that
+   * arrives after `close()` (the links of pages finishing during a stop,
+   * retries) is then kept in the queue for the next run instead of being
+   * refused. Default false.
+   */
+  durable?: boolean;
   /**
    * Most URLs held in memory; the rest wait in the queue. Default: unlimited
    * (right for an in-memory queue).
@@ -108,7 +110,7 @@ export class LocalFrontier implements CrawlFrontier {
     this.#delayMs = checkInteger(what, "delayMs", limits.delayMs, { least: 0 });
     this.#queue = options.queue ?? new MemoryQueue(new Set<string>());
     this.#window = checkInteger(what, "window", options.window ?? Infinity, unlimited);
-    this.#durable = this.#queue.durable;
+    this.#durable = options.durable ?? false;
     // Entries a durable queue resumes are unfinished work of this crawl too.
     this.#pending = this.#queue.backlog;
     this.#refill();
@@ -265,13 +267,13 @@ export class LocalFrontier implements CrawlFrontier {
   /**
    * Takes back, once the frontier is closed, the entries still waiting to be
    * retried: they were fetched and failed, so each still owes a record (its
-   * last failure). They stay pending until `done()`. A durable queue keeps
-   * them for the next run: then there are none.
+   * last failure). They stay pending until `done()`. (A durable store keeps
+   * them for the next run instead: the pipeline then does not ask.)
    *
    * @returns The retries that will not be fetched again.
    */
   takeRetries(): FrontierEntry[] {
-    if (!this.#closed || this.#durable) return [];
+    if (!this.#closed) return [];
     const retries = this.#delayed.splice(0).map(({ entry }) => entry);
     for (const queue of this.#rotation) {
       for (let i = queue.head; i < queue.entries.length; i++) {

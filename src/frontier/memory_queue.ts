@@ -22,8 +22,6 @@ import type { FrontierEntry, SeenSet, UrlQueue } from "./types.ts";
  * ```
  */
 export class MemoryQueue implements UrlQueue {
-  /** Always false: nothing outlives the process. */
-  readonly durable = false;
   /** The seen set. */
   readonly seen: SeenSet;
   #queue: FrontierEntry[] = [];

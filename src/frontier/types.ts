@@ -63,8 +63,6 @@ export interface FrontierLimits {
  * per-host politeness over it.
  */
 export interface UrlQueue {
-  /** Whether what it holds outlives the process (a stopped crawl resumes from it). */
-  readonly durable: boolean;
   /** Every URL ever admitted, for dedupe. */
   readonly seen: SeenSet;
   /** Entries stored and not yet taken (resumed ones included). */
@@ -124,8 +122,8 @@ export interface CrawlFrontier {
   /**
    * Once closed, takes back the entries waiting for a retry that will not be
    * made in this run: each was fetched and failed, so it still owes a record
-   * (its last failure). A frontier that keeps them for a later run or for
-   * another process returns none.
+   * (its last failure). The pipeline asks only when its store is not
+   * durable; a frontier whose retries wait elsewhere (Redis) returns none.
    */
   takeRetries(): FrontierEntry[];
   /** Marks an entry finished (its record handed to the store). */

@@ -118,30 +118,12 @@ export interface FetchedPage {
   errorMessage?: string;
 }
 
+/** The media types the crawler parses. */
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** What a body reader answers for a body it leaves alone; shared, as it never changes. */
 const NOT_READ: Promise<null> = Promise.resolve(null);
 const DECODER = new TextDecoder();
-
-/**
- * Whether a media type is one the crawler parses.
- *
- * @param contentType A media type without parameters.
- * @returns `true` for `text/html` and `application/xhtml+xml`.
- *
- * @example Usage
- * ```ts
- * import { isHtmlType } from "./request.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(isHtmlType("application/xhtml+xml"), true);
- * assert.equal(isHtmlType("application/pdf"), false);
- * ```
- */
-export function isHtmlType(contentType: string | null): boolean {
-  return contentType !== null && HTML_TYPES.has(contentType);
-}
 
 // No split(): for the usual "text/html" header this allocates nothing.
 function mediaType(header: string | null): string | null {
@@ -234,16 +216,27 @@ export function unfetchedPage(
  * is negative, or `maxRedirects` is not a non-negative integer.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { request } from "./request.ts";
- * const result = await request("https://example.org/feed.xml", {
+ * import assert from "node:assert/strict";
+ *
+ * // /feed.xml is a feed; /old redirects off the site.
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) =>
+ *   new URL(req.url).pathname === "/old"
+ *     ? Response.redirect("https://elsewhere.test/feed.xml", 301)
+ *     : new Response("<rss/>", { headers: { "content-type": "application/rss+xml" } }));
+ * const site = `http://127.0.0.1:${server.addr.port}/`;
+ * const options = {
  *   timeoutMs: 10_000,
  *   maxBytes: 1024 * 1024,
  *   maxRedirects: 5,
- *   checkFirst: true,
- *   checkHop: (url) => url.startsWith("https://example.org/") ? undefined : "out_of_scope",
- * });
- * if (!result.error && result.status === 200) console.log(result.body?.byteLength);
+ *   checkHop: (url: string) => url.startsWith(site) ? undefined : "out_of_scope" as const,
+ * };
+ * const feed = await request(`${site}feed.xml`, options);
+ * assert.equal(new TextDecoder().decode(feed.body!), "<rss/>");
+ * const moved = await request(`${site}old`, options);
+ * assert.equal(moved.error, "out_of_scope");
+ * assert.equal(moved.url, "https://elsewhere.test/feed.xml");
  * ```
  */
 export async function request(url: string, options: RequestOptions): Promise<FetchedPage> {
@@ -376,14 +369,20 @@ function fail(
  * @throws {RangeError} For an invalid `timeoutMs`, `maxBytes` or `maxRedirects`.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { fetchPage } from "./request.ts";
- * const page = await fetchPage("https://example.org/", {
- *   timeoutMs: 10_000,
- *   maxBytes: 10 * 1024 * 1024,
- *   maxRedirects: 10,
- * });
- * console.log(page.status, page.bytes);
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) =>
+ *   new URL(req.url).pathname === "/"
+ *     ? new Response("<title>Home</title>", { headers: { "content-type": "text/html" } })
+ *     : new Response("gone", { status: 404 }));
+ * const options = { timeoutMs: 10_000, maxBytes: 10 * 1024 * 1024, maxRedirects: 10 };
+ * const page = await fetchPage(`http://127.0.0.1:${server.addr.port}/`, options);
+ * assert.equal(page.status, 200);
+ * assert.equal(page.bytes, 19);
+ * const missing = await fetchPage(`http://127.0.0.1:${server.addr.port}/old`, options);
+ * assert.equal(missing.error, "http_4xx");
  * ```
  */
 export async function fetchPage(url: string, options: FetchPageOptions): Promise<FetchedPage> {

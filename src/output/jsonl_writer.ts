@@ -33,12 +33,19 @@ const encoder = new TextEncoder();
  * Writes one JSON object per line.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { JsonlWriter } from "./jsonl_writer.ts";
- * using file = await Deno.open("out.jsonl", { write: true, create: true, truncate: true });
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * using file = await Deno.open(path, { write: true, truncate: true });
  * const writer = new JsonlWriter(file);
- * await writer.write({ url: "https://example.org/" });
- * await writer.close();
+ * await writer.write({ url: "https://a.test/" });
+ * await writer.write({ url: "https://a.test/b" });
+ * await writer.close(); // flushes; the file stays open, it is the caller's
+ * const text = await Deno.readTextFile(path);
+ * assert.equal(text, '{"url":"https://a.test/"}\n{"url":"https://a.test/b"}\n');
+ * await Deno.remove(path);
  * ```
  */
 export class JsonlWriter {

@@ -20,6 +20,9 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** The output formats, as `--format` names them. */
 export const OUTPUT_FORMATS = ["jsonl", "json", "csv"] as const;
 
+/** The format records are written in unless another is asked for: JSON Lines, streamed. */
+export const DEFAULT_FORMAT: OutputFormat = "jsonl";
+
 /**
  * Reads an output format's name.
  *
@@ -91,12 +94,28 @@ function cell(value: unknown): string | number | null {
 
 /**
  * Flattens a record into CSV cells: lists joined (`h1` by " | ", `links` by
- * spaces, `redirects` as "status url" hops by spaces), `dataErrors` as `field: error` pairs, each `data` field in its
- * own `data.NAME` column (arrays and objects as JSON).
+ * spaces, `redirects` as "status url" hops by spaces), `dataErrors` as
+ * `field: error` pairs, each `data` field in its own `data.NAME` column
+ * (arrays and objects as JSON).
  *
  * @param record The record.
  * @param dataColumns The `data` field names, in column order.
  * @returns The row's cells.
+ *
+ * @example Usage
+ * ```ts
+ * import { CSV_COLUMNS, csvRow } from "./sink.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const row = csvRow({
+ *   url: "https://a.test/", requestedUrl: "https://a.test/", status: 200, depth: 0, parent: null,
+ *   fetchedAt: "2026-01-01T00:00:00.000Z", contentType: "text/html", bytes: 10, durationMs: 1,
+ *   attempts: 1, title: "Home", description: null, canonical: null, h1: ["A", "B"],
+ *   links: ["https://a.test/x", "https://a.test/y"], data: { price: 9.5 },
+ * }, ["price"]);
+ * assert.equal(row[CSV_COLUMNS.indexOf("h1")], "A | B");
+ * assert.equal(row.at(-1), 9.5);
+ * ```
  */
 export function csvRow(
   record: CrawlRecord,
@@ -135,10 +154,21 @@ async function writeAll(writer: ByteWriter, text: string): Promise<void> {
  * @throws If the output (or its temporary file) cannot be created.
  *
  * @example Usage
- * ```ts ignore
- * const sink = await openSink("csv", "pages.csv");
- * await sink.write(record);
- * await sink.close();
+ * ```ts
+ * import { openSink } from "./sink.ts";
+ * import { unfetchedPage } from "../http/request.ts";
+ * import { buildRecord } from "../pipeline/build_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const sink = await openSink("csv", `${dir}/pages.csv`);
+ * const entry = { url: "https://a.test/", depth: 0, parent: null, attempts: 0, host: "a.test" };
+ * await sink.write({ ...buildRecord(entry, unfetchedPage(entry.url)), data: { price: 9 } });
+ * await sink.close(); // the CSV appears only now, whole
+ * const [header, row] = (await Deno.readTextFile(`${dir}/pages.csv`)).split("\n");
+ * assert.ok(header!.startsWith("url,requestedUrl,status,") && header!.endsWith(",data.price"));
+ * assert.ok(row!.startsWith("https://a.test/,https://a.test/,,0,") && row!.endsWith(",9"));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function openSink(

@@ -45,9 +45,11 @@ export interface CrawlSummary {
  * @example Usage
  * ```ts
  * import { CrawlStats } from "./stats.ts";
+ * import assert from "node:assert/strict";
+ *
  * const stats = new CrawlStats();
  * stats.skip("max_pages");
- * console.log(JSON.stringify(stats.summary()));
+ * assert.deepEqual(stats.summary().skipped, { max_pages: 1 });
  * ```
  */
 export class CrawlStats {

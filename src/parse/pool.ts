@@ -48,17 +48,22 @@ export interface ParseOptions {
  * Parser workers, each fed the jobs of the least busy one.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { ParserPool } from "./pool.ts";
+ * import assert from "node:assert/strict";
+ *
  * const pool = await ParserPool.create(2, {
  *   parser: "htmlparser2",
  *   followNofollow: false,
  *   stripParams: [],
  *   sortQuery: false,
  * });
- * const body = new TextEncoder().encode("<title>Hi</title>");
+ * const body = new TextEncoder().encode(`<title>Hi</title><a href="/b">b</a>`);
  * const result = await pool.parse({ url: "http://a.test/", contentType: "text/html", body });
  * pool.close();
+ * assert.equal(result.title, "Hi");
+ * assert.deepEqual(result.links, ["http://a.test/b"]);
+ * assert.equal(body.byteLength, 0); // the body was transferred to the worker
  * ```
  */
 export class ParserPool {

@@ -54,9 +54,27 @@ export interface AdmissionDeps {
  * each method returns a promise only when it has one to wait for.
  *
  * @example Usage
- * ```ts ignore
- * const admission = new LinkAdmission({ settings: options, frontier, stats, inScope });
- * await admission.admitLinks(entry, page.url, parsed.follow);
+ * ```ts
+ * import { LinkAdmission } from "./admission.ts";
+ * import { parseCrawlOptions } from "./options.ts";
+ * import { LocalFrontier } from "../frontier/local.ts";
+ * import { CrawlStats } from "../output/stats.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const frontier = new LocalFrontier({ perHost: 2, delayMs: 0 });
+ * const stats = new CrawlStats();
+ * const admission = new LinkAdmission({
+ *   settings: parseCrawlOptions({ seeds: ["https://a.test/"] }),
+ *   frontier,
+ *   stats,
+ *   inScope: (url) => url.startsWith("https://a.test/"),
+ *   filter: (url) => !url.endsWith("/login"),
+ * });
+ * await admission.admitSeed("https://a.test/");
+ * const home = (await frontier.next())!;
+ * await admission.admitLinks(home, home.url, ["https://a.test/about", "https://a.test/login", "https://b.test/"]);
+ * assert.equal(frontier.queued, 1); // /about only; b.test is out of scope
+ * assert.deepEqual(stats.skipped, { filtered: 1 });
  * ```
  */
 export class LinkAdmission {

@@ -18,8 +18,20 @@ import type { CrawlRecord } from "../output/record.ts";
  * @returns The record.
  *
  * @example Usage
- * ```ts ignore
- * const record = buildRecord(entry, page, parsed);
+ * ```ts
+ * import { buildRecord } from "./build_record.ts";
+ * import { unfetchedPage } from "../http/request.ts";
+ * import { parsePage } from "../parse/page.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const entry = { url: "https://a.test/", depth: 0, parent: null, attempts: 0, host: "a.test" };
+ * const body = new TextEncoder().encode("<title>Home</title><h1>Welcome</h1>");
+ * const page = { ...unfetchedPage(entry.url), status: 200, contentType: "text/html", body, bytes: 36 };
+ * const record = buildRecord(entry, page, parsePage(body, "text/html", page.url));
+ * assert.equal(record.title, "Home");
+ * assert.deepEqual(record.h1, ["Welcome"]);
+ * const refused = unfetchedPage(entry.url, { error: "robots", message: "disallowed" });
+ * assert.equal(buildRecord(entry, refused).error, "robots"); // no parse: title is null
  * ```
  */
 export function buildRecord(

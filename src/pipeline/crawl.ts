@@ -13,7 +13,7 @@ import type { CrawlStore } from "../store/types.ts";
 import type { LinkFilter } from "./admission.ts";
 import { parseCrawlOptions } from "./options.ts";
 import type { CrawlOptionsInput } from "./options_input.ts";
-import { runCrawl } from "./run.ts";
+import { type CrawlProgress, runCrawl } from "./run.ts";
 
 /** Signals, hooks and storage for {@linkcode crawl}. */
 export interface CrawlContext {
@@ -34,6 +34,8 @@ export interface CrawlContext {
   filter?: LinkFilter;
   /** Sees every record that has an `error`, as it is yielded. */
   onError?: (record: CrawlRecord) => void;
+  /** Called when the crawl starts, with a function reading live counters (for a progress display). */
+  onStart?: (progress: () => CrawlProgress) => void;
   /**
    * Where the crawl's seen set, queue and records are kept; opened before
    * and closed after by the caller. Default: in memory, for this run only.
@@ -103,6 +105,7 @@ export function crawl(options: CrawlOptionsInput, context: CrawlContext = {}): C
         extract: context.extract,
         filter: context.filter,
         store: context.store,
+        onStart: context.onStart,
         onRecord: async (record) => {
           // Cancelled: nobody reads any more. A durable store repairs the output on the next start.
           if (signal.aborted) return;

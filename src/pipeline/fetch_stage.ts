@@ -82,13 +82,44 @@ const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
  * The fetch stage of one crawl.
  *
  * @example Usage
- * ```ts ignore
- * const stage = new FetchStage(deps);
- * group.go((signal) => stage.run(signal, producers.add()));
+ * ```ts
+ * import { FetchStage } from "./fetch_stage.ts";
+ * import { Finisher } from "./finisher.ts";
+ * import { parseCrawlOptions } from "./options.ts";
+ * import { RequestPolicy } from "./request_policy.ts";
+ * import { Channel } from "../async/channel.ts";
+ * import { Semaphore } from "../async/semaphore.ts";
+ * import { CrawlStats } from "../output/stats.ts";
+ * import { MemoryStore } from "../store/memory.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+ *   new Response("<title>Home</title>", { headers: { "content-type": "text/html" } }));
+ * const site = `http://127.0.0.1:${server.addr.port}/`;
+ * const settings = parseCrawlOptions({ seeds: [site], allowPrivate: true, ignoreRobots: true });
+ * const store = new MemoryStore();
+ * const frontier = await store.openFrontier(settings);
+ * const stats = new CrawlStats();
+ * const { signal } = new AbortController();
+ * const stage = new FetchStage({
+ *   settings,
+ *   frontier,
+ *   stats,
+ *   semaphore: new Semaphore(settings.concurrency),
+ *   policy: new RequestPolicy({ settings, frontier, inScope: () => true, signal }),
+ *   pages: new Channel({ capacity: 8 }), // what stage.run() sends HTML pages to
+ *   finisher: new Finisher({ stats, store, frontier, onRecord() {} }),
+ *   authorization: new Map(),
+ *   cookies: undefined,
+ * });
+ * frontier.add({ url: site, depth: 0, parent: null });
+ * const outcome = await stage.fetch((await frontier.next())!, signal);
+ * assert.equal(outcome.kind, "page"); // an HTML page, for the parse stage
  * ```
  */
 export class FetchStage {
   #deps: FetchStageDeps;
+  #sending = 0;
 
   /**
    * Creates the stage over the crawl's shared parts.
@@ -97,6 +128,11 @@ export class FetchStage {
    */
   constructor(deps: FetchStageDeps) {
     this.#deps = deps;
+  }
+
+  /** Fetched pages waiting for room in the channel. */
+  get sending(): number {
+    return this.#sending;
   }
 
   /**
@@ -117,12 +153,15 @@ export class FetchStage {
       const outcome = await this.fetch(entry, signal);
       if (outcome.kind === "retry") continue;
       if (outcome.kind === "page") {
+        this.#sending++;
         try {
           await pages.send({ entry, page: outcome.page }, { signal });
         } catch (error) {
           // A hard abort closes the channel under a blocked send: report the abort, not the close.
           signal.throwIfAborted();
           throw error;
+        } finally {
+          this.#sending--;
         }
       } else if (outcome.kind === "skip" && !outcome.record) {
         stats.skip(outcome.page.error!);

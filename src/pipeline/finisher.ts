@@ -28,9 +28,26 @@ export interface FinisherDeps {
  * Finishes URLs.
  *
  * @example Usage
- * ```ts ignore
- * const finisher = new Finisher({ stats, store, frontier, onRecord });
- * await finisher.finish(entry, buildRecord(entry, page));
+ * ```ts
+ * import { Finisher } from "./finisher.ts";
+ * import { buildRecord } from "./build_record.ts";
+ * import { unfetchedPage } from "../http/request.ts";
+ * import { CrawlStats } from "../output/stats.ts";
+ * import type { CrawlRecord } from "../output/record.ts";
+ * import { MemoryStore } from "../store/memory.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const store = new MemoryStore();
+ * const frontier = await store.openFrontier({ perHost: 1, delayMs: 0 });
+ * const output: CrawlRecord[] = [];
+ * const onRecord = (record: CrawlRecord) => void output.push(record);
+ * const finisher = new Finisher({ stats: new CrawlStats(), store, frontier, onRecord });
+ * frontier.add({ url: "https://a.test/", depth: 0, parent: null });
+ * const entry = (await frontier.next())!;
+ * frontier.release(entry);
+ * await finisher.finish(entry, buildRecord(entry, unfetchedPage(entry.url)));
+ * assert.equal(output[0]?.url, "https://a.test/");
+ * assert.equal(await frontier.next(), undefined); // nothing unfinished: the crawl is over
  * ```
  */
 export class Finisher {

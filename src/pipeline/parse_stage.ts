@@ -81,9 +81,36 @@ const DEPTH = 8;
  * The parse stage of one crawl.
  *
  * @example Usage
- * ```ts ignore
- * const stage = await ParseStage.create(options, { pages, admission, finisher });
- * for (let i = 0; i < stage.consumers; i++) group.go((signal) => stage.run(signal));
+ * ```ts
+ * import { type PageChannel, ParseStage } from "./parse_stage.ts";
+ * import { LinkAdmission } from "./admission.ts";
+ * import { Finisher } from "./finisher.ts";
+ * import { parseCrawlOptions } from "./options.ts";
+ * import { Channel } from "../async/channel.ts";
+ * import { unfetchedPage } from "../http/request.ts";
+ * import { CrawlStats } from "../output/stats.ts";
+ * import { MemoryStore } from "../store/memory.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const settings = parseCrawlOptions({ seeds: ["https://a.test/"], parsers: 0 });
+ * const store = new MemoryStore();
+ * const frontier = await store.openFrontier(settings);
+ * const stats = new CrawlStats();
+ * const titles: (string | null)[] = [];
+ * const pages: PageChannel = new Channel({ capacity: 8 });
+ * const stage = await ParseStage.create(settings, {
+ *   pages,
+ *   admission: new LinkAdmission({ settings, frontier, stats, inScope: () => true }),
+ *   finisher: new Finisher({ stats, store, frontier, onRecord: (r) => void titles.push(r.title) }),
+ * });
+ * frontier.add({ url: "https://a.test/", depth: 0, parent: null });
+ * const entry = (await frontier.next())!; // what a fetcher would fetch, then send:
+ * const body = new TextEncoder().encode(`<title>Home</title><a href="/next">next</a>`);
+ * await pages.send({ entry, page: { ...unfetchedPage(entry.url), status: 200, body } });
+ * pages.close();
+ * await stage.run(new AbortController().signal);
+ * assert.deepEqual(titles, ["Home"]);
+ * assert.equal(frontier.queued, 1); // its link, admitted
  * ```
  */
 export class ParseStage {
@@ -93,6 +120,8 @@ export class ParseStage {
   #parse: ParseFn;
   #close: () => void;
   #active = 0;
+  /** End markers sent and not yet received. */
+  #markers = 0;
 
   private constructor(deps: ParseStageDeps, consumers: number, parse: ParseFn, close: () => void) {
     this.#deps = deps;
@@ -145,9 +174,9 @@ export class ParseStage {
     return new ParseStage(deps, 1, parse, () => {});
   }
 
-  /** Pages being parsed or admitted now. */
-  get active(): number {
-    return this.#active;
+  /** Pages in the channel, being parsed, or being admitted now. */
+  get pending(): number {
+    return this.#deps.pages.size - this.#markers + this.#active;
   }
 
   /**
@@ -161,7 +190,10 @@ export class ParseStage {
   async run(signal: AbortSignal): Promise<void> {
     const { pages, admission, finisher } = this.#deps;
     for await (const item of pages) {
-      if (item === END) return;
+      if (item === END) {
+        this.#markers--;
+        return;
+      }
       const { entry, page } = item;
       this.#active++;
       let parsed: ParseResult | undefined;
@@ -199,7 +231,10 @@ export class ParseStage {
    * @returns A promise that resolves once every marker is in the channel.
    */
   async end(signal: AbortSignal): Promise<void> {
-    for (let i = 0; i < this.consumers; i++) await this.#deps.pages.send(END, { signal });
+    for (let i = 0; i < this.consumers; i++) {
+      this.#markers++;
+      await this.#deps.pages.send(END, { signal });
+    }
   }
 
   /** Stops the workers. */

@@ -54,9 +54,27 @@ export type RobotsAnswer =
  * Checks the requests of one crawl.
  *
  * @example Usage
- * ```ts ignore
- * const policy = new RequestPolicy({ settings: options, frontier, inScope, signal });
- * const refused = await policy.reachable("https://example.org/", signal); // undefined: go ahead
+ * ```ts
+ * import { RequestPolicy } from "./request_policy.ts";
+ * import { parseCrawlOptions } from "./options.ts";
+ * import { LocalFrontier } from "../frontier/local.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A site on loopback whose robots.txt disallows /private/.
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+ *   new Response("User-agent: *\nDisallow: /private/\n"));
+ * const site = `http://127.0.0.1:${server.addr.port}/`;
+ * const { signal } = new AbortController();
+ * const policy = new RequestPolicy({
+ *   settings: parseCrawlOptions({ seeds: [site], allowPrivate: true }),
+ *   frontier: new LocalFrontier({ perHost: 1, delayMs: 0 }),
+ *   inScope: (url) => url.startsWith(site),
+ *   signal,
+ * });
+ * assert.equal(await policy.reachable(site, signal), undefined); // undefined: go ahead
+ * const answer = await policy.robotsAllow(`${site}private/a`, new URL(site).host, signal);
+ * assert.equal(answer.allowed, false);
+ * assert.equal(await policy.checkRedirect("https://b.test/", site, signal), "out_of_scope");
  * ```
  */
 export class RequestPolicy {

@@ -50,7 +50,7 @@ export interface CrawlProgress {
   queued: number;
   /** Requests in flight. */
   fetching: number;
-  /** Pages in the channel or being parsed. */
+  /** Pages fetched and not finished yet: waiting for the channel, in it, or being parsed. */
   parsing: number;
 }
 
@@ -81,8 +81,22 @@ export interface RunContext {
  * @throws The first error of `onRecord` or of the pipeline itself.
  *
  * @example Usage
- * ```ts ignore
- * const summary = await runCrawl(parseCrawlOptions({ seeds }), { onRecord: console.log });
+ * ```ts
+ * import { runCrawl } from "./run.ts";
+ * import { parseCrawlOptions } from "./options.ts";
+ * import type { CrawlRecord } from "../output/record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) =>
+ *   new URL(req.url).pathname === "/"
+ *     ? new Response(`<a href="/about">About</a>`, { headers: { "content-type": "text/html" } })
+ *     : new Response("not found", { status: 404 }));
+ * const seeds = [`http://127.0.0.1:${server.addr.port}/`];
+ * const records: CrawlRecord[] = [];
+ * const options = parseCrawlOptions({ seeds, allowPrivate: true, parsers: 0 });
+ * const summary = await runCrawl(options, { onRecord: (record) => void records.push(record) });
+ * assert.deepEqual(records.map((r) => r.status).sort(), [200, 404]);
+ * assert.equal(summary.pagesOk, 1);
  * ```
  */
 export async function runCrawl(options: CrawlOptions, context: RunContext): Promise<CrawlSummary> {
@@ -144,7 +158,7 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
     elapsedMs: stats.elapsedMs,
     queued: frontier.queued,
     fetching: frontier.fetching,
-    parsing: pages.size + parseStage.active,
+    parsing: fetchStage.sending + parseStage.pending,
   }));
 
   if (options.sitemaps) {
@@ -161,7 +175,8 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   for (const producer of registrations) fetchers.go((signal) => fetchStage.run(signal, producer));
   group.go(async (signal) => {
     await fetchers.wait();
-    await fetchStage.recordRetries();
+    // Retries a stop cut short: a durable store keeps them for the next run, else they get records.
+    if (!store.durable) await fetchStage.recordRetries();
     if (options.shutdown === "sentinel") await parseStage.end(signal);
   });
   for (let i = 0; i < parseStage.consumers; i++) group.go((signal) => parseStage.run(signal));

@@ -41,8 +41,31 @@ export interface SitemapSeedDeps {
  * @throws The crawl signal's reason when it aborts, or a failure of the frontier.
  *
  * @example Usage
- * ```ts ignore
- * group.go((signal) => seedFromSitemaps({ settings, seeds, policy, admission, frontier, stats, stopping }, signal));
+ * ```ts
+ * import { seedFromSitemaps } from "./sitemap_seed.ts";
+ * import { LinkAdmission } from "./admission.ts";
+ * import { parseCrawlOptions } from "./options.ts";
+ * import { RequestPolicy } from "./request_policy.ts";
+ * import { LocalFrontier } from "../frontier/local.ts";
+ * import { CrawlStats } from "../output/stats.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A site on loopback whose /sitemap.xml lists one page.
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) =>
+ *   new URL(req.url).pathname === "/sitemap.xml"
+ *     ? new Response(`<urlset><url><loc>${new URL("/a", req.url)}</loc></url></urlset>`)
+ *     : new Response("not found", { status: 404 }));
+ * const site = `http://127.0.0.1:${server.addr.port}/`;
+ * const settings = parseCrawlOptions({ seeds: [site], allowPrivate: true });
+ * const frontier = new LocalFrontier(settings);
+ * const stats = new CrawlStats();
+ * const { signal } = new AbortController();
+ * const inScope = (url: string) => url.startsWith(site);
+ * const policy = new RequestPolicy({ settings, frontier, inScope, signal });
+ * const admission = new LinkAdmission({ settings, frontier, stats, inScope });
+ * const deps = { settings, seeds: [site], policy, admission, frontier, stats, stopping: signal };
+ * await seedFromSitemaps(deps, signal);
+ * assert.equal(frontier.queued, 1); // /a, from the sitemap
  * ```
  */
 export async function seedFromSitemaps(deps: SitemapSeedDeps, signal: AbortSignal): Promise<void> {

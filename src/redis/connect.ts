@@ -17,8 +17,6 @@
 import { Redis } from "ioredis";
 import { checkRedisUrl, redactRedisUrl } from "./url.ts";
 
-export { checkRedisUrl, redactRedisUrl };
-
 /** Redis could not be reached (or refused us) when a crawl started. */
 export class RedisUnreachableError extends Error {
   /**
@@ -103,6 +101,8 @@ function reasonOf(error: unknown): string {
  * @throws {RedisUnreachableError} If the server cannot be reached or refuses us.
  *
  * @example Usage
+ * Not run as a test: it needs a Redis server.
+ *
  * ```ts ignore
  * import { openRedis } from "./connect.ts";
  * const { client } = await openRedis("redis://127.0.0.1:6379/0");

@@ -80,7 +80,10 @@ function entryJson(entry: FrontierEntry): string {
  * (`RedisJob.openFrontier()` in `job.ts`).
  *
  * @example Usage
+ * Not run as a test: it needs a Redis server.
+ *
  * ```ts ignore
+ * import { connectJob } from "./job.ts";
  * const job = await connectJob("redis://127.0.0.1:6379/0", "shop");
  * const frontier = await job.openFrontier({ perHost: 2, delayMs: 0 });
  * await job.close();

@@ -14,21 +14,10 @@ import { openSink, type OutputFormat } from "../output/sink.ts";
 import type { RobotsStore } from "../robots/cache.ts";
 import type { CrawlStore, Deliver } from "../store/types.ts";
 import { checkInteger } from "../validate/integer.ts";
-import {
-  openRedis,
-  type OpenRedisOptions,
-  redactRedisUrl,
-  type RedisConnection,
-  RedisLostError,
-  type RedisTlsOptions,
-  RedisUnreachableError,
-} from "./connect.ts";
-import { RedisFrontier, type RedisFrontierStats } from "./frontier.ts";
+import { openRedis, type OpenRedisOptions, type RedisConnection } from "./connect.ts";
+import { RedisFrontier } from "./frontier.ts";
 import { redisRobotsStore } from "./robots.ts";
 import { DEFAULT_LEASE_MS, jobPrefix, JobScripts, type JobSettings } from "./scripts.ts";
-
-export { redactRedisUrl, RedisFrontier, RedisLostError, RedisUnreachableError };
-export type { JobSettings, OpenRedisOptions, OutputFormat, RedisFrontierStats, RedisTlsOptions };
 
 /** Options for {@linkcode connectJob}. */
 export interface ConnectJobOptions extends OpenRedisOptions {
@@ -78,6 +67,8 @@ async function quit(client: Redis): Promise<void> {
  * for its other processes (or the next one to join).
  *
  * @example Usage
+ * Not run as a test: it needs a Redis server.
+ *
  * ```ts ignore
  * import { connectJob } from "./job.ts";
  * const job = await connectJob("redis://127.0.0.1:6379/0", "shop-2026");
@@ -255,6 +246,8 @@ export class RedisJob implements CrawlStore {
  * @throws {RedisUnreachableError} If Redis cannot be reached: print its message, exit 1.
  *
  * @example Usage
+ * Not run as a test: it needs a Redis server.
+ *
  * ```ts ignore
  * import { connectJob } from "./job.ts";
  * const job = await connectJob("redis://127.0.0.1:6379/0", "shop-2026", { leaseMs: 30_000 });
@@ -351,6 +344,8 @@ export async function jobTotals(
  * @throws {RedisUnreachableError} If Redis cannot be reached.
  *
  * @example Usage
+ * Not run as a test: it needs a Redis server.
+ *
  * ```ts ignore
  * import { exportJob } from "./job.ts";
  * const n = await exportJob("redis://127.0.0.1:6379/0", "shop-2026", "all.jsonl", "jsonl");

@@ -20,11 +20,28 @@ export interface LeaseKeeperOptions {
  * The live leases of one process: token → entry JSON (`undefined` for a hold).
  *
  * @example Usage
- * ```ts ignore
- * const keeper = new LeaseKeeper({ extend, leaseMs: 30_000, onError });
- * keeper.keep("17", entryJson);
- * keeper.drop("17");
+ * No Redis needed: in a job, `extend` runs the job's extend script; this
+ * stand-in reports lease "18" as lost.
+ *
+ * ```ts
+ * import { LeaseKeeper } from "./lease_keeper.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const asked: string[][] = [];
+ * const keeper = new LeaseKeeper({
+ *   extend: (tokens) => {
+ *     asked.push(tokens);
+ *     return Promise.resolve(["18"]);
+ *   },
+ *   leaseMs: 30, // extended every 10 ms
+ *   onError: console.error,
+ * });
+ * keeper.keep("17", '{"url":"https://a.test/"}');
+ * keeper.keep("18", '{"url":"https://a.test/b"}');
+ * await new Promise((resolve) => setTimeout(resolve, 15));
  * keeper.stop();
+ * assert.deepEqual(asked[0], ["17", "18"]);
+ * assert.deepEqual(keeper.entries, [["17", '{"url":"https://a.test/"}']]); // "18" was dropped
  * ```
  */
 export class LeaseKeeper {

@@ -33,10 +33,26 @@ export interface LeasePumpOptions {
  * The waiting side of a Redis frontier.
  *
  * @example Usage
- * ```ts ignore
- * const pump = new LeasePump({ lease, handOut, giveBack, maxWaitMs: 15_000 });
- * subscriber.on("message", () => pump.wake());
- * const entry = await pump.take();
+ * No Redis needed: in a job, `lease` runs the job's lease script (and a
+ * pub/sub message calls `wake()`); this stand-in job holds one URL.
+ *
+ * ```ts
+ * import { LeasePump } from "./lease_pump.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const job = [{ token: "1", entry: '{"url":"https://a.test/","depth":0,"parent":null}' }];
+ * const pump = new LeasePump({
+ *   lease: (n) => {
+ *     const pending = job.length;
+ *     const leases = job.splice(0, n);
+ *     return Promise.resolve({ closed: false, pending, queued: 0, now: 0, wakeAt: undefined, leases });
+ *   },
+ *   handOut: (_token, json) => ({ ...JSON.parse(json), attempts: 0, host: "a.test" }),
+ *   giveBack: () => {},
+ *   maxWaitMs: 15_000,
+ * });
+ * assert.equal((await pump.take())?.url, "https://a.test/");
+ * assert.equal(await pump.take(), undefined); // nothing pending: the job is over
  * ```
  */
 export class LeasePump {

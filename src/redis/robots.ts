@@ -17,6 +17,8 @@ import type { RobotsStore, StoredRobots } from "../robots/cache.ts";
  * @returns The store.
  *
  * @example Usage
+ * Not run as a test: it needs a Redis server.
+ *
  * ```ts ignore
  * const robots = new RobotsCache({ userAgent, timeoutMs, shared: redisRobotsStore(client, prefix) });
  * ```

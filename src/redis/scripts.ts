@@ -10,8 +10,6 @@ import type { Buffer } from "node:buffer";
 import * as lua from "./lua.ts";
 import { fingerprintBytes } from "./seen.ts";
 
-export { fingerprintBytes };
-
 /** How long a lease lives unless extended, in ms, when a job is joined without `leaseMs`. */
 export const DEFAULT_LEASE_MS = 30_000;
 
@@ -100,6 +98,8 @@ export function jobPrefix(job: string): string {
  * The scripts of one job, bound to one client.
  *
  * @example Usage
+ * Not run as a test: it needs a Redis server.
+ *
  * ```ts ignore
  * const scripts = new JobScripts(client, "shop-2026", "worker-1");
  * const { leases } = await scripts.lease(4);

@@ -78,11 +78,22 @@ interface CacheEntry {
  * until a retry, made by the first `get()` after `retryAfterMs`, succeeds.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { RobotsCache } from "./cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * let fetches = 0;
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+ *   fetches++;
+ *   return new Response("User-agent: *\nDisallow: /private/\nCrawl-delay: 2\n");
+ * });
+ * const origin = `http://127.0.0.1:${server.addr.port}`;
  * const cache = new RobotsCache({ userAgent: "deno-crawler/0.1", timeoutMs: 10_000 });
- * const { robots } = await cache.get("https://example.org");
- * console.log(robots.isAllowed("https://example.org/page"), robots.crawlDelayMs);
+ * const { robots } = await cache.get(origin);
+ * assert.equal(robots.isAllowed(`${origin}/private/page`), false);
+ * assert.equal(robots.crawlDelayMs, 2000);
+ * await cache.get(`${origin}/any/path`); // same origin: from the cache
+ * assert.equal(fetches, 1);
  * ```
  */
 export class RobotsCache {

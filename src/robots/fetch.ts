@@ -67,13 +67,20 @@ export interface RobotsResult {
  * @throws The crawl signal's reason when `options.signal` aborts.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { fetchRobots } from "./fetch.ts";
- * const result = await fetchRobots("https://example.org", {
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+ *   new Response("User-agent: *\nDisallow: /private/\n"));
+ * const origin = `http://127.0.0.1:${server.addr.port}`;
+ * const result = await fetchRobots(origin, {
  *   timeoutMs: 10_000,
  *   userAgent: "deno-crawler/0.1",
  * });
- * if (result.robots.isAllowed("https://example.org/page")) console.log("fetch it");
+ * assert.equal(result.kind, "parsed");
+ * assert.equal(result.robots.isAllowed(`${origin}/page`), true);
+ * assert.equal(result.robots.isAllowed(`${origin}/private/page`), false);
  * ```
  */
 export async function fetchRobots(

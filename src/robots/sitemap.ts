@@ -143,16 +143,31 @@ function describe(page: FetchedPage, timeoutMs: number): string {
  * @throws The reason of `options.signal` when it aborts.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { collectSitemapUrls, defaultSitemapUrl } from "./sitemap.ts";
- * const { urls, errors } = await collectSitemapUrls([defaultSitemapUrl("https://example.org")], {
+ * import assert from "node:assert/strict";
+ *
+ * // /sitemap.xml is an index of /pages.xml, which lists one page; the rest is 404.
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+ *   const { origin, pathname } = new URL(req.url);
+ *   if (pathname === "/sitemap.xml") {
+ *     return new Response(`<sitemapindex><sitemap><loc>${origin}/pages.xml</loc></sitemap></sitemapindex>`);
+ *   }
+ *   if (pathname === "/pages.xml") {
+ *     return new Response(`<urlset><url><loc>${origin}/a</loc><lastmod>2026-01-02</lastmod></url></urlset>`);
+ *   }
+ *   return new Response("not found", { status: 404 });
+ * });
+ * const origin = `http://127.0.0.1:${server.addr.port}`;
+ * const { urls, errors } = await collectSitemapUrls([defaultSitemapUrl(origin), `${origin}/news.xml`], {
  *   timeoutMs: 10_000,
  *   maxBytes: 50 * 1024 * 1024,
  *   maxUrls: 10_000,
  *   maxSitemaps: 100,
  *   userAgent: "crawler/0.1",
  * });
- * console.log(urls.length, errors);
+ * assert.deepEqual(urls.map((u) => [u.url, u.lastmod]), [[`${origin}/a`, "2026-01-02"]]);
+ * assert.deepEqual(errors, [{ sitemap: `${origin}/news.xml`, error: "HTTP 404" }]);
  * ```
  */
 export async function collectSitemapUrls(

@@ -47,13 +47,30 @@ export interface OutputRun {
  * @throws The file system's errors.
  *
  * @example Usage
- * ```ts ignore
- * // SqliteStore.repairOutput() flushes, then:
- * const result = await reconcileRunOutput(db, {
- *   id: runId,
- *   countRecords: () => store.countRecords(),
- *   recordJson: (index) => recordJsonAt(index),
- * }, "out.jsonl");
+ * `SqliteStore.repairOutput()` is the usual caller; here a state file with
+ * one run of two committed records, and an output file torn by a crash:
+ *
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { reconcileRunOutput } from "./output.ts";
+ * import { prepareSchema } from "./schema.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * prepareSchema(db, ":memory:", { identity: {} });
+ * db.exec(`INSERT INTO runs (id, kind, started_at) VALUES (1, 'crawl', 0);
+ *   INSERT INTO records (run, json) VALUES (1, '{"n":1}'), (1, '{"n":2}');`);
+ * const json = ['{"n":1}', '{"n":2}'];
+ * const run = { id: 1, countRecords: () => json.length, recordJson: (i: number) => json[i] };
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * // A file the run has not used yet is rewritten from the store.
+ * assert.equal((await reconcileRunOutput(db, run, path)).rewritten, true);
+ * await Deno.writeTextFile(path, '{"n":1}\n{"n":'); // the crash: line 2 torn
+ * const result = await reconcileRunOutput(db, run, path);
+ * assert.deepEqual(result, { kept: 1, appended: 1, rewritten: false });
+ * assert.equal(await Deno.readTextFile(path), '{"n":1}\n{"n":2}\n');
+ * await Deno.remove(path);
+ * db.close();
  * ```
  */
 export async function reconcileRunOutput(

@@ -34,12 +34,21 @@ export interface RunInfo {
  * version is another, or it is not a crawl state file.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
+ * import { StateMismatchError } from "./schema.ts";
+ * import { SqliteStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await SqliteStore.open(`${dir}/crawl.db`, { identity: { seeds: ["https://a.test/"] } }).close();
  * try {
- *   SqliteStore.open("crawl.db", { identity: { seeds } });
+ *   SqliteStore.open(`${dir}/crawl.db`, { identity: { seeds: ["https://b.test/"] } });
+ *   assert.fail("expected a StateMismatchError");
  * } catch (error) {
- *   if (error instanceof StateMismatchError) console.error(error.message);
+ *   assert.ok(error instanceof StateMismatchError);
+ *   assert.deepEqual(error.keys, ["seeds"]);
  * }
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class StateMismatchError extends Error {

@@ -122,7 +122,8 @@ interface Finish {
  * import { SqliteStore } from "./store.ts";
  * import assert from "node:assert/strict";
  *
- * const path = await Deno.makeTempFile({ suffix: ".db" });
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/crawl.db`;
  * const store = SqliteStore.open(path, { identity: { seeds: ["https://a.test/"] }, restart: true });
  * const frontier = await store.openFrontier({ perHost: 2, delayMs: 0 });
  * frontier.add({ url: "https://a.test/", depth: 0, parent: null });
@@ -130,6 +131,7 @@ interface Finish {
  * const again = SqliteStore.open(path, { identity: { seeds: ["https://a.test/"] } });
  * assert.equal(again.backlog, 1); // resumed: the queued URL is still there
  * await again.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDisposable {
@@ -224,8 +226,21 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
    * @throws {RangeError} If `maxAgeMs` or a batching option is out of range.
    *
    * @example Usage
-   * ```ts ignore
-   * const store = SqliteStore.open("crawl.db", { identity: { seeds }, recrawl: { maxAgeMs: 3_600_000 } });
+   * ```ts
+   * import { SqliteStore } from "./store.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const identity = { seeds: ["https://a.test/"] };
+   * const first = SqliteStore.open(`${dir}/crawl.db`, { identity });
+   * await first.endRun({}); // the first run completed
+   * await first.close();
+   * // The last run ended: `recrawl` starts a new run instead of continuing it.
+   * const store = SqliteStore.open(`${dir}/crawl.db`, { identity, recrawl: { maxAgeMs: 3_600_000 } });
+   * assert.equal(store.run.kind, "recrawl");
+   * assert.equal(store.runId, 2);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   static open(path: string, options: SqliteStoreOptions): SqliteStore {
@@ -280,7 +295,12 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
    * @returns The frontier, resuming what the store left queued.
    */
   openFrontier(limits: FrontierLimits): Promise<CrawlFrontier> {
-    return Promise.resolve(new LocalFrontier(limits, { queue: this, window: this.#window }));
+    const frontier = new LocalFrontier(limits, {
+      queue: this,
+      window: this.#window,
+      durable: true,
+    });
+    return Promise.resolve(frontier);
   }
 
   /**

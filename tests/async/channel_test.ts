@@ -106,7 +106,12 @@ Deno.test("Channel.send() and receive() are aborted by a signal and leave the qu
   await assert.rejects(receiving, /late/);
   await ch.send(3);
   assert.equal(await ch.receive(), 3);
-  await assert.rejects(ch.send(4, { signal: AbortSignal.abort(new Error("pre")) }), /pre/);
+  // As in std: an aborted signal only ends a wait; a value that fits goes in.
+  const pre = AbortSignal.abort(new Error("pre"));
+  await ch.send(4, { signal: pre });
+  await assert.rejects(ch.send(5, { signal: pre }), /pre/);
+  assert.equal(await ch.receive({ signal: pre }), 4);
+  await assert.rejects(ch.receive({ signal: pre }), /pre/);
 });
 
 Deno.test("ProducerCount closes the channel when the last registered producer leaves", async () => {

@@ -85,3 +85,16 @@ Deno.test("Semaphore permit is released by `using`", async () => {
 Deno.test("Semaphore rejects a non-positive max", () => {
   assert.throws(() => new Semaphore(0), /'max' must be a positive integer: received 0/);
 });
+
+Deno.test("Semaphore.release() releases the oldest held permit, std-style, and hands it to the next waiter", async () => {
+  const sem = new Semaphore(1);
+  const first = await sem.acquire();
+  const waiting = sem.acquire();
+  sem.release();
+  const second = await waiting;
+  assert.throws(() => first.release(), /already released/);
+  assert.equal(sem.available, 0);
+  second.release();
+  assert.equal(sem.available, 1);
+  assert.throws(() => sem.release(), /no permit is held/);
+});

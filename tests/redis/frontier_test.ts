@@ -3,15 +3,11 @@ import { Buffer } from "node:buffer";
 import type { FrontierEntry } from "../../src/frontier/types.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { openRedis, RedisLostError, RedisUnreachableError } from "../../src/redis/connect.ts";
-import {
-  connectJob,
-  exportJob,
-  jobTotals,
-  redactRedisUrl,
-  type RedisJob,
-} from "../../src/redis/job.ts";
+import { connectJob, exportJob, jobTotals, type RedisJob } from "../../src/redis/job.ts";
+import { redactRedisUrl } from "../../src/redis/url.ts";
 import { RedisFrontier } from "../../src/redis/frontier.ts";
-import { fingerprintBytes, JobScripts, type JobSettings } from "../../src/redis/scripts.ts";
+import { JobScripts, type JobSettings } from "../../src/redis/scripts.ts";
+import { fingerprintBytes } from "../../src/redis/seen.ts";
 import { freePort, redisTest, startRedis } from "../support/redis_server.ts";
 
 const SETTINGS: JobSettings = {

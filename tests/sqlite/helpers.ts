@@ -16,7 +16,7 @@ export const IDENTITY = { seeds: ["http://a.test/"], scope: "host", include: [] 
 
 /** A temp dir holding `crawl.db`, removed at the end. */
 export async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "sqlite_store_test_" });
+  const dir = await Deno.makeTempDir({ prefix: "sqlite_test_" });
   try {
     await fn(dir);
   } finally {
@@ -29,7 +29,7 @@ export function open(dir: string, options: Partial<SqliteStoreOptions> = {}): Sq
   return SqliteStore.open(`${dir}/crawl.db`, { identity: IDENTITY, ...options });
 }
 
-/** Admits a URL the way Frontier.add() does: mark seen, then push. */
+/** Admits a URL the way LocalFrontier.add() does: mark seen, then push. */
 export function admit(
   store: SqliteStore,
   url: string,

@@ -47,7 +47,7 @@ class ListStore implements CrawlStore, UrlQueue {
 
   openFrontier(limits: FrontierLimits): Promise<CrawlFrontier> {
     this.opened++;
-    return Promise.resolve(new LocalFrontier(limits, { queue: this }));
+    return Promise.resolve(new LocalFrontier(limits, { queue: this, durable: this.durable }));
   }
 
   async finish(entry: FrontierEntry, record: CrawlRecord | undefined, deliver: Deliver) {

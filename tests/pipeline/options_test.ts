@@ -1,0 +1,69 @@
+/**
+ * Every default is written once, in the options schema: the places that
+ * show defaults to people (the documented input type, README's options
+ * table) are checked against it here, so they cannot drift.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { FLAGS } from "../../src/cli/args.ts";
+import { OPTION_DEFAULTS, parseCrawlOptions } from "../../src/pipeline/options.ts";
+import { ROOT } from "../support/cli_run.ts";
+
+/** Reads a default as written for people ("30 000", "10 MiB", "false", "`count`"). */
+function written(text: string): unknown {
+  const t = text.replace(/`/g, "").trim();
+  if (t === "unlimited" || t === "") return undefined;
+  if (t === "off" || t === "false") return false;
+  if (t === "true") return true;
+  const mib = /^(\d+) MiB$/.exec(t);
+  if (mib) return Number(mib[1]) * 1024 * 1024;
+  if (/^\d[\d ]*$/.test(t)) return Number(t.replace(/ /g, ""));
+  return t;
+}
+
+/** Defaults that depend on something else, written as a rule rather than a value. */
+const RULES = new Set(["fetchers", "parsers"]);
+
+Deno.test("the documented option defaults (CrawlOptionsInput) are the schema's", async () => {
+  const source = await Deno.readTextFile(`${ROOT}src/pipeline/options_input.ts`);
+  const documented = [...source.matchAll(/\/\*\*([^*]*?)\*\/\s*\n\s*(\w+)\?:/g)];
+  let checked = 0;
+  for (const [, doc, name] of documented) {
+    const match = /Default:? ([^.]*?)\.?\s*$/.exec(doc!.replace(/\s+/g, " "));
+    if (!match || RULES.has(name!)) continue;
+    assert.deepEqual(
+      written(match[1]!),
+      OPTION_DEFAULTS[name as keyof typeof OPTION_DEFAULTS],
+      `${name}: documented "${match[1]}"`,
+    );
+    checked++;
+  }
+  assert.ok(checked >= 20, `only ${checked} documented defaults found`);
+});
+
+Deno.test("README's options table shows the schema's defaults", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  let checked = 0;
+  for (const [flag, { option }] of Object.entries(FLAGS)) {
+    const row = readme.split("\n").find((line) => new RegExp(`^\\| \`--${flag}[ \`]`).test(line));
+    if (!row || RULES.has(option)) continue;
+    const [flagCell, defaultCell] = row.split(/(?<!\\)\|/).slice(1, 3).map((c) => c.trim());
+    // A row may name two flags ("--retry-delay MS / --max-retry-delay MS", "off / 30000").
+    const flags = [...flagCell!.matchAll(/--([\w-]+)/g)].map((m) => m[1]);
+    const defaults = defaultCell!.split(" / ");
+    const value = defaults[flags.indexOf(flag)] ?? defaults[0]!;
+    const actual = OPTION_DEFAULTS[option as keyof typeof OPTION_DEFAULTS];
+    // An empty cell stands for "none": no value, or an empty list.
+    const none = Array.isArray(actual) && actual.length === 0 ? undefined : actual;
+    assert.deepEqual(written(value), none, `--${flag}: README says "${value}"`);
+    checked++;
+  }
+  assert.ok(checked >= 20, `only ${checked} README rows checked`);
+});
+
+Deno.test("OPTION_DEFAULTS is what validating bare seeds fills in", () => {
+  const { seeds: _, ...filled } = parseCrawlOptions({ seeds: ["https://a.test/"] });
+  assert.deepEqual(filled, OPTION_DEFAULTS);
+});
