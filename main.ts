@@ -8,7 +8,7 @@
  * @module
  */
 
-import { runCli } from "./src/cli/main.ts";
+import { runCli, SignalStop } from "./src/cli/main.ts";
 
 if (import.meta.main) {
   const stop = new AbortController();
@@ -18,7 +18,7 @@ if (import.meta.main) {
   const onSignal = (name: "SIGINT" | "SIGTERM") => () => {
     if (exitSignal === undefined) {
       exitSignal = name;
-      stop.abort(new Error(`stopped by ${name}`));
+      stop.abort(new SignalStop(name));
     } else {
       abort.abort(new Error(`aborted by a second ${name}`));
     }

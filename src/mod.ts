@@ -62,6 +62,7 @@ export type {
   FrontierEntry,
   FrontierLimits,
   NextOptions,
+  PageBudget,
   SeenSet,
   UrlQueue,
 } from "./frontier/types.ts";

@@ -12,18 +12,27 @@ import { pathToFileURL as toFileUrl } from "node:url";
 import { readConfig, readSeedSource, splitList } from "./inputs.ts";
 import { durableFlags, type RedisConfig, redisFlags, type StateConfig } from "./mode_flags.ts";
 import { loadRules, RulesError } from "../extract/rules.ts";
-import { type CrawlOptions, OptionsError, parseCrawlOptions } from "../pipeline/options.ts";
+import {
+  type CrawlOptions,
+  CrawlOptionsSchema,
+  OptionsError,
+  parseCrawlOptions,
+} from "../pipeline/options.ts";
 import type { CrawlOptionsInput } from "../pipeline/options_input.ts";
-import { DEFAULT_FORMAT, type OutputFormat, outputFormat } from "../output/sink.ts";
-import { DEFAULT_GRACE_MS } from "./help.ts";
+import { DEFAULT_FORMAT, type OutputFormat } from "../output/sink.ts";
+import { chooseFormat } from "./outputs.ts";
+import type { Verbosity } from "./reporter.ts";
+import { nearest, nearestOption } from "./suggest.ts";
+import { DEFAULT_GRACE_MS, DEFAULT_PROGRESS_INTERVAL_MS } from "./help.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** How a flag's text is read. */
-export type Kind = "int" | "string" | "bool" | "list" | "regexes";
+export type Kind = "int" | "string" | "bool" | "list" | "regexes" | "headers";
 
 /** Each flag that sets a crawl option: the option it sets, and how its text is read. */
 export const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind }> = {
   "max-pages": { option: "maxPages", kind: "int" },
+  "max-pages-per-run": { option: "maxPagesPerRun", kind: "int" },
   "max-depth": { option: "maxDepth", kind: "int" },
   "scope": { option: "scope", kind: "string" },
   "include": { option: "include", kind: "regexes" },
@@ -31,6 +40,7 @@ export const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind
   "concurrency": { option: "concurrency", kind: "int" },
   "fetchers": { option: "fetchers", kind: "int" },
   "parsers": { option: "parsers", kind: "int" },
+  "parse-timeout": { option: "parseTimeoutMs", kind: "int" },
   "queue-size": { option: "queueSize", kind: "int" },
   "timeout": { option: "timeoutMs", kind: "int" },
   "max-duration": { option: "maxDurationMs", kind: "int" },
@@ -59,12 +69,77 @@ export const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind
   "sitemaps": { option: "sitemaps", kind: "bool" },
   "max-sitemap-urls": { option: "maxSitemapUrls", kind: "int" },
   "links-from": { option: "linksFrom", kind: "string" },
+  "header": { option: "headers", kind: "headers" },
+  "proxy": { option: "proxy", kind: "string" },
 };
+
+/** The flags of the CLI itself (not crawl options), as `node:util`'s `parseArgs` takes them. */
+export const CLI_FLAGS = {
+  seeds: { type: "string", multiple: true },
+  config: { type: "string" },
+  out: { type: "string" },
+  grace: { type: "string" },
+  format: { type: "string" },
+  state: { type: "string" },
+  restart: { type: "boolean" },
+  recrawl: { type: "boolean" },
+  "changed-only": { type: "boolean" },
+  "max-age": { type: "string" },
+  schedule: { type: "string" },
+  redis: { type: "string" },
+  job: { type: "string" },
+  "lease-ms": { type: "string" },
+  "fail-on-errors": { type: "string" },
+  report: { type: "string" },
+  extract: { type: "string" },
+  "extract-module": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  verbose: { type: "boolean", short: "v" },
+  "stats-json": { type: "boolean" },
+  "progress-interval": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
 
 const FLAG_OF = Object.fromEntries(
   Object.entries(FLAGS).map(([flag, { option }]) => [option, flag]),
 ) as Record<string, string>;
 FLAG_OF.seeds = "seeds";
+const OPTION_OF_FLAG: Record<string, string> = Object.fromEntries(
+  Object.entries(FLAGS).map(([flag, { option }]) => [flag, option]),
+);
+// --extract reads the rules file into `rules`; the config file names the CLI's outputs too.
+Object.assign(OPTION_OF_FLAG, {
+  seeds: "seeds",
+  extract: "rules",
+  "extract-module": "extractModule",
+});
+
+/**
+ * Every key a `--config` file may hold: the crawl options (the schema's
+ * keys) and the CLI's outputs (`out`, `format`, `report`).
+ */
+export const CONFIG_KEYS: readonly string[] = [
+  ...Object.keys(CrawlOptionsSchema.shape),
+  "out",
+  "format",
+  "report",
+];
+
+/** Reads `--header "Name: value"` values into a header object. */
+function readHeaders(values: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const value of values) {
+    const colon = value.indexOf(":");
+    if (colon <= 0) {
+      throw new UsageError(
+        `--header must be "Name: value": received ${JSON.stringify(value.slice(0, 40))}`,
+      );
+    }
+    headers[value.slice(0, colon).trim()] = value.slice(colon + 1).trim();
+  }
+  return headers;
+}
 
 /** What the CLI runs with. */
 export interface CliConfig {
@@ -76,6 +151,14 @@ export interface CliConfig {
   graceMs: number;
   /** Whether `--help` was asked for. */
   help: boolean;
+  /** Whether `--version` was asked for. */
+  version: boolean;
+  /** How much is said on stderr: `--quiet`, the default, or `--verbose`. */
+  verbosity: Verbosity;
+  /** Print the JSON stats line on stdout (`--stats-json`, which needs `--out FILE`). */
+  statsJson: boolean;
+  /** Between progress lines when stderr is not a terminal, in ms; 0 for none. */
+  progressIntervalMs: number;
   /** The output format. */
   format: OutputFormat;
   /** Where to write the HTML report, if asked. */
@@ -123,31 +206,14 @@ export async function parseCli(
       strict: true,
       allowPositionals: false,
       options: {
-        seeds: { type: "string", multiple: true },
-        config: { type: "string" },
-        out: { type: "string" },
-        grace: { type: "string" },
-        format: { type: "string" },
-        state: { type: "string" },
-        restart: { type: "boolean" },
-        recrawl: { type: "boolean" },
-        "changed-only": { type: "boolean" },
-        "max-age": { type: "string" },
-        schedule: { type: "string" },
-        redis: { type: "string" },
-        job: { type: "string" },
-        "lease-ms": { type: "string" },
-        "fail-on-errors": { type: "string" },
-        report: { type: "string" },
-        extract: { type: "string" },
-        "extract-module": { type: "string" },
-        help: { type: "boolean", short: "h" },
+        ...CLI_FLAGS,
         ...Object.fromEntries(
           Object.entries(FLAGS).map(([flag, { kind }]) => [
             flag,
-            kind === "bool"
-              ? { type: "boolean" as const }
-              : { type: "string" as const, multiple: kind === "list" || kind === "regexes" },
+            kind === "bool" ? { type: "boolean" as const } : {
+              type: "string" as const,
+              multiple: kind === "list" || kind === "regexes" || kind === "headers",
+            },
           ]),
         ),
       },
@@ -160,16 +226,29 @@ export async function parseCli(
         `${ambiguous[1]}: a value starting with '-' must be written ${ambiguous[1]}=VALUE`,
       );
     }
+    const unknown = /^Unknown option '(--?)([^']+)'/.exec(message);
+    if (unknown) {
+      const known = [...Object.keys(CLI_FLAGS), ...Object.keys(FLAGS)];
+      const meant = nearest(unknown[2]!, known);
+      throw new UsageError(
+        `unknown flag '${unknown[1]}${unknown[2]}'` +
+          (meant === undefined ? "; --help lists them" : `: did you mean --${meant}?`),
+      );
+    }
     // node's messages run over several sentences; the first says it all.
     throw new UsageError(message.split(/\.\s/)[0]!.replace(/\.$/, ""));
   }
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
-  if (values.help) {
+  if (values.help || values.version) {
     return {
       options: undefined as unknown as CrawlOptions,
       out: undefined,
       graceMs: 0,
-      help: true,
+      help: values.help === true,
+      version: values.version === true && values.help !== true,
+      verbosity: "normal",
+      statsJson: false,
+      progressIntervalMs: 0,
       format: DEFAULT_FORMAT,
       report: undefined,
       state: undefined,
@@ -178,20 +257,31 @@ export async function parseCli(
       redis: undefined,
     };
   }
+  if (values.quiet && values.verbose) {
+    throw new UsageError("--quiet and --verbose go against each other: give one of them");
+  }
+  const verbosity: Verbosity = values.quiet ? "quiet" : values.verbose ? "verbose" : "normal";
+  let progressIntervalMs = DEFAULT_PROGRESS_INTERVAL_MS;
+  if (values["progress-interval"] !== undefined) {
+    const text = values["progress-interval"] as string;
+    progressIntervalMs = Number(text);
+    if (!/^\d+$/.test(text) || progressIntervalMs > 2_147_483_647) {
+      throw new UsageError(
+        `--progress-interval must be a non-negative integer of ms up to 2147483647 (0 for ` +
+          `none): received ${JSON.stringify(text)}`,
+      );
+    }
+  }
 
   const fromConfig = values.config === undefined ? {} : await readConfig(values.config as string);
   const out = (values.out as string | undefined) ??
     (typeof fromConfig.out === "string" ? fromConfig.out : undefined);
   delete fromConfig.out;
-  let format: OutputFormat;
-  try {
-    format = outputFormat(
-      (values.format as string | undefined) ??
-        (typeof fromConfig.format === "string" ? fromConfig.format : DEFAULT_FORMAT),
-    );
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const format = chooseFormat(
+    out,
+    (values.format as string | undefined) ??
+      (typeof fromConfig.format === "string" ? fromConfig.format : undefined),
+  );
   delete fromConfig.format;
   const report = (values.report as string | undefined) ??
     (typeof fromConfig.report === "string" ? fromConfig.report : undefined);
@@ -209,6 +299,8 @@ export async function parseCli(
       ? readNumber(value as string)
       : kind === "list"
       ? splitList(value as string[])
+      : kind === "headers"
+      ? readHeaders(value as string[])
       : value;
     source[option] = "flag";
   }
@@ -274,7 +366,20 @@ export async function parseCli(
     const received = error.received === undefined
       ? ""
       : `: received ${JSON.stringify(error.received)}`;
-    throw new UsageError(`${where} ${error.expected}${received}`);
+    let meant = "";
+    if (error.expected === "is not a known option") {
+      const option = nearestOption(key, [...CONFIG_KEYS], OPTION_OF_FLAG);
+      meant = option === undefined
+        ? " (docs/options.md lists the keys)"
+        : `: did you mean '${option}'?`;
+    }
+    throw new UsageError(`${where} ${error.expected}${received}${meant}`);
+  }
+  const statsJson = values["stats-json"] === true;
+  if (statsJson && out === undefined) {
+    throw new UsageError(
+      "--stats-json writes the stats to stdout, which carries the records: add --out FILE",
+    );
   }
   const { state, schedule, failOnErrors } = await durableFlags(values, out, format);
   const redis = redisFlags(values);
@@ -288,6 +393,10 @@ export async function parseCli(
     out,
     graceMs,
     help: false,
+    version: false,
+    verbosity,
+    statsJson,
+    progressIntervalMs,
     format,
     report,
     state,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { CrawlRecord } from "../output/record.ts";
 import { openSink, type RecordSink } from "../output/sink.ts";
 import type { CrawlSummary } from "../output/stats.ts";
 import { type CrawlOptions, shownOptions } from "../pipeline/options.ts";
@@ -12,7 +13,7 @@ import { runCrawl } from "../pipeline/run.ts";
 import { ReportBuilder } from "../report/builder.ts";
 import type { CrawlHistory } from "../store/types.ts";
 import type { CliConfig } from "./args.ts";
-import { formatStatus, StatusLine } from "./status_line.ts";
+import type { Reporter } from "./reporter.ts";
 import { openStore } from "./store.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -30,6 +31,11 @@ export interface RunResult {
   summary: CrawlSummary & Record<string, unknown>;
   /** Whether the state's crawl had already ended and nothing was crawled. */
   alreadyComplete: boolean;
+  /**
+   * Whether a run that fetched no page ok in this process had fetched some
+   * in the processes before it (a resumed durable run).
+   */
+  fetchedEarlier?: boolean;
 }
 
 /**
@@ -38,6 +44,7 @@ export interface RunResult {
  * @param config The parsed command line.
  * @param signals Stop and abort signals.
  * @param recrawl Start a recrawl run (from `--recrawl`, or each scheduled tick after the first).
+ * @param reporter Tells the person what happens (status line, progress, hints); none: silent.
  * @returns The summary.
  * @throws {UsageError} For a state file that does not match, or an output that cannot be opened.
  *
@@ -64,8 +71,9 @@ export async function runCrawlCommand(
   config: CliConfig,
   signals: RunSignals,
   recrawl: boolean,
+  reporter?: Reporter,
 ): Promise<RunResult> {
-  const note = (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(`note: ${text}\n`));
+  const note = (text: string) => reporter?.note(text);
   const store = await openStore(config, recrawl, note);
   // Set once every output is written: only then may the store mark the run ended.
   let ended: CrawlSummary | undefined;
@@ -86,7 +94,9 @@ export async function runCrawlCommand(
     const sink = await openOutput(config, out, history);
     const report = config.report === undefined ? undefined : new ReportBuilder();
     const startedAt = new Date().toISOString();
-    let status: StatusLine | undefined;
+    if (config.schedule !== undefined) {
+      reporter?.info(`schedule: run ${history?.runId ?? 1} started at ${startedAt}`);
+    }
     let summary: CrawlSummary;
     try {
       summary = await runCrawl(config.options, {
@@ -94,23 +104,22 @@ export async function runCrawlCommand(
         stopSignal: signals.stop,
         store,
         onRecord: async (record) => {
+          reporter?.record(record);
           if (!streaming) return;
           if (!history) report?.add(record);
           await sink.write(record);
         },
-        onStart: (progress) => {
-          if (Deno.stderr.isTerminal()) {
-            status = new StatusLine(Deno.stderr, () => formatStatus(progress()));
-          }
-        },
+        onStart: (progress) => reporter?.startRun(progress),
       });
-      status?.stop();
-      status = undefined;
+      reporter?.endRun();
+      // A hard abort leaves committed records undelivered: they go out now, while the output
+      // is open (closing the store would deliver them to a closed output).
+      await store.flush();
       if (!streaming) { for (const record of history!.records()) await sink.write(record); }
       if (history && report) { for (const record of history.records()) report.add(record); }
       await sink.close();
     } catch (error) {
-      status?.stop();
+      reporter?.endRun();
       await sink.close().catch(() => {});
       throw error;
     }
@@ -119,10 +128,17 @@ export async function runCrawlCommand(
       await writeReport(path, report, summary, { options: config.options, startedAt });
     }
     ended = summary;
-    return { summary: { ...summary, ...store.describe() }, alreadyComplete: false };
+    // Only asked when this process fetched nothing: it stops at the first page that was ok.
+    const fetchedEarlier = summary.pagesOk === 0 && history !== undefined &&
+      someOk(history.records());
+    return {
+      summary: { ...summary, ...store.describe() },
+      alreadyComplete: false,
+      fetchedEarlier,
+    };
   } finally {
-    // A run stopped by a limit (--max-pages, --max-duration) or a signal is not over:
-    // the next invocation continues it with a fresh budget.
+    // A run stopped by a signal, --max-duration or --max-pages-per-run is not over: the next
+    // invocation continues it (its --max-pages budget counts every run).
     await store.close(ended);
   }
 }
@@ -144,6 +160,11 @@ async function openOutput(
   } catch (error) {
     throw new UsageError(`--out: cannot open '${out}': ${(error as Error).message}`);
   }
+}
+
+function someOk(records: Iterable<CrawlRecord>): boolean {
+  for (const record of records) if (!record.error) return true;
+  return false;
 }
 
 /** What a rerun of an ended crawl reports: nothing crawled, the run's records still there. */

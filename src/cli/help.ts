@@ -13,19 +13,36 @@ import { DEFAULT_LEASE_MS } from "../redis/scripts.ts";
 /** How long a stopped crawl may finish its in-flight work before it is aborted, in ms. */
 export const DEFAULT_GRACE_MS = 10_000;
 
+/** Between progress lines when stderr is not a terminal, in ms, unless `--progress-interval`. */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000;
+
 /** The `--help` text. */
 export const HELP = `Usage: deno run -P main.ts --seeds URL[,URL...] [options]
+       deno run -P main.ts export (--state FILE [--run N|latest|all] | --redis URL --job NAME)
+                           [--out FILE] [--format F]
 
 Crawls from the seeds and writes one JSON record per URL (JSON Lines).
 
 Input and output
   --seeds LIST|FILE|-      comma-separated URLs, a file of URLs (one a line, # comments), or - for stdin
-  --config FILE            options as JSON (keys as in the library, e.g. "maxPages"); flags override it
+  --config FILE            options as JSON, keyed by option name ("timeoutMs" for --timeout; every
+                           key is listed in docs/options.md); flags override it
   --out FILE               write records here (default: stdout)
   --format ${
   OUTPUT_FORMATS.join("|")
-}  output format (default ${DEFAULT_FORMAT}; json and csv are renamed into place at the end)
+}  output format (default: from --out's extension .jsonl/.ndjson, .json, .csv,
+                           else ${DEFAULT_FORMAT}; json and csv are renamed into place at the end)
   --report FILE            also write a self-contained HTML report of the crawl
+
+What it says (on stderr)
+  -q, --quiet              errors and hints only
+  -v, --verbose            also a line per URL fetched
+  --progress-interval MS   when stderr is not a terminal, a progress line this often
+                           (default ${DEFAULT_PROGRESS_INTERVAL_MS}; 0 for none); on a terminal a live status line
+  --stats-json             print the JSON stats line on stdout (needs --out FILE); without it the
+                           line ends stderr when stderr is not a terminal
+  -V, --version            print the name and version
+  -h, --help               print this help
 
 Durable crawls and scheduled jobs
   --state FILE             keep the crawl in SQLite: a rerun resumes it; output stays exactly-once
@@ -42,7 +59,7 @@ Several processes or machines (one crawl shared through Redis)
   --job NAME               the shared crawl's name (required with --redis)
   --lease-ms MS            how long a URL stays leased to a process that stops answering (default ${DEFAULT_LEASE_MS})
   export --redis URL --job NAME [--out FILE] [--format F]
-                           write all of the job's records
+                           write all of the job's records (export --state FILE: a state's)
 
 Extraction
   --extract FILE           declarative extraction rules (JSON): CSS selectors per URL pattern
@@ -53,7 +70,9 @@ Scope and limits
   --scope host|domain|any  how far from the seeds' hosts to go (default ${D.scope})
   --include REGEX          follow only URLs matching one of these (repeatable)
   --exclude REGEX          never follow URLs matching one of these (repeatable)
-  --max-pages N            stop after taking this many URLs for fetching (seeds included)
+  --max-pages N            stop after taking this many URLs for fetching (seeds included), in the
+                           whole crawl: with --state every run counts
+  --max-pages-per-run N    stop after this many URLs in this invocation, whatever earlier runs did
   --max-depth N            most links followed from a seed
   --max-duration MS        stop taking new URLs after this long
   --follow-nofollow        follow rel=nofollow links too
@@ -78,11 +97,17 @@ Politeness and safety
   --allow-private          allow private, loopback and link-local addresses
   --allow-address CIDR     allow this range despite the private-address guard (repeatable)
   --cookies                keep cookies across requests
+  --header "NAME: VALUE"   send this header with page requests (repeatable); Authorization and
+                           Cookie go to the seeds' origins only, never across a redirect
+  --proxy URL              send every request through this proxy (http://, https://, socks5://);
+                           without it Deno honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY
 
 Pipeline
   --concurrency N          most requests in flight (default ${D.concurrency})
   --fetchers N             fetcher workers (default: concurrency)
   --parsers N              parser Web Workers (default: one per core; 0 parses in the main isolate)
+  --parse-timeout MS       longest a page may take to parse in a worker (default ${D.parseTimeoutMs}); past it
+                           the worker is replaced and the page recorded parse_timeout
   --queue-size N           pages buffered between fetchers and parsers (default ${D.queueSize})
   --shutdown count|sentinel  how parsers learn the crawl is over (default ${D.shutdown})
   --parser htmlparser2|parse5  HTML parser (default ${D.parser})
@@ -94,5 +119,5 @@ Requests
   --grace MS               after SIGINT/SIGTERM, how long in-flight work may finish (default ${DEFAULT_GRACE_MS})
 
 Exit status: 0 crawl finished, 1 could not run, 2 bad input, 3 more errors than --fail-on-errors,
-130 SIGINT, 143 SIGTERM.
+4 not a single page could be fetched, 130 SIGINT, 143 SIGTERM.
 `;

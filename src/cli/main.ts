@@ -1,39 +1,75 @@
 /**
- * The command-line program: parses the command line, runs one crawl (or one
- * per `--schedule` tick) through the pipeline's `runCrawl()`, and the
- * `export` subcommand; prints the summary and picks the exit code.
+ * The command-line program: parses the command line, checks every output,
+ * runs one crawl (or one per `--schedule` tick) through the pipeline's
+ * `runCrawl()`, and the `export` subcommand; tells the person what happens
+ * and picks the exit code.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { DEFAULT_FORMAT, type OutputFormat, outputFormat } from "../output/sink.ts";
+import denoJson from "../../deno.json" with { type: "json" };
 import { parseCli } from "./args.ts";
+import { parseExport, runExportPlan } from "./export.ts";
 import { HELP } from "./help.ts";
-import { redisFlags } from "./mode_flags.ts";
+import { nothingFetched } from "./hints.ts";
+import { checkOutputs } from "./outputs.ts";
 import { runCrawlCommand, type RunResult } from "./crawl.ts";
+import { Reporter } from "./reporter.ts";
+import { formatSummary } from "./summary.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Signals the CLI's caller (main.ts) drives. */
 export interface CliSignals {
-  /** Aborted on the first SIGINT/SIGTERM: stop taking URLs, finish in-flight work. */
+  /**
+   * Aborted on the first SIGINT/SIGTERM (with a {@linkcode SignalStop} as
+   * its reason): stop taking URLs, finish in-flight work.
+   */
   stop: AbortController;
   /** Aborted on a second signal, or when the grace period ends. */
   abort: AbortController;
 }
 
-/** Exit codes, documented in README. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, tooManyErrors: 3 } as const;
+/**
+ * The reason main.ts gives the stop signal: which signal came, so the CLI
+ * can say how to stop at once.
+ *
+ * @example Usage
+ * ```ts
+ * import { SignalStop } from "./main.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const stop = new AbortController();
+ * stop.abort(new SignalStop("SIGTERM"));
+ * assert.equal((stop.signal.reason as SignalStop).signal, "SIGTERM");
+ * ```
+ */
+export class SignalStop extends Error {
+  /** The signal that came. */
+  readonly signal: "SIGINT" | "SIGTERM";
+
+  /**
+   * Creates the reason.
+   *
+   * @param signal The signal that came.
+   */
+  constructor(signal: "SIGINT" | "SIGTERM") {
+    super(`stopped by ${signal}`);
+    this.name = "SignalStop";
+    this.signal = signal;
+  }
+}
+
+/**
+ * Exit codes, documented in docs/options.md: 0 finished, 1 could not run,
+ * 2 bad input, 3 more errors than `--fail-on-errors`, 4 not a single page
+ * fetched. A signal stop is 130 (SIGINT) or 143 (SIGTERM), set by main.ts.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, tooManyErrors: 3, nothingFetched: 4 } as const;
+
+/** The package's name and version, from deno.json. */
+export const VERSION = `${denoJson.name} ${denoJson.version}`;
 
 const encoder = new TextEncoder();
-
-function printError(message: string, prefix = "error"): void {
-  Deno.stderr.writeSync(encoder.encode(`${prefix}: ${message}\n`));
-}
-
-function printSummary(result: RunResult): void {
-  Deno.stderr.writeSync(encoder.encode(JSON.stringify(result.summary) + "\n"));
-}
 
 function errorCount(result: RunResult): number {
   return Object.values(result.summary.errors).reduce((a, b) => a + b, 0);
@@ -44,27 +80,28 @@ function errorCount(result: RunResult): number {
  *
  * @param args Command-line arguments (without the script).
  * @param signals The stop and abort controllers main.ts aborts on signals.
- * @returns The exit code: 0 finished, 1 could not run, 2 bad input, 3 more
- * errors than `--fail-on-errors`. The caller maps a signal stop to 130/143.
+ * @returns The exit code (see {@linkcode EXIT}). The caller maps a signal stop to 130/143.
  *
  * @example Usage
- * Not run as a test: the CLI prints its summary, help or errors to the
- * terminal. `runCrawlCommand()` in `crawl.ts` has a runnable example.
+ * ```ts
+ * import { runCli, VERSION } from "./main.ts";
+ * import assert from "node:assert/strict";
  *
- * ```ts ignore
- * import { runCli } from "./main.ts";
- * const code = await runCli(Deno.args, { stop: new AbortController(), abort: new AbortController() });
- * Deno.exit(code);
+ * const signals = { stop: new AbortController(), abort: new AbortController() };
+ * assert.equal(await runCli(["--version"], signals), 0); // prints VERSION on stdout
+ * assert.match(VERSION, /^@[\w-]+\/[\w-]+ \d+\.\d+\.\d+/);
  * ```
  */
 export async function runCli(args: string[], signals: CliSignals): Promise<number> {
-  if (args[0] === "export") return await runExport(args.slice(1));
+  const stderr = Deno.stderr;
+  const terminal = stderr.isTerminal();
+  if (args[0] === "export") return await runExport(args.slice(1), terminal);
   let config;
   try {
     config = await parseCli(args);
   } catch (error) {
     if (error instanceof UsageError) {
-      printError(error.message);
+      stderr.writeSync(encoder.encode(`error: ${error.message}\n`));
       return EXIT.usage;
     }
     throw error;
@@ -73,9 +110,21 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
     await Deno.stdout.write(encoder.encode(HELP));
     return EXIT.ok;
   }
+  if (config.version) {
+    await Deno.stdout.write(encoder.encode(`${VERSION}\n`));
+    return EXIT.ok;
+  }
+  const reporter = new Reporter({
+    verbosity: config.verbosity,
+    terminal,
+    progressIntervalMs: config.progressIntervalMs,
+    out: stderr,
+  });
 
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const onStop = () => {
+    const reason = signals.stop.signal.reason;
+    if (reason instanceof SignalStop) reporter.stopping(reason.signal, config.graceMs);
     graceTimer = setTimeout(
       () => signals.abort.abort(new Error("grace period over")),
       config.graceMs,
@@ -85,22 +134,51 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
   const runSignals = { stop: signals.stop.signal, abort: signals.abort.signal };
   let code: number = EXIT.ok;
   const judge = (result: RunResult) => {
-    printSummary(result);
+    const { summary } = result;
     if (result.alreadyComplete) {
-      printError(
-        `${config.state!.path} holds a finished crawl (run ${result.summary.runId}); ` +
+      reporter.note(
+        `${config.state!.path} holds a finished crawl (run ${summary.runId}); ` +
           "pass --recrawl for a new run or --restart to start over",
-        "note",
       );
+    } else if (reporter.verbosity !== "quiet") {
+      const report = config.report?.replaceAll("{run}", String(summary.runId ?? 1));
+      const out = config.out?.replaceAll("{run}", String(summary.runId ?? 1));
+      const lines = formatSummary(summary, {
+        broken: reporter.broken,
+        output: { path: out, format: config.format },
+        report,
+        state: config.state?.path,
+      });
+      for (const line of lines) reporter.line(line);
     }
     // Sticky over a schedule: one run over the limit is enough for the process to say so.
     if (config.failOnErrors !== undefined && errorCount(result) > config.failOnErrors) {
-      code = EXIT.tooManyErrors;
+      code = Math.max(code, EXIT.tooManyErrors);
     }
+    // A process of a shared job may find the job's pages all taken by others: its own share
+    // says nothing of the crawl. A resumed run may have fetched its pages in earlier processes.
+    const nothing = result.alreadyComplete || config.redis || result.fetchedEarlier
+      ? undefined
+      : nothingFetched(summary);
+    if (nothing !== undefined) {
+      reporter.error(nothing);
+      code = EXIT.nothingFetched;
+    }
+    const json = JSON.stringify(summary) + "\n";
+    // The machine's line: on stdout when asked, else last on stderr when no one watches it.
+    if (config.statsJson) Deno.stdout.writeSync(encoder.encode(json));
+    else if (!terminal && reporter.verbosity !== "quiet") stderr.writeSync(encoder.encode(json));
   };
   try {
+    await checkOutputs({
+      "--out": config.out,
+      "--report": config.report,
+      "--state": config.state?.path,
+    });
     if (config.schedule === undefined) {
-      judge(await runCrawlCommand(config, runSignals, config.state?.recrawl ?? false));
+      judge(
+        await runCrawlCommand(config, runSignals, config.state?.recrawl ?? false, reporter),
+      );
     } else {
       // Every tick is an incremental run: a new state crawls, an unfinished run resumes,
       // an ended one is revalidated. A stop signal lets the run in progress finish and flush.
@@ -112,63 +190,50 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
           const run = sequence === 1
             ? config
             : { ...config, state: { ...config.state!, restart: false } };
-          judge(await runCrawlCommand(run, runSignals, true));
+          judge(await runCrawlCommand(run, runSignals, true, reporter));
         },
         {
           signal: signals.stop.signal,
           onSkip: (at) =>
-            printError(
-              `tick at ${at.toISOString()} skipped: the previous run is still going`,
-              "note",
-            ),
+            reporter.note(`tick at ${at.toISOString()} skipped: the previous run is still going`),
+          onWait: (next) => reporter.info(`schedule: next run at ${next.toISOString()}`),
         },
       );
     }
     return code;
   } catch (error) {
-    if (error instanceof UsageError) {
-      printError(error.message);
-      return EXIT.usage;
-    }
-    printError(error instanceof Error ? error.message : String(error));
-    return EXIT.failed;
+    reporter.error(error instanceof Error ? error.message : String(error));
+    return error instanceof UsageError ? EXIT.usage : EXIT.failed;
   } finally {
     clearTimeout(graceTimer);
     signals.stop.signal.removeEventListener("abort", onStop);
   }
 }
 
-/** `export --redis URL --job NAME [--out FILE] [--format jsonl|json|csv]`: a job's records. */
-async function runExport(args: string[]): Promise<number> {
-  let redis, out: string | undefined, format: OutputFormat;
+/** `export`: a Redis job's or a state file's records. */
+async function runExport(args: string[], terminal: boolean): Promise<number> {
+  const printError = (message: string) =>
+    Deno.stderr.writeSync(encoder.encode(`error: ${message}\n`));
+  let plan;
   try {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        redis: { type: "string" },
-        job: { type: "string" },
-        out: { type: "string" },
-        format: { type: "string", default: DEFAULT_FORMAT },
-      },
-    });
-    redis = redisFlags(values);
-    if (!redis) throw new UsageError("export needs --redis URL and --job NAME");
-    out = values.out;
-    format = outputFormat(values.format!);
+    plan = parseExport(args);
   } catch (error) {
-    // node's parseArgs messages run over several sentences; the first says it all.
-    const message = error instanceof Error ? error.message : String(error);
-    printError(message.split(/\.\s/)[0]!.replace(/\.$/, ""));
+    printError((error as Error).message);
     return EXIT.usage;
   }
   try {
-    const { exportJob } = await import("../redis/job.ts");
-    const exported = await exportJob(redis.url, redis.job, out, format);
-    Deno.stderr.writeSync(encoder.encode(JSON.stringify({ exported, job: redis.job }) + "\n"));
+    const result = await runExportPlan(plan);
+    if (!plan.quiet) {
+      const from = plan.from === "redis"
+        ? `job ${plan.job}`
+        : `${plan.path} (run ${(result.runs as number[]).join(", ")})`;
+      const line = `exported ${result.exported} records of ${from} to ${plan.out ?? "stdout"}`;
+      Deno.stderr.writeSync(encoder.encode(`${line}\n`));
+      if (!terminal) Deno.stderr.writeSync(encoder.encode(JSON.stringify(result) + "\n"));
+    }
     return EXIT.ok;
   } catch (error) {
     printError(error instanceof Error ? error.message : String(error));
-    return EXIT.failed;
+    return error instanceof UsageError ? EXIT.usage : EXIT.failed;
   }
 }

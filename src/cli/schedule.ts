@@ -12,6 +12,8 @@ export interface ScheduleOptions {
   signal: AbortSignal;
   /** Called when a tick comes while a run is still going (the tick is skipped). */
   onSkip?: (at: Date) => void;
+  /** Called when the schedule waits for its next tick (at the start and after each run). */
+  onWait?: (next: Date) => void;
 }
 
 /**
@@ -56,7 +58,9 @@ export function runOnSchedule(
       running = run(++sequence).then(
         () => {
           running = undefined;
-          if (signal.aborted) finish();
+          if (signal.aborted) return finish();
+          const next = job.nextRun();
+          if (next) options.onWait?.(next);
         },
         (error) => {
           running = undefined;
@@ -80,5 +84,7 @@ export function runOnSchedule(
     if (signal.aborted) return resolve();
     signal.addEventListener("abort", onAbort, { once: true });
     job.resume();
+    const first = job.nextRun();
+    if (first) options.onWait?.(first);
   });
 }

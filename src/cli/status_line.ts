@@ -62,6 +62,7 @@ export class StatusLine {
   #timer: ReturnType<typeof setInterval>;
   #out: { writeSync(p: Uint8Array): number };
   #encoder = new TextEncoder();
+  #render: () => string;
 
   /**
    * Starts redrawing the line.
@@ -72,11 +73,24 @@ export class StatusLine {
    */
   constructor(out: { writeSync(p: Uint8Array): number }, render: () => string, intervalMs = 250) {
     this.#out = out;
+    this.#render = render;
     this.#timer = setInterval(() => this.#draw(render()), intervalMs);
   }
 
+  /**
+   * Prints a line of its own above the status line, which is drawn again below it.
+   *
+   * @param text The line, without a line end.
+   */
+  print(text: string): void {
+    this.#out.writeSync(this.#encoder.encode(`\r\x1b[2K${text}\n`));
+    this.#draw(this.#render());
+  }
+
   #draw(text: string): void {
-    const width = Deno.stderr.isTerminal() ? Deno.consoleSize().columns - 1 : 200;
+    // A terminal that reports no size (0 columns, e.g. a pseudo-terminal nobody sized) gets 200.
+    const columns = Deno.stderr.isTerminal() ? Deno.consoleSize().columns : 0;
+    const width = columns > 0 ? columns - 1 : 200;
     this.#out.writeSync(this.#encoder.encode(`\r\x1b[2K${text.slice(0, Math.max(20, width))}`));
   }
 

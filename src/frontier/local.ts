@@ -20,6 +20,7 @@ import type {
   FrontierEntry,
   FrontierLimits,
   NextOptions,
+  PageBudget,
   UrlQueue,
 } from "./types.ts";
 
@@ -39,6 +40,12 @@ export interface LocalFrontierOptions {
    * (right for an in-memory queue).
    */
   window?: number;
+  /**
+   * What earlier processes of the same run did, for a resumed crawl: first
+   * fetches already made (they count against `maxPages`) and URLs admitted
+   * per host (against `maxPagesPerHost`).
+   */
+  resumed?: { started: number; admitted: ReadonlyMap<string, number> };
 }
 
 interface HostQueue {
@@ -46,6 +53,8 @@ interface HostQueue {
   entries: FrontierEntry[];
   head: number;
   admitted: number;
+  /** Redirect hops waiting for this host's slot. */
+  hops: WaitQueue<Disposable> | undefined;
 }
 
 /**
@@ -70,7 +79,10 @@ export class LocalFrontier implements CrawlFrontier {
   #window: number;
   #started = 0;
   #durable: boolean;
-  #limitReached = false;
+  #limitReached: PageBudget | undefined;
+  #startedHere = 0;
+  #maxPagesPerRun: number;
+  #admittedBefore: ReadonlyMap<string, number>;
   #maxPages: number;
   #maxPagesPerHost: number;
   #perHost: number;
@@ -82,6 +94,8 @@ export class LocalFrontier implements CrawlFrontier {
   /** Retries waiting for their backoff, sorted by due time. */
   #delayed: { at: number; entry: FrontierEntry }[] = [];
   #waiters = new WaitQueue<FrontierEntry | undefined>();
+  /** Host queues with redirect hops waiting for their slot. */
+  #hopQueues = new Set<HostQueue>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #queued = 0;
@@ -106,6 +120,12 @@ export class LocalFrontier implements CrawlFrontier {
       limits.maxPagesPerHost ?? Infinity,
       unlimited,
     );
+    this.#maxPagesPerRun = checkInteger(
+      what,
+      "maxPagesPerRun",
+      limits.maxPagesPerRun ?? Infinity,
+      unlimited,
+    );
     this.#perHost = checkInteger(what, "perHost", limits.perHost, unlimited);
     this.#delayMs = checkInteger(what, "delayMs", limits.delayMs, { least: 0 });
     this.#queue = options.queue ?? new MemoryQueue(new Set<string>());
@@ -113,6 +133,13 @@ export class LocalFrontier implements CrawlFrontier {
     this.#durable = options.durable ?? false;
     // Entries a durable queue resumes are unfinished work of this crawl too.
     this.#pending = this.#queue.backlog;
+    this.#started = options.resumed?.started ?? 0;
+    this.#admittedBefore = options.resumed?.admitted ?? new Map();
+    // A budget spent by earlier runs leaves nothing to hand out.
+    if (this.#started >= this.#maxPages) {
+      this.#limitReached = "max_pages";
+      this.#closed = true;
+    }
     this.#refill();
   }
 
@@ -131,13 +158,13 @@ export class LocalFrontier implements CrawlFrontier {
     return this.#pending;
   }
 
-  /** URLs handed out for a first fetch (what `maxPages` limits). */
+  /** URLs handed out for a first fetch in the crawl, earlier runs included (what `maxPages` limits). */
   get started(): number {
     return this.#started;
   }
 
-  /** Whether `maxPages` first fetches were handed out (the frontier then closed). */
-  get limitReached(): boolean {
+  /** The budget whose first fetches were all handed out (the frontier then closed), if any. */
+  get limitReached(): PageBudget | undefined {
     return this.#limitReached;
   }
 
@@ -344,6 +371,36 @@ export class LocalFrontier implements CrawlFrontier {
   }
 
   /**
+   * Takes a host's slot for a redirect hop to it, as `next()` takes one for
+   * a URL of the host: it waits until the host has a request slot free and
+   * its delay (or pause) since the last request start has passed. Hops are
+   * served before queued URLs: they belong to requests already under way.
+   *
+   * @param host The host key of the redirect target.
+   * @param signal Aborts the wait.
+   * @returns A handle whose disposal gives the slot back.
+   * @throws The signal's reason if it aborts first.
+   */
+  acquireHost(host: string, signal?: AbortSignal): Promise<Disposable> {
+    const queue = this.#hostQueue(host);
+    if ((queue.hops?.length ?? 0) === 0) {
+      const slot = this.#takeSlot(queue, performance.now());
+      if (slot) return Promise.resolve(slot);
+    }
+    queue.hops ??= new WaitQueue<Disposable>();
+    this.#hopQueues.add(queue);
+    const waiting = queue.hops.wait({
+      signal,
+      onAbort: () => {
+        if (queue.hops!.length === 0) this.#hopQueues.delete(queue);
+        this.#schedule();
+      },
+    });
+    this.#schedule();
+    return waiting;
+  }
+
+  /**
    * Stops handing out URLs: waiting and later `next()` calls resolve with
    * `undefined`. Used to stop a crawl early (SIGINT, a time limit).
    */
@@ -360,7 +417,8 @@ export class LocalFrontier implements CrawlFrontier {
         slot: newHostSlot(this.#perHost, this.#delayMs),
         entries: [],
         head: 0,
-        admitted: 0,
+        admitted: this.#admittedBefore.get(host) ?? 0,
+        hops: undefined,
       };
       this.#hosts.set(host, queue);
     }
@@ -422,18 +480,49 @@ export class LocalFrontier implements CrawlFrontier {
       slot.lastStartAt = now;
       this.#fetching++;
       this.#refill();
-      if (entry.attempts === 0 && ++this.#started >= this.#maxPages) {
-        this.#limitReached = true;
-        this.#closed = true;
+      if (entry.attempts === 0) {
+        this.#started++;
+        this.#startedHere++;
+        if (this.#started >= this.#maxPages) this.#limitReached = "max_pages";
+        else if (this.#startedHere >= this.#maxPagesPerRun) {
+          this.#limitReached = "max_pages_per_run";
+        }
+        if (this.#limitReached) this.#closed = true;
       }
       return entry;
     }
     return undefined;
   }
 
+  /** Takes a host's slot if it is free and ready; the handle gives it back. */
+  #takeSlot(queue: HostQueue, now: number): Disposable | undefined {
+    const { slot } = queue;
+    if (slot.active >= slot.concurrency || slotReadyAt(slot) > now) return undefined;
+    slot.active++;
+    slot.lastStartAt = now;
+    let held = true;
+    return {
+      [Symbol.dispose]: () => {
+        if (!held) throw new Error("Cannot give back the host slot as it was given back already");
+        held = false;
+        slot.active--;
+        this.#dispatch();
+      },
+    };
+  }
+
   #dispatch(): void {
+    const now = performance.now();
+    // Redirect hops first: they belong to requests already under way, even past a close.
+    for (const queue of this.#hopQueues) {
+      while (queue.hops!.length > 0) {
+        const slot = this.#takeSlot(queue, now);
+        if (!slot) break;
+        queue.hops!.shift()!.resolve(slot);
+      }
+      if (queue.hops!.length === 0) this.#hopQueues.delete(queue);
+    }
     if (!this.#closed && this.#pending > 0) {
-      const now = performance.now();
       // #take() may close the frontier (maxPages): re-check before each hand-out.
       while (this.#waiters.length > 0 && !this.#closed) {
         const entry = this.#take(now);
@@ -442,9 +531,7 @@ export class LocalFrontier implements CrawlFrontier {
       }
     }
     if (this.#closed || this.#pending === 0) {
-      this.#clearTimer();
       for (const waiter of this.#waiters.drain()) waiter.resolve(undefined);
-      return;
     }
     this.#schedule();
   }
@@ -455,10 +542,15 @@ export class LocalFrontier implements CrawlFrontier {
    * Hosts blocked only by their concurrency wake on `release()` instead.
    */
   #schedule(): void {
-    if (this.#waiters.length === 0) return this.#clearTimer();
-    let at = this.#delayed[0]?.at ?? Infinity;
-    for (const queue of this.#rotation) {
-      if (queue.slot.active < queue.slot.concurrency) at = Math.min(at, slotReadyAt(queue.slot));
+    let at = Infinity;
+    if (this.#waiters.length > 0 && !this.#closed && this.#pending > 0) {
+      at = this.#delayed[0]?.at ?? Infinity;
+      for (const queue of this.#rotation) {
+        if (queue.slot.active < queue.slot.concurrency) at = Math.min(at, slotReadyAt(queue.slot));
+      }
+    }
+    for (const { slot } of this.#hopQueues) {
+      if (slot.active < slot.concurrency) at = Math.min(at, slotReadyAt(slot));
     }
     if (at === this.#timerAt) return;
     this.#clearTimer();

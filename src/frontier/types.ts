@@ -47,8 +47,13 @@ export interface SeenSet {
  * (each default is the options schema's).
  */
 export interface FrontierLimits {
-  /** Most URLs handed out for a first fetch; `undefined` is unlimited. */
+  /**
+   * Most URLs handed out for a first fetch in the whole crawl (every run of
+   * a durable one); `undefined` is unlimited.
+   */
   maxPages?: number;
+  /** Most URLs handed out for a first fetch by this process; `undefined` is unlimited. */
+  maxPagesPerRun?: number;
   /** Most URLs admitted per host; `undefined` is unlimited. */
   maxPagesPerHost?: number;
   /** Most requests in flight per host. */
@@ -82,6 +87,9 @@ export interface UrlQueue {
   take(limit: number): FrontierEntry[];
 }
 
+/** Which page budget closed a frontier. */
+export type PageBudget = "max_pages" | "max_pages_per_run";
+
 /** Options for {@linkcode CrawlFrontier.next}. */
 export interface NextOptions {
   /** Aborting it stops the wait; `next()` rejects with `signal.reason`. */
@@ -100,8 +108,8 @@ export interface CrawlFrontier {
   readonly queued: number;
   /** Requests in flight (handed out by `next()`, not released). */
   readonly fetching: number;
-  /** Whether `maxPages` first fetches were handed out. */
-  readonly limitReached: boolean;
+  /** The budget whose first fetches were all handed out (the frontier then closed), if any. */
+  readonly limitReached: PageBudget | undefined;
   /**
    * A fast, local pre-check: `true` means surely seen; `false` may still be
    * refused by `add()` (e.g. seen by another process).
@@ -117,6 +125,15 @@ export interface CrawlFrontier {
   next(options?: NextOptions): Promise<FrontierEntry | undefined>;
   /** Ends an entry's request: frees its host slot. */
   release(entry: FrontierEntry): void;
+  /**
+   * Takes a host's per-host slot for a redirect hop to it, waiting for a
+   * free slot and the host's delay as a queued URL would.
+   *
+   * @param host The redirect target's host key.
+   * @param signal Aborts the wait.
+   * @returns A handle whose disposal gives the slot back.
+   */
+  acquireHost(host: string, signal?: AbortSignal): Promise<Disposable>;
   /** Queues an entry again after a transient failure; `false` when closed. */
   retry(entry: FrontierEntry, delayMs?: number): boolean;
   /**

@@ -22,16 +22,23 @@ export interface NormalizeOptions {
 }
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
+const HEX_DIGIT = /[0-9A-Fa-f]/;
 
 /**
  * Upper-cases percent-escapes and decodes the ones that encode unreserved
  * characters (RFC 3986 section 6.2.2.2), leaving every other byte as it is.
+ * A hex digit is not decoded right after a stray `%` or `%` and a hex digit:
+ * it would make a new escape there (`%3%61` is not `%3a`).
  */
 function normalizePercent(part: string): string {
   if (!part.includes("%")) return part;
-  return part.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => {
+  return part.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string, at: number) => {
     const char = String.fromCharCode(parseInt(hex, 16));
-    return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+    const afterStray = part[at - 1] === "%" ||
+      (part[at - 2] === "%" && HEX_DIGIT.test(part[at - 1]!));
+    return UNRESERVED.test(char) && !(afterStray && HEX_DIGIT.test(char))
+      ? char
+      : `%${hex.toUpperCase()}`;
   });
 }
 
@@ -137,9 +144,9 @@ export function normalizeParsedUrl(url: URL, options: NormalizeOptions = {}): st
   const strip = options.stripParams?.length ? cachedMatcher(options.stripParams) : undefined;
   if (strip || options.sortQuery) query = normalizeQuery(query, strip, options.sortQuery ?? false);
   // A query that ends up empty (every parameter stripped) is dropped; one that merely ends
-  // in "?" (`?q=what?`) is kept as it is.
-  url.search = query;
-  if (query === "") url.search = "";
+  // in "?" (`?q=what?`) is kept as it is. The setter drops one leading "?": given the query
+  // alone, it would eat a "?" the query starts with (`??a` would become `?a`).
+  url.search = query === "" ? "" : `?${query}`;
   return url.href;
 }
 

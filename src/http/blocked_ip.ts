@@ -17,7 +17,12 @@ import { BlockList, isIP } from "node:net";
 /** An address family, as `BlockList` names it. */
 export type Family = "ipv4" | "ipv6";
 
-const BLOCKED_V4: readonly (readonly [string, number])[] = [
+/**
+ * The blocked IPv4 ranges, each an address and a prefix length. The `public`
+ * permission set in deno.json denies the same ranges at connect time (a
+ * test keeps the two lists equal).
+ */
+export const BLOCKED_V4: readonly (readonly [string, number])[] = [
   ["0.0.0.0", 8], // "this network", 0.0.0.0 included
   ["10.0.0.0", 8], // private
   ["100.64.0.0", 10], // shared address space (CGNAT)

@@ -242,3 +242,35 @@ async function readWithin(
   }
   return await readBody(response.body, { limit, overflow });
 }
+
+/**
+ * A fingerprint of a response body for change detection: `sha256:` and the
+ * first 32 hex digits of the body's SHA-256 when it was read, `length:N`
+ * from the declared length when it was not (a body the crawler does not
+ * parse is not downloaded), `undefined` when neither is known.
+ *
+ * @param body The body bytes, or `null` when not read.
+ * @param bytes The declared length of a body not read (0 when unknown).
+ * @returns The fingerprint.
+ *
+ * @example Usage
+ * ```ts
+ * import { fingerprintBody } from "./body.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const a = await fingerprintBody(new TextEncoder().encode("<title>A</title>"), 16);
+ * assert.match(a!, /^sha256:[0-9a-f]{32}$/);
+ * assert.equal(await fingerprintBody(null, 2048), "length:2048");
+ * assert.equal(await fingerprintBody(null, 0), undefined);
+ * ```
+ */
+export async function fingerprintBody(
+  body: Uint8Array | null,
+  bytes: number,
+): Promise<string | undefined> {
+  if (body === null) return bytes > 0 ? `length:${bytes}` : undefined;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body as BufferSource));
+  let hex = "";
+  for (let i = 0; i < 16; i++) hex += digest[i]!.toString(16).padStart(2, "0");
+  return `sha256:${hex}`;
+}

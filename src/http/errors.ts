@@ -50,6 +50,11 @@ export function classifyFetchError(error: unknown, runSignal?: AbortSignal): Cla
     return { code: "permission", message: firstLine(error.message) };
   }
   const cause = error instanceof Error && error.cause !== undefined ? String(error.cause) : "";
+  // Deno's permissions refused the connection itself, e.g. a `--deny-net` range the name
+  // resolved to (the address it actually connected to, checked after the lookup).
+  if (/requires net access/i.test(cause)) {
+    return { code: "permission", message: firstLine(cause.replace(/^Error: /, "")) };
+  }
   const raw = `${error instanceof Error ? error.message : String(error)} ${cause}`;
   const message = firstLine(cause || raw);
   // Match on the error's words, not on the URL it quotes ("/docs/tls-handshake" is no TLS error).
@@ -58,7 +63,18 @@ export function classifyFetchError(error: unknown, runSignal?: AbortSignal): Cla
     return { code: "dns", message };
   }
   if (/connection refused|os error 111/i.test(text)) return { code: "refused", message };
-  if (/reset|broken pipe|connection closed|os error 104|unexpected eof/i.test(text)) {
+  // A compressed body that does not inflate: the same bytes would fail again.
+  if (
+    /(deflate|gzip|brotli|zstd|decompression) .*error|decompression|corrupt deflate/i.test(text)
+  ) {
+    return { code: "decode", message };
+  }
+  // Cut short: closed before the reply, or mid-body ("error reading a body from connection").
+  if (
+    /reset|broken pipe|connection closed|os error 104|unexpected eof|error reading a body/i.test(
+      text,
+    )
+  ) {
     return { code: "reset", message };
   }
   if (/certificate|tls|ssl|handshake|corrupt message/i.test(text)) return { code: "tls", message };

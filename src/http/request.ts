@@ -44,6 +44,8 @@ export interface RequestOptions {
   maxRedirects: number;
   /** Request headers (User-Agent among them), sent to every URL of the chain. */
   headers?: Record<string, string>;
+  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
+  client?: Deno.HttpClient;
   /**
    * Extra headers for one request of the chain (e.g. a Cookie or an
    * Authorization header that belongs to that origin only).
@@ -116,6 +118,8 @@ export interface FetchedPage {
   error?: ErrorCode;
   /** A detail for `error`. */
   errorMessage?: string;
+  /** A fingerprint of the body (see `fingerprintBody()`), when the caller asked for one. */
+  contentHash?: string;
 }
 
 /** The media types the crawler parses. */
@@ -273,6 +277,7 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
       const extra = await options.headersFor?.(current);
       const response = await fetch(current, {
         signal,
+        client: options.client,
         redirect: "manual",
         headers: extra ? { ...options.headers, ...extra } : options.headers,
       });
@@ -392,6 +397,7 @@ export async function fetchPage(url: string, options: FetchPageOptions): Promise
     maxBytes: options.maxBytes,
     maxRedirects: options.maxRedirects,
     headers: options.headers,
+    client: options.client,
     headersFor: options.headersFor,
     onResponse: options.onResponse,
     checkHop: options.checkHop,

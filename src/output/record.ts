@@ -36,6 +36,8 @@ export const ERROR_KINDS = {
   http_5xx: "broken",
   /** The page could not be parsed. */
   parse: "failed",
+  /** Parsing the page ran past `parseTimeoutMs`: its parser worker was stopped and replaced. */
+  parse_timeout: "failed",
   /** Deno's permissions forbid the host. */
   permission: "refused",
   /** The crawl was cancelled while the URL was in flight. */
@@ -66,7 +68,7 @@ export type ErrorCode = keyof typeof ERROR_KINDS;
 /**
  * Short error codes a record's `error` can carry: `timeout`, `dns`,
  * `refused`, `reset`, `tls`, `network`, `http_4xx`, `http_5xx`, `parse`,
- * `permission`, `aborted`, `too_large`, `robots`, `blocked_address`,
+ * `parse_timeout`, `permission`, `aborted`, `too_large`, `robots`, `blocked_address`,
  * `redirect_loop`, `too_many_redirects`, `bad_redirect`, `out_of_scope`,
  * `duplicate`, `decode`.
  */
@@ -136,8 +138,17 @@ export const CrawlRecordSchema = z.object({
   etag: z.string().optional(),
   /** The response's Last-Modified, kept to revalidate on a recrawl. */
   lastModified: z.string().optional(),
-  /** True when a recrawl's conditional request answered 304 Not Modified (not re-parsed). */
+  /**
+   * True when a recrawl found the page as it was: a 304 Not Modified (not
+   * re-parsed), or the same status and content fingerprint as last time.
+   */
   unchanged: z.boolean().optional(),
+  /**
+   * A fingerprint of the body as received (`sha256:` and 32 hex digits) or,
+   * for a body not read, of its declared length (`length:N`). Kept by
+   * durable crawls to tell unchanged pages by content.
+   */
+  contentHash: z.string().optional(),
   /** Redirect hops from `requestedUrl` to `url`, when there were any. */
   redirects: z.array(z.object({ url: z.string(), status: z.number().int() })).optional(),
   /** The short error code when the URL failed. */
@@ -192,8 +203,17 @@ export interface CrawlRecord {
   etag?: string;
   /** The response's Last-Modified, kept to revalidate on a recrawl. */
   lastModified?: string;
-  /** True when a recrawl's conditional request answered 304 Not Modified (not re-parsed). */
+  /**
+   * True when a recrawl found the page as it was: a 304 Not Modified (not
+   * re-parsed), or the same status and content fingerprint as last time.
+   */
   unchanged?: boolean;
+  /**
+   * A fingerprint of the body as received (`sha256:` and 32 hex digits) or,
+   * for a body not read, of its declared length (`length:N`). Kept by
+   * durable crawls to tell unchanged pages by content.
+   */
+  contentHash?: string;
   /** Redirect hops from `requestedUrl` to `url`, when there were any. */
   redirects?: { url: string; status: number }[];
   /** The short error code when the URL failed. */

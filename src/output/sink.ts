@@ -46,6 +46,36 @@ export function outputFormat(name: string): OutputFormat {
   );
 }
 
+/** File extensions that name a format, lower-case, with their dot. */
+export const FORMAT_EXTENSIONS: Readonly<Record<string, OutputFormat>> = {
+  ".jsonl": "jsonl",
+  ".ndjson": "jsonl",
+  ".json": "json",
+  ".csv": "csv",
+};
+
+/**
+ * The format a file's extension names (`.jsonl`/`.ndjson`, `.json`, `.csv`,
+ * in any case), if any.
+ *
+ * @param path The output file.
+ * @returns The format, or `undefined` for another extension or none.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatOfPath } from "./sink.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatOfPath("out/links.CSV"), "csv");
+ * assert.equal(formatOfPath("pages.ndjson"), "jsonl");
+ * assert.equal(formatOfPath("pages.txt"), undefined);
+ * ```
+ */
+export function formatOfPath(path: string): OutputFormat | undefined {
+  const extension = /\.[^./\\]+$/.exec(path)?.[0]?.toLowerCase();
+  return extension === undefined ? undefined : FORMAT_EXTENSIONS[extension];
+}
+
 /** A place records are written to. */
 export interface RecordSink {
   /**
@@ -87,9 +117,35 @@ export const CSV_COLUMNS = [
 
 function cell(value: unknown): string | number | null {
   if (value === undefined || value === null) return null;
-  if (typeof value === "number" || typeof value === "string") return value;
+  if (typeof value === "number") return value;
+  if (typeof value === "string") return spreadsheetSafe(value);
   if (typeof value === "boolean") return String(value);
-  return JSON.stringify(value);
+  return spreadsheetSafe(JSON.stringify(value));
+}
+
+/** What a spreadsheet evaluates at the start of a cell (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * Makes a text cell inert in a spreadsheet: one that starts like a formula
+ * (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as
+ * OWASP's CSV injection guidance describes, so `=HYPERLINK(...)` in a page
+ * title is shown, not run. Numbers stay numbers.
+ *
+ * @param text A cell's text.
+ * @returns The text, neutralized where needed.
+ *
+ * @example Usage
+ * ```ts
+ * import { spreadsheetSafe } from "./sink.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(spreadsheetSafe('=HYPERLINK("http://evil/","x")'), `'=HYPERLINK("http://evil/","x")`);
+ * assert.equal(spreadsheetSafe("Shop | Home"), "Shop | Home");
+ * ```
+ */
+export function spreadsheetSafe(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
 /**
@@ -124,13 +180,14 @@ export function csvRow(
   const row: (string | number | null)[] = [];
   for (const column of CSV_COLUMNS) {
     const value = record[column];
-    if (column === "h1") row.push(record.h1.join(" | "));
-    else if (column === "links") row.push(record.links.join(" "));
+    // Every text cell goes through cell(): what a page says is never run as a formula.
+    if (column === "h1") row.push(cell(record.h1.join(" | ")));
+    else if (column === "links") row.push(cell(record.links.join(" ")));
     else if (column === "redirects") {
       // Each hop as "status url", in order.
-      row.push(record.redirects?.map((hop) => `${hop.status} ${hop.url}`).join(" ") ?? null);
+      row.push(cell(record.redirects?.map((hop) => `${hop.status} ${hop.url}`).join(" ")));
     } else if (column === "dataErrors") {
-      row.push(record.dataErrors?.map((e) => `${e.field}: ${e.error}`).join("; ") ?? null);
+      row.push(cell(record.dataErrors?.map((e) => `${e.field}: ${e.error}`).join("; ")));
     } else row.push(cell(value));
   }
   for (const name of dataColumns) row.push(cell(record.data?.[name]));

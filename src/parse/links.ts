@@ -32,13 +32,21 @@ const C0_EDGES = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
 const PLAIN_PATH = /^(?:[\w~-]+(?:\.[\w~-]+)*\/)*(?:[\w~-]+(?:\.[\w~-]+)*)?$/;
 
 /**
+ * A segment that looks like a Windows drive letter (`/c:/`, `/c|/`): Deno's
+ * URL parser does not remove it on `..`, even in an http URL.
+ */
+const DRIVE_LETTER = /\/[A-Za-z][:|]\//;
+
+/**
  * Resolves a relative href made of `./`, `../` and a plain path against a
- * directory path, as URL resolution would; `undefined` for anything else.
+ * directory path, as URL resolution would; `undefined` for anything else,
+ * and for `../` under a drive-letter segment, left to the URL parser.
  */
 function plainRelative(href: string, dir: string): string | undefined {
   let rest = href;
   let at = dir;
   while (rest.startsWith("./")) rest = rest.slice(2);
+  if (rest.startsWith("../") && DRIVE_LETTER.test(dir)) return undefined;
   while (rest.startsWith("../")) {
     rest = rest.slice(3);
     // Above the root stays at the root.

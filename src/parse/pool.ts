@@ -19,12 +19,61 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
-  /** False while a crashed worker is being replaced. */
+  /** False while a crashed or stuck worker is being replaced. */
   alive: boolean;
   /** Jobs waiting for the worker to finish its current batch. */
   outbox: WorkerJob[];
-  /** Whether the worker is parsing a batch. */
-  busy: boolean;
+  /** The batch the worker is parsing: job ids and URLs, in order; empty when idle. */
+  batch: { id: number; url: string }[];
+  /** What the worker writes before each job: its index in the batch, and `Date.now()`. */
+  progress: Float64Array;
+  /** The parse deadline of the job in progress. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Thrown by {@linkcode ParserPool.parse} for a page whose parse ran past the
+ * pool's `timeoutMs`: its worker was stopped and replaced.
+ */
+export class ParseTimeoutError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param url The page.
+   * @param timeoutMs The deadline it ran past, in ms.
+   */
+  constructor(url: string, timeoutMs: number) {
+    super(`parsing ${url} took longer than ${timeoutMs} ms; its worker was replaced`);
+    this.name = "ParseTimeoutError";
+  }
+}
+
+/**
+ * Thrown by {@linkcode ParserPool.parse} for a page that was in a worker
+ * stopped because of another page (a stuck parse, a crash): its body went
+ * with the worker, so it must be fetched again.
+ */
+export class WorkerLostError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param reason Why the worker was stopped.
+   */
+  constructor(reason: string) {
+    super(`the page's parser worker was stopped: ${reason}`);
+    this.name = "WorkerLostError";
+  }
+}
+
+/** Options for {@linkcode ParserPool.create}. */
+export interface ParserPoolOptions {
+  /**
+   * The longest one page may take to parse, in ms; past it the worker is
+   * stopped and replaced, the page fails with {@linkcode ParseTimeoutError}
+   * and the other pages it held with {@linkcode WorkerLostError}. Default:
+   * no deadline.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -69,12 +118,14 @@ export interface ParseOptions {
 export class ParserPool {
   #slots: Slot[];
   #config: ParserConfig;
+  #timeoutMs: number | undefined;
   #nextId = 0;
   #closed = false;
 
-  private constructor(slots: Slot[], config: ParserConfig) {
+  private constructor(slots: Slot[], config: ParserConfig, timeoutMs: number | undefined) {
     this.#slots = slots;
     this.#config = config;
+    this.#timeoutMs = timeoutMs;
   }
 
   /**
@@ -82,11 +133,16 @@ export class ParserPool {
    *
    * @param size How many workers, a positive integer.
    * @param config The parser configuration every worker gets.
+   * @param options The parse deadline.
    * @returns The pool.
    * @throws {RangeError} If `size` is not a positive integer.
    * @throws If a worker fails to start (e.g. the extract module does not load).
    */
-  static async create(size: number, config: ParserConfig): Promise<ParserPool> {
+  static async create(
+    size: number,
+    config: ParserConfig,
+    options: ParserPoolOptions = {},
+  ): Promise<ParserPool> {
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(
         `Cannot create parser pool as 'size' must be a positive integer: received ${size}`,
@@ -101,7 +157,7 @@ export class ParserPool {
       for (const slot of slots) slot.worker.terminate();
       throw failed.reason;
     }
-    const pool = new ParserPool(slots, config);
+    const pool = new ParserPool(slots, config, options.timeoutMs);
     for (const slot of slots) pool.#listen(slot);
     return pool;
   }
@@ -124,13 +180,12 @@ export class ParserPool {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) return Promise.reject(new Error("Cannot parse as the parser pool is closed"));
-    let slot: Slot | undefined;
+    // The least busy worker; one being replaced takes jobs too, for its fresh worker.
+    let slot = this.#slots[0]!;
     for (const candidate of this.#slots) {
-      if (candidate.alive && (!slot || candidate.pending.size < slot.pending.size)) {
-        slot = candidate;
-      }
+      const load = (c: Slot) => c.pending.size + (c.alive ? 0 : this.#slots.length);
+      if (load(candidate) < load(slot)) slot = candidate;
     }
-    if (!slot) return Promise.reject(new Error("Cannot parse as no parser worker is running"));
     const id = this.#nextId++;
     const body = job.body;
     const buffer = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
@@ -138,11 +193,11 @@ export class ParserPool {
       : body.slice().buffer;
     return new Promise<ParseResult>((resolve, reject) => {
       const onAbort = () => {
-        slot!.pending.delete(id);
+        slot.pending.delete(id);
         reject(signal!.reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      slot!.pending.set(id, {
+      slot.pending.set(id, {
         resolve: (result) => {
           signal?.removeEventListener("abort", onAbort);
           resolve(result);
@@ -152,8 +207,8 @@ export class ParserPool {
           reject(reason);
         },
       });
-      slot!.outbox.push({ id, url: job.url, contentType: job.contentType, body: buffer });
-      if (!slot!.busy) send(slot!);
+      slot.outbox.push({ id, url: job.url, contentType: job.contentType, body: buffer });
+      if (slot.alive && slot.batch.length === 0) this.#send(slot);
     });
   }
 
@@ -162,8 +217,9 @@ export class ParserPool {
     if (this.#closed) return;
     this.#closed = true;
     for (const slot of this.#slots) {
+      clearTimeout(slot.timer);
       slot.worker.terminate();
-      failAll(slot, new Error("Parser pool closed"));
+      failAll(slot, () => new Error("Parser pool closed"));
     }
   }
 
@@ -171,9 +227,10 @@ export class ParserPool {
     slot.worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
       const message = event.data;
       if (message.type !== "results") return;
-      slot.busy = false;
+      clearTimeout(slot.timer);
+      slot.batch = [];
       // Jobs that came in meanwhile go out as the next batch before results are handed on.
-      if (slot.outbox.length > 0) send(slot);
+      if (slot.outbox.length > 0) this.#send(slot);
       for (const outcome of message.results) {
         const pending = slot.pending.get(outcome.id);
         if (!pending) continue;
@@ -185,42 +242,99 @@ export class ParserPool {
     slot.worker.onerror = (event) => {
       // A crashed worker loses only its own pages: they fail, and a fresh worker replaces it.
       event.preventDefault();
-      slot.alive = false;
-      slot.busy = false;
-      slot.outbox = [];
-      slot.worker.terminate();
-      failAll(slot, new Error(`parser worker crashed: ${event.message}`));
-      if (this.#closed) return;
-      startWorker(this.#config).then((fresh) => {
-        if (this.#closed) return fresh.worker.terminate();
-        slot.worker = fresh.worker;
-        slot.alive = true;
-        this.#listen(slot);
-      }, () => {});
+      const message = `parser worker crashed: ${event.message}`;
+      this.#replace(slot, () => new Error(message));
     };
+  }
+
+  /** Posts everything in a slot's outbox as one batch, under the parse deadline. */
+  #send(slot: Slot): void {
+    const jobs = slot.outbox;
+    slot.outbox = [];
+    slot.batch = jobs.map(({ id, url }) => ({ id, url }));
+    slot.progress[0] = 0;
+    slot.progress[1] = Date.now();
+    const request: WorkerRequest = { type: "parse", jobs };
+    slot.worker.postMessage(request, jobs.map((job) => job.body));
+    if (this.#timeoutMs !== undefined) this.#watch(slot, this.#timeoutMs);
+  }
+
+  /**
+   * Arms the deadline of the job in progress. When it fires, the job may
+   * have moved on (the worker writes its progress): then the deadline of the
+   * job now in progress is armed instead, once per job, never a poll.
+   */
+  #watch(slot: Slot, inMs: number): void {
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => {
+      if (slot.batch.length === 0) return;
+      const timeoutMs = this.#timeoutMs!;
+      const left = slot.progress[1]! + timeoutMs - Date.now();
+      if (left > 0) return this.#watch(slot, left);
+      const stuck = slot.batch[slot.progress[0]!];
+      const url = stuck?.url ?? "a page";
+      this.#replace(
+        slot,
+        (id) =>
+          id === stuck?.id
+            ? new ParseTimeoutError(url, timeoutMs)
+            : new WorkerLostError(`parsing ${url} took longer than ${timeoutMs} ms`),
+      );
+    }, Math.max(0, inMs));
+  }
+
+  /**
+   * Stops a slot's worker and starts a fresh one. The pages the worker held
+   * fail (their bodies went with it); pages still in the outbox wait for the
+   * fresh worker.
+   */
+  #replace(slot: Slot, errorFor: (id: number) => Error): void {
+    clearTimeout(slot.timer);
+    slot.alive = false;
+    slot.worker.terminate();
+    const held = new Set(slot.batch.map(({ id }) => id));
+    slot.batch = [];
+    for (const [id, pending] of slot.pending) {
+      if (!held.has(id)) continue;
+      slot.pending.delete(id);
+      pending.reject(errorFor(id));
+    }
+    if (this.#closed) return;
+    startWorker(this.#config).then((fresh) => {
+      if (this.#closed) return fresh.worker.terminate();
+      slot.worker = fresh.worker;
+      slot.progress = fresh.progress;
+      slot.alive = true;
+      this.#listen(slot);
+      if (slot.outbox.length > 0) this.#send(slot);
+    }, (error) => {
+      // No fresh worker: the pages still waiting fail too.
+      slot.outbox = [];
+      failAll(slot, () => new WorkerLostError(`no worker could be started: ${error}`));
+    });
   }
 }
 
-/** Posts everything in a slot's outbox as one batch. */
-function send(slot: Slot): void {
-  const jobs = slot.outbox;
-  slot.outbox = [];
-  slot.busy = true;
-  const request: WorkerRequest = { type: "parse", jobs };
-  slot.worker.postMessage(request, jobs.map((job) => job.body));
-}
-
-function failAll(slot: Slot, error: Error): void {
-  for (const pending of slot.pending.values()) pending.reject(error);
+function failAll(slot: Slot, errorFor: () => Error): void {
+  for (const pending of slot.pending.values()) pending.reject(errorFor());
   slot.pending.clear();
 }
 
 function startWorker(config: ParserConfig): Promise<Slot> {
   const worker = new Worker(WORKER_URL, { type: "module", name: "parser" });
+  const progress = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
   return new Promise<Slot>((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
       if (event.data.type === "ready") {
-        resolve({ worker, pending: new Map(), alive: true, outbox: [], busy: false });
+        resolve({
+          worker,
+          pending: new Map(),
+          alive: true,
+          outbox: [],
+          batch: [],
+          progress,
+          timer: undefined,
+        });
       } else if (event.data.type === "init_error") {
         worker.terminate();
         reject(new Error(event.data.message));
@@ -231,6 +345,11 @@ function startWorker(config: ParserConfig): Promise<Slot> {
       worker.terminate();
       reject(new Error(`parser worker failed to start: ${event.message}`));
     };
-    worker.postMessage({ type: "init", config } satisfies WorkerRequest);
+    const init: WorkerRequest = {
+      type: "init",
+      config,
+      progress: progress.buffer as SharedArrayBuffer,
+    };
+    worker.postMessage(init);
   });
 }

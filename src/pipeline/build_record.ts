@@ -63,11 +63,25 @@ export function buildRecord(
   const lastModified = page.headers?.get("last-modified");
   if (etag) record.etag = etag;
   if (lastModified) record.lastModified = lastModified;
-  if (page.status === 304) record.unchanged = true;
+  if (page.contentHash) record.contentHash = page.contentHash;
+  if (page.status === 304 || sameAsBefore(entry, page)) record.unchanged = true;
   if (page.redirects.length > 0) record.redirects = page.redirects;
   if (page.error) {
     record.error = page.error;
     if (page.errorMessage) record.errorMessage = page.errorMessage;
   }
   return record;
+}
+
+/**
+ * Whether a recrawled page answered as it did last time: the same status and
+ * the same content fingerprint (a body's hash, or a declared length for a
+ * body not read), whatever validators the server sent or did not.
+ */
+function sameAsBefore(entry: FrontierEntry, page: FetchedPage): boolean {
+  const before = entry.extra;
+  if (before?.status === undefined || page.status === null || page.contentHash === undefined) {
+    return false;
+  }
+  return before.status === String(page.status) && before.contentHash === page.contentHash;
 }

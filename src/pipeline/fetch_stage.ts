@@ -10,13 +10,15 @@
 
 import type { Semaphore } from "../async/semaphore.ts";
 import type { CrawlFrontier, FrontierEntry } from "../frontier/types.ts";
+import { hostKey } from "../frontier/host_slot.ts";
 import { normalizeUrl } from "../frontier/url.ts";
+import { fingerprintBody } from "../http/body.ts";
 import { type FetchedPage, fetchPage, unfetchedPage } from "../http/request.ts";
 import type { ErrorCode } from "../output/record.ts";
 import type { CrawlStats } from "../output/stats.ts";
 import { buildRecord } from "./build_record.ts";
 import type { Finisher } from "./finisher.ts";
-import type { CrawlOptions } from "./options.ts";
+import { type CrawlOptions, SECRET_HEADERS } from "./options.ts";
 import type { PageChannel } from "./parse_stage.ts";
 import type { RequestPolicy } from "./request_policy.ts";
 import { retryAfterOf, retryDelayOf, type RetrySettings } from "./retry.ts";
@@ -33,6 +35,8 @@ export type FetchSettings =
     | "logSkipped"
     | "stripParams"
     | "sortQuery"
+    | "headers"
+    | "seeds"
   >;
 
 /** What became of one URL at the fetch stage. */
@@ -74,6 +78,10 @@ export interface FetchStageDeps {
   authorization: ReadonlyMap<string, string>;
   /** The cookie jar, with `cookies` on. */
   cookies: CookieStore | undefined;
+  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
+  client?: Deno.HttpClient;
+  /** Fingerprint each response's content (for a store that keeps history: change detection). */
+  fingerprint?: boolean;
 }
 
 const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
@@ -120,6 +128,9 @@ const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
 export class FetchStage {
   #deps: FetchStageDeps;
   #sending = 0;
+  /** The user's headers sent everywhere, and those sent to the seeds' origins only. */
+  #headers: { open: Record<string, string>; secret: [string, string][] } = { open: {}, secret: [] };
+  #seedOrigins: Set<string>;
 
   /**
    * Creates the stage over the crawl's shared parts.
@@ -128,6 +139,12 @@ export class FetchStage {
    */
   constructor(deps: FetchStageDeps) {
     this.#deps = deps;
+    this.#seedOrigins = new Set(deps.settings.seeds.map((seed) => new URL(seed).origin));
+    for (const [name, value] of Object.entries(deps.settings.headers ?? {})) {
+      const lower = name.toLowerCase();
+      if (SECRET_HEADERS.has(lower)) this.#headers.secret.push([lower, value]);
+      else this.#headers.open[lower] = value;
+    }
   }
 
   /** Fetched pages waiting for room in the channel. */
@@ -189,7 +206,8 @@ export class FetchStage {
   }
 
   /**
-   * Fetches one entry. The entry's host slot is released before this returns.
+   * Fetches one entry. The host slots its request held (its own, and those
+   * its redirect hops took) are released before this returns.
    *
    * @param entry An entry from `frontier.next()`.
    * @param signal The crawl's signal.
@@ -198,11 +216,12 @@ export class FetchStage {
    */
   async fetch(entry: FrontierEntry, signal: AbortSignal): Promise<FetchOutcome> {
     const { frontier, policy } = this.#deps;
+    const slots = new HostSlots(frontier, entry);
     let outcome: FetchOutcome;
     try {
-      outcome = await this.#attempt(entry, signal);
+      outcome = await this.#attempt(entry, slots, signal);
     } finally {
-      frontier.release(entry);
+      slots.release();
     }
     // An unreachable robots.txt is as transient as an unreachable page: retried the same way.
     if (outcome.kind === "record" && this.#retry(entry, outcome.page)) return { kind: "retry" };
@@ -213,7 +232,11 @@ export class FetchStage {
     return outcome;
   }
 
-  async #attempt(entry: FrontierEntry, signal: AbortSignal): Promise<FetchOutcome> {
+  async #attempt(
+    entry: FrontierEntry,
+    slots: HostSlots,
+    signal: AbortSignal,
+  ): Promise<FetchOutcome> {
     const { settings, policy, semaphore } = this.#deps;
     const refused = (
       error: ErrorCode,
@@ -244,24 +267,30 @@ export class FetchStage {
     using _permit = await semaphore.acquire({ signal });
     const robots = await policy.robotsAllow(entry.url, entry.host, signal);
     if (!robots.allowed) {
-      // An unreachable robots.txt is a failure worth a record; a rule is a policy skip.
-      return robots.unreachable
-        ? refused("robots", robots.message, true, true)
-        : refused("robots", robots.message, settings.logSkipped);
+      // An unreachable robots.txt is a failure worth a record (and a retry); a rule is a policy skip.
+      return robots.transient
+        ? refused(robots.error, robots.message, true, true)
+        : refused(robots.error, robots.message, settings.logSkipped);
     }
     const page = await fetchPage(entry.url, {
       signal,
       timeoutMs: settings.timeoutMs,
       maxBytes: settings.maxBytes,
       maxRedirects: settings.maxRedirects,
-      headers: { "user-agent": settings.userAgent, "accept": ACCEPT },
+      headers: { "user-agent": settings.userAgent, "accept": ACCEPT, ...this.#headers.open },
+      client: this.#deps.client,
       // A recrawl revalidates: the stored validators go with the first request only.
-      headersFor: (url) => this.#headersFor(url, url === entry.url ? entry.extra : undefined),
+      headersFor: (url) => this.#headersFor(url, entry),
       onResponse: (url, response) => this.#storeCookies(url, response),
       resolve: (location, base) => normalizeUrl(location, base, settings),
-      checkHop: (url, hopSignal) => policy.checkRedirect(url, entry.url, hopSignal),
+      // Each hop is checked like a new link, then waits for its host's slot and delay.
+      checkHop: async (url, hopSignal) =>
+        await policy.checkRedirect(url, entry.url, hopSignal) ?? await slots.enter(url, hopSignal),
     });
     if (page.error === "aborted") signal.throwIfAborted();
+    if (this.#deps.fingerprint && page.status !== null && page.error !== "too_large") {
+      page.contentHash = await fingerprintBody(page.body, page.bytes);
+    }
     const pause = retryAfterOf(page, settings.maxRetryAfterMs);
     if (pause !== undefined && pause > 0) this.#deps.frontier.pauseHost(entry.host, pause);
     return page.body && !page.error ? { kind: "page", page } : { kind: "record", page };
@@ -280,17 +309,27 @@ export class FetchStage {
     return true;
   }
 
-  async #headersFor(url: string, extra?: FrontierEntry["extra"]): Promise<Record<string, string>> {
+  async #headersFor(url: string, entry: FrontierEntry): Promise<Record<string, string>> {
     const headers: Record<string, string> = {};
+    const extra = url === entry.url ? entry.extra : undefined;
     if (extra?.etag) headers["if-none-match"] = extra.etag;
     if (extra?.lastModified) headers["if-modified-since"] = extra.lastModified;
     const { authorization, cookies } = this.#deps;
+    // The user's Authorization and Cookie headers go to the seeds' origins only (which hold the
+    // authorization map's keys), and only while a redirect chain stays on the origin it began at.
+    const origin = new URL(url).origin;
+    if (
+      this.#headers.secret.length > 0 && this.#seedOrigins.has(origin) &&
+      origin === new URL(entry.url).origin
+    ) {
+      for (const [name, value] of this.#headers.secret) headers[name] = value;
+    }
     // Credentials from a seed go to that origin only, never to a redirect target elsewhere.
-    const auth = authorization.size > 0 ? authorization.get(new URL(url).origin) : undefined;
+    const auth = authorization.size > 0 ? authorization.get(origin) : undefined;
     if (auth) headers.authorization = auth;
     if (cookies) {
       const cookie = await cookies.getCookieString(url);
-      if (cookie) headers.cookie = cookie;
+      if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
     }
     return headers;
   }
@@ -300,6 +339,47 @@ export class FetchStage {
     if (!cookies) return;
     for (const cookie of response.headers.getSetCookie()) {
       await cookies.setCookie(cookie, url, { ignoreError: true });
+    }
+  }
+}
+
+/**
+ * The per-host slot one request holds along its redirect chain: its entry's
+ * own slot first; at a hop to another host, the slot held is given back and
+ * the target host's taken (waiting for a free slot and the host's delay), so
+ * every host's politeness counts the hops to it too.
+ */
+class HostSlots {
+  #frontier: CrawlFrontier;
+  #entry: FrontierEntry;
+  #host: string;
+  #own = true;
+  #hop: Disposable | undefined;
+
+  constructor(frontier: CrawlFrontier, entry: FrontierEntry) {
+    this.#frontier = frontier;
+    this.#entry = entry;
+    this.#host = entry.host;
+  }
+
+  /** Holds the slot of `url`'s host before it is requested; `undefined` (no refusal). */
+  async enter(url: string, signal: AbortSignal): Promise<undefined> {
+    const host = hostKey(url);
+    if (host === this.#host) return undefined;
+    this.release();
+    this.#hop = await this.#frontier.acquireHost(host, signal);
+    this.#host = host;
+    return undefined;
+  }
+
+  /** Gives back the slot held now. */
+  release(): void {
+    if (this.#hop) {
+      this.#hop[Symbol.dispose]();
+      this.#hop = undefined;
+    } else if (this.#own) {
+      this.#own = false;
+      this.#frontier.release(this.#entry);
     }
   }
 }

@@ -60,6 +60,41 @@ const cidr = z.string({ error: "must be a CIDR range" }).refine(
 
 const flag = z.boolean({ error: "must be true or false" });
 
+/** Header names are RFC 9110 tokens. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers whose values are secrets: never shown, sent to the seeds' origins only. */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  "authorization",
+  "cookie",
+  "proxy-authorization",
+]);
+/** The header object: names are tokens (not User-Agent), values single lines. */
+const headers = z.record(z.string(), z.string(), {
+  error: "must be an object of header names and string values",
+}).superRefine((value, context) => {
+  for (const [name, text] of Object.entries(value)) {
+    // Named in the message, never repeated as the value: a header may hold a secret.
+    const problem = !HEADER_NAME.test(name)
+      ? `must hold header names (letters, digits and !#$%&'*+.^_\`|~-): ${
+        JSON.stringify(name)
+      } is not one`
+      : name.toLowerCase() === "user-agent"
+      // The User-Agent also picks the robots.txt group: one option sets both.
+      ? "must not set User-Agent: use userAgent (--user-agent)"
+      : /[\r\n\0]/.test(text)
+      ? `must hold values without line breaks: ${name}'s has one`
+      : undefined;
+    if (problem) context.addIssue({ code: "custom", message: problem, path: [name] });
+  }
+});
+const proxyUrl = z.string({ error: "must be a proxy URL" }).refine(
+  passes((value) => {
+    if (!PROXY_PROTOCOLS.includes(new URL(value).protocol)) throw new TypeError("not a proxy URL");
+  }),
+  { error: "must be an http://, https://, socks5:// or socks5h:// URL" },
+);
+const PROXY_PROTOCOLS = ["http:", "https:", "socks5:", "socks5h:"];
+
 /** The default User-Agent: names the project and where to reach its operator. */
 export const DEFAULT_USER_AGENT = "deno-crawler/0.1 (+https://example.invalid/crawler-contact)";
 
@@ -68,8 +103,10 @@ export const CrawlOptionsSchema = z.object({
   /** Where the crawl starts: absolute http(s) URLs. */
   seeds: z.array(httpUrl, { error: "must be a list of http(s) URLs" })
     .min(1, { error: "must name at least one URL" }),
-  /** Most URLs fetched (seeds included). */
+  /** Most URLs fetched (seeds included), in the whole crawl: every run of a durable one. */
   maxPages: positiveInt.optional(),
+  /** Most URLs fetched by one invocation (seeds included). */
+  maxPagesPerRun: positiveInt.optional(),
   /** Most links followed from a seed (seeds are depth 0). */
   maxDepth: nonNegativeInt.optional(),
   /** `host` (default), `domain` or `any`. */
@@ -83,6 +120,8 @@ export const CrawlOptionsSchema = z.object({
   concurrency: positiveInt.default(16),
   /** Fetcher (producer) workers; default: `concurrency`. */
   fetchers: positiveInt.optional(),
+  /** The longest one page may take to parse in a parser worker, in ms. */
+  parseTimeoutMs: positiveMs.default(5_000),
   /** Parser Web Workers (one per core by default); 0 parses in the crawler's own isolate. */
   parsers: nonNegativeInt.default(navigator.hardwareConcurrency || 1),
   /** Capacity of the bounded page channel between fetchers and parsers. */
@@ -137,6 +176,10 @@ export const CrawlOptionsSchema = z.object({
   allowAddresses: z.array(cidr).default([]),
   /** Keep cookies across requests (off by default). */
   cookies: flag.default(false),
+  /** Extra request headers for pages; `Authorization` and `Cookie` go to the seeds' origins only. */
+  headers: headers.optional(),
+  /** Every request goes through this proxy: an http://, https://, socks5:// or socks5h:// URL. */
+  proxy: proxyUrl.optional(),
   /** Seed the frontier from robots.txt `Sitemap:` lines and `/sitemap.xml`. */
   sitemaps: flag.default(false),
   /** Most URLs taken from sitemaps. */
@@ -224,7 +267,16 @@ export function identityOf(options: CrawlOptions): Record<string, unknown> {
  * ```
  */
 export function shownOptions(options: CrawlOptions): CrawlOptions {
-  return { ...options, seeds: options.seeds.map(redactSeed), rules: undefined };
+  const shown = { ...options, seeds: options.seeds.map(redactSeed), rules: undefined };
+  if (options.headers) {
+    shown.headers = Object.fromEntries(
+      Object.entries(options.headers).map((
+        [name, value],
+      ) => [name, SECRET_HEADERS.has(name.toLowerCase()) ? "***" : value]),
+    );
+  }
+  if (options.proxy) shown.proxy = redactSeed(options.proxy);
+  return shown;
 }
 
 /**
@@ -284,8 +336,10 @@ export function parseCrawlOptions(input: CrawlOptionsInput): CrawlOptions {
   const [key, ...rest] = issue.path;
   const option = [String(key), ...rest.map((k) => `[${String(k)}]`)].join("");
   let received = valueAt(input, issue.path);
+  // Header values may be secrets (their messages name the header instead).
+  if (key === "headers") received = undefined;
   // A seed may hold a password: never repeat it in a message.
-  if (key === "seeds" && typeof received === "string") {
+  if ((key === "seeds" || key === "proxy") && typeof received === "string") {
     received = received.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, "$1:***@");
   }
   throw new OptionsError(option, issue.message, received);

@@ -17,8 +17,14 @@ import type { RulesFileInput } from "../extract/schema.ts";
 export interface CrawlOptionsInput {
   /** Where the crawl starts: absolute http(s) URLs (credentials become a Basic auth header). */
   seeds: string[];
-  /** Most URLs fetched (seeds included). Default: unlimited. */
+  /**
+   * Most URLs taken for fetching (seeds included) in the whole crawl: with a
+   * durable store, every run of it counts (a resumed crawl does not start a
+   * fresh budget). Default: unlimited.
+   */
   maxPages?: number;
+  /** Most URLs taken for fetching by one invocation, whatever earlier runs did. Default: unlimited. */
+  maxPagesPerRun?: number;
   /** Most links followed from a seed (seeds are depth 0). Default: unlimited. */
   maxDepth?: number;
   /** `host` (default): the seeds' hosts; `domain`: their domains and subdomains; `any`. */
@@ -31,6 +37,13 @@ export interface CrawlOptionsInput {
   concurrency?: number;
   /** Fetcher (producer) workers. Default: `concurrency`. */
   fetchers?: number;
+  /**
+   * The longest one page may take to parse in a parser worker: past it the
+   * worker is stopped and replaced, and the page recorded `parse_timeout`.
+   * (A hook function runs in this isolate, where nothing can interrupt it.)
+   * Default 5 000.
+   */
+  parseTimeoutMs?: number;
   /** Parser Web Workers; 0 parses in this isolate. Default: one per core. */
   parsers?: number;
   /** Capacity of the bounded page channel between fetchers and parsers. Default 32. */
@@ -83,6 +96,19 @@ export interface CrawlOptionsInput {
   allowAddresses?: string[];
   /** Keep cookies across requests. Default false. */
   cookies?: boolean;
+  /**
+   * Extra request headers sent with every page request, e.g.
+   * `{ "Accept-Language": "de" }`. `Authorization` and `Cookie` go to the
+   * seeds' origins only, never to a redirect target on another origin.
+   * `User-Agent` is set by `userAgent`.
+   */
+  headers?: Record<string, string>;
+  /**
+   * Sends every request (pages, robots.txt, sitemaps) through this proxy:
+   * `http://`, `https://`, `socks5://` or `socks5h://`, credentials allowed.
+   * Without it, Deno's fetch honours `HTTP_PROXY`, `HTTPS_PROXY` and `NO_PROXY`.
+   */
+  proxy?: string;
   /** Seed the frontier from robots.txt `Sitemap:` lines and `/sitemap.xml`. */
   sitemaps?: boolean;
   /** Most URLs taken from sitemaps. Default 100 000. */

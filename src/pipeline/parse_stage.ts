@@ -10,7 +10,8 @@
  */
 
 import type { Channel } from "../async/channel.ts";
-import type { FrontierEntry } from "../frontier/types.ts";
+import type { CrawlFrontier, FrontierEntry } from "../frontier/types.ts";
+import type { CrawlStats } from "../output/stats.ts";
 import type { FetchedPage } from "../http/request.ts";
 import {
   createParser,
@@ -18,7 +19,7 @@ import {
   type ParserConfig,
   type ParseResult,
 } from "../parse/job.ts";
-import { ParserPool, workersPermitted } from "../parse/pool.ts";
+import { ParserPool, ParseTimeoutError, WorkerLostError, workersPermitted } from "../parse/pool.ts";
 import type { LinkAdmission } from "./admission.ts";
 import { buildRecord } from "./build_record.ts";
 import type { Finisher } from "./finisher.ts";
@@ -40,7 +41,7 @@ export type PageChannel = Channel<PageItem | typeof END>;
 
 /** The options the parse stage reads. */
 export type ParseSettings =
-  & Pick<CrawlOptions, "parsers">
+  & Pick<CrawlOptions, "parsers" | "parseTimeoutMs">
   & Pick<
     ParserConfig,
     | "parser"
@@ -60,6 +61,10 @@ export interface ParseStageDeps {
   admission: LinkAdmission;
   /** Finishes each page with its record. */
   finisher: Finisher;
+  /** Takes back a page whose parser worker was lost with its body, to fetch it again. */
+  frontier: CrawlFrontier;
+  /** Counts those second fetches as retries. */
+  stats: CrawlStats;
   /** A hook function; forces in-isolate parsing. */
   extract?: ExtractHook;
 }
@@ -102,6 +107,8 @@ const DEPTH = 8;
  *   pages,
  *   admission: new LinkAdmission({ settings, frontier, stats, inScope: () => true }),
  *   finisher: new Finisher({ stats, store, frontier, onRecord: (r) => void titles.push(r.title) }),
+ *   frontier,
+ *   stats,
  * });
  * frontier.add({ url: "https://a.test/", depth: 0, parent: null });
  * const entry = (await frontier.next())!; // what a fetcher would fetch, then send:
@@ -150,7 +157,9 @@ export class ParseStage {
       linksFrom: settings.linksFrom,
     };
     if (settings.parsers > 0 && !deps.extract && workersPermitted()) {
-      const pool = await ParserPool.create(settings.parsers, config);
+      const pool = await ParserPool.create(settings.parsers, config, {
+        timeoutMs: settings.parseTimeoutMs,
+      });
       return new ParseStage(
         deps,
         settings.parsers * DEPTH,
@@ -207,7 +216,11 @@ export class ParseStage {
         parsed = await this.#parse(job, signal);
       } catch (error) {
         signal.throwIfAborted();
-        page.error = "parse";
+        if (error instanceof WorkerLostError && this.#fetchAgain(entry, page, error)) {
+          this.#active--;
+          continue;
+        }
+        page.error = error instanceof ParseTimeoutError ? "parse_timeout" : "parse";
         page.errorMessage = error instanceof Error ? error.message : String(error);
       }
       const duplicate = parsed && await admission.canonicalDuplicate(parsed.canonical, page);
@@ -240,5 +253,18 @@ export class ParseStage {
   /** Stops the workers. */
   close(): void {
     this.#close();
+  }
+
+  /**
+   * Queues a page again whose body went with a stopped worker (another
+   * page's stuck parse or crash): not the page's fault, so it is fetched
+   * again, counted as a retry. `false` when the frontier takes no retry.
+   */
+  #fetchAgain(entry: FrontierEntry, page: FetchedPage, error: WorkerLostError): boolean {
+    const { frontier, stats } = this.#deps;
+    const failure = { status: page.status, error: "parse" as const, message: error.message };
+    if (!frontier.retry({ ...entry, attempts: entry.attempts + 1, failure })) return false;
+    stats.retries++;
+    return true;
   }
 }

@@ -38,6 +38,8 @@ export interface RequestPolicyDeps {
   sharedRobots?: RobotsStore;
   /** The crawl's signal: aborting it aborts robots.txt fetches. */
   signal: AbortSignal;
+  /** The HTTP client robots.txt is fetched with (e.g. one with a proxy); default: fetch's own. */
+  client?: Deno.HttpClient;
 }
 
 /** The longest robots.txt `Crawl-delay` honoured, in ms. */
@@ -47,8 +49,14 @@ export const MAX_CRAWL_DELAY_MS = 60_000;
 export type RobotsAnswer =
   /** Allowed. */
   | { allowed: true }
-  /** Disallowed by a rule, or the origin's robots.txt was unreachable (a transient failure). */
-  | { allowed: false; unreachable: boolean; message: string };
+  /**
+   * Not allowed: `robots` when robots.txt decided it (a rule, or a 5xx or
+   * 429 answer, which RFC 9309 reads as "disallow all"), or the transport
+   * failure that kept robots.txt from being fetched at all (`refused`,
+   * `dns`, `timeout`...), which is the page's failure too. Either way
+   * `transient` says whether a retry may answer differently.
+   */
+  | { allowed: false; error: ErrorCode; transient: boolean; message: string };
 
 /**
  * Checks the requests of one crawl.
@@ -108,6 +116,7 @@ export class RequestPolicy {
       timeoutMs: settings.timeoutMs,
       signal,
       shared: deps.sharedRobots,
+      client: deps.client,
       // An unreachable robots.txt is asked again when its URLs are retried.
       retryAfterMs: settings.retryDelayMs,
       // robots.txt requests pass the same checks as pages (but robots.txt itself).
@@ -153,13 +162,29 @@ export class RequestPolicy {
       if (delay > this.#deps.settings.delayMs) this.#deps.frontier.setHostDelay(host, delay);
     }
     if (result.robots.isAllowed(url)) return { allowed: true };
-    return result.kind === "disallow_all"
-      ? {
+    if (result.kind !== "disallow_all") {
+      return {
         allowed: false,
-        unreachable: true,
-        message: `robots.txt unreachable (${result.reason}): the origin is treated as disallowed`,
-      }
-      : { allowed: false, unreachable: false, message: "disallowed by robots.txt" };
+        error: "robots",
+        transient: false,
+        message: "disallowed by robots.txt",
+      };
+    }
+    if (result.error !== undefined) {
+      // Nothing answered: the host's failure is the page's, not a robots.txt decision.
+      return {
+        allowed: false,
+        error: result.error,
+        transient: true,
+        message: `robots.txt could not be fetched (${result.error}): ${result.url}`,
+      };
+    }
+    return {
+      allowed: false,
+      error: "robots",
+      transient: true,
+      message: `robots.txt unreachable (${result.reason}): the origin is treated as disallowed`,
+    };
   }
 
   /**
@@ -181,7 +206,8 @@ export class RequestPolicy {
     if (!this.#deps.inScope(url)) return "out_of_scope";
     const unreachable = await this.reachable(url, signal);
     if (unreachable) return unreachable;
-    if (!(await this.robotsAllow(url, new URL(url).host, signal)).allowed) return "robots";
+    const robots = await this.robotsAllow(url, new URL(url).host, signal);
+    if (!robots.allowed) return robots.error;
     let claimed = this.#claimedHops.get(from);
     if (!(await this.#deps.frontier.markSeen(url))) {
       return claimed?.has(url) ? undefined : "duplicate";
@@ -202,7 +228,8 @@ export class RequestPolicy {
     const unreachable = await this.reachable(url, signal);
     if (unreachable) return unreachable;
     // A sitemap on a disallowed path is not read, like any other URL.
-    return (await this.robotsAllow(url, new URL(url).host, signal)).allowed ? undefined : "robots";
+    const robots = await this.robotsAllow(url, new URL(url).host, signal);
+    return robots.allowed ? undefined : robots.error;
   }
 
   /**

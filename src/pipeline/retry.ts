@@ -31,23 +31,33 @@ export const RETRYABLE_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ]);
 
 /**
- * Whether a failed fetch is transient.
+ * Whether a failed fetch is transient. A transport failure is, wherever it
+ * happened: before the response head or in the middle of the body (a cut
+ * connection, a reset, a body that ends early or drips past the deadline).
+ * An HTTP answer is when its status says "try later". A body that does not
+ * decode, is too large, or a policy refusal is not: trying again gives the
+ * same answer.
  *
  * @param status The HTTP status, or `null` when no response came.
  * @param error The record's error code.
- * @returns `true` for network errors, timeouts and 408/429/500/502/503/504.
+ * @returns `true` for transport failures and timeouts (whatever the status
+ * line said), and for 408/429/500/502/503/504 answers.
  *
  * @example Usage
  * ```ts
  * import { isTransient } from "./retry.ts";
- * isTransient(503, "http_5xx"); // true
- * isTransient(404, "http_4xx"); // false
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isTransient(503, "http_5xx"), true);
+ * assert.equal(isTransient(404, "http_4xx"), false);
+ * assert.equal(isTransient(200, "reset"), true); // the body was cut short
+ * assert.equal(isTransient(200, "decode"), false); // a corrupt compression stream
  * ```
  */
 export function isTransient(status: number | null, error: ErrorCode | undefined): boolean {
   if (error === undefined) return false;
-  if (status !== null) return RETRYABLE_STATUSES.has(status);
-  return RETRYABLE_ERRORS.has(error);
+  if (RETRYABLE_ERRORS.has(error)) return true;
+  return (error === "http_4xx" || error === "http_5xx") && RETRYABLE_STATUSES.has(status!);
 }
 
 /** Options for {@linkcode backoffMs}. */

@@ -33,7 +33,7 @@ import { LinkAdmission, type LinkFilter } from "./admission.ts";
 import { FetchStage } from "./fetch_stage.ts";
 import { Finisher } from "./finisher.ts";
 import type { CrawlOptions } from "./options.ts";
-import { END, type PageItem, ParseStage } from "./parse_stage.ts";
+import { type END, type PageItem, ParseStage } from "./parse_stage.ts";
 import { RequestPolicy } from "./request_policy.ts";
 import { seedFromSitemaps } from "./sitemap_seed.ts";
 import { watchStop } from "./stop.ts";
@@ -101,6 +101,10 @@ export interface RunContext {
  */
 export async function runCrawl(options: CrawlOptions, context: RunContext): Promise<CrawlSummary> {
   const stats = new CrawlStats();
+  // One client for every request of the crawl when it goes through a proxy; closed at the end.
+  using client = options.proxy
+    ? Deno.createHttpClient({ proxy: { url: options.proxy } })
+    : undefined;
   const store: CrawlStore = context.store ?? new MemoryStore();
   const frontier = await store.openFrontier(options);
   const { seeds, authorization } = prepareSeeds(options.seeds, options);
@@ -111,6 +115,7 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
     frontier,
     inScope,
     sharedRobots: store.robots,
+    client,
     signal: group.signal,
   });
   const { filter, extract } = context;
@@ -126,10 +131,20 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
     pages,
     finisher,
     authorization,
+    client,
     // Loaded only when asked for: a cookie jar is a large module most crawls never need.
     cookies: options.cookies ? new (await import("tough-cookie")).CookieJar() : undefined,
+    // A store that keeps earlier runs compares each page with its last content.
+    fingerprint: store.history !== undefined,
   });
-  const parseStage = await ParseStage.create(options, { pages, admission, finisher, extract });
+  const parseStage = await ParseStage.create(options, {
+    pages,
+    admission,
+    finisher,
+    frontier,
+    stats,
+    extract,
+  });
   try {
     for (const seed of seeds) await admission.admitSeed(seed);
   } catch (error) {
@@ -162,7 +177,7 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   }));
 
   if (options.sitemaps) {
-    const deps = { settings: options, seeds, policy, admission, frontier, stats };
+    const deps = { settings: options, seeds, policy, admission, frontier, stats, client };
     group.go((signal) => seedFromSitemaps({ ...deps, stopping: stopping.signal }, signal));
   }
   // Every producer registers before any starts: the count reaches 0 only when all have left.
@@ -184,7 +199,7 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   try {
     await group.wait();
     await store.flush();
-    if (frontier.limitReached) stats.stopped("max_pages");
+    if (frontier.limitReached) stats.stopped(frontier.limitReached);
   } catch (error) {
     if (!(context.signal?.aborted && error === context.signal.reason)) throw error;
     stats.stoppedBy = "aborted";

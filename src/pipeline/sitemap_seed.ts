@@ -30,6 +30,8 @@ export interface SitemapSeedDeps {
   stats: CrawlStats;
   /** Aborted when the crawl stops early: reading ends, the crawl goes on ending. */
   stopping: AbortSignal;
+  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
+  client?: Deno.HttpClient;
 }
 
 /**
@@ -98,6 +100,7 @@ async function readSitemaps(deps: SitemapSeedDeps, signal: AbortSignal): Promise
     maxUrls: settings.maxSitemapUrls,
     maxSitemaps: 1000,
     userAgent: settings.userAgent,
+    client: deps.client,
     checkHop: (url, hopSignal) => policy.checkSitemap(url, hopSignal),
   });
   for (const _ of errors) stats.skip("sitemap_error");

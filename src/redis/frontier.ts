@@ -16,9 +16,16 @@
  */
 
 import { FingerprintSet } from "../frontier/fingerprint_set.ts";
-import type { AddOutcome, CrawlFrontier, FrontierEntry, NextOptions } from "../frontier/types.ts";
+import type {
+  AddOutcome,
+  CrawlFrontier,
+  FrontierEntry,
+  NextOptions,
+  PageBudget,
+} from "../frontier/types.ts";
 import { hostKey } from "../frontier/host_slot.ts";
 import type { CrawlRecord } from "../output/record.ts";
+import { WaitQueue } from "../async/wait_queue.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
 import { LeasePump } from "./lease_pump.ts";
 import type { AddItem, JobScripts, JobSettings } from "./scripts.ts";
@@ -49,6 +56,8 @@ export interface RedisFrontierDeps {
   subscriber: RedisEvents;
   /** Rewrites connection failures into clear errors. */
   explain?: (error: unknown) => unknown;
+  /** Most first fetches this process may take (its `maxPagesPerRun`); unlimited when absent. */
+  maxPagesPerRun?: number;
 }
 
 /** This process's share of the job. */
@@ -62,6 +71,9 @@ export interface RedisFrontierStats {
 }
 
 const ADD_BATCH = 256;
+
+/** What the lease keeper holds for a redirect hop's host slot (no entry to give back). */
+const HOP_SLOT = "hop slot";
 
 /** The add script's answers, by number. */
 const OUTCOMES: AddOutcome[] = ["seen", "added", "max_pages_per_host", "closed"];
@@ -96,10 +108,16 @@ export class RedisFrontier implements CrawlFrontier {
   #pump: LeasePump;
   #keeper: LeaseKeeper;
   #fetching = 0;
+  #startedHere = 0;
   #ops = new Set<Promise<unknown>>();
   #batch: { item: AddItem; resolve(o: AddOutcome): void; reject(e: unknown): void }[] = [];
   #stats: RedisFrontierStats = { leased: 0, finished: 0, lost: 0 };
-  #onEvent = () => this.#pump.wake();
+  /** Redirect hops waiting for a host slot: woken by the job's events. */
+  #hopWaiters = new WaitQueue<void>();
+  #onEvent = () => {
+    this.#pump.wake();
+    for (const waiter of this.#hopWaiters.drain()) waiter.resolve();
+  };
 
   /**
    * Creates the frontier over a connected job.
@@ -120,11 +138,15 @@ export class RedisFrontier implements CrawlFrontier {
         const parsed = JSON.parse(json);
         this.#stats.leased++;
         this.#fetching++;
+        if (parsed.attempts === 0) this.#startedHere++;
         this.#keeper.keep(token, json);
         return { ...parsed, host: hostKey(parsed.url), [LEASE]: token } as LeasedEntry;
       },
       giveBack: (token, json) => this.#background(scripts.requeue(token, 0, json, true)),
       maxWaitMs: settings.leaseMs / 2,
+      remaining: deps.maxPagesPerRun === undefined
+        ? undefined
+        : () => deps.maxPagesPerRun! - this.#startedHere,
     });
     deps.subscriber.on("message", this.#onEvent);
     deps.client.on("ready", this.#onEvent);
@@ -140,8 +162,8 @@ export class RedisFrontier implements CrawlFrontier {
     return this.#fetching;
   }
 
-  /** Whether the job reached its `maxPages`. */
-  get limitReached(): boolean {
+  /** The budget reached: the job's `maxPages`, or this process's `maxPagesPerRun`. */
+  get limitReached(): PageBudget | undefined {
     return this.#pump.limitReached;
   }
 
@@ -312,6 +334,65 @@ export class RedisFrontier implements CrawlFrontier {
     this.#background(this.#deps.scripts.politeness(host, "delay", delayMs));
   }
 
+  /**
+   * Takes a host's slot for a redirect hop, job-wide: the hop waits, like a
+   * queued URL of that host, for a free slot and the host's delay. The slot
+   * is a lease of its own, extended while held and reclaimed if this process
+   * dies. Waiting never polls: a slot given back anywhere publishes an event;
+   * a timer covers the host's delay (and, at most half a lease, a missed event).
+   *
+   * @param host The redirect target's host key.
+   * @param signal Aborts the wait.
+   * @returns A handle whose disposal gives the slot back.
+   * @throws The signal's reason, or a Redis failure.
+   */
+  async acquireHost(host: string, signal?: AbortSignal): Promise<Disposable> {
+    const { scripts, settings } = this.#deps;
+    for (;;) {
+      signal?.throwIfAborted();
+      if (this.#pump.failure) throw this.#pump.failure;
+      // Listening before asking: an event between the answer and the wait is not missed.
+      const stop = new AbortController();
+      const woken = this.#hopWaiters.wait({
+        signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal,
+      });
+      woken.catch(() => {});
+      let answer;
+      try {
+        answer = await this.#call(scripts.hop(host));
+      } catch (error) {
+        stop.abort();
+        throw error;
+      }
+      if (answer.token !== undefined) {
+        stop.abort();
+        return this.#hopSlot(answer.token);
+      }
+      const untilReady = answer.readyAt === undefined ? Infinity : answer.readyAt - answer.now + 1;
+      const timer = setTimeout(() => stop.abort(), Math.min(untilReady, settings.leaseMs / 2));
+      try {
+        await woken;
+      } catch (error) {
+        if (signal?.aborted || this.#pump.failure) throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  #hopSlot(token: string): Disposable {
+    this.#keeper.keep(token, HOP_SLOT);
+    let held = true;
+    return {
+      [Symbol.dispose]: () => {
+        if (!held) throw new Error("Cannot give back the host slot as it was given back already");
+        held = false;
+        this.#keeper.drop(token);
+        this.#background(this.#deps.scripts.hopEnd(token));
+      },
+    };
+  }
+
   /** Stops this process taking URLs; other processes go on. */
   close(): void {
     this.#pump.close();
@@ -344,7 +425,11 @@ export class RedisFrontier implements CrawlFrontier {
     const { scripts } = this.#deps;
     await Promise.allSettled(
       this.#keeper.entries.map(([token, json]) =>
-        json === undefined ? scripts.unhold(token) : scripts.requeue(token, 0, json, true)
+        json === undefined
+          ? scripts.unhold(token)
+          : json === HOP_SLOT
+          ? scripts.hopEnd(token)
+          : scripts.requeue(token, 0, json, true)
       ),
     );
     await scripts.forget().catch(() => {});
@@ -392,6 +477,8 @@ export class RedisFrontier implements CrawlFrontier {
 
   #fail(error: unknown): void {
     this.#keeper.stop();
-    this.#pump.fail(this.#deps.explain?.(error) ?? error);
+    const explained = this.#deps.explain?.(error) ?? error;
+    this.#pump.fail(explained);
+    for (const waiter of this.#hopWaiters.drain()) waiter.reject(explained);
   }
 }

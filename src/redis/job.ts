@@ -170,6 +170,7 @@ export class RedisJob implements CrawlStore {
       client: this.#command.client,
       subscriber: this.#subscriber.client,
       explain: this.#command.explain,
+      maxPagesPerRun: limits.maxPagesPerRun,
     });
     return this.#frontier;
   }

@@ -14,7 +14,7 @@
  */
 
 import { WaitQueue } from "../async/wait_queue.ts";
-import type { FrontierEntry } from "../frontier/types.ts";
+import type { FrontierEntry, PageBudget } from "../frontier/types.ts";
 import type { LeaseResult } from "./scripts.ts";
 
 /** What a {@linkcode LeasePump} works with. */
@@ -27,6 +27,11 @@ export interface LeasePumpOptions {
   giveBack(token: string, json: string): void;
   /** The longest sleep without a re-check, in ms. */
   maxWaitMs: number;
+  /**
+   * How many more leases this process may take (its `maxPagesPerRun`
+   * budget); unlimited when absent. At 0 the pump closes.
+   */
+  remaining?: () => number;
 }
 
 /**
@@ -64,7 +69,7 @@ export class LeasePump {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #finished = false;
-  #limitReached = false;
+  #limitReached: PageBudget | undefined;
   #failure: unknown;
   /** URLs queued in the whole job, as of the last answer. */
   queued = 0;
@@ -78,8 +83,8 @@ export class LeasePump {
     this.#options = options;
   }
 
-  /** Whether the job reached its `maxPages` (the pump then closed). */
-  get limitReached(): boolean {
+  /** The budget that closed the pump: the job's `maxPages`, or this process's `maxPagesPerRun`. */
+  get limitReached(): PageBudget | undefined {
     return this.#limitReached;
   }
 
@@ -149,12 +154,18 @@ export class LeasePump {
         this.#again = false;
         clearTimeout(this.#timer);
         this.#timer = undefined;
-        const wanted = this.#waiters.length;
+        const budget = this.#options.remaining?.() ?? Infinity;
+        if (budget <= 0) {
+          this.#limitReached = "max_pages_per_run";
+          this.#closed = true;
+          break;
+        }
+        const wanted = Math.min(this.#waiters.length, budget);
         const result = await this.#options.lease(wanted);
         this.queued = result.queued;
         for (const { token, entry } of result.leases) this.#handOut(token, entry);
         if (result.closed) {
-          this.#limitReached = true;
+          this.#limitReached = "max_pages";
           this.#closed = true;
         } else if (result.leases.length === 0 && result.pending <= 0) {
           this.#finished = true;

@@ -12,7 +12,7 @@ import { SEEN } from "./seen.ts";
  * | `meta` | hash | `pending` (queued + leased + holds), `queued`, `seq`, `started`, `closed` |
  * | `cfg` | hash | the job's `perHost`, `delayMs`, `maxPages`, `maxPagesPerHost`, `leaseMs`, set by the first process (`INIT`); the scripts that apply them are given them by each call, so a job keeps its settings even if Redis lost its data |
  * | `stats` | hash | job totals: `added`, `leased`, `records`, `pagesOk`, `bytes`, `error:CODE`, ... |
- * | `h:HOST` | hash | politeness: `a` in flight, `c` cap, `l` last start, `d` delay, `p` paused until, `s` state, `m` admitted |
+ * | `h:HOST` | hash | politeness: `a` in flight, `c` cap, `l` last start, `d` delay, `p` paused until, `s` state, `m` admitted, `hw` a redirect hop waits for a slot until |
  * | `q:HOST` | list | the host's queued entries (JSON) |
  * | `rr` | list | hosts ready now, served round-robin |
  * | `wait` | zset | hosts with work that become ready at a known time |
@@ -42,6 +42,16 @@ local WAKE = false
 local READY = false
 local function num(v, d) if v then return tonumber(v) end return d end
 local function hk(h) return P .. 'h:' .. h end
+-- A first fetch not yet counted against maxPages: attempts 0, and not marked as counted by a
+-- lease that went back to the queue unfetched (a reclaimed or given-back lease counts once).
+local FIRST, MARK = '{"attempts":0,', '"counted":true,'
+local function uncounted(e)
+  return string.sub(e, 1, 14) == FIRST and string.sub(e, 15, 29) ~= MARK
+end
+local function counted(e)
+  if uncounted(e) then return FIRST .. MARK .. string.sub(e, 15) end
+  return e
+end
 local function qk(h) return P .. 'q:' .. h end
 local function split(v)
   local i = string.find(v, ' ', 1, true)
@@ -76,6 +86,8 @@ end
 local function unfly(t, h)
   if redis.call('SREM', P .. 'fly', t) == 1 then
     redis.call('HINCRBY', hk(h), 'a', -1)
+    -- A redirect hop waits for this host's slot (until 'hw'): tell the job a slot is free.
+    if num(redis.call('HGET', hk(h), 'hw'), 0) >= NOW then WAKE = true end
     resched(h)
   end
 end
@@ -159,10 +171,13 @@ for _, t in ipairs(redis.call('ZRANGEBYSCORE', P .. 'lexp', '-inf', NOW, 'LIMIT'
   droplease(t)
   if v == 'H' then
     settle(-1)
+  elseif v and string.sub(v, 1, 2) == 'S ' then
+    -- A redirect hop's host slot whose process stopped extending it.
+    unfly(t, string.sub(v, 3))
   elseif v then
     local h, e = split(v)
     unfly(t, h)
-    redis.call('LPUSH', qk(h), e)
+    redis.call('LPUSH', qk(h), counted(e))
     redis.call('HINCRBY', META, 'queued', 1)
     redis.call('HINCRBY', P .. 'stats', 'reclaimed', 1)
     resched(h)
@@ -200,7 +215,7 @@ while not closed and taken < n do
     taken = taken + 1
     out[#out + 1] = t
     out[#out + 1] = e
-    if maxPages > 0 and string.sub(e, 1, 14) == '{"attempts":0,' then
+    if maxPages > 0 and uncounted(e) then
       if redis.call('HINCRBY', META, 'started', 1) >= maxPages then
         redis.call('HSET', META, 'closed', '1')
         closed = true
@@ -244,7 +259,7 @@ if delay > 0 then
   redis.call('ZADD', P .. 'delayed', NOW + delay, h .. ' ' .. ARGV[3])
   WAKE = true
 elseif ARGV[4] == '1' then
-  redis.call('LPUSH', qk(h), ARGV[3])
+  redis.call('LPUSH', qk(h), counted(ARGV[3]))
 else
   redis.call('RPUSH', qk(h), ARGV[3])
 end
@@ -322,6 +337,47 @@ for i = 2, #ARGV do
   end
 end
 return lost
+`;
+
+/**
+ * ARGV: host, the job's perHost, delayMs and leaseMs. Takes the host's slot
+ * for a redirect hop to it, if one is free and the host's start time has
+ * come: a lease of its own (`S HOST`), extended and reclaimed like the
+ * others. Returns the token ('' when not taken), Redis' clock, and when the
+ * host may be ready (-1: only a release frees it).
+ */
+export const HOP: string = COMMON + `
+local h = ARGV[1]
+local k = hk(h)
+redis.call('HSETNX', k, 'c', ARGV[2])
+redis.call('HSETNX', k, 'd', ARGV[3])
+local f = redis.call('HMGET', k, 'a', 'c', 'l', 'd', 'p')
+local a = num(f[1], 0)
+local free = a < num(f[2], 1)
+local at = math.max(num(f[3], -1e15) + num(f[4], 0), num(f[5], 0))
+if free and at <= NOW then
+  local t = tostring(redis.call('HINCRBY', META, 'seq', 1))
+  redis.call('HSET', P .. 'leases', t, 'S ' .. h)
+  redis.call('ZADD', P .. 'lexp', NOW + tonumber(ARGV[4]), t)
+  redis.call('SADD', P .. 'fly', t)
+  redis.call('HSET', k, 'a', a + 1, 'l', NOW)
+  resched(h)
+  return {t, NOW, -1}
+end
+-- Someone waits for this host's slot: the next release publishes an event (for a lease's time).
+redis.call('HSET', k, 'hw', NOW + tonumber(ARGV[4]))
+return {'', NOW, free and at or -1}
+`;
+
+/** ARGV: token. Gives a redirect hop's host slot back (idempotent); wakes whoever waits for it. */
+export const HOPEND: string = COMMON + `
+local v = redis.call('HGET', P .. 'leases', ARGV[1])
+if v and string.sub(v, 1, 2) == 'S ' then
+  unfly(ARGV[1], string.sub(v, 3))
+  droplease(ARGV[1])
+end
+redis.call('PUBLISH', P .. 'ev', 'w')
+return 1
 `;
 
 /** ARGV: host, field (`p` pause for ms, `d` delay), ms. */

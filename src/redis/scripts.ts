@@ -65,6 +65,8 @@ const NAMES = {
   crawlUnhold: lua.UNHOLD,
   crawlExtend: lua.EXTEND,
   crawlPoliteness: lua.POLITENESS,
+  crawlHop: lua.HOP,
+  crawlHopEnd: lua.HOPEND,
 } as const;
 
 type Call = (...args: (string | number | Buffer)[]) => Promise<unknown>;
@@ -183,6 +185,37 @@ export class JobScripts {
     for (const item of items) args.push(fingerprintBytes(item.url), item.host, item.entry);
     const [queued, ...outcomes] = await this.#calls.crawlAdd(...args) as number[];
     return { queued: queued!, outcomes };
+  }
+
+  /**
+   * Takes a host's slot for a redirect hop, if free and ready now.
+   *
+   * @param host The host key.
+   * @returns The slot's token (`undefined` when not taken), Redis' clock,
+   * and when the host may be ready (`undefined`: only a release frees it).
+   */
+  async hop(host: string): Promise<{ token?: string; now: number; readyAt?: number }> {
+    const { perHost, delayMs, leaseMs } = this.#job;
+    const [token, now, readyAt] = await this.#calls.crawlHop(host, perHost, delayMs, leaseMs) as [
+      string,
+      number,
+      number,
+    ];
+    return {
+      token: token === "" ? undefined : String(token),
+      now: Number(now),
+      readyAt: Number(readyAt) < 0 ? undefined : Number(readyAt),
+    };
+  }
+
+  /**
+   * Gives a redirect hop's host slot back.
+   *
+   * @param token The slot's token.
+   * @returns A promise that resolves once Redis has it.
+   */
+  async hopEnd(token: string): Promise<void> {
+    await this.#calls.crawlHopEnd(token);
   }
 
   /**

@@ -77,6 +77,7 @@ export class ReportBuilder {
   #robotsMax: number;
   #data: ReportSnapshot = {
     records: 0,
+    unchanged: 0,
     outcomes: {},
     depths: [],
     responseTimes: RESPONSE_TIME_BUCKETS.map(() => 0),
@@ -112,6 +113,7 @@ export class ReportBuilder {
   add(record: CrawlRecord): void {
     const d = this.#data;
     d.records++;
+    if (record.unchanged) d.unchanged++;
     const error = record.error;
     const outcome = error && !error.startsWith("http_") ? error : String(record.status ?? "none");
     d.outcomes[outcome] = (d.outcomes[outcome] ?? 0) + 1;

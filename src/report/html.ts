@@ -160,6 +160,11 @@ export function renderReport(d: ReportSnapshot, s: CrawlSummary, meta: ReportMet
     value: d.outcomes[k]!,
     color: outcomeColor(k),
   }));
+  // `--changed-only` keeps unchanged pages out of the records: the summary still counts them.
+  const unwritten = Math.max(0, s.unchanged - d.unchanged);
+  if (unwritten > 0) {
+    statusBars.push({ label: "unchanged, not written", value: unwritten, color: SKIP });
+  }
   const depthBars = d.depths.map((value, i) => ({
     label: i === DEPTH_BUCKETS - 1 ? `${i}+` : String(i),
     value,
@@ -214,7 +219,19 @@ export function renderReport(d: ReportSnapshot, s: CrawlSummary, meta: ReportMet
 stopped: ${s.stoppedBy}</p></div></header>
 <main class="wrap">
 <section class="cards">
-${card("Pages OK", num(s.pagesOk), `of ${num(s.records)} records`, COLORS.c2)}
+${card("Pages OK", num(s.pagesOk), `of ${num(s.pagesOk + errors)} fetched`, COLORS.c2)}
+${
+    s.unchanged > 0
+      ? card(
+        "Unchanged",
+        num(s.unchanged),
+        unwritten > 0
+          ? `304 or same content · ${num(unwritten)} not written`
+          : "304 or same content",
+        COLORS.c3,
+      )
+      : markup``
+  }
 ${card("Errors", num(errors), robots ? `+ ${num(robots)} blocked by robots` : "failed", COLORS.c5)}
 ${card("Broken links", num(d.brokenTotal), "4xx, 5xx, unreachable", COLORS.c4)}
 ${card("Redirected", num(d.redirectTotal), "URLs behind redirects", COLORS.c3)}
@@ -231,7 +248,7 @@ ${
 </section>
 <section class="panel" id="status"><h2>Status codes &amp; errors</h2>
 ${
-    d.records
+    d.records || unwritten
       ? markup`<div class="scroll">${
         hbars("status-chart", "Records by status code or error", statusBars)
       }</div>`

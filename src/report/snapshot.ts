@@ -66,6 +66,8 @@ export interface RedirectChain {
 export interface ReportSnapshot {
   /** Records added. */
   records: number;
+  /** Records marked `unchanged` (a recrawl's 304s and pages with the same content). */
+  unchanged: number;
   /** Records by outcome: the status code, or the error code when it is not an HTTP one. */
   outcomes: Record<string, number>;
   /** Records by depth; the last bucket holds depths ≥ {@linkcode DEPTH_BUCKETS} - 1. */

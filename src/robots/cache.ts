@@ -58,6 +58,8 @@ export interface RobotsCacheOptions {
   checkHop?: HopCheck;
   /** A cache shared with other processes of the same crawl, consulted before fetching. */
   shared?: RobotsStore;
+  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
+  client?: Deno.HttpClient;
 }
 
 /** Options for {@linkcode RobotsCache.get}. */
@@ -152,7 +154,7 @@ export class RobotsCache {
   }
 
   #fetch(key: string): CacheEntry {
-    const { userAgent, timeoutMs, signal, checkHop, shared } = this.#options;
+    const { userAgent, timeoutMs, signal, checkHop, shared, client } = this.#options;
     const load = async (): Promise<RobotsResult> => {
       // A shared cache that fails is only a missed saving: fetch as if it were not there.
       const stored = await shared?.get(key).catch(() => undefined);
@@ -162,7 +164,7 @@ export class RobotsCache {
           : ALLOW_ALL;
         return { ...stored, robots };
       }
-      const result = await fetchRobots(key, { userAgent, timeoutMs, signal, checkHop });
+      const result = await fetchRobots(key, { userAgent, timeoutMs, signal, checkHop, client });
       if (shared && result.kind !== "disallow_all") {
         const { robots: _, ...value } = result;
         await shared.set(key, value as StoredRobots).catch(() => {});

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ErrorCode } from "../output/record.ts";
 import { type HopCheck, request } from "../http/request.ts";
 import { ALLOW_ALL, DISALLOW_ALL, parseRobots, type Robots, ROBOTS_MAX_BYTES } from "./rules.ts";
 import { readResponseBody } from "../http/body.ts";
@@ -27,6 +28,8 @@ export interface FetchRobotsOptions {
    * unreachable (`disallow_all`, the code as `reason`).
    */
   checkHop?: HopCheck;
+  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
+  client?: Deno.HttpClient;
 }
 
 /**
@@ -46,6 +49,12 @@ export interface RobotsResult {
   status: number | null;
   /** Why the policy is not `parsed`: `HTTP 503`, `timeout`, `refused`, `blocked_address`... */
   reason?: string;
+  /**
+   * For `disallow_all` when no answer came: the failure that made the file
+   * unreachable (a transport failure such as `refused`, `dns`, `timeout`, or
+   * a URL `checkHop` refused). Absent when the server answered (5xx, 429).
+   */
+  error?: ErrorCode;
   /** The bytes read, for `parsed` results (what a shared cache stores). */
   body?: Uint8Array;
 }
@@ -105,6 +114,7 @@ export async function fetchRobots(
     maxBytes: ROBOTS_MAX_BYTES + 1,
     maxRedirects: ROBOTS_MAX_REDIRECTS,
     headers: { "user-agent": options.userAgent },
+    client: options.client,
     checkHop: options.checkHop,
     checkFirst: true,
     readBody: readRobotsBody,
@@ -123,7 +133,7 @@ export async function fetchRobots(
     if (error === "too_many_redirects" || error === "redirect_loop" || error === "bad_redirect") {
       return result("allow_all", page.errorMessage!);
     }
-    return result("disallow_all", error);
+    return { ...result("disallow_all", error), error };
   }
   if (status! >= 200 && status! < 300) {
     const body = page.body ?? new Uint8Array();

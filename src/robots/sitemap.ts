@@ -79,6 +79,8 @@ export interface CollectSitemapsOptions {
    * with an error entry (`not allowed: URL` for `robots`).
    */
   checkHop?: HopCheck;
+  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
+  client?: Deno.HttpClient;
 }
 
 /** The result of {@linkcode collectSitemapUrls}. */
@@ -219,6 +221,7 @@ export async function collectSitemapUrls(
       maxBytes,
       maxRedirects,
       headers,
+      client: options.client,
       checkHop,
       checkFirst: true,
       readBody: readSitemap,

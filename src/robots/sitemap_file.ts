@@ -46,6 +46,13 @@ export interface ParseSitemapOptions {
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
+/**
+ * The deepest element read. A sitemap needs 3 levels, extensions a few more;
+ * htmlparser2 spends time proportional to the depth on every tag, so deeper
+ * nesting (a hostile file) ends the parse instead of making it quadratic.
+ */
+const MAX_DEPTH = 32;
+
 function splitName(tagName: string): { prefix: string; local: string } {
   const colon = tagName.indexOf(":");
   return {
@@ -59,7 +66,8 @@ function splitName(tagName: string): { prefix: string; local: string } {
  * any case, whitespace trimmed, XML entities and CDATA decoded. Entries
  * without a `<loc>` or whose `<loc>` is not an absolute http(s) URL are
  * skipped. Only direct `<loc>` children count, so an extension's nested
- * `<image:loc>` is never taken for the page.
+ * `<image:loc>` is never taken for the page. Reading ends with the first
+ * root element, or at an element nested deeper than 32 levels.
  *
  * @param xml The document text.
  * @param options The entry limit.
@@ -103,18 +111,23 @@ export function parseSitemap(xml: string, options: ParseSitemapOptions = {}): Pa
     const { prefix, local: name } = splitName(tag);
     return name === local && (prefix === rootPrefix || prefix === "");
   };
+  const stop = () => {
+    done = true;
+    parser.pause();
+  };
   const parser = new Parser({
     onopentag(tag) {
       depth++;
       if (done) return;
-      if (depth === 1) {
+      if (depth > MAX_DEPTH) stop();
+      else if (depth === 1) {
         result.root = tag;
         const { prefix, local } = splitName(tag);
         rootPrefix = prefix;
         if (local === "urlset" || local === "sitemapindex") {
           result.kind = local;
           entryName = local === "urlset" ? "url" : "sitemap";
-        } else done = true;
+        } else stop();
       } else if (depth === 2 && named(tag, entryName)) {
         inEntry = true;
         loc = lastmod = undefined;
@@ -141,7 +154,7 @@ export function parseSitemap(xml: string, options: ParseSitemapOptions = {}): Pa
         if (url !== null && (url.protocol === "http:" || url.protocol === "https:")) {
           if (result.entries.length === maxEntries) {
             result.truncated = true;
-            done = true;
+            stop();
           } else {
             result.entries.push(
               lastmod === undefined ? { loc: url.href } : { loc: url.href, lastmod },
@@ -150,9 +163,13 @@ export function parseSitemap(xml: string, options: ParseSitemapOptions = {}): Pa
         }
       }
       depth--;
+      // XML has one root: a second top-level element must not change the kind.
+      if (depth === 0) stop();
     },
   }, { xmlMode: true, decodeEntities: true });
-  for (let at = 0; at < xml.length && !done; at += 65_536) parser.write(xml.slice(at, at + 65_536));
+  // One write, stopped by `pause()` once done: written in slices, htmlparser2 (10.1) takes
+  // the text of a tag left open at the end from the wrong slice.
+  parser.write(xml);
   if (!done) parser.end();
   return result;
 }

@@ -10,8 +10,12 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { FrontierEntry } from "../frontier/types.ts";
 
-/** The schema version kept in the `meta` table; another version is refused. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version kept in the `meta` table. A file of an older version is
+ * brought up to date when opened (version 1 lacked the `content_hash`
+ * column); a newer one is refused.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Why a run was started: a first crawl, or a recrawl of known URLs. */
 export type RunKind = "crawl" | "recrawl";
@@ -88,7 +92,7 @@ CREATE TABLE runs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, started_at INTEGE
 CREATE TABLE urls (ord INTEGER PRIMARY KEY, fp INTEGER NOT NULL, state INTEGER NOT NULL,
   url TEXT NOT NULL, host TEXT, depth INTEGER, parent TEXT, extra TEXT, run INTEGER,
   attempts INTEGER NOT NULL DEFAULT 0, status INTEGER, etag TEXT, last_modified TEXT,
-  fetched_at INTEGER);
+  fetched_at INTEGER, content_hash TEXT);
 CREATE INDEX urls_queue ON urls (state) WHERE state = ${QUEUED};
 CREATE TABLE records (seq INTEGER PRIMARY KEY, run INTEGER NOT NULL, url_ord INTEGER,
   json TEXT NOT NULL);
@@ -99,16 +103,19 @@ export const SQL = {
   seen: `INSERT INTO urls (ord, fp, state, url) VALUES (?1, (?2 << 32) | ?3, ${SEEN_ONLY}, ?4)`,
   push: `INSERT INTO urls (ord, fp, state, url, host, depth, parent, extra, run, attempts)
     VALUES (?1, (?2 << 32) | ?3, ${QUEUED}, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
-  // A 2xx replaces the validators; a 304 or a failure keeps those it does not bring.
-  done: `UPDATE urls SET state = ${DONE}, run = ?2, attempts = ?3, status = ?4,
+  // A 2xx replaces the validators; a 304 or a failure keeps those it does not bring. A 304
+  // keeps the status and content fingerprint it confirmed: they are what the next run compares.
+  done: `UPDATE urls SET state = ${DONE}, run = ?2, attempts = ?3,
+    status = CASE WHEN ?4 = 304 THEN status ELSE ?4 END,
     etag = CASE WHEN ?5 THEN ?6 ELSE coalesce(?6, etag) END,
     last_modified = CASE WHEN ?5 THEN ?7 ELSE coalesce(?7, last_modified) END,
-    fetched_at = coalesce(?8, fetched_at) WHERE ord = ?1`,
+    fetched_at = coalesce(?8, fetched_at),
+    content_hash = CASE WHEN ?4 = 304 THEN content_hash ELSE ?9 END WHERE ord = ?1`,
   // Only for an entry this store did not hand out: a scan, as fp is not indexed.
   find: `SELECT max(ord) AS ord FROM urls WHERE fp = (?1 << 32) | ?2 AND state <> ${SEEN_ONLY}`,
   record: "INSERT INTO records (run, url_ord, json) VALUES (?, ?, ?)",
-  take: `SELECT url, host, depth, parent, extra, attempts, etag, last_modified, ord FROM urls
-    WHERE state = ${QUEUED} AND ord > ? ORDER BY ord LIMIT ?`,
+  take: `SELECT url, host, depth, parent, extra, attempts, etag, last_modified, status,
+    content_hash, ord FROM urls WHERE state = ${QUEUED} AND ord > ? ORDER BY ord LIMIT ?`,
   records: "SELECT json FROM records WHERE run = ? ORDER BY seq LIMIT -1 OFFSET ?",
 };
 
@@ -151,7 +158,13 @@ export function prepareSchema(
     const meta = new Map(
       db.prepare("SELECT key, value FROM meta").all().map((r) => [r.key, r.value as string]),
     );
-    const version = Number(meta.get("schema"));
+    let version = Number(meta.get("schema"));
+    if (version === 1) {
+      // Version 2 added each URL's content fingerprint; older rows simply have none yet.
+      db.exec("ALTER TABLE urls ADD COLUMN content_hash TEXT");
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA_VERSION));
+      version = SCHEMA_VERSION;
+    }
     if (version !== SCHEMA_VERSION) {
       throw new StateMismatchError(
         `${path} has state schema version ${
@@ -223,7 +236,9 @@ export function toRun(row: Row): RunInfo {
 }
 
 /**
- * A queued row as a frontier entry, its validators in `extra`.
+ * A queued row as a frontier entry, its validators in `extra` (`etag`,
+ * `lastModified`), with the last status and content fingerprint
+ * (`status`, `contentHash`) a recrawl compares against.
  *
  * @param row The row, as the `take` statement selects it.
  * @returns The entry.
@@ -248,12 +263,12 @@ export function toEntry(row: Row): FrontierEntry {
     parent: row.parent as string | null,
     attempts: row.attempts as number,
   };
-  const { etag, last_modified: lastModified } = row;
+  const { etag, last_modified: lastModified, status, content_hash: contentHash } = row;
   let extra = row.extra === null ? undefined : JSON.parse(row.extra as string);
-  if (etag !== null || lastModified !== null) {
-    extra = { ...extra };
-    if (etag !== null) extra.etag = etag;
-    if (lastModified !== null) extra.lastModified = lastModified;
+  const known = { etag, lastModified, status, contentHash };
+  for (const [key, value] of Object.entries(known)) {
+    if (value === null || value === undefined) continue;
+    extra = { ...extra, [key]: String(value) };
   }
   if (extra !== undefined) entry.extra = extra;
   return entry;

@@ -299,8 +299,32 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
       queue: this,
       window: this.#window,
       durable: true,
+      // Budgets belong to the crawl: what earlier processes of this run did counts.
+      resumed: { started: this.#startedInRun(), admitted: this.#admittedInRun() },
     });
     return Promise.resolve(frontier);
+  }
+
+  /**
+   * First fetches this run already made: its finished URLs, and those queued
+   * again for a retry (a URL in flight when a process died is fetched again,
+   * and counted then).
+   */
+  #startedInRun(): number {
+    const row = this.#db.prepare(
+      `SELECT count(*) AS n FROM urls WHERE run = ?1
+        AND (state = ${DONE} OR (state = ${QUEUED} AND attempts > 0))`,
+    ).get(this.run.id);
+    return row!.n as number;
+  }
+
+  /** URLs admitted per host in this run, queued or finished. */
+  #admittedInRun(): Map<string, number> {
+    const rows = this.#db.prepare(
+      `SELECT host, count(*) AS n FROM urls WHERE run = ?1 AND state IN (${QUEUED}, ${DONE})
+        GROUP BY host`,
+    ).all(this.run.id);
+    return new Map(rows.map((row) => [row.host as string, row.n as number]));
   }
 
   /**
@@ -471,9 +495,10 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
 
   /**
    * Flushes and closes the database; clears the commit timer. Idempotent.
-   * Given the summary of a crawl that ran to its end, the run is first
-   * recorded as ended ({@linkcode SqliteStore.endRun}); a run stopped by a
-   * limit or a signal stays open, and the next open continues it.
+   * Given the summary of a crawl that ran to its end, or spent its whole
+   * `maxPages` budget, the run is first recorded as ended
+   * ({@linkcode SqliteStore.endRun}); a run stopped by a signal, a time
+   * limit or its per-run budget stays open, and the next open continues it.
    *
    * @param summary The crawl's summary, when a crawl ran.
    * @returns A promise that resolves once closed.
@@ -483,7 +508,8 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
     if (this.#closed) return;
     try {
       if (this.#error === undefined) {
-        if (summary?.stoppedBy === "done") await this.endRun(summary);
+        const over = summary?.stoppedBy === "done" || summary?.stoppedBy === "max_pages";
+        if (over) await this.endRun(summary);
         else await this.flush();
       }
     } finally {
@@ -584,7 +610,8 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
         const { etag, lastModified } = validators(record);
         const fetchedAt = status === null ? null : now;
         const attempts = record?.attempts ?? entry.attempts;
-        st.done.run(ord, runId, attempts, status, fresh, etag, lastModified, fetchedAt);
+        const hash = record?.contentHash ?? null;
+        st.done.run(ord, runId, attempts, status, fresh, etag, lastModified, fetchedAt, hash);
         if (record && output) st.record.run(runId, ord, JSON.stringify(record));
       }
       this.#db.exec("COMMIT");

@@ -101,8 +101,9 @@ export interface CrawlStore {
   /**
    * Ends this process's use of the store: commits what is pending, gives
    * back what it holds, closes files and connections. Given the summary of a
-   * crawl that ran to its end (`stoppedBy: "done"`), a store with a history
-   * records the run as ended; a run stopped early stays open to be resumed.
+   * crawl that ran to its end (`stoppedBy: "done"`) or spent its whole page
+   * budget (`"max_pages"`), a store with a history records the run as ended;
+   * a run stopped early otherwise stays open to be resumed.
    *
    * @param summary The crawl's summary, when a crawl ran.
    * @returns A promise that resolves once closed.

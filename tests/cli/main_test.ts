@@ -101,7 +101,8 @@ Deno.test("CLI takes options from --config and lets flags override them", async 
 });
 
 const BAD_INPUTS: { args: string[]; message: RegExp }[] = [
-  { args: ["--bogus"], message: /^error: Unknown option '--bogus'$/ },
+  { args: ["--bogus"], message: /^error: unknown flag '--bogus'; --help lists them$/ },
+  { args: ["--sedes", "x"], message: /^error: unknown flag '--sedes': did you mean --seeds\?$/ },
   { args: [], message: /^error: --seeds is required/ },
   {
     args: ["--concurrency", "0"],
@@ -120,7 +121,11 @@ const BAD_INPUTS: { args: string[]; message: RegExp }[] = [
   { args: ["--include", "("], message: /^error: --include must be a valid regular expression/ },
   { args: ["--timeout"], message: /^error: Option '--timeout <value>' argument missing$/ },
   { args: ["--config", "/nonexistent/crawl.json"], message: /^error: --config: cannot read/ },
-  { args: ["--out", "/nonexistent/dir/out.jsonl"], message: /^error: --out: cannot open/ },
+  {
+    args: ["--out", "/nonexistent/dir/out.jsonl"],
+    message:
+      /^error: --out: cannot write '\/nonexistent\/dir\/out.jsonl': no folder '\/nonexistent\/dir'$/,
+  },
 ];
 
 for (const { args, message } of BAD_INPUTS) {
@@ -172,7 +177,10 @@ Deno.test("CLI refuses malformed seeds and bad config values, naming where they 
     await Deno.writeTextFile(config, JSON.stringify({ seeds: ["http://a.test/"], colour: "red" }));
     const unknown = await runCli(["--config", config]);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr.trim(), /'colour' is not a known option$/);
+    assert.match(
+      unknown.stderr.trim(),
+      /'colour' is not a known option \(docs\/options.md lists the keys\)$/,
+    );
   } finally {
     await Deno.remove(config);
   }

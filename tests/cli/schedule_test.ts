@@ -1,7 +1,8 @@
 /**
  * Scheduled crawls through the real CLI: `--schedule` with a seconds cron
  * runs one crawl per tick, each into its own `{run}` output file, skips the
- * ticks that come while a run is going, and stops on SIGTERM.
+ * ticks that come while a run is going, logs each run's start, end and
+ * counts, and stops on SIGTERM.
  *
  * @module
  */
@@ -84,6 +85,15 @@ Deno.test("schedule: a run per tick, each in its own file; ticks during a slow r
       );
     }
     assert.match(log, /^note: tick at \S+ skipped: the previous run is still going$/m);
+    // Each run's start, end and counts are logged, and when the next one is due.
+    for (let run = 1; run <= RUNS; run++) {
+      assert.match(log, new RegExp(`^schedule: run ${run} started at \\d{4}-\\d\\d-\\S+Z$`, "m"));
+      // Later runs revalidate: their 304s are counted as unchanged.
+      const done = `^run ${run} done in \\S+ m?s: 6 pages ok, 0 errors( \\(6 unchanged\\))?$`;
+      assert.match(log, new RegExp(done, "m"));
+    }
+    assert.match(log, /^schedule: next run at \d{4}-\S+Z$/m);
+    assert.match(log, /^stopping: .*; send SIGTERM again to stop at once$/m);
 
     // Every run fetches each page once, so a path's k-th request belongs to run k.
     const seen = new Map<string, number>();

@@ -69,9 +69,9 @@ Deno.test("LocalFrontier closes once maxPages first fetches were handed out", as
   const frontier = frontierOf({ maxPages: 2 });
   for (let i = 0; i < 4; i++) frontier.add(entry(`http://a.test/${i}`));
   const first = (await frontier.next())!;
-  assert.equal(frontier.limitReached, false);
+  assert.equal(frontier.limitReached, undefined);
   const second = (await frontier.next())!;
-  assert.equal(frontier.limitReached, true);
+  assert.equal(frontier.limitReached, "max_pages");
   assert.equal(frontier.started, 2);
   assert.equal(await frontier.next(), undefined);
   frontier.release(first);
@@ -202,4 +202,40 @@ Deno.test("LocalFrontier.next() is aborted by its signal", async () => {
 Deno.test("LocalFrontier rejects bad limits", () => {
   assert.throws(() => frontierOf({ maxPages: 0 }), /'maxPages' must be a positive integer/);
   assert.throws(() => frontierOf({ delayMs: -1 }), RangeError);
+});
+
+Deno.test("LocalFrontier.acquireHost() waits for the host's free slot and is served before its queued URLs", async () => {
+  const frontier = frontierOf({ perHost: 1 });
+  frontier.add(entry("http://a.test/1"));
+  frontier.add(entry("http://a.test/2"));
+  const first = (await frontier.next())!; // holds a.test's only slot
+  const got: { hop?: Disposable; second?: FrontierEntry } = {};
+  // Read through functions: an assertion on a property would narrow it for good.
+  const hop = () => got.hop;
+  const second = () => got.second;
+  const hopping = frontier.acquireHost("a.test").then((slot) => (got.hop = slot));
+  const queued = frontier.next().then((e) => (got.second = e));
+  await Promise.resolve();
+  assert.equal(hop(), undefined, "no slot while the host's only one is held");
+  frontier.release(first);
+  frontier.done(first);
+  await hopping;
+  assert.ok(hop(), "the hop, part of a request under way, goes first");
+  assert.equal(second(), undefined);
+  hop()![Symbol.dispose]();
+  await queued;
+  assert.equal(second()?.url, "http://a.test/2");
+  finish(frontier, second()!);
+  assert.throws(() => hop()![Symbol.dispose](), /given back already/);
+});
+
+Deno.test("LocalFrontier.acquireHost() keeps the host's delay between request starts", async () => {
+  const delayMs = 40;
+  const frontier = frontierOf({ delayMs });
+  const a = await frontier.acquireHost("a.test");
+  const started = performance.now();
+  const b = await frontier.acquireHost("a.test");
+  assert.ok(performance.now() - started >= delayMs - 1, "the second start waited for the delay");
+  a[Symbol.dispose]();
+  b[Symbol.dispose]();
 });

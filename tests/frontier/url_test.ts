@@ -90,3 +90,22 @@ Deno.test("normalizeUrl drops an empty fragment and keeps a query ending in '?'"
     "http://a.test/x",
   );
 });
+
+Deno.test("normalizeUrl keeps a query that starts with '?'", () => {
+  // Found by fuzzing: the search setter ate the query's own leading "?".
+  assert.equal(normalizeUrl("http://a.test/p??a=1"), "http://a.test/p??a=1");
+  assert.equal(normalizeUrl("http://a.test/p??"), "http://a.test/p??");
+  assert.equal(normalizeUrl(normalizeUrl("http://a.test/p??")!), "http://a.test/p??");
+  assert.equal(
+    normalizeUrl("http://a.test/p??b=2&a=1", undefined, { sortQuery: true }),
+    "http://a.test/p??b=2&a=1",
+  );
+});
+
+Deno.test("normalizeUrl decodes no escape into a new one after a stray '%'", () => {
+  // Found by fuzzing: "%3%61" became "%3a", an escape of ":", then "%3A" on the next pass.
+  assert.equal(normalizeUrl("http://a.test/%3%61?q=%3%61"), "http://a.test/%3%61?q=%3%61");
+  assert.equal(normalizeUrl("http://a.test/%%61b"), "http://a.test/%%61b");
+  assert.equal(normalizeUrl("http://a.test/%%7e%41"), "http://a.test/%~A");
+  assert.equal(normalizeUrl("http://a.test/%2%2e"), "http://a.test/%2.");
+});

@@ -283,7 +283,7 @@ for (const format of ["json", "csv"] as const) {
   });
 }
 
-Deno.test("record sink CLI: a crawl without records writes [] as JSON to stdout", async () => {
+Deno.test("record sink CLI: a crawl without records writes [] as JSON to stdout (and exits 4)", async () => {
   await using server = startFixtureServer({
     routes: { "/robots.txt": () => new Response("User-agent: *\nDisallow: /\n") },
   });
@@ -295,7 +295,8 @@ Deno.test("record sink CLI: a crawl without records writes [] as JSON to stdout"
       "json",
       "--allow-private",
     ]);
-    assert.equal(result.code, 0, result.stderr);
+    // robots.txt let no page be fetched: the output is still whole, and the exit code says so.
+    assert.equal(result.code, 4, result.stderr);
     assert.equal(result.stdout, "[]\n");
     assert.deepEqual(await listDir(dir), []);
     assert.deepEqual([...server.hits.keys()], ["/robots.txt"]);

@@ -96,3 +96,17 @@ Deno.test("LinkResolver's plain-path shortcut agrees with URL parsing", () => {
     }
   }
 });
+
+Deno.test("LinkResolver agrees with URL parsing on '../' under a drive-letter-like segment", () => {
+  // Found by fuzzing: Deno's URL parser keeps a `/c:/` segment on `..`, even in http URLs,
+  // where the shortcut removed it.
+  const resolve = new LinkResolver({});
+  for (const base of ["http://a.test/p:/", "http://a.test/x/c|/y/", "http://a.test/c:/d/e"]) {
+    const page = resolve.forBase(base);
+    for (const href of ["../x", "../../x", "./../x#f", "x"]) {
+      const expected = URL.parse(href, base)!;
+      expected.hash = "";
+      assert.equal(page(href), expected.href, `${href} against ${base}`);
+    }
+  }
+});

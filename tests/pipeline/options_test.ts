@@ -1,7 +1,7 @@
 /**
  * Every default is written once, in the options schema: the places that
- * show defaults to people (the documented input type, README's options
- * table) are checked against it here, so they cannot drift.
+ * show defaults to people (the documented input type, docs/options.md's
+ * options table) are checked against it here, so they cannot drift.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { FLAGS } from "../../src/cli/args.ts";
 import { OPTION_DEFAULTS, parseCrawlOptions } from "../../src/pipeline/options.ts";
 import { ROOT } from "../support/cli_run.ts";
+import { tableRowsIn } from "../../tools/options_doc.ts";
 
 /** Reads a default as written for people ("30 000", "10 MiB", "false", "`count`"). */
 function written(text: string): unknown {
@@ -43,24 +44,21 @@ Deno.test("the documented option defaults (CrawlOptionsInput) are the schema's",
   assert.ok(checked >= 20, `only ${checked} documented defaults found`);
 });
 
-Deno.test("README's options table shows the schema's defaults", async () => {
-  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+Deno.test("docs/options.md's options table shows the schema's defaults", async () => {
+  const rows = tableRowsIn(await Deno.readTextFile(`${ROOT}docs/options.md`));
   let checked = 0;
   for (const [flag, { option }] of Object.entries(FLAGS)) {
-    const row = readme.split("\n").find((line) => new RegExp(`^\\| \`--${flag}[ \`]`).test(line));
-    if (!row || RULES.has(option)) continue;
-    const [flagCell, defaultCell] = row.split(/(?<!\\)\|/).slice(1, 3).map((c) => c.trim());
-    // A row may name two flags ("--retry-delay MS / --max-retry-delay MS", "off / 30000").
-    const flags = [...flagCell!.matchAll(/--([\w-]+)/g)].map((m) => m[1]);
-    const defaults = defaultCell!.split(" / ");
-    const value = defaults[flags.indexOf(flag)] ?? defaults[0]!;
+    const row = rows.find(([key]) => key === `\`${option}\``);
+    assert.ok(row, `--${flag}: no row for '${option}' in docs/options.md`);
+    assert.ok(row[1]!.startsWith(`\`--${flag}`), `${option}: its flag cell is ${row[1]}`);
+    if (RULES.has(option)) continue;
     const actual = OPTION_DEFAULTS[option as keyof typeof OPTION_DEFAULTS];
     // An empty cell stands for "none": no value, or an empty list.
     const none = Array.isArray(actual) && actual.length === 0 ? undefined : actual;
-    assert.deepEqual(written(value), none, `--${flag}: README says "${value}"`);
+    assert.deepEqual(written(row[3]!), none, `--${flag}: docs/options.md says "${row[3]}"`);
     checked++;
   }
-  assert.ok(checked >= 20, `only ${checked} README rows checked`);
+  assert.ok(checked >= 20, `only ${checked} rows checked`);
 });
 
 Deno.test("OPTION_DEFAULTS is what validating bare seeds fills in", () => {

@@ -199,16 +199,18 @@ Deno.test("politeness: a robots.txt failing once does not lose its origin", asyn
   ]);
 });
 
-Deno.test("politeness: an unreachable robots.txt disallows the origin, with a record saying so", async () => {
+Deno.test("politeness: a host that cannot be reached gets its real failure, not a robots.txt one", async () => {
   const { records, summary } = await crawl({
     seeds: [`http://127.0.0.1:${closedPort()}/`],
-    // Short backoff: should the page be requested after all, its retries fail fast.
+    // Short backoff: its retries fail fast.
     retryDelayMs: 1,
   });
   assert.equal(records.length, 1);
-  assert.equal(records[0]!.error, "robots");
-  assert.match(records[0]!.errorMessage!, /unreachable \(refused\)/);
-  assert.equal(summary.errors.refused, undefined, "the page itself was never requested");
+  assert.equal(records[0]!.error, "refused");
+  assert.equal(records[0]!.attempts, 3, "retried like any transport failure");
+  assert.match(records[0]!.errorMessage!, /robots\.txt could not be fetched \(refused\)/);
+  assert.equal(summary.errors.refused, 1);
+  assert.equal(summary.skipped.robots, undefined, "robots.txt decided nothing");
 });
 
 /** `/robots.txt` → `/hop/1` → … → `/hop/N`, which serves `body`: N redirects. */

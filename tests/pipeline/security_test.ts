@@ -305,3 +305,33 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test("security: under -P=public Deno refuses the connection itself to a private address the guard let through", async () => {
+  await using server = startFixtureServer();
+  // `localhost` resolves to 127.0.0.1 at connect time; --allow-private makes the guard let it
+  // through, standing in for a name that resolved to a public address when it was checked.
+  const seed = server.origin.replace("127.0.0.1", "localhost");
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      ...["run", "-P=public", `${ROOT}main.ts`, "--seeds", `${seed}/`],
+      ...["--allow-private", "--ignore-robots"],
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const records = parseJsonl<CrawlRecord>(new TextDecoder().decode(stdout));
+  const message = withoutDenoNotices(new TextDecoder().decode(stderr));
+  assert.notEqual(code, 2, message);
+  assert.equal(records[0]?.error, "permission", JSON.stringify(records[0]));
+  assert.match(records[0]!.errorMessage!, /Requires net access to "127\.0\.0\.1:\d+"/);
+  assert.equal(server.hits.size, 0, "no request reached the server");
+});
+
+Deno.test("security: the public permission set denies every blocked IPv4 range at connect time", async () => {
+  const { BLOCKED_V4 } = await import("../../src/http/blocked_ip.ts");
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const deny: string[] = config.permissions.public.net.deny;
+  const ranges = BLOCKED_V4.map(([address, prefix]) => `${address}/${prefix}`);
+  assert.deepEqual(deny.filter((d) => !d.startsWith("[")), ranges);
+  assert.deepEqual(deny.filter((d) => d.startsWith("[")), ["[::]", "[::1]"]);
+});

@@ -311,6 +311,75 @@ redisTest("redis frontier: maxPages counts first fetches job-wide", async () => 
   }
 });
 
+redisTest(
+  "redis frontier: a lease reclaimed from a stopped process counts once against maxPages",
+  async () => {
+    await using redis = await startRedis();
+    // One request per host: the stopped process holds the slot until its lease expires.
+    const settings = { ...SETTINGS, maxPages: 2, perHost: 1, leaseMs: 300 };
+    const frozen = await openFrozen(redis.url, "max-reclaim", settings);
+    const other = await join(redis.url, "max-reclaim", settings);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await frozen.frontier.add({ url: `http://h.test/${i}`, depth: 0, parent: null });
+      }
+      const lost = (await frozen.frontier.next())!; // counted once here, then never finished
+      const taken: string[] = [];
+      for (;;) {
+        const entry = await guard(other.frontier.next(), 5000, "lease");
+        if (!entry) break;
+        taken.push(entry.url);
+        other.frontier.release(entry);
+        await other.finish(entry, record(entry), () => Promise.resolve());
+      }
+      // The reclaimed URL and one more: two first fetches in all, not one.
+      assert.deepEqual(taken, [lost.url, "http://h.test/1"]);
+      assert.equal(other.frontier.limitReached, "max_pages");
+    } finally {
+      await frozen.close();
+      await other.close();
+    }
+  },
+);
+
+redisTest(
+  "redis frontier: a redirect hop waits for its host's slot job-wide, woken by the release",
+  async () => {
+    await using redis = await startRedis();
+    const a = await join(redis.url, "hop", { perHost: 1, leaseMs: 60_000 });
+    const b = await join(redis.url, "hop", { perHost: 1, leaseMs: 60_000 });
+    try {
+      await a.frontier.add({ url: "http://h.test/1", depth: 0, parent: null });
+      const entry = (await a.frontier.next())!; // a holds h.test's only slot
+      let granted = false;
+      const hop = b.frontier.acquireHost("h.test").then((slot) => (granted = true, slot));
+      await b.totals(); // a round trip after b's first ask, on the same connection
+      assert.equal(granted, false, "no slot while another process holds the host's only one");
+      a.frontier.release(entry);
+      // Woken by the release's event, long before a timer (half a 60 s lease) would.
+      const slot = await guard(hop, 5000, "hop slot");
+      assert.equal(granted, true);
+      // While b's hop holds it, a URL of that host waits in turn.
+      await a.finish(entry, record(entry), () => Promise.resolve());
+      await a.frontier.add({ url: "http://h.test/2", depth: 0, parent: null });
+      let leased = false;
+      const next = a.frontier.next().then((e) => (leased = true, e));
+      // Two round trips: the lease call goes out a microtask later, its answer before the second.
+      await a.totals();
+      await a.totals();
+      assert.equal(leased, false);
+      slot[Symbol.dispose]();
+      const second = (await guard(next, 5000, "lease after the hop"))!;
+      assert.equal(second.url, "http://h.test/2");
+      a.frontier.release(second);
+      await a.finish(second, record(second), () => Promise.resolve());
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
+
 redisTest("redis frontier: closing gives unfinished leases back at once", async () => {
   await using redis = await startRedis();
   const a = await join(redis.url, "give-back", { leaseMs: 60_000 });

@@ -173,3 +173,41 @@ Deno.test("sitemap: its size and gzip errors are the body errors request() class
   assert.equal(code, "decode");
   assert.match(message, /^Cannot read sitemap as its gzip data is invalid: /);
 });
+
+Deno.test("sitemap: parseSitemap takes the kind of the first root element only", () => {
+  // Found by fuzzing: a second top-level element replaced the kind of the first.
+  const parsed = parseSitemap(
+    urlset([{ loc: "https://e.org/page" }]) + sitemapIndex(["https://e.org/s.xml"]),
+  );
+  assert.equal(parsed.kind, "urlset");
+  assert.equal(parsed.root, "urlset");
+  assert.deepEqual(parsed.entries, [{ loc: "https://e.org/page" }]);
+});
+
+Deno.test("sitemap: parseSitemap reads a tag left open at the end wherever 64 KiB falls", () => {
+  // Found by fuzzing: written in 64 KiB slices, the unclosed end tag's text came from the
+  // wrong slice, so the last loc depended on where the document started.
+  const xml = "<URLSET><URL><LOC>http://a.test/&lt/>LOC><LOC>a.test/</LOhttp://a.test/2</LOC\r\n";
+  const expected = parseSitemap(xml);
+  assert.deepEqual(expected.entries, [{ loc: "http://a.test/&lt/%3ELOC%3Ea.test/" }]);
+  for (let at = 0; at < xml.length; at++) {
+    assert.deepEqual(parseSitemap(" ".repeat(65_536 - at) + xml), expected, `boundary at ${at}`);
+  }
+});
+
+Deno.test("sitemap: parseSitemap stops at deep nesting instead of taking quadratic time", () => {
+  // Found by fuzzing: htmlparser2 spends time proportional to the depth on every tag, so
+  // 100,000 nested tags took ~10 s. Past 32 levels the parse ends, keeping what it read.
+  const entry = (loc: string) => `<url><loc>${loc}</loc></url>`;
+  const deep = (depth: number) =>
+    parseSitemap(
+      `<urlset>${entry("https://e.org/a")}<url>${"<x>".repeat(depth)}${"</x>".repeat(depth)}` +
+        `</url>${entry("https://e.org/b")}</urlset>`,
+    ).entries.map((e) => e.loc);
+  assert.deepEqual(deep(30), ["https://e.org/a", "https://e.org/b"]);
+  assert.deepEqual(deep(31), ["https://e.org/a"]);
+  const start = performance.now();
+  assert.deepEqual(deep(100_000), ["https://e.org/a"]);
+  const elapsed = performance.now() - start;
+  assert.ok(elapsed < 1000, `took ${Math.round(elapsed)} ms`);
+});

@@ -126,7 +126,8 @@ Deno.test("SqliteStore: recrawl queues done URLs again with validators, skipping
     assert.equal(second.backlog, 3, "b was fetched 1 s ago, under maxAgeMs");
     const again = second.take(10);
     assert.deepEqual(urls(again), ["http://a.test/a", "http://a.test/c", "http://a.test/d"]);
-    assert.deepEqual(again[0]!.extra, { etag: '"a1"', lastModified });
+    // The validators, and the last status a recrawl compares against.
+    assert.deepEqual(again[0]!.extra, { etag: '"a1"', lastModified, status: "200" });
     assert.equal(again[1]!.extra, undefined);
     // A 304 brings no validators: the stored ones stay.
     await second.finish(again[0]!, record(again[0]!.url, { status: 304 }), noDeliver);
@@ -137,7 +138,8 @@ Deno.test("SqliteStore: recrawl queues done URLs again with validators, skipping
     const db = new DatabaseSync(`${dir}/crawl.db`, { readOnly: true });
     const row = db.prepare("SELECT etag, last_modified, status FROM urls WHERE url = ?")
       .get("http://a.test/a");
-    assert.deepEqual({ ...row }, { etag: '"a1"', last_modified: lastModified, status: 304 });
+    // A 304 keeps the status it confirmed: the next recrawl compares against that.
+    assert.deepEqual({ ...row }, { etag: '"a1"', last_modified: lastModified, status: 200 });
     const runs = db.prepare("SELECT id, kind, started_at, ended_at, stats FROM runs").all();
     assert.deepEqual(runs.map((r) => ({ ...r })), [
       { id: 1, kind: "crawl", started_at: 1_000, ended_at: 5_000, stats: '{"pagesOk":2}' },
