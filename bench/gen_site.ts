@@ -20,6 +20,8 @@
  * @module
  */
 
+import { pick, type Prng, randomInt, randomSeeded } from "../tests/support/prng.ts";
+
 /** Options for {@linkcode renderPage}, {@linkcode renderIndex} and {@linkcode generateSite}. */
 export interface SiteOptions {
   /** Pages besides `/index.html`; at least 3. */
@@ -58,31 +60,17 @@ const WORDS = (
   "chapter section figure example question answer problem solution process resource memory"
 ).split(" ");
 
-type Random = () => number;
+/** An integer in `[min, max)`. */
+const between = (r: Prng, min: number, max: number) => min + randomInt(r, max - min);
 
-/** mulberry32: a tiny, fast, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = <T>(r: Random, items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
-const between = (r: Random, min: number, max: number) => min + Math.floor(r() * (max - min));
-
-function sentence(r: Random, min = 8, max = 22): string {
+function sentence(r: Prng, min = 8, max = 22): string {
   const words: string[] = [];
   for (let n = between(r, min, max); n > 0; n--) words.push(pick(r, WORDS));
   const text = words.join(" ");
   return text[0]!.toUpperCase() + text.slice(1) + ".";
 }
 
-const phrase = (r: Random, min: number, max: number) => sentence(r, min, max).slice(0, -1);
+const phrase = (r: Prng, min: number, max: number) => sentence(r, min, max).slice(0, -1);
 
 const POOL_SIZE = 4096;
 const pools = new Map<number, string[]>();
@@ -92,14 +80,14 @@ const pools = new Map<number, string[]>();
  * sentence word by word made generation several times slower, and the
  * crawler gains nothing from text that never repeats.
  */
-function bodySentence(r: Random, seed: number): string {
+function bodySentence(r: Prng, seed: number): string {
   let pool = pools.get(seed);
   if (!pool) {
-    const poolRandom = mulberry32(seed ^ 0x9e3779b9);
+    const poolRandom = randomSeeded(seed ^ 0x9e3779b9);
     pool = Array.from({ length: POOL_SIZE }, () => sentence(poolRandom));
     pools.set(seed, pool);
   }
-  return pool[Math.floor(r() * POOL_SIZE)]!;
+  return pool[randomInt(r, POOL_SIZE)]!;
 }
 
 /**
@@ -107,7 +95,7 @@ function bodySentence(r: Random, seed: number): string {
  * lives in `/p/`, so `7.html` is relative to the linking page; the index
  * lives at the root, so its relative form is `p/7.html`.
  */
-function pageHref(r: Random, j: number, origin: string, fromIndex: boolean): string {
+function pageHref(r: Prng, j: number, origin: string, fromIndex: boolean): string {
   const x = r();
   let href: string;
   if (fromIndex) {
@@ -123,9 +111,9 @@ function pageHref(r: Random, j: number, origin: string, fromIndex: boolean): str
 }
 
 /** Links a crawler must never follow: same-page, non-http(s) and other hosts. */
-function unfollowedLinks(r: Random): string[] {
+function unfollowedLinks(r: Prng): string[] {
   const external = () => {
-    const k = Math.floor(r() * 100_000);
+    const k = randomInt(r, 100_000);
     return pick(r, [
       `https://www.example.com/articles/${k}`,
       `http://external.invalid/ref/${k}.html`,
@@ -144,7 +132,7 @@ function unfollowedLinks(r: Random): string[] {
   ];
 }
 
-function nav(r: Random, options: SiteOptions, fromIndex: boolean): string {
+function nav(r: Prng, options: SiteOptions, fromIndex: boolean): string {
   const items = [`<li><a href="/index.html">Home</a></li>`];
   for (let k = 0; k < NAV_LINKS - 1; k++) {
     const j = Math.floor((k * options.pages) / (NAV_LINKS - 1));
@@ -154,7 +142,7 @@ function nav(r: Random, options: SiteOptions, fromIndex: boolean): string {
   return `<nav class="main-nav" aria-label="Main"><ul>${items.join("")}</ul></nav>`;
 }
 
-function table(r: Random): string {
+function table(r: Prng): string {
   const rows = [
     `<table class="data"><thead><tr><th>ID</th><th>Name</th><th>Region</th><th>Value</th>` +
     `<th>Change</th></tr></thead><tbody>`,
@@ -199,7 +187,7 @@ export function renderPage(i: number, options: SiteOptions): string {
     throw new RangeError(`Cannot render page as 'i' must be in [0, ${n}): received ${i}`);
   }
   const seed = options.seed ?? DEFAULT_SEED;
-  const r = mulberry32(seed ^ Math.imul(i + 1, 2654435761));
+  const r = randomSeeded(seed ^ Math.imul(i + 1, 2654435761));
   const targetBytes = between(r, 25_000, 40_000);
   const title = `Page ${i}: ${phrase(r, 3, 6)}`;
   const description = sentence(r, 12, 20);
@@ -209,7 +197,7 @@ export function renderPage(i: number, options: SiteOptions): string {
     if (child < n) links.push(pageHref(r, child, origin, false));
   }
   links.push(pageHref(r, (i + 1) % n, origin, false), pageHref(r, (i + n - 1) % n, origin, false));
-  while (links.length < BODY_LINKS) links.push(pageHref(r, Math.floor(r() * n), origin, false));
+  while (links.length < BODY_LINKS) links.push(pageHref(r, randomInt(r, n), origin, false));
   const extra = unfollowedLinks(r);
   const head = `<!DOCTYPE html>
 <html lang="en">
@@ -278,7 +266,7 @@ ${nav(r, options, false)}
  */
 export function renderIndex(options: SiteOptions): string {
   checkOptions(options);
-  const r = mulberry32((options.seed ?? DEFAULT_SEED) ^ 0x5eed);
+  const r = randomSeeded((options.seed ?? DEFAULT_SEED) ^ 0x5eed);
   const items: string[] = [];
   for (let j = 0; j < Math.min(50, options.pages); j++) {
     items.push(`<li><a href="${pageHref(r, j, options.origin, true)}">Page ${j}</a></li>`);

@@ -21,6 +21,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { type Prng, randomInt, randomSeeded } from "../tests/support/prng.ts";
 import { startRedis } from "../tests/support/redis_server.ts";
 import { startBenchServer } from "./serve.ts";
 import { verifyOutput } from "./verify_output.ts";
@@ -28,18 +29,6 @@ import { verifyOutput } from "./verify_output.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const say = (line: string) => Deno.stdout.writeSync(encoder.encode(line + "\n"));
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same kill moments. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Waits `ms`: a soak run kills its crawler after a chosen moment, so this wait is the point. */
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -70,7 +59,7 @@ async function tornLines(path: string): Promise<number> {
   return torn;
 }
 
-async function soakState(pages: number, kills: number, random: () => number): Promise<boolean> {
+async function soakState(pages: number, kills: number, random: Prng): Promise<boolean> {
   await using server = await startBenchServer({ pages });
   const dir = await Deno.makeTempDir({ prefix: "crawler-soak-state-" });
   const out = `${dir}/out.jsonl`;
@@ -83,7 +72,7 @@ async function soakState(pages: number, kills: number, random: () => number): Pr
     for (let k = 1; k <= kills; k++) {
       const child = crawler(args);
       // Start-up takes about half a second: kill moments spread over the crawl past it.
-      const at = 400 + Math.floor(random() * 1600);
+      const at = 400 + randomInt(random, 1600);
       await pause(at);
       child.kill("SIGKILL");
       const { code, signal } = await child.status;
@@ -111,7 +100,7 @@ async function soakState(pages: number, kills: number, random: () => number): Pr
   }
 }
 
-async function soakRedis(pages: number, random: () => number): Promise<boolean> {
+async function soakRedis(pages: number, random: Prng): Promise<boolean> {
   await using redis = await startRedis();
   await using server = await startBenchServer({ pages });
   const dir = await Deno.makeTempDir({ prefix: "crawler-soak-redis-" });
@@ -126,8 +115,8 @@ async function soakRedis(pages: number, random: () => number): Promise<boolean> 
   try {
     const children = [0, 1, 2].map((k) => crawler(args(k)));
     // Past start-up (all three connected and crawling), then at random moments.
-    const killAt = 2500 + Math.floor(random() * 2000);
-    const restartAt = killAt + 500 + Math.floor(random() * 2000);
+    const killAt = 2500 + randomInt(random, 2000);
+    const restartAt = killAt + 500 + randomInt(random, 2000);
     await pause(killAt);
     children[0]!.kill("SIGKILL");
     say(`killed process 0 after ${killAt} ms`);
@@ -185,7 +174,8 @@ if (import.meta.main) {
   });
   const kind = positionals[0] ?? "state";
   const pages = Number(values.pages);
-  const random = prng(Number(values.seed));
+  // The same seed gives the same kill moments.
+  const random = randomSeeded(Number(values.seed));
   say(`# soak ${kind}: ${pages} pages, seed ${values.seed}; Deno ${Deno.version.deno}`);
   const ok = kind === "redis"
     ? await soakRedis(pages, random)

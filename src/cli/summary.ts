@@ -134,6 +134,9 @@ export function formatBytes(bytes: number): string {
 }
 
 /** How the summary's first line says why the run ended. */
+/** Why a `--state` run ended for good: running the command again starts nothing. */
+const ENDED: ReadonlySet<string> = new Set(["done", "max_pages", "already_complete"]);
+
 function ending(stoppedBy: string): string {
   switch (stoppedBy) {
     case "done":
@@ -222,7 +225,8 @@ export function formatSummary(
     if (summary.retries > 0) speed += `, ${plural(summary.retries, "retry", "retries")}`;
     lines.push(`  speed    ${speed}`);
   }
-  if (context.state !== undefined && summary.stoppedBy !== "done") {
+  // A run that ended (all done, or the crawl's whole --max-pages spent) leaves nothing to resume.
+  if (context.state !== undefined && !ENDED.has(summary.stoppedBy)) {
     lines.push(
       `  resume   run the same command again: ${context.state} keeps what is left to crawl`,
     );

@@ -277,8 +277,9 @@ export class LocalFrontier implements CrawlFrontier {
    * @returns `false` when the frontier is closed: the caller then records the failure.
    */
   retry(entry: FrontierEntry, delayMs = 0): boolean {
-    // Closed with a durable queue: the entry stays unfinished there, and the next run retries it.
-    if (this.#closed) return this.#durable;
+    // Closed with a durable queue: the entry stays unfinished there, and the next run retries it,
+    // unless the crawl's whole page budget is spent (no run follows): then it gets its record now.
+    if (this.#closed) return this.#durable && this.#limitReached !== "max_pages";
     if (delayMs <= 0) {
       this.#enqueue(this.#hostQueue(entry.host), entry);
     } else {
@@ -295,7 +296,8 @@ export class LocalFrontier implements CrawlFrontier {
    * Takes back, once the frontier is closed, the entries still waiting to be
    * retried: they were fetched and failed, so each still owes a record (its
    * last failure). They stay pending until `done()`. (A durable store keeps
-   * them for the next run instead: the pipeline then does not ask.)
+   * them for the next run instead, unless the crawl's `max_pages` is spent:
+   * the pipeline then does not ask.)
    *
    * @returns The retries that will not be fetched again.
    */

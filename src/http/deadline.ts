@@ -15,6 +15,14 @@
 export interface Deadline extends Disposable {
   /** Aborts with a `TimeoutError` DOMException at the deadline, or with the parent's reason. */
   readonly signal: AbortSignal;
+  /**
+   * Stops the clock until the handle is disposed, for a wait that is not
+   * the work's own (a redirect hop queueing for its host's slot): the time
+   * left is kept, and runs again on disposal.
+   *
+   * @returns A handle whose disposal starts the clock again.
+   */
+  pause(): Disposable;
 }
 
 /**
@@ -27,29 +35,45 @@ export interface Deadline extends Disposable {
  * @example Usage
  * ```ts
  * import { startDeadline } from "./deadline.ts";
+ * import assert from "node:assert/strict";
  *
- * async function fetchWithin(url: string, ms: number) {
- *   using limit = startDeadline(ms);
- *   return await fetch(url, { signal: limit.signal });
+ * using limit = startDeadline(50);
+ * {
+ *   using _paused = limit.pause();
+ *   await new Promise((resolve) => setTimeout(resolve, 80)); // not counted
  * }
+ * assert.equal(limit.signal.aborted, false);
  * ```
  */
 export function startDeadline(timeoutMs: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        new DOMException("The operation was aborted due to timeout", "TimeoutError"),
-      ),
-    timeoutMs,
-  );
+  const expire = () =>
+    controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
+  let left = timeoutMs;
+  let startedAt = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(expire, left);
   const onAbort = () => controller.abort(parent!.reason);
   if (parent?.aborted) onAbort();
   else parent?.addEventListener("abort", onAbort, { once: true });
   return {
     signal: controller.signal,
+    pause() {
+      if (timer === undefined) return { [Symbol.dispose]() {} };
+      clearTimeout(timer);
+      timer = undefined;
+      left = Math.max(0, left - (performance.now() - startedAt));
+      return {
+        [Symbol.dispose]() {
+          if (controller.signal.aborted || timer !== undefined) return;
+          startedAt = performance.now();
+          timer = setTimeout(expire, left);
+        },
+      };
+    },
     [Symbol.dispose]() {
       clearTimeout(timer);
+      timer = undefined;
+      left = 0;
       parent?.removeEventListener("abort", onAbort);
     },
   };

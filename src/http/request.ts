@@ -66,6 +66,13 @@ export interface RequestOptions {
    */
   checkFirst?: boolean;
   /**
+   * Waits, once `checkHop` let a redirect target through, for whatever the
+   * request must queue for before it is sent (its host's politeness slot
+   * and delay). The deadline's clock stops meanwhile: queueing is not the
+   * request's own time. Its signal is the crawl's.
+   */
+  waitHop?: (url: string, signal: AbortSignal) => Promise<void>;
+  /**
    * Turns a Location into the next URL, `undefined` refusing it as
    * `bad_redirect`. Defaults to {@linkcode resolveHttpUrl}.
    */
@@ -125,6 +132,8 @@ export interface FetchedPage {
 /** The media types the crawler parses. */
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** A signal that never aborts, for a wait given no crawl signal. */
+const NEVER = new AbortController().signal;
 /** What a body reader answers for a body it leaves alone; shared, as it never changes. */
 const NOT_READ: Promise<null> = Promise.resolve(null);
 const DECODER = new TextDecoder();
@@ -314,6 +323,11 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
             return fail(result, started, refused, `redirect target refused: ${next}`);
           }
         }
+        if (options.waitHop !== undefined) {
+          signal.throwIfAborted();
+          using _paused = limit.pause();
+          await options.waitHop(next, options.signal ?? NEVER);
+        }
         current = next;
         continue;
       }
@@ -401,6 +415,7 @@ export async function fetchPage(url: string, options: FetchPageOptions): Promise
     headersFor: options.headersFor,
     onResponse: options.onResponse,
     checkHop: options.checkHop,
+    waitHop: options.waitHop,
     resolve: options.resolve,
     readBody: readPageBody,
   });

@@ -109,6 +109,7 @@ export const CSV_COLUMNS = [
   "etag",
   "lastModified",
   "unchanged",
+  "contentHash",
   "redirects",
   "error",
   "errorMessage",

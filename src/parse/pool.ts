@@ -21,6 +21,8 @@ interface Slot {
   pending: Map<number, Pending>;
   /** False while a crashed or stuck worker is being replaced. */
   alive: boolean;
+  /** Why no fresh worker could be started for it: the slot takes no more jobs. */
+  failed?: string;
   /** Jobs waiting for the worker to finish its current batch. */
   outbox: WorkerJob[];
   /** The batch the worker is parsing: job ids and URLs, in order; empty when idle. */
@@ -180,11 +182,12 @@ export class ParserPool {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) return Promise.reject(new Error("Cannot parse as the parser pool is closed"));
-    // The least busy worker; one being replaced takes jobs too, for its fresh worker.
-    let slot = this.#slots[0]!;
-    for (const candidate of this.#slots) {
-      const load = (c: Slot) => c.pending.size + (c.alive ? 0 : this.#slots.length);
-      if (load(candidate) < load(slot)) slot = candidate;
+    const slot = this.#leastBusy();
+    if (!slot) {
+      const reason = this.#slots[0]!.failed;
+      return Promise.reject(
+        new Error(`Cannot parse as no parser worker could be started: ${reason}`),
+      );
     }
     const id = this.#nextId++;
     const body = job.body;
@@ -283,6 +286,16 @@ export class ParserPool {
     }, Math.max(0, inMs));
   }
 
+  /** The least busy slot still in service (one being replaced takes jobs for its fresh worker). */
+  #leastBusy(): Slot | undefined {
+    const load = (c: Slot) => c.pending.size + (c.alive ? 0 : this.#slots.length);
+    let best: Slot | undefined;
+    for (const slot of this.#slots) {
+      if (slot.failed === undefined && (!best || load(slot) < load(best))) best = slot;
+    }
+    return best;
+  }
+
   /**
    * Stops a slot's worker and starts a fresh one. The pages the worker held
    * fail (their bodies went with it); pages still in the outbox wait for the
@@ -308,9 +321,11 @@ export class ParserPool {
       this.#listen(slot);
       if (slot.outbox.length > 0) this.#send(slot);
     }, (error) => {
-      // No fresh worker: the pages still waiting fail too.
+      // No fresh worker: the slot is out for good, and the pages waiting for it fail (they go
+      // to another worker when fetched again; with none left, parse() refuses at once).
+      slot.failed = error instanceof Error ? error.message : String(error);
       slot.outbox = [];
-      failAll(slot, () => new WorkerLostError(`no worker could be started: ${error}`));
+      failAll(slot, () => new WorkerLostError(`no worker could be started: ${slot.failed}`));
     });
   }
 }

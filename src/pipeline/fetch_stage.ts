@@ -163,11 +163,18 @@ export class FetchStage {
    */
   async run(signal: AbortSignal, producer?: Disposable): Promise<void> {
     using _producer = producer;
-    const { frontier, pages, stats, finisher } = this.#deps;
+    const { frontier, pages, stats, finisher, semaphore } = this.#deps;
     while (true) {
-      const entry = await frontier.next({ signal });
-      if (!entry) return;
-      const outcome = await this.fetch(entry, signal);
+      let entry: FrontierEntry | undefined;
+      let outcome: FetchOutcome;
+      {
+        // The permit comes before the URL: a fetcher waiting for the global cap holds no host
+        // slot, so it cannot hold up a request whose redirect hop waits for that host.
+        using _permit = await semaphore.acquire({ signal });
+        entry = await frontier.next({ signal });
+        if (!entry) return;
+        outcome = await this.fetch(entry, signal);
+      }
       if (outcome.kind === "retry") continue;
       if (outcome.kind === "page") {
         this.#sending++;
@@ -237,7 +244,7 @@ export class FetchStage {
     slots: HostSlots,
     signal: AbortSignal,
   ): Promise<FetchOutcome> {
-    const { settings, policy, semaphore } = this.#deps;
+    const { settings, policy } = this.#deps;
     const refused = (
       error: ErrorCode,
       message: string,
@@ -264,13 +271,17 @@ export class FetchStage {
         page: unfetchedPage(entry.url, { error: "dns", message: `cannot resolve ${entry.host}` }),
       };
     }
-    using _permit = await semaphore.acquire({ signal });
     const robots = await policy.robotsAllow(entry.url, entry.host, signal);
     if (!robots.allowed) {
-      // An unreachable robots.txt is a failure worth a record (and a retry); a rule is a policy skip.
-      return robots.transient
-        ? refused(robots.error, robots.message, true, true)
-        : refused(robots.error, robots.message, settings.logSkipped);
+      // A rule is a policy skip; an unreachable robots.txt is a failure worth a record (and a
+      // retry when transient).
+      const rule = robots.error === "robots" && !robots.transient;
+      return refused(
+        robots.error,
+        robots.message,
+        rule ? settings.logSkipped : true,
+        robots.transient,
+      );
     }
     const page = await fetchPage(entry.url, {
       signal,
@@ -283,9 +294,10 @@ export class FetchStage {
       headersFor: (url) => this.#headersFor(url, entry),
       onResponse: (url, response) => this.#storeCookies(url, response),
       resolve: (location, base) => normalizeUrl(location, base, settings),
-      // Each hop is checked like a new link, then waits for its host's slot and delay.
-      checkHop: async (url, hopSignal) =>
-        await policy.checkRedirect(url, entry.url, hopSignal) ?? await slots.enter(url, hopSignal),
+      // Each hop is checked like a new link, then queues for its host's slot and delay (the
+      // deadline's clock stopped: a Crawl-delay is no reason for a timeout).
+      checkHop: (url, hopSignal) => policy.checkRedirect(url, entry.url, hopSignal),
+      waitHop: (url, crawlSignal) => slots.enter(url, crawlSignal),
     });
     if (page.error === "aborted") signal.throwIfAborted();
     if (this.#deps.fingerprint && page.status !== null && page.error !== "too_large") {
@@ -362,14 +374,13 @@ class HostSlots {
     this.#host = entry.host;
   }
 
-  /** Holds the slot of `url`'s host before it is requested; `undefined` (no refusal). */
-  async enter(url: string, signal: AbortSignal): Promise<undefined> {
+  /** Holds the slot of `url`'s host before it is requested. */
+  async enter(url: string, signal: AbortSignal): Promise<void> {
     const host = hostKey(url);
-    if (host === this.#host) return undefined;
+    if (host === this.#host) return;
     this.release();
     this.#hop = await this.#frontier.acquireHost(host, signal);
     this.#host = host;
-    return undefined;
   }
 
   /** Gives back the slot held now. */

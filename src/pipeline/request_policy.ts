@@ -13,6 +13,7 @@ import type { CrawlFrontier } from "../frontier/types.ts";
 import type { ErrorCode } from "../output/record.ts";
 import { RobotsCache, type RobotsStore } from "../robots/cache.ts";
 import type { CrawlOptions } from "./options.ts";
+import { isTransient } from "./retry.ts";
 
 /** The options the request policy reads. */
 export type PolicySettings = Pick<
@@ -171,11 +172,12 @@ export class RequestPolicy {
       };
     }
     if (result.error !== undefined) {
-      // Nothing answered: the host's failure is the page's, not a robots.txt decision.
+      // Nothing answered: the host's failure is the page's, not a robots.txt decision, and is
+      // retried as the page's own would be (a timeout is; a refused address is not).
       return {
         allowed: false,
         error: result.error,
-        transient: true,
+        transient: isTransient(null, result.error),
         message: `robots.txt could not be fetched (${result.error}): ${result.url}`,
       };
     }

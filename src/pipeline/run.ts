@@ -190,8 +190,9 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   for (const producer of registrations) fetchers.go((signal) => fetchStage.run(signal, producer));
   group.go(async (signal) => {
     await fetchers.wait();
-    // Retries a stop cut short: a durable store keeps them for the next run, else they get records.
-    if (!store.durable) await fetchStage.recordRetries();
+    // Retries a stop cut short: a durable store keeps them for the next run, else they get
+    // records. A spent crawl-wide page budget means no next run: they get records then too.
+    if (!store.durable || frontier.limitReached === "max_pages") await fetchStage.recordRetries();
     if (options.shutdown === "sentinel") await parseStage.end(signal);
   });
   for (let i = 0; i < parseStage.consumers; i++) group.go((signal) => parseStage.run(signal));

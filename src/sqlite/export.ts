@@ -98,16 +98,24 @@ export async function exportState(
 }
 
 function chooseRuns(db: DatabaseSync, path: string, run: RunChoice): number[] {
-  const tables = new Set(
-    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name),
-  );
+  let tables: Set<unknown>;
+  try {
+    tables = new Set(
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name),
+    );
+  } catch (error) {
+    // Not SQLite at all (SQLITE_NOTADB), or a damaged file.
+    throw new StateExportError(`${path} is not a crawl state file: ${(error as Error).message}`);
+  }
   if (!tables.has("meta") || !tables.has("runs") || !tables.has("records")) {
     throw new StateExportError(`${path} is not a crawl state file`);
   }
-  const version = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get()?.value;
-  if (Number(version) !== SCHEMA_VERSION) {
+  // Records are stored the same way in every schema so far: older files export as they are
+  // (read-only, so not migrated); a newer crawler's file may not.
+  const version = Number(db.prepare("SELECT value FROM meta WHERE key = 'schema'").get()?.value);
+  if (!(Number.isInteger(version) && version >= 1 && version <= SCHEMA_VERSION)) {
     throw new StateExportError(
-      `${path} has state schema version ${version}, this crawler reads version ${SCHEMA_VERSION}`,
+      `${path} has state schema version ${version}, this crawler reads versions 1 to ${SCHEMA_VERSION}`,
     );
   }
   const ids = db.prepare("SELECT id FROM runs ORDER BY id").all().map((r) => r.id as number);

@@ -306,14 +306,13 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
   }
 
   /**
-   * First fetches this run already made: its finished URLs, and those queued
-   * again for a retry (a URL in flight when a process died is fetched again,
-   * and counted then).
+   * First fetches this run already made: its finished URLs (a URL queued
+   * again for a retry, or in flight when a process died, is fetched again and
+   * counted then).
    */
   #startedInRun(): number {
     const row = this.#db.prepare(
-      `SELECT count(*) AS n FROM urls WHERE run = ?1
-        AND (state = ${DONE} OR (state = ${QUEUED} AND attempts > 0))`,
+      `SELECT count(*) AS n FROM urls WHERE run = ?1 AND state = ${DONE}`,
     ).get(this.run.id);
     return row!.n as number;
   }

@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { parse } from "csv-parse/sync";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { parseJsonl, runCli } from "../support/cli_run.ts";
@@ -92,6 +93,18 @@ Deno.test("export --state: a missing file, an unknown run, a bad flag exit 2 wit
         `error: --out: cannot write '${dir}/missing/all.jsonl': no folder '${dir}/missing'`,
       ],
     ];
+    // A file that is not SQLite, and a state from a newer crawler.
+    await Deno.writeTextFile(`${dir}/notes.txt`, "not a database, just some text\n".repeat(200));
+    cases.push([
+      ["--state", `${dir}/notes.txt`],
+      `error: --state: ${dir}/notes.txt is not a crawl state file: file is not a database`,
+    ]);
+    await Deno.copyFile(state, `${dir}/newer.db`);
+    setSchema(`${dir}/newer.db`, 99);
+    cases.push([
+      ["--state", `${dir}/newer.db`],
+      `error: --state: ${dir}/newer.db has state schema version 99, this crawler reads versions 1 to 2`,
+    ]);
     for (const [args, message] of cases) {
       const result = await runCli(["export", ...args]);
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
@@ -101,3 +114,34 @@ Deno.test("export --state: a missing file, an unknown run, a bad flag exit 2 wit
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("export --state: a state file of an older schema exports as it is, unchanged", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "export_test_" });
+  try {
+    await using server = startFixtureServer();
+    const state = `${dir}/site.db`;
+    const crawled = await runCli([
+      ...["--seeds", `${server.origin}/about.html`, "--max-depth", "0", "--allow-private"],
+      ...["--state", state, "--out", `${dir}/out.jsonl`],
+    ]);
+    assert.equal(crawled.code, 0, crawled.stderr);
+    setSchema(state, 1);
+    const before = await Deno.readFile(state);
+    const result = await runCli(["export", "--state", state, "--out", `${dir}/again.jsonl`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      await Deno.readTextFile(`${dir}/again.jsonl`),
+      await Deno.readTextFile(`${dir}/out.jsonl`),
+    );
+    assert.deepEqual(await Deno.readFile(state), before, "read-only: not migrated by an export");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Rewrites a state file's schema version, as an older or newer crawler would have left it. */
+function setSchema(path: string, version: number): void {
+  const db = new DatabaseSync(path);
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(version));
+  db.close();
+}

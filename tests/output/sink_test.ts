@@ -38,6 +38,7 @@ const FIXED_COLUMNS = [
   "etag",
   "lastModified",
   "unchanged",
+  "contentHash",
   "redirects",
   "error",
   "errorMessage",

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { LinkResolver } from "../../src/parse/links.ts";
 import { type NormalizeOptions, normalizeUrl } from "../../src/frontier/url.ts";
-import { fuzzTest, mutateText, randomText, type Rng, tokenSoup } from "../support/fuzz.ts";
+import { fuzzTest } from "../support/fuzz.ts";
+import type { Rng } from "../support/fuzz_rng.ts";
+import { mutateText, randomText, tokenSoup } from "../support/fuzz_text.ts";
 
 /** Page URLs and `<base href>`s, some odd. */
 const BASES = [

@@ -6,15 +6,10 @@ import { decodeHtml } from "../../src/parse/charset.ts";
 import { createParser, type ParserConfig } from "../../src/parse/job.ts";
 import { normalizeUrl } from "../../src/frontier/url.ts";
 import { FIXTURES } from "../support/fixture_server.ts";
-import {
-  fuzzTest,
-  mutateBytes,
-  mutateText,
-  randomBytes,
-  randomText,
-  type Rng,
-  tokenSoup,
-} from "../support/fuzz.ts";
+import { fuzzTest } from "../support/fuzz.ts";
+import { mutateBytes, randomBytes } from "../support/fuzz_bytes.ts";
+import type { Rng } from "../support/fuzz_rng.ts";
+import { mutateText, randomText, tokenSoup } from "../support/fuzz_text.ts";
 
 /** Every fixture page, as served: the realistic seeds. */
 function fixturePages(dir: string): Uint8Array[] {

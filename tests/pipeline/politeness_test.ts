@@ -213,6 +213,24 @@ Deno.test("politeness: a host that cannot be reached gets its real failure, not 
   assert.equal(summary.skipped.robots, undefined, "robots.txt decided nothing");
 });
 
+Deno.test("politeness: a robots.txt failure no retry can mend is recorded once, not retried", async () => {
+  let origin = "";
+  await using server = startFixtureServer({
+    routes: site(["/a"], {
+      // To https on a plain-HTTP port: the handshake fails however often it is tried.
+      "/robots.txt": () =>
+        Response.redirect(`${origin.replace("http:", "https:")}/robots.txt`, 301),
+    }),
+  });
+  origin = server.origin;
+  const { records } = await crawl({ seeds: [`${server.origin}/`], retryDelayMs: 1 });
+  assert.equal(records.length, 1);
+  assert.equal(records[0]!.error, "tls");
+  assert.equal(records[0]!.attempts, 1, "not retried: a handshake refused stays refused");
+  assert.match(records[0]!.errorMessage!, /robots\.txt could not be fetched \(tls\)/);
+  assert.equal(server.hits.get("/robots.txt"), 1);
+});
+
 /** `/robots.txt` → `/hop/1` → … → `/hop/N`, which serves `body`: N redirects. */
 function robotsRedirects(hops: number, body: string): Routes {
   const routes: Routes = {};

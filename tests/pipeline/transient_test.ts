@@ -99,13 +99,56 @@ Deno.test("CLI: a body dripping past --timeout times out and is retried up to --
   assert.equal(server.hits.get("/page"), 3);
 });
 
-Deno.test("CLI: a corrupt gzip body is a decode error, not retried", async () => {
-  const gzip = new Uint8Array(
-    await new Response(
-      new Blob([`<title>Zipped</title>${"x".repeat(5000)}`]).stream()
-        .pipeThrough(new CompressionStream("gzip")),
-    ).arrayBuffer(),
+/** A gzip stream of `text`. */
+async function gzipOf(text: string): Promise<Uint8Array> {
+  return new Uint8Array(
+    await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")))
+      .arrayBuffer(),
   );
+}
+
+/**
+ * A raw server whose `/page` is a valid gzip stream, its connection closed
+ * halfway through the deflate data on the attempts `cut` chooses.
+ */
+async function cutGzipServer(cut: (attempt: number) => boolean) {
+  // Random-looking text so the gzip stream is long, and cut well inside its deflate data.
+  let text = `<title>Zipped</title>`;
+  for (let i = 0; i < 4000; i++) text += ((i * 2654435761) >>> 0).toString(36);
+  const gzip = await gzipOf(text);
+  return startRawServer(async (conn, { path, attempt }) => {
+    if (path !== "/page") return;
+    const headers = {
+      "content-type": "text/html",
+      "content-encoding": "gzip",
+      "content-length": gzip.length,
+    };
+    await conn.write(head(200, headers));
+    await conn.write(cut(attempt) ? gzip.subarray(0, gzip.length >> 1) : gzip);
+  });
+}
+
+Deno.test("CLI: a gzip body cut mid-stream is retried, and the retry's page is kept", async () => {
+  await using server = await cutGzipServer((attempt) => attempt === 0);
+  const { record, summary } = await crawlOne(server.origin);
+  assert.equal(record.error, undefined, record.errorMessage);
+  assert.equal(record.attempts, 2, "the cut attempt was retried");
+  assert.equal(record.title, "Zipped");
+  assert.equal(summary.retries, 1);
+  assert.equal(server.hits.get("/page"), 2);
+});
+
+Deno.test("CLI: a gzip body always cut mid-stream fails as reset, not as a decode error", async () => {
+  await using server = await cutGzipServer(() => true);
+  const { record, summary } = await crawlOne(server.origin);
+  assert.equal(record.error, "reset", record.errorMessage);
+  assert.equal(record.attempts, 3);
+  assert.equal(record.title, null, "a partial body is not parsed");
+  assert.deepEqual(summary.errors, { reset: 1 });
+});
+
+Deno.test("CLI: a corrupt gzip body is a decode error, not retried", async () => {
+  const gzip = await gzipOf(`<title>Zipped</title>${"x".repeat(5000)}`);
   for (let i = 20; i < 60; i++) gzip[i]! ^= 0x55;
   await using server = startRawServer(async (conn, { path }) => {
     if (path !== "/page") return;

@@ -21,6 +21,7 @@ import {
   type PngImage,
   screenshot,
 } from "../support/chromium.ts";
+import { randomInt, randomSeeded } from "../support/prng.ts";
 import { build, META, ORIGIN, rec, summarize } from "./records.ts";
 
 Deno.test("report: broken links name the first referrer found", () => {
@@ -72,13 +73,7 @@ Deno.test("report: an empty crawl still renders a whole page", () => {
 
 /** A deterministic crawl of ~200 URLs with every kind of outcome. */
 function sampleCrawl(): CrawlRecord[] {
-  let seed = 42;
-  const rand = () => { // mulberry32
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = randomSeeded(42);
   const logNormal = (median: number) =>
     Math.round(
       median * Math.exp(Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(6.283 * rand())) * 10,
@@ -96,7 +91,7 @@ function sampleCrawl(): CrawlRecord[] {
       depth,
       parent,
       durationMs: logNormal(160),
-      bytes: 4000 + Math.floor(rand() * 90_000),
+      bytes: 4000 + randomInt(rand, 90_000),
     };
     let r = rec(url, {
       ...base,

@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
 import { parseRobots, type Robots, ROBOTS_MAX_BYTES } from "../../src/robots/rules.ts";
-import {
-  fuzzTest,
-  mutateBytes,
-  mutateText,
-  randomBytes,
-  randomText,
-  type Rng,
-  tokenSoup,
-} from "../support/fuzz.ts";
+import { fuzzTest } from "../support/fuzz.ts";
+import { mutateBytes, randomBytes } from "../support/fuzz_bytes.ts";
+import type { Rng } from "../support/fuzz_rng.ts";
+import { mutateText, randomText, tokenSoup } from "../support/fuzz_text.ts";
 
 const SITE = "https://example.org";
 

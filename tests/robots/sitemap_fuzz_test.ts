@@ -7,15 +7,10 @@ import {
   SitemapTooLargeError,
 } from "../../src/robots/sitemap_file.ts";
 import { gzip, sitemapIndex, urlset } from "./sitemap_helpers.ts";
-import {
-  fuzzTest,
-  mutateBytes,
-  mutateText,
-  randomBytes,
-  randomText,
-  type Rng,
-  tokenSoup,
-} from "../support/fuzz.ts";
+import { fuzzTest } from "../support/fuzz.ts";
+import { mutateBytes, randomBytes } from "../support/fuzz_bytes.ts";
+import type { Rng } from "../support/fuzz_rng.ts";
+import { mutateText, randomText, tokenSoup } from "../support/fuzz_text.ts";
 
 /** Realistic sitemaps: plain, prefixed, CDATA and entities, indexes, and not sitemaps. */
 const SEEDS = [

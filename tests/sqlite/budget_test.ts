@@ -113,6 +113,8 @@ Deno.test("CLI: --max-pages-per-run bounds each invocation; the crawl goes on fr
       const { code, stderr } = await runCli(args(server, dir, perRun));
       assert.equal(code, 0, stderr);
       stops.push(summaryOf(stderr).stoppedBy);
+      // The summary says how to go on while there is more to crawl, and not once it is done.
+      assert.equal(/^ {2}resume {3}run the same command again/m.test(stderr), i < 2, stderr);
     }
     assert.deepEqual(stops, ["max_pages_per_run", "max_pages_per_run", "done"]);
     assert.deepEqual(fetched(server), { pages: 10, twice: [] });
@@ -132,5 +134,28 @@ Deno.test("CLI: --max-pages-per-host keeps counting across resumed runs", async 
     // Six admitted in all (the seed and five links), whatever the number of runs.
     assert.deepEqual(fetched(server), { pages: 6, twice: [] });
     assert.ok(skipped > 0, "links past the host's budget were counted as skipped");
+  });
+});
+
+Deno.test("CLI: a retry pending when --max-pages is spent gets its record; no later run owes it", async () => {
+  const routes = chain(10);
+  routes["/p/1"] = () => new Response("busy", { status: 503 });
+  await using server = startFixtureServer({ routes });
+  await withDir(async (dir) => {
+    // A long backoff keeps /p/1 waiting for its retry when /p/2 spends the budget of three.
+    const flags = ["--max-pages", "3", "--retries", "2", "--retry-delay", "60000"];
+    const first = await runCli(args(server, dir, flags));
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(summaryOf(first.stderr).stoppedBy, "max_pages");
+    assert.doesNotMatch(first.stderr, /^ {2}resume /m, "a spent budget leaves nothing to resume");
+    const records = (await Deno.readTextFile(`${dir}/out.jsonl`)).trim().split("\n")
+      .map((line) => JSON.parse(line) as { url: string; status: number | null });
+    assert.deepEqual(
+      records.map((r) => [new URL(r.url).pathname, r.status]).sort(),
+      [["/p/0", 200], ["/p/1", 503], ["/p/2", 200]],
+    );
+    const second = await runCli(args(server, dir, flags));
+    assert.equal(summaryOf(second.stderr).stoppedBy, "already_complete");
+    assert.equal(server.hits.get("/p/1"), 1, "the retry was not made after the budget was spent");
   });
 });

@@ -12,18 +12,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { cliCommand, parseJsonl, runCli, withoutDenoNotices } from "../support/cli_run.ts";
 import { type FixtureServer, type Routes, startFixtureServer } from "../support/fixture_server.ts";
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same kill points. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { randomInt, randomSeeded } from "../support/prng.ts";
 
 const pagePath = (i: number) => `/p/${i}.html`;
 
@@ -33,10 +22,10 @@ const pagePath = (i: number) => `/p/${i}.html`;
  * `onRequest` sees each page request as it arrives.
  */
 function siteRoutes(pages: number, seed: number, onRequest: (path: string) => void): Routes {
-  const random = prng(seed);
+  const random = randomSeeded(seed);
   const routes: Routes = {};
   for (let i = 0; i < pages; i++) {
-    const links = [i + 1, ...Array.from({ length: 3 }, () => Math.floor(random() * pages))]
+    const links = [i + 1, ...Array.from({ length: 3 }, () => randomInt(random, pages))]
       .filter((j) => j < pages)
       .map((j) => `<a href="${pagePath(j)}">page ${j}</a>`);
     const html = `<!doctype html><title>Page ${i}</title><h1>Page ${i}</h1>${links.join(" ")}`;
@@ -124,11 +113,12 @@ const KILLS = 6;
 
 for (const seed of [1, 2, 3]) {
   Deno.test(`durable: SIGKILL at ${KILLS} seeded points (seed ${seed}), resumed each time, yields each record once`, async () => {
-    const random = prng(seed * 7919);
+    // The same seed gives the same kill points.
+    const random = randomSeeded(seed * 7919);
     // Cumulative request counts well below the site's size: the crawl cannot end
     // before the server has seen that many page requests, so every kill happens.
     const points = new Set<number>();
-    while (points.size < KILLS) points.add(1 + Math.floor(random() * (PAGES - 10)));
+    while (points.size < KILLS) points.add(1 + randomInt(random, PAGES - 10));
     const killAt = [...points].sort((a, b) => a - b);
     let requests = 0;
     let child: Deno.ChildProcess | undefined;
