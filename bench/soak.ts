@@ -1,5 +1,5 @@
 /**
- * Soak runs (not in CI; results in README): the crawler killed at random
+ * Soak runs (not in CI; results in docs/durability.md): the crawler killed at random
  * moments and resumed, checked to end with every page of a generated site
  * exactly once and no torn line.
  *
