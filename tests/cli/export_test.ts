@@ -65,15 +65,7 @@ Deno.test("export --state: the latest run, one run, or all of them, in any forma
 });
 
 Deno.test("export --state: a missing file, an unknown run, a bad flag exit 2 with one line", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "export_test_" });
-  try {
-    await using server = startFixtureServer();
-    const state = `${dir}/site.db`;
-    const crawled = await runCli([
-      ...["--seeds", `${server.origin}/about.html`, "--max-depth", "0", "--allow-private"],
-      ...["--state", state, "--out", `${dir}/out.jsonl`],
-    ]);
-    assert.equal(crawled.code, 0, crawled.stderr);
+  await withCrawledState(async (dir, state) => {
     const cases: [string[], string][] = [
       [["--state", `${dir}/none.db`], `error: --state: cannot read '${dir}/none.db': no such file`],
       [["--state", state, "--run", "7"], `error: --state: ${state} has no run 7: its runs are 1`],
@@ -110,21 +102,11 @@ Deno.test("export --state: a missing file, an unknown run, a bad flag exit 2 wit
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
       assert.equal(result.stderr.trim(), message);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("export --state: a state file of an older schema exports as it is, unchanged", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "export_test_" });
-  try {
-    await using server = startFixtureServer();
-    const state = `${dir}/site.db`;
-    const crawled = await runCli([
-      ...["--seeds", `${server.origin}/about.html`, "--max-depth", "0", "--allow-private"],
-      ...["--state", state, "--out", `${dir}/out.jsonl`],
-    ]);
-    assert.equal(crawled.code, 0, crawled.stderr);
+  await withCrawledState(async (dir, state) => {
     setSchema(state, 1);
     const before = await Deno.readFile(state);
     const result = await runCli(["export", "--state", state, "--out", `${dir}/again.jsonl`]);
@@ -134,10 +116,25 @@ Deno.test("export --state: a state file of an older schema exports as it is, unc
       await Deno.readTextFile(`${dir}/out.jsonl`),
     );
     assert.deepEqual(await Deno.readFile(state), before, "read-only: not migrated by an export");
+  });
+});
+
+/** Crawls one page of the fixture site into `DIR/site.db` (and `DIR/out.jsonl`), then runs `fn`. */
+async function withCrawledState(fn: (dir: string, state: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "export_test_" });
+  try {
+    await using server = startFixtureServer();
+    const state = `${dir}/site.db`;
+    const crawled = await runCli([
+      ...["--seeds", `${server.origin}/about.html`, "--max-depth", "0", "--allow-private"],
+      ...["--state", state, "--out", `${dir}/out.jsonl`],
+    ]);
+    assert.equal(crawled.code, 0, crawled.stderr);
+    await fn(dir, state);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
 
 /** Rewrites a state file's schema version, as an older or newer crawler would have left it. */
 function setSchema(path: string, version: number): void {

@@ -7,7 +7,14 @@ import {
 } from "../../src/robots/sitemap_file.ts";
 import { BodyDecodeError, BodyTooLargeError } from "../../src/http/body.ts";
 import { classifyFetchError } from "../../src/http/errors.ts";
-import { gzip, gzipBomb, measurePeakRss, sitemapIndex, urlset } from "./sitemap_helpers.ts";
+import {
+  gzip,
+  gzipBomb,
+  LENIENT_URLSET,
+  measurePeakRss,
+  sitemapIndex,
+  urlset,
+} from "./sitemap_helpers.ts";
 
 Deno.test("sitemap: readSitemapBody cancels the source once the inflated size passes the cap", async () => {
   const bomb = await gzipBomb(200); // 200 MiB of zeros in ~200 KiB
@@ -37,22 +44,7 @@ Deno.test("sitemap: readSitemapBody cancels the source once the inflated size pa
 });
 
 Deno.test("sitemap: parseSitemap reads prefixed, CDATA and entity-encoded entries leniently", () => {
-  const parsed = parseSitemap(`\uFEFF<?xml version="1.0"?>
-    <!-- generated -->
-    <sm:urlset xmlns:sm="http://www.sitemaps.org/schemas/sitemap/0.9"
-               xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
-      <sm:url>
-        <sm:loc>
-          https://example.org/a?x=1&amp;y=2
-        </sm:loc>
-        <sm:lastmod> 2024-05-01T10:00:00+00:00 </sm:lastmod>
-        <image:image><image:loc>https://example.org/cat.png</image:loc></image:image>
-      </sm:url>
-      <sm:url><sm:loc><![CDATA[https://example.org/b?q=<1>]]></sm:loc><sm:lastmod></sm:lastmod></sm:url>
-      <sm:url><sm:lastmod>2024-01-01</sm:lastmod></sm:url>
-      <sm:url><loc>https://example.org/unprefixed</loc></sm:url>
-      <sm:url><image:loc>https://example.org/only-an-image.png</image:loc></sm:url>
-    </sm:urlset>`);
+  const parsed = parseSitemap(LENIENT_URLSET);
   assert.equal(parsed.kind, "urlset");
   assert.equal(parsed.truncated, false);
   assert.deepEqual(parsed.entries, [

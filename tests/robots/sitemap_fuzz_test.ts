@@ -6,7 +6,7 @@ import {
   readSitemapBody,
   SitemapTooLargeError,
 } from "../../src/robots/sitemap_file.ts";
-import { gzip, sitemapIndex, urlset } from "./sitemap_helpers.ts";
+import { gzip, LENIENT_URLSET, sitemapIndex, urlset } from "./sitemap_helpers.ts";
 import { fuzzTest } from "../support/fuzz.ts";
 import { mutateBytes, randomBytes } from "../support/fuzz_bytes.ts";
 import type { Rng } from "../support/fuzz_rng.ts";
@@ -21,22 +21,7 @@ const SEEDS = [
     { loc: "HTTPS://EXAMPLE.ORG/Upper" },
   ]),
   sitemapIndex(["https://example.org/s1.xml", "https://example.org/s2.xml.gz"]),
-  `\uFEFF<?xml version="1.0"?>
-    <!-- generated -->
-    <sm:urlset xmlns:sm="http://www.sitemaps.org/schemas/sitemap/0.9"
-               xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
-      <sm:url>
-        <sm:loc>
-          https://example.org/a?x=1&amp;y=2
-        </sm:loc>
-        <sm:lastmod> 2024-05-01T10:00:00+00:00 </sm:lastmod>
-        <image:image><image:loc>https://example.org/cat.png</image:loc></image:image>
-      </sm:url>
-      <sm:url><sm:loc><![CDATA[https://example.org/b?q=<1>]]></sm:loc><sm:lastmod></sm:lastmod></sm:url>
-      <sm:url><sm:lastmod>2024-01-01</sm:lastmod></sm:url>
-      <sm:url><loc>https://example.org/unprefixed</loc></sm:url>
-      <sm:url><image:loc>https://example.org/only-an-image.png</image:loc></sm:url>
-    </sm:urlset>`,
+  LENIENT_URLSET,
   "<URLSET><URL><LOC>http://a.test/&#x41;&#66;&lt;</LOC><LOC>http://a.test/second</LOC></URL></URLSET>",
   "<!doctype html><html><body><loc>https://x.org/</loc></body></html>",
 ];

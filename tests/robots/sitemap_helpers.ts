@@ -64,3 +64,26 @@ export async function measurePeakRss(): Promise<(() => Promise<number>) | undefi
   const before = await peak();
   return async () => (await peak()) - before;
 }
+
+/**
+ * A urlset written the way real generators get it wrong or unusual: a BOM,
+ * a comment, prefixed names, a `loc` padded with whitespace and entities,
+ * CDATA, an empty `lastmod`, an entry without `loc`, an unprefixed `loc`
+ * among prefixed ones, and an image-only entry.
+ */
+export const LENIENT_URLSET = `\uFEFF<?xml version="1.0"?>
+    <!-- generated -->
+    <sm:urlset xmlns:sm="http://www.sitemaps.org/schemas/sitemap/0.9"
+               xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
+      <sm:url>
+        <sm:loc>
+          https://example.org/a?x=1&amp;y=2
+        </sm:loc>
+        <sm:lastmod> 2024-05-01T10:00:00+00:00 </sm:lastmod>
+        <image:image><image:loc>https://example.org/cat.png</image:loc></image:image>
+      </sm:url>
+      <sm:url><sm:loc><![CDATA[https://example.org/b?q=<1>]]></sm:loc><sm:lastmod></sm:lastmod></sm:url>
+      <sm:url><sm:lastmod>2024-01-01</sm:lastmod></sm:url>
+      <sm:url><loc>https://example.org/unprefixed</loc></sm:url>
+      <sm:url><image:loc>https://example.org/only-an-image.png</image:loc></sm:url>
+    </sm:urlset>`;
