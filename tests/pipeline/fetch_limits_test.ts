@@ -5,32 +5,15 @@
  */
 
 import assert from "node:assert/strict";
-import { runCrawl } from "../../src/pipeline/run.ts";
-import { DEFAULT_USER_AGENT, parseCrawlOptions } from "../../src/pipeline/options.ts";
+import { DEFAULT_USER_AGENT } from "../../src/pipeline/options.ts";
 import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
+import { crawlRecords } from "../support/crawl.ts";
 import { type FixtureServer, startFixtureServer } from "../support/fixture_server.ts";
 
-/** Crawls to the end; the deadline turns a hang (a broken limit) into a failure. */
-async function crawl(
-  options: CrawlOptionsInput,
-  onRecord: (record: CrawlRecord) => void = () => {},
-) {
-  const records: CrawlRecord[] = [];
-  // Loopback servers: lift the private-address guard. Parse in this isolate: starting parser
-  // workers would cost more than these crawls.
-  const summary = await runCrawl(
-    parseCrawlOptions({ allowPrivate: true, parsers: 0, ...options }),
-    {
-      signal: AbortSignal.timeout(5_000),
-      onRecord: (record) => {
-        records.push(record);
-        onRecord(record);
-      },
-    },
-  );
-  return { records, summary };
-}
+/** Crawls the loopback fixtures (the private-address guard lifted), under a 5 s deadline. */
+const crawl = (options: CrawlOptionsInput, onRecord?: (record: CrawlRecord) => void) =>
+  crawlRecords({ allowPrivate: true, ...options }, { deadlineMs: 5_000, onRecord });
 
 /** The record of a path on a server. */
 function recordOf(records: CrawlRecord[], server: FixtureServer, path: string): CrawlRecord {

@@ -5,26 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { parseCrawlOptions } from "../../src/pipeline/options.ts";
 import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
-import { runCrawl } from "../../src/pipeline/run.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
+import { crawlRecords } from "../support/crawl.ts";
 import { type FixtureServer, type Routes, startFixtureServer } from "../support/fixture_server.ts";
 
-/** Crawls to the end; the deadline turns a hang (a broken feature) into a failure. */
-async function crawl(options: CrawlOptionsInput, deadlineMs = 10_000) {
-  const records: CrawlRecord[] = [];
-  // Loopback servers: lift the private-address guard. Parse in this isolate: starting parser
-  // workers costs more than these small crawls.
-  const summary = await runCrawl(
-    parseCrawlOptions({ allowPrivate: true, parsers: 0, ...options }),
-    {
-      signal: AbortSignal.timeout(deadlineMs),
-      onRecord: (record) => void records.push(record),
-    },
-  );
-  return { records, summary };
-}
+/** Crawls the loopback fixtures (the private-address guard lifted). */
+const crawl = (options: CrawlOptionsInput, deadlineMs?: number) =>
+  crawlRecords({ allowPrivate: true, ...options }, { deadlineMs });
 
 /** An HTML page linking to `hrefs`. */
 function links(...hrefs: string[]): Response {

@@ -6,29 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import { parseCrawlOptions } from "../../src/pipeline/options.ts";
 import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
-import { runCrawl } from "../../src/pipeline/run.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
+import { crawlToEnd } from "../support/crawl.ts";
 import { type FixtureServer, type Routes, startFixtureServer } from "../support/fixture_server.ts";
 
-/**
- * Crawls under a deadline (a hang fails instead of blocking), collecting the
- * records. Pages are parsed in this isolate: starting parser workers would
- * cost more than these small crawls.
- */
-async function crawl(options: CrawlOptionsInput) {
-  const records: CrawlRecord[] = [];
-  const summary = await runCrawl(
-    parseCrawlOptions({ allowPrivate: true, parsers: 0, ...options }),
-    {
-      signal: AbortSignal.timeout(10_000),
-      onRecord: (record) => void records.push(record),
-    },
-  );
-  assert.equal(summary.stoppedBy, "done");
-  return { records, summary };
-}
+/** Crawls the loopback fixtures to their end. */
+const crawl = (options: CrawlOptionsInput) => crawlToEnd({ allowPrivate: true, ...options });
 
 /** The record whose requested URL is `origin + path`. */
 function recordOf(records: CrawlRecord[], origin: string, path: string): CrawlRecord {

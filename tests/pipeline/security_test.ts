@@ -8,26 +8,13 @@
  */
 
 import assert from "node:assert/strict";
-import { parseCrawlOptions } from "../../src/pipeline/options.ts";
-import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
-import { runCrawl } from "../../src/pipeline/run.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
+import { crawlToEnd } from "../support/crawl.ts";
 import { parseJsonl, ROOT, withoutDenoNotices } from "../support/cli_run.ts";
 import { type FixtureServer, startFixtureServer } from "../support/fixture_server.ts";
 
-/**
- * Crawls under a deadline, collecting the records, parsing in this isolate
- * (workers cost more than these small crawls). No guard is lifted here.
- */
-async function crawl(options: CrawlOptionsInput) {
-  const records: CrawlRecord[] = [];
-  const summary = await runCrawl(parseCrawlOptions({ parsers: 0, ...options }), {
-    signal: AbortSignal.timeout(10_000),
-    onRecord: (record) => void records.push(record),
-  });
-  assert.equal(summary.stoppedBy, "done");
-  return { records, summary };
-}
+/** Crawls to the end with the address guard as the options set it (on by default). */
+const crawl = crawlToEnd;
 
 function recordOf(records: CrawlRecord[], url: string): CrawlRecord {
   const record = records.find((r) => r.requestedUrl === url);
