@@ -36,15 +36,28 @@ export type { LinkContext, LinkFilter } from "./pipeline/admission.ts";
 export { OptionsError } from "./pipeline/options.ts";
 export type { CrawlOptionsInput } from "./pipeline/options_input.ts";
 export {
+  CHECK_KINDS,
+  type CheckKind,
   type CrawlRecord,
   ERROR_CODES,
   ERROR_KINDS,
   type ErrorCode,
   type ErrorKind,
+  LINK_TAGS,
+  type LinkTag,
 } from "./output/record.ts";
 export type { CrawlSummary } from "./output/stats.ts";
+export {
+  checkLinks,
+  type CheckLinksOptions,
+  type LinkCheckResult,
+  type LinkRow,
+  type RecordSource,
+} from "./linkcheck/check_links.ts";
+export type { LinkRecord, LinkResult } from "./linkcheck/outcome.ts";
+export type { Referrer, TargetReferrers } from "./linkcheck/referrers.ts";
 export type { ExtractHook, PageInfo } from "./parse/job.ts";
-export type { Document, ParsedPage } from "./parse/page.ts";
+export type { Document, LinkRef, ParsedPage } from "./parse/page.ts";
 export {
   FIELD_TYPES,
   type FieldInput,

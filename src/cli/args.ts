@@ -20,7 +20,7 @@ import {
 } from "../pipeline/options.ts";
 import type { CrawlOptionsInput } from "../pipeline/options_input.ts";
 import { DEFAULT_FORMAT, type OutputFormat } from "../output/sink.ts";
-import { chooseFormat } from "./outputs.ts";
+import { chooseFormat, linksOutFlag } from "./outputs.ts";
 import type { Verbosity } from "./reporter.ts";
 import { nearest, nearestOption } from "./suggest.ts";
 import { DEFAULT_GRACE_MS, DEFAULT_PROGRESS_INTERVAL_MS } from "./help.ts";
@@ -71,6 +71,9 @@ export const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind
   "links-from": { option: "linksFrom", kind: "string" },
   "header": { option: "headers", kind: "headers" },
   "proxy": { option: "proxy", kind: "string" },
+  "check": { option: "check", kind: "list" },
+  "accept": { option: "accept", kind: "list" },
+  "link-refs": { option: "linkRefs", kind: "bool" },
 };
 
 /** The flags of the CLI itself (not crawl options), as `node:util`'s `parseArgs` takes them. */
@@ -91,6 +94,8 @@ export const CLI_FLAGS = {
   "lease-ms": { type: "string" },
   "fail-on-errors": { type: "string" },
   report: { type: "string" },
+  "links-out": { type: "string" },
+  "fail-on-broken": { type: "boolean" },
   extract: { type: "string" },
   "extract-module": { type: "string" },
   quiet: { type: "boolean", short: "q" },
@@ -163,6 +168,10 @@ export interface CliConfig {
   format: OutputFormat;
   /** Where to write the HTML report, if asked. */
   report: string | undefined;
+  /** Where to write the link table (`--links-out`), and in which format (by its extension). */
+  linksOut: { path: string; format: OutputFormat } | undefined;
+  /** Exit 3 when a link on the crawled pages is broken. */
+  failOnBroken: boolean;
   /** Durable mode: the SQLite state file and how to use it. */
   state: StateConfig | undefined;
   /** A cron pattern: keep running and start an incremental run on each tick. */
@@ -251,6 +260,8 @@ export async function parseCli(
       progressIntervalMs: 0,
       format: DEFAULT_FORMAT,
       report: undefined,
+      linksOut: undefined,
+      failOnBroken: false,
       state: undefined,
       schedule: undefined,
       failOnErrors: undefined,
@@ -381,6 +392,10 @@ export async function parseCli(
       "--stats-json writes the stats to stdout, which carries the records: add --out FILE",
     );
   }
+  const linksOut = linksOutFlag(values["links-out"] as string | undefined);
+  const failOnBroken = values["fail-on-broken"] === true;
+  // The link check reads each link's tag and text from the records.
+  if (linksOut || report !== undefined || failOnBroken) options.linkRefs = true;
   const { state, schedule, failOnErrors } = await durableFlags(values, out, format);
   const redis = redisFlags(values);
   if (redis && (state || schedule !== undefined)) {
@@ -399,6 +414,8 @@ export async function parseCli(
     progressIntervalMs,
     format,
     report,
+    linksOut,
+    failOnBroken,
     state,
     schedule,
     failOnErrors,

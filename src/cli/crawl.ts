@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { LinkCheckResult } from "../linkcheck/check_links.ts";
+import { RecordSpill } from "../linkcheck/spill.ts";
 import type { CrawlRecord } from "../output/record.ts";
 import { openSink, type RecordSink } from "../output/sink.ts";
 import type { CrawlSummary } from "../output/stats.ts";
@@ -13,6 +15,7 @@ import { runCrawl } from "../pipeline/run.ts";
 import { ReportBuilder } from "../report/builder.ts";
 import type { CrawlHistory } from "../store/types.ts";
 import type { CliConfig } from "./args.ts";
+import { linkCheck } from "./link_check.ts";
 import type { Reporter } from "./reporter.ts";
 import { openStore } from "./store.ts";
 import { UsageError } from "./usage_error.ts";
@@ -36,6 +39,8 @@ export interface RunResult {
    * in the processes before it (a resumed durable run).
    */
   fetchedEarlier?: boolean;
+  /** What the link check found, when links were kept (`--check`, `--links-out`, `--report`). */
+  links?: LinkCheckResult;
 }
 
 /**
@@ -93,6 +98,10 @@ export async function runCrawlCommand(
     const streaming = !history || config.format === "jsonl";
     const sink = await openOutput(config, out, history);
     const report = config.report === undefined ? undefined : new ReportBuilder();
+    const { options } = config;
+    const checking = options.linkRefs || options.check.length > 0;
+    // Without a store history, the link check reads the run's records back from a spill.
+    await using spill = checking && !history ? await RecordSpill.create() : undefined;
     const startedAt = new Date().toISOString();
     if (config.schedule !== undefined) {
       reporter?.info(`schedule: run ${history?.runId ?? 1} started at ${startedAt}`);
@@ -105,6 +114,7 @@ export async function runCrawlCommand(
         store,
         onRecord: async (record) => {
           reporter?.record(record);
+          await spill?.write(record);
           if (!streaming) return;
           if (!history) report?.add(record);
           await sink.write(record);
@@ -118,10 +128,19 @@ export async function runCrawlCommand(
       if (!streaming) { for (const record of history!.records()) await sink.write(record); }
       if (history && report) { for (const record of history.records()) report.add(record); }
       await sink.close();
+      await spill?.flush();
     } catch (error) {
       reporter?.endRun();
       await sink.close().catch(() => {});
       throw error;
+    }
+    let links: LinkCheckResult | undefined;
+    if (checking) {
+      links = await linkCheck(
+        spill ? () => spill.records() : () => history!.records(),
+        config.linksOut && { ...config.linksOut, path: withRun(config.linksOut.path, history) },
+      );
+      report?.setLinks(links);
     }
     if (report && config.report !== undefined) {
       const path = config.report.replaceAll("{run}", String(history?.runId ?? 1));
@@ -135,6 +154,7 @@ export async function runCrawlCommand(
       summary: { ...summary, ...store.describe() },
       alreadyComplete: false,
       fetchedEarlier,
+      links,
     };
   } finally {
     // A run stopped by a signal, --max-duration or --max-pages-per-run is not over: the next
@@ -160,6 +180,10 @@ async function openOutput(
   } catch (error) {
     throw new UsageError(`--out: cannot open '${out}': ${(error as Error).message}`);
   }
+}
+
+function withRun(path: string, history: CrawlHistory | undefined): string {
+  return path.replaceAll("{run}", String(history?.runId ?? 1));
 }
 
 function someOk(records: Iterable<CrawlRecord>): boolean {

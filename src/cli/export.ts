@@ -8,10 +8,12 @@
  */
 
 import { parseArgs } from "node:util";
+import type { RecordSource } from "../linkcheck/check_links.ts";
 import type { OutputFormat } from "../output/sink.ts";
 import type { RunChoice } from "../sqlite/export.ts";
 import { redisFlags } from "./mode_flags.ts";
-import { checkOutputs, chooseFormat } from "./outputs.ts";
+import { linkCheck } from "./link_check.ts";
+import { checkOutputs, chooseFormat, linksOutFlag } from "./outputs.ts";
 import { nearest } from "./suggest.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -23,12 +25,19 @@ export const EXPORT_FLAGS = {
   run: { type: "string" },
   out: { type: "string" },
   format: { type: "string" },
+  "links-out": { type: "string" },
   quiet: { type: "boolean", short: "q" },
 } as const;
 
 /** What to export, where to, and how. */
 export type ExportPlan =
-  & { out: string | undefined; format: OutputFormat; quiet: boolean }
+  & {
+    out: string | undefined;
+    format: OutputFormat;
+    quiet: boolean;
+    /** The link table to write from the exported records, if asked. */
+    linksOut?: { path: string; format: OutputFormat };
+  }
   & (
     | { from: "redis"; url: string; job: string }
     | { from: "state"; path: string; run: RunChoice }
@@ -73,7 +82,8 @@ export function parseExport(args: string[]): ExportPlan {
   const out = values.out;
   const format = chooseFormat(out, values.format);
   const quiet = values.quiet === true;
-  const common = { out, format, quiet };
+  const linksOut = linksOutFlag(values["links-out"]);
+  const common = { out, format, quiet, ...(linksOut ? { linksOut } : {}) };
   if (values.state !== undefined) {
     if (values.redis !== undefined || values.job !== undefined) {
       throw new UsageError("export takes --state FILE or --redis URL --job NAME, not both");
@@ -114,10 +124,11 @@ export function parseExport(args: string[]): ExportPlan {
  * ```
  */
 export async function runExportPlan(plan: ExportPlan): Promise<Record<string, unknown>> {
-  await checkOutputs({ "--out": plan.out });
+  await checkOutputs({ "--out": plan.out, "--links-out": plan.linksOut?.path });
+  const links = plan.linksOut && ((records: RecordSource) => linkCheck(records, plan.linksOut));
   if (plan.from === "redis") {
     const { exportJob } = await import("../redis/job.ts");
-    const exported = await exportJob(plan.url, plan.job, plan.out, plan.format);
+    const exported = await exportJob(plan.url, plan.job, plan.out, plan.format, {}, links);
     return { exported, job: plan.job };
   }
   try {
@@ -130,7 +141,13 @@ export async function runExportPlan(plan: ExportPlan): Promise<Record<string, un
   }
   const { exportState, StateExportError } = await import("../sqlite/export.ts");
   try {
-    const { exported, runs } = await exportState(plan.path, plan.run, plan.out, plan.format);
+    const { exported, runs } = await exportState(
+      plan.path,
+      plan.run,
+      plan.out,
+      plan.format,
+      links,
+    );
     return { exported, state: plan.path, runs };
   } catch (error) {
     if (error instanceof StateExportError) throw new UsageError(`--state: ${error.message}`);

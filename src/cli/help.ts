@@ -19,7 +19,7 @@ export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000;
 /** The `--help` text. */
 export const HELP = `Usage: deno run -P main.ts --seeds URL[,URL...] [options]
        deno run -P main.ts export (--state FILE [--run N|latest|all] | --redis URL --job NAME)
-                           [--out FILE] [--format F]
+                           [--out FILE] [--format F] [--links-out FILE]
 
 Crawls from the seeds and writes one JSON record per URL (JSON Lines).
 
@@ -33,6 +33,14 @@ Input and output
 }  output format (default: from --out's extension .jsonl/.ndjson, .json, .csv,
                            else ${DEFAULT_FORMAT}; json and csv are renamed into place at the end)
   --report FILE            also write a self-contained HTML report of the crawl
+
+Link checking
+  --links-out FILE         write every link of the crawled pages with its target's status, one row
+                           each (page, target, tag, link text, result): .csv, .jsonl or .json
+  --check LIST             also check, never crawl: assets (images, scripts, stylesheets, icons,
+                           frames, media), external (links out of scope), fragments (#ids exist)
+  --accept LIST            4xx/5xx statuses that count as fine, e.g. 403 or 400..403
+  --fail-on-broken         exit 3 when a link on the crawled pages is broken
 
 What it says (on stderr)
   -q, --quiet              errors and hints only
@@ -58,8 +66,9 @@ Several processes or machines (one crawl shared through Redis)
   --redis URL              redis:// or rediss:// (password allowed; never printed)
   --job NAME               the shared crawl's name (required with --redis)
   --lease-ms MS            how long a URL stays leased to a process that stops answering (default ${DEFAULT_LEASE_MS})
-  export --redis URL --job NAME [--out FILE] [--format F]
-                           write all of the job's records (export --state FILE: a state's)
+  export --redis URL --job NAME [--out FILE] [--format F] [--links-out FILE]
+                           write all of the job's records (export --state FILE: a state's), and
+                           the link table of all of them
 
 Extraction
   --extract FILE           declarative extraction rules (JSON): CSS selectors per URL pattern
@@ -118,6 +127,6 @@ Requests
   --max-redirects N        most redirects followed (default ${D.maxRedirects})
   --grace MS               after SIGINT/SIGTERM, how long in-flight work may finish (default ${DEFAULT_GRACE_MS})
 
-Exit status: 0 crawl finished, 1 could not run, 2 bad input, 3 more errors than --fail-on-errors,
-4 not a single page could be fetched, 130 SIGINT, 143 SIGTERM.
+Exit status: 0 crawl finished, 1 could not run, 2 bad input, 3 more errors than --fail-on-errors
+or a broken link with --fail-on-broken, 4 not a single page could be fetched, 130 SIGINT, 143 SIGTERM.
 `;

@@ -148,11 +148,16 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
         output: { path: out, format: config.format },
         report,
         state: config.state?.path,
+        links: result.links,
+        linksOut: config.linksOut?.path.replaceAll("{run}", String(summary.runId ?? 1)),
       });
       for (const line of lines) reporter.line(line);
     }
     // Sticky over a schedule: one run over the limit is enough for the process to say so.
     if (config.failOnErrors !== undefined && errorCount(result) > config.failOnErrors) {
+      code = Math.max(code, EXIT.tooManyErrors);
+    }
+    if (config.failOnBroken && (result.links?.results.broken ?? 0) > 0) {
       code = Math.max(code, EXIT.tooManyErrors);
     }
     // A process of a shared job may find the job's pages all taken by others: its own share
@@ -173,6 +178,7 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
     await checkOutputs({
       "--out": config.out,
       "--report": config.report,
+      "--links-out": config.linksOut?.path,
       "--state": config.state?.path,
     });
     if (config.schedule === undefined) {

@@ -149,3 +149,23 @@ export async function checkOutputs(outputs: Record<string, string | undefined>):
     if (path !== undefined) await checkWritable(flag, path);
   }
 }
+
+/**
+ * Reads `--links-out FILE`: its format comes from its extension.
+ *
+ * @param path The flag's value.
+ * @returns The path and format, or `undefined` without the flag.
+ * @throws {UsageError} For a file whose extension names no format.
+ */
+export function linksOutFlag(
+  path: string | undefined,
+): { path: string; format: OutputFormat } | undefined {
+  if (path === undefined) return undefined;
+  const format = formatOfPath(path);
+  if (format === undefined) {
+    throw new UsageError(
+      `--links-out: cannot tell the format of '${path}': name a .csv, .jsonl or .json file`,
+    );
+  }
+  return { path, format };
+}

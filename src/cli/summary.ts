@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { LinkCheckResult } from "../linkcheck/check_links.ts";
 import { type CrawlRecord, ERROR_KINDS, type ErrorKind } from "../output/record.ts";
 import type { CrawlSummary } from "../output/stats.ts";
 
@@ -69,6 +70,10 @@ export interface SummaryContext {
   report?: string;
   /** The SQLite state file, if any: a run stopped early says how to resume it. */
   state?: string;
+  /** What the link check found, when it ran: its broken targets replace `broken`'s. */
+  links?: LinkCheckResult;
+  /** The link table's path, if one was written. */
+  linksOut?: string;
 }
 
 const KINDS: readonly ErrorKind[] = ["broken", "refused", "failed"];
@@ -81,6 +86,33 @@ function counts(map: Record<string, number>): string {
   return Object.entries(map).sort(([, a], [, b]) => b - a).map(([k, n]) => `${k} ${n}`).join(
     ", ",
   );
+}
+
+/** The link check's lines: its counts, then the first broken targets with their referrers. */
+function linkLines(links: LinkCheckResult): string[] {
+  const { results } = links;
+  const parts = [`${results.broken} broken (${plural(links.broken.length, "target")})`];
+  if (results.refused > 0) parts.push(`${results.refused} refused by policy`);
+  if (results.unchecked > 0) parts.push(`${results.unchecked} not checked`);
+  const lines = [`  links    ${plural(links.links, "link")} on the pages: ${parts.join(", ")}`];
+  links.broken.slice(0, BROKEN_SHOWN).forEach((target, i) => {
+    // A missing fragment's page answered fine: its error says what is wrong.
+    const outcome = target.error === "fragment_missing"
+      ? target.error
+      : target.status ?? target.error;
+    const first = target.referrers[0]!;
+    const text = first.text === undefined ? "" : ` "${first.text}"`;
+    const others = target.count > 1 ? ` and ${plural(target.count - 1, "more page")}` : "";
+    lines.push(
+      `  ${
+        i === 0 ? "broken  " : "        "
+      } ${outcome} ${target.target}  <- ${first.source}${text}${others}`,
+    );
+  });
+  if (links.broken.length > BROKEN_SHOWN) {
+    lines.push(`           ... and ${links.broken.length - BROKEN_SHOWN} more broken targets`);
+  }
+  return lines;
 }
 
 /**
@@ -207,12 +239,23 @@ export function formatSummary(
   }).filter((text) => text !== "");
   if (byKind.length > 0) lines.push(`  errors   ${byKind.join("; ")}`);
   if (skipped > 0) lines.push(`  skipped  ${counts(summary.skipped)}`);
-  const { broken } = context;
-  broken.first.forEach((target, i) => {
-    const from = target.parent === null ? " (a seed)" : `  <- ${target.parent}`;
-    lines.push(`  ${i === 0 ? "broken  " : "        "} ${target.outcome} ${target.url}${from}`);
-  });
-  if (broken.total > broken.first.length) {
+  const checked = summary.checked;
+  if (checked) {
+    const failed = Object.values(checked.errors).reduce((a, b) => a + b, 0);
+    lines.push(
+      `  checked  ${
+        plural(checked.ok + failed, "resource or external link", "resources and external links")
+      }: ` +
+        `${checked.ok} ok` + (failed > 0 ? `, ${failed} failed (${counts(checked.errors)})` : ""),
+    );
+  }
+  const { broken, links } = context;
+  if (links) lines.push(...linkLines(links));
+  else {broken.first.forEach((target, i) => {
+      const from = target.parent === null ? " (a seed)" : `  <- ${target.parent}`;
+      lines.push(`  ${i === 0 ? "broken  " : "        "} ${target.outcome} ${target.url}${from}`);
+    });}
+  if (!links && broken.total > broken.first.length) {
     lines.push(`           ... and ${broken.total - broken.first.length} more broken`);
   }
   const { path, format } = context.output;
@@ -220,6 +263,7 @@ export function formatSummary(
     `  output   ${path ?? "stdout"} (${plural(summary.records, "record")}, ${format})`,
   );
   if (context.report !== undefined) lines.push(`  report   ${context.report}`);
+  if (context.linksOut !== undefined) lines.push(`  links    ${context.linksOut} (the link table)`);
   if (summary.pagesOk > 0 || summary.bytes > 0) {
     let speed = `${summary.pagesPerSecond} pages/s, ${formatBytes(summary.bytes)} received`;
     if (summary.retries > 0) speed += `, ${plural(summary.retries, "retry", "retries")}`;

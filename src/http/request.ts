@@ -31,6 +31,8 @@ export type HopCheck = (
 
 /** Options for {@linkcode request}. */
 export interface RequestOptions {
+  /** The request method; default `GET`. */
+  method?: "GET" | "HEAD";
   /** The crawl's signal; aborting it aborts the request, which ends with `error: "aborted"`. */
   signal?: AbortSignal;
   /** Deadline for the whole request (hop checks, redirects and body included), in ms. */
@@ -85,8 +87,22 @@ export interface RequestOptions {
   readBody?: BodyReader;
 }
 
-/** Options for {@linkcode fetchPage}: those of {@linkcode request} but the body reader and `checkFirst`. */
-export type FetchPageOptions = Omit<RequestOptions, "readBody" | "checkFirst">;
+/** Statuses from `from` to `to`, both included. */
+export interface StatusRange {
+  /** The first status. */
+  from: number;
+  /** The last status. */
+  to: number;
+}
+
+/**
+ * Options for {@linkcode fetchPage}: those of {@linkcode request} but the
+ * method, the body reader and `checkFirst`, and the statuses accepted.
+ */
+export type FetchPageOptions = Omit<RequestOptions, "method" | "readBody" | "checkFirst"> & {
+  /** 4xx and 5xx statuses that count as fine, not as `http_4xx`/`http_5xx`. */
+  accept?: readonly StatusRange[];
+};
 
 /** One redirect hop: the URL that answered and its status. */
 export interface RedirectHop {
@@ -285,6 +301,7 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
     while (true) {
       const extra = await options.headersFor?.(current);
       const response = await fetch(current, {
+        method: options.method,
         signal,
         client: options.client,
         redirect: "manual",
@@ -424,11 +441,34 @@ export async function fetchPage(url: string, options: FetchPageOptions): Promise
     if (looksLikeHtml(page.body)) page.contentType = "text/html";
     else page.body = null; // read only to sniff; `bytes` keeps its length
   }
-  const status = page.status!;
-  if (status >= 400) {
-    page.error = status >= 500 ? "http_5xx" : "http_4xx";
-    page.errorMessage = `HTTP ${status}`;
-  }
+  return withStatusError(page, options.accept);
+}
+
+/**
+ * Marks a response's 4xx or 5xx status as its error (`http_4xx`,
+ * `http_5xx`) unless `accept` lists it: the one place a status becomes an
+ * error.
+ *
+ * @param page A result with a response.
+ * @param accept Statuses that count as fine.
+ * @returns The same result.
+ *
+ * @example Usage
+ * ```ts
+ * import { unfetchedPage, withStatusError } from "./request.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const page = { ...unfetchedPage("https://a.test/"), status: 403 };
+ * assert.equal(withStatusError({ ...page }).error, "http_4xx");
+ * assert.equal(withStatusError({ ...page }, [{ from: 403, to: 403 }]).error, undefined);
+ * ```
+ */
+export function withStatusError(page: FetchedPage, accept?: readonly StatusRange[]): FetchedPage {
+  const status = page.status;
+  if (status === null || status < 400) return page;
+  if (accept?.some(({ from, to }) => status >= from && status <= to)) return page;
+  page.error = status >= 500 ? "http_5xx" : "http_4xx";
+  page.errorMessage = `HTTP ${status}`;
   return page;
 }
 

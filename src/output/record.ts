@@ -60,6 +60,11 @@ export const ERROR_KINDS = {
   duplicate: "refused",
   /** A body could not be decoded (e.g. invalid gzip). */
   decode: "failed",
+  /**
+   * A link's `#fragment` names no element `id` (or `<a name>`) in its target
+   * page (`--check fragments`): an error of the link, not of a record.
+   */
+  fragment_missing: "broken",
 } as const satisfies Record<string, ErrorKind>;
 
 /** A short error code; {@linkcode ERROR_CODES} lists them, each explained in README. */
@@ -70,7 +75,7 @@ export type ErrorCode = keyof typeof ERROR_KINDS;
  * `refused`, `reset`, `tls`, `network`, `http_4xx`, `http_5xx`, `parse`,
  * `parse_timeout`, `permission`, `aborted`, `too_large`, `robots`, `blocked_address`,
  * `redirect_loop`, `too_many_redirects`, `bad_redirect`, `out_of_scope`,
- * `duplicate`, `decode`.
+ * `duplicate`, `decode`, `fragment_missing` (links only).
  */
 export const ERROR_CODES: readonly [ErrorCode, ...ErrorCode[]] = Object.keys(ERROR_KINDS) as [
   ErrorCode,
@@ -95,6 +100,33 @@ export const ERROR_CODES: readonly [ErrorCode, ...ErrorCode[]] = Object.keys(ERR
 export function errorsOfKind(kind: ErrorKind): ReadonlySet<ErrorCode> {
   return new Set(ERROR_CODES.filter((code) => ERROR_KINDS[code] === kind));
 }
+
+/** The elements and attributes a link is found in (see {@linkcode LinkTag}). */
+export const LINK_TAGS = [
+  "a[href]",
+  "area[href]",
+  "img[src]",
+  "img[srcset]",
+  "script[src]",
+  "link[href]",
+  "iframe[src]",
+  "video[src]",
+  "audio[src]",
+  "source[src]",
+  "source[srcset]",
+] as const;
+
+/**
+ * Where a link was found: the element and attribute, as a selector names
+ * them. `a[href]` and `area[href]` are links; the others are resources.
+ */
+export type LinkTag = (typeof LINK_TAGS)[number];
+
+/** What a check-only URL was checked as: a page's resource, or a link out of scope. */
+export const CHECK_KINDS = ["asset", "external"] as const;
+
+/** What a check-only URL was checked as: `asset` or `external`. */
+export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /** The zod schema of a record, the single source of its type. */
 export const CrawlRecordSchema = z.object({
@@ -128,6 +160,20 @@ export const CrawlRecordSchema = z.object({
   h1: z.array(z.string()),
   /** Every http(s) link on the page, absolute, without fragment, deduplicated. */
   links: z.array(z.string()),
+  /**
+   * With link checking: every link and resource reference on the page, one
+   * per distinct target, fragment, tag and text.
+   */
+  refs: z.array(z.object({
+    url: z.string(),
+    tag: z.enum(LINK_TAGS),
+    text: z.string().optional(),
+    fragment: z.string().optional(),
+  })).optional(),
+  /** With `--check fragments`: the fragments the page defines (element ids, `<a name>`). */
+  anchors: z.array(z.string()).optional(),
+  /** Set when the URL was only checked, not crawled: a page's `asset`, or an `external` link. */
+  check: z.enum(CHECK_KINDS).optional(),
   /** Fields extracted by the matching `--extract` rule and the extract hook. */
   data: z.record(z.string(), z.unknown()).optional(),
   /** Fields missing although required, or failing their type. */
@@ -193,6 +239,20 @@ export interface CrawlRecord {
   h1: string[];
   /** Every http(s) link on the page, absolute, without fragment, deduplicated. */
   links: string[];
+  /**
+   * With link checking: every link and resource reference on the page, one
+   * per distinct target, fragment, tag and text.
+   */
+  refs?: {
+    url: string;
+    tag: LinkTag;
+    text?: string;
+    fragment?: string;
+  }[];
+  /** With `--check fragments`: the fragments the page defines (element ids, `<a name>`). */
+  anchors?: string[];
+  /** Set when the URL was only checked, not crawled: a page's `asset`, or an `external` link. */
+  check?: CheckKind;
   /** Fields extracted by the matching `--extract` rule and the extract hook. */
   data?: Record<string, unknown>;
   /** Fields missing although required, or failing their type. */

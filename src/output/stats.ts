@@ -13,6 +13,12 @@ export interface CrawlSummary {
   pagesOk: number;
   /** Records with an error, by code. */
   errors: Record<string, number>;
+  /**
+   * URLs only checked (a page's resources, links out of scope: `--check`),
+   * counted apart from pages: those fine, and those failed by code. Present
+   * when there were any.
+   */
+  checked?: { ok: number; errors: Record<string, number> };
   /** Links or URLs not queued, by reason (e.g. `max_pages`, `robots`). */
   skipped: Record<string, number>;
   /** Records written. */
@@ -73,6 +79,8 @@ export class CrawlStats {
   readonly errors: Record<string, number> = {};
   /** Skips by reason. */
   readonly skipped: Record<string, number> = {};
+  /** Check-only URLs: those fine, and failures by code. */
+  readonly checked: { ok: number; errors: Record<string, number> } = { ok: 0, errors: {} };
   #started = performance.now();
   #ended: number | undefined;
   #cpuStart = process.cpuUsage();
@@ -94,6 +102,12 @@ export class CrawlStats {
     this.bytes += record.bytes;
     if (record.dataErrors) this.dataErrors += record.dataErrors.length;
     if (record.unchanged) this.unchanged++;
+    if (record.check) {
+      const { checked } = this;
+      if (record.error) checked.errors[record.error] = (checked.errors[record.error] ?? 0) + 1;
+      else checked.ok++;
+      return;
+    }
     // robots.txt refusals are policy, not failures: they count as skipped even with a record.
     if (record.error === "robots") this.skip("robots");
     else if (record.error) this.errors[record.error] = (this.errors[record.error] ?? 0) + 1;
@@ -151,9 +165,13 @@ export class CrawlStats {
   summary(): CrawlSummary {
     const durationMs = Math.round(this.elapsedMs);
     const cpu = this.#cpuEnd ?? process.cpuUsage(this.#cpuStart);
+    const { ok, errors } = this.checked;
     return {
       pagesOk: this.pagesOk,
       errors: { ...this.errors },
+      ...(ok > 0 || Object.keys(errors).length > 0
+        ? { checked: { ok, errors: { ...errors } } }
+        : {}),
       skipped: { ...this.skipped },
       records: this.records,
       retries: this.retries,

@@ -46,6 +46,12 @@ export interface ParserConfig {
   extractModule?: string;
   /** Follow only links inside (or matching) this selector, unless the matching rule has its own. */
   linksFrom?: string;
+  /** Keep each link's tag and text (`refs`). */
+  details?: boolean;
+  /** Keep the page's resources among `refs` (with `details`). */
+  resources?: boolean;
+  /** Keep the fragments the page defines (`anchors`). */
+  ids?: boolean;
 }
 
 /** One page to parse. */
@@ -132,7 +138,7 @@ export async function createParser(config: ParserConfig, extract?: ExtractHook):
         config.parser === "parse5";
       const $ = pageNeedsDom ? dom!.loadHtml(html, config.parser) : undefined;
       const result: ParseResult = finishPage(
-        $ ? dom!.scanDocument($) : scanHtml(html),
+        $ ? dom!.scanDocument($, config) : scanHtml(html, config),
         job.url,
         config,
       );

@@ -11,7 +11,8 @@
 
 import type { CheerioAPI } from "cheerio";
 import { decodeHtml } from "./charset.ts";
-import { scanHtml, type ScannedPage } from "./scan.ts";
+import type { LinkTag } from "../output/record.ts";
+import { scanHtml, type ScannedPage, type ScanOptions } from "./scan.ts";
 import { LinkResolver } from "./links.ts";
 import type { NormalizeOptions } from "../frontier/url.ts";
 
@@ -19,11 +20,23 @@ import type { NormalizeOptions } from "../frontier/url.ts";
 export type ParserKind = "htmlparser2" | "parse5";
 
 /** Options for {@linkcode parsePage}. */
-export interface ParsePageOptions extends NormalizeOptions {
+export interface ParsePageOptions extends NormalizeOptions, ScanOptions {
   /** Follow links marked `rel=nofollow` (and ignore `<meta name=robots content=nofollow>`). */
   followNofollow?: boolean;
   /** `htmlparser2` (fast, default) or `parse5` (spec-exact, slower). */
   parser?: ParserKind;
+}
+
+/** One link on a page, resolved: where it points and where it was found. */
+export interface LinkRef {
+  /** The target, normalized, without its fragment. */
+  url: string;
+  /** The element and attribute it was found in, e.g. `a[href]`, `img[src]`. */
+  tag: LinkTag;
+  /** The link's text (an image's `alt`), when it has any. */
+  text?: string;
+  /** The `#fragment` it points at, percent-decoded, when it has one. */
+  fragment?: string;
 }
 
 /** What parsing a page yields. */
@@ -40,6 +53,13 @@ export interface ParsedPage {
   links: string[];
   /** The subset of `links` to follow (nofollow removed). */
   follow: string[];
+  /**
+   * With `details`: every link and (with `resources`) resource reference,
+   * one per distinct target, fragment, tag and text, in document order.
+   */
+  refs?: LinkRef[];
+  /** With `ids`: the fragments the page defines (element ids, `<a name>`), deduplicated. */
+  anchors?: string[];
 }
 
 /** The parsed document (cheerio), for extraction that needs selectors. */
@@ -105,7 +125,7 @@ export function finishPage(
   const canonical = scanned.canonical === undefined
     ? null
     : (URL.parse(scanned.canonical.trim(), base)?.href ?? null);
-  return {
+  const parsed: ParsedPage = {
     title: clean(scanned.title),
     description: clean(scanned.description),
     canonical,
@@ -113,6 +133,42 @@ export function finishPage(
     links,
     follow,
   };
+  if (options.details) parsed.refs = refsOf(scanned, resolve);
+  if (options.ids) parsed.anchors = [...new Set(scanned.ids)];
+  return parsed;
+}
+
+/** The fragment of an href, percent-decoded as a browser matches it against ids. */
+function fragmentOf(href: string): string | undefined {
+  const hash = href.indexOf("#");
+  if (hash === -1 || hash === href.length - 1) return undefined;
+  const raw = href.slice(hash + 1);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** A page's link occurrences, resolved, one per distinct target, fragment, tag and text. */
+function refsOf(scanned: ScannedPage, resolve: (href: string) => string | null): LinkRef[] {
+  const refs: LinkRef[] = [];
+  const seen = new Set<string>();
+  for (const list of [scanned.links, scanned.resources]) {
+    for (const { href, tag, text } of list) {
+      const url = resolve(href);
+      if (url === null || tag === undefined) continue;
+      const fragment = fragmentOf(href);
+      const key = `${url}\n${fragment ?? ""}\n${tag}\n${text ?? ""}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const ref: LinkRef = { url, tag };
+      if (text) ref.text = text;
+      if (fragment !== undefined) ref.fragment = fragment;
+      refs.push(ref);
+    }
+  }
+  return refs;
 }
 
 /**
@@ -142,5 +198,5 @@ export function parsePage(
   pageUrl: string,
   options: ParsePageOptions = {},
 ): ParsedPage {
-  return finishPage(scanHtml(decodeHtml(body, contentType)), pageUrl, options);
+  return finishPage(scanHtml(decodeHtml(body, contentType), options), pageUrl, options);
 }

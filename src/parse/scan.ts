@@ -14,13 +14,36 @@
 
 import { decodeHTML, decodeHTMLAttribute } from "entities";
 import { Tokenizer } from "htmlparser2";
+import type { LinkTag } from "../output/record.ts";
 
-/** A link as written in the page: its href and rel. */
+/** A link as written in the page: its href and rel, and with details, its tag and text. */
 export interface RawLink {
-  /** The `href` attribute, unresolved. */
+  /** The `href` (or `src`, or one `srcset` candidate) attribute, unresolved. */
   href: string;
   /** The `rel` attribute, or `""`. */
   rel: string;
+  /** The element and attribute it came from (with `details`). */
+  tag?: LinkTag;
+  /**
+   * What a reader sees of it (with `details`): an `<a>`'s text (an image's
+   * `alt` inside it counting as text), an `<area>`'s or `<img>`'s `alt`
+   * (else `title`); whitespace collapsed, at most {@linkcode MAX_LINK_TEXT}
+   * characters.
+   */
+  text?: string;
+}
+
+/** The longest link text kept, in characters. */
+export const MAX_LINK_TEXT = 200;
+
+/** What {@linkcode scanHtml} collects besides the default fields. */
+export interface ScanOptions {
+  /** Each link's tag and text (for link checking). */
+  details?: boolean;
+  /** The page's resources: images, scripts, stylesheets, icons, frames, media. */
+  resources?: boolean;
+  /** Every element `id` and `<a name>`: the fragments the page defines. */
+  ids?: boolean;
 }
 
 /** What one pass over a page finds. */
@@ -39,6 +62,10 @@ export interface ScannedPage {
   h1: string[];
   /** Every `<a href>` and `<area href>` in document order. */
   links: RawLink[];
+  /** With `resources`: every resource reference, in document order. */
+  resources: RawLink[];
+  /** With `ids`: every element `id` and `<a name>`, in document order. */
+  ids: string[];
 }
 
 /** The tags the scan reads; every other tag is skipped. */
@@ -53,6 +80,13 @@ const enum Tag {
   H1,
   /** h2 to h6: their end tag closes an open h1, as an HTML parser does. */
   Heading,
+  // Resources: read with the `resources` option only.
+  Img,
+  Script,
+  Iframe,
+  Video,
+  Audio,
+  Source,
 }
 
 /** Tags by name length first, so most tags are dismissed without slicing their name. */
@@ -73,6 +107,8 @@ function tagOf(html: string, start: number, end: number): Tag {
           return Tag.Heading;
       }
       return Tag.Other;
+    case 3:
+      return html.slice(start, end).toLowerCase() === "img" ? Tag.Img : Tag.Other;
     case 4:
       switch (html.slice(start, end).toLowerCase()) {
         case "area":
@@ -86,9 +122,92 @@ function tagOf(html: string, start: number, end: number): Tag {
       }
       return Tag.Other;
     case 5:
-      return html.slice(start, end).toLowerCase() === "title" ? Tag.Title : Tag.Other;
+      switch (html.slice(start, end).toLowerCase()) {
+        case "title":
+          return Tag.Title;
+        case "video":
+          return Tag.Video;
+        case "audio":
+          return Tag.Audio;
+      }
+      return Tag.Other;
+    case 6:
+      switch (html.slice(start, end).toLowerCase()) {
+        case "script":
+          return Tag.Script;
+        case "iframe":
+          return Tag.Iframe;
+        case "source":
+          return Tag.Source;
+      }
+      return Tag.Other;
   }
   return Tag.Other;
+}
+
+/** The resource tags, and the `src` attribute's name for each. */
+const SRC_TAGS: ReadonlyMap<Tag, LinkTag> = new Map([
+  [Tag.Img, "img[src]"],
+  [Tag.Script, "script[src]"],
+  [Tag.Iframe, "iframe[src]"],
+  [Tag.Video, "video[src]"],
+  [Tag.Audio, "audio[src]"],
+  [Tag.Source, "source[src]"],
+]);
+
+/** `<link rel>` values whose href the page loads as a resource. */
+const RESOURCE_REL = /(^|\s)(stylesheet|icon)(\s|$)/i;
+
+/**
+ * The URLs of a `srcset` attribute, as HTML's srcset parsing splits it: each
+ * candidate is a URL (a run of non-space characters, trailing commas not
+ * part of it) and optional descriptors up to the next comma.
+ *
+ * @param srcset The attribute value.
+ * @returns The candidates' URLs, in order.
+ *
+ * @example Usage
+ * ```ts
+ * import { srcsetUrls } from "./scan.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(srcsetUrls("a.png 1x, b.png 2x"), ["a.png", "b.png"]);
+ * assert.deepEqual(srcsetUrls("data:image/png;base64,AAAA 1x"), ["data:image/png;base64,AAAA"]);
+ * ```
+ */
+export function srcsetUrls(srcset: string): string[] {
+  const urls: string[] = [];
+  let i = 0;
+  const n = srcset.length;
+  const space = (c: number) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
+  while (i < n) {
+    while (i < n && (space(srcset.charCodeAt(i)) || srcset.charCodeAt(i) === 44)) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !space(srcset.charCodeAt(i))) i++;
+    let url = srcset.slice(start, i);
+    if (url.endsWith(",")) {
+      url = url.replace(/,+$/, "");
+    } else {
+      // Descriptors run to the next comma outside parentheses.
+      let depth = 0;
+      while (i < n) {
+        const c = srcset.charCodeAt(i);
+        if (c === 40) depth++;
+        else if (c === 41 && depth > 0) depth--;
+        else if (c === 44 && depth === 0) break;
+        i++;
+      }
+    }
+    if (url !== "") urls.push(url);
+  }
+  return urls;
+}
+
+/** Collapses whitespace and cuts a link text to {@linkcode MAX_LINK_TEXT} characters. */
+export function cleanLinkText(text: string): string {
+  const collapsed = text.replace(/\s+/g, " ").trim();
+  return collapsed.length > MAX_LINK_TEXT ? `${collapsed.slice(0, MAX_LINK_TEXT - 1)}…` : collapsed;
 }
 
 /** Decodes character references in kept text (most text has none). */
@@ -98,11 +217,24 @@ function decodeText(text: string): string {
 
 /** The attributes the scan reads. */
 const WANTED = new Set(["href", "rel", "name", "content"]);
+/** What the scan reads with details, resources or ids too. */
+const WANTED_MORE = new Set([
+  "href",
+  "rel",
+  "name",
+  "content",
+  "src",
+  "srcset",
+  "alt",
+  "title",
+  "id",
+]);
 
 /**
  * Scans an HTML document.
  *
  * @param html The document text.
+ * @param options What to collect besides the default fields.
  * @returns The raw fields and links.
  *
  * @example Usage
@@ -114,9 +246,18 @@ const WANTED = new Set(["href", "rel", "name", "content"]);
  * assert.equal(page.title, "Hi");
  * assert.deepEqual(page.h1, ["A b"]);
  * assert.deepEqual(page.links, [{ href: "/x", rel: "nofollow" }]);
+ *
+ * const detailed = scanHtml('<a href="/x">Read <img src="i.png" alt="more"></a>', {
+ *   details: true,
+ *   resources: true,
+ * });
+ * assert.deepEqual(detailed.links, [{ href: "/x", rel: "", tag: "a[href]", text: "Read more" }]);
+ * assert.deepEqual(detailed.resources, [{ href: "i.png", rel: "", tag: "img[src]", text: "more" }]);
  * ```
  */
-export function scanHtml(html: string): ScannedPage {
+export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
+  const { details = false, resources = false, ids = false } = options;
+  const wanted = details || resources || ids ? WANTED_MORE : WANTED;
   const page: ScannedPage = {
     title: undefined,
     description: undefined,
@@ -125,6 +266,8 @@ export function scanHtml(html: string): ScannedPage {
     baseHref: undefined,
     h1: [],
     links: [],
+    resources: [],
+    ids: [],
   };
   let tag = Tag.Other;
   // The current tag's wanted attributes (the first of each name wins, as in HTML).
@@ -135,16 +278,49 @@ export function scanHtml(html: string): ScannedPage {
   let title = "";
   let h1Depth = 0;
   let h1 = "";
+  // With details: the open <a> whose text is being read, and that text so far.
+  let anchor: RawLink | undefined;
+  let anchorText = "";
 
+  const closeAnchor = () => {
+    if (anchor) anchor.text = cleanLinkText(decodeText(anchorText));
+    anchor = undefined;
+    anchorText = "";
+  };
   const text = (value: string) => {
     if (inTitle) title += value;
     if (h1Depth > 0) h1 += value;
+    if (anchor && anchorText.length < MAX_LINK_TEXT * 4) anchorText += value;
+  };
+  const resource = (href: string | undefined, linkTag: LinkTag, text?: string) => {
+    if (href === undefined) return;
+    const link: RawLink = { href, rel: "", tag: linkTag };
+    if (text !== undefined) link.text = text;
+    page.resources.push(link);
   };
   const openTag = () => {
+    if (ids && attrs.id !== undefined && attrs.id !== "") page.ids.push(attrs.id);
     switch (tag) {
       case Tag.A:
       case Tag.Area:
-        if (attrs.href !== undefined) page.links.push({ href: attrs.href, rel: attrs.rel ?? "" });
+        // An <a> start tag closes an open one (HTML's adoption agency does the same).
+        if (tag === Tag.A && details) closeAnchor();
+        if (ids && tag === Tag.A && attrs.name !== undefined && attrs.name !== "") {
+          page.ids.push(attrs.name);
+        }
+        if (attrs.href !== undefined) {
+          const link: RawLink = { href: attrs.href, rel: attrs.rel ?? "" };
+          if (details) {
+            if (tag === Tag.A) {
+              link.tag = "a[href]";
+              anchor = link;
+            } else {
+              link.tag = "area[href]";
+              link.text = cleanLinkText(attrs.alt ?? attrs.title ?? "");
+            }
+          }
+          page.links.push(link);
+        }
         break;
       case Tag.Title:
         if (page.title === undefined) inTitle = true;
@@ -167,9 +343,39 @@ export function scanHtml(html: string): ScannedPage {
           page.canonical === undefined && attrs.href !== undefined &&
           /(^|\s)canonical(\s|$)/i.test(attrs.rel ?? "")
         ) page.canonical = attrs.href;
+        if (resources && RESOURCE_REL.test(attrs.rel ?? "")) {
+          resource(attrs.href, "link[href]");
+        }
         break;
       case Tag.Base:
         page.baseHref ??= attrs.href;
+        break;
+      case Tag.Img:
+        // An image inside a link is that link's text, as a reader (and a screen reader) sees it.
+        if (anchor && attrs.alt) anchorText += ` ${attrs.alt} `;
+        if (resources) {
+          const alt = cleanLinkText(attrs.alt ?? attrs.title ?? "");
+          resource(attrs.src, "img[src]", alt);
+          if (attrs.srcset) {
+            for (const url of srcsetUrls(attrs.srcset)) resource(url, "img[srcset]", alt);
+          }
+        }
+        break;
+      case Tag.Source:
+        if (resources) {
+          resource(attrs.src, "source[src]");
+          if (attrs.srcset) {
+            for (const url of srcsetUrls(attrs.srcset)) resource(url, "source[srcset]");
+          }
+        }
+        break;
+      case Tag.Script:
+      case Tag.Iframe:
+      case Tag.Video:
+      case Tag.Audio:
+        if (resources) {
+          resource(attrs.src, SRC_TAGS.get(tag)!, attrs.title && cleanLinkText(attrs.title));
+        }
         break;
     }
     tag = Tag.Other;
@@ -178,12 +384,15 @@ export function scanHtml(html: string): ScannedPage {
   const tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: false }, {
     onopentagname(start, end) {
       tag = tagOf(html, start, end);
-      if (tag !== Tag.Other) attrs = {};
+      if (tag !== Tag.Other || ids) attrs = {};
     },
     onattribname(start, end) {
-      if (tag === Tag.Other) return;
+      if (tag === Tag.Other && !ids) return;
       const name = html.slice(start, end).toLowerCase();
-      attrName = WANTED.has(name) && attrs[name] === undefined ? name : undefined;
+      attrName = wanted.has(name) && attrs[name] === undefined &&
+          (tag !== Tag.Other || name === "id")
+        ? name
+        : undefined;
       attrValue = "";
     },
     onattribdata(start, end) {
@@ -201,10 +410,10 @@ export function scanHtml(html: string): ScannedPage {
     onopentagend: openTag,
     onselfclosingtag: openTag,
     ontext(start, end) {
-      if (inTitle || h1Depth > 0) text(html.slice(start, end));
+      if (inTitle || h1Depth > 0 || anchor) text(html.slice(start, end));
     },
     ontextentity(codepoint) {
-      if (inTitle || h1Depth > 0) text(String.fromCodePoint(codepoint));
+      if (inTitle || h1Depth > 0 || anchor) text(String.fromCodePoint(codepoint));
     },
     onclosetag(start, end) {
       const closed = tagOf(html, start, end);
@@ -215,6 +424,8 @@ export function scanHtml(html: string): ScannedPage {
         // Any heading end tag closes the open heading (HTML's "h1 ... </h2>" rule).
         h1Depth = 0;
         page.h1.push(decodeText(h1));
+      } else if (closed === Tag.A) {
+        closeAnchor();
       }
     },
     oncdata() {},
@@ -228,5 +439,6 @@ export function scanHtml(html: string): ScannedPage {
   // An unclosed title or h1 runs to the end of the document, as a parser would close it there.
   if (inTitle) page.title = decodeText(title);
   if (h1Depth > 0) page.h1.push(decodeText(h1));
+  closeAnchor();
   return page;
 }

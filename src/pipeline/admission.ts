@@ -15,13 +15,14 @@ import type { AddOutcome } from "../frontier/types.ts";
 import { checkTrap } from "../frontier/trap_guard.ts";
 import { normalizeUrl } from "../frontier/url.ts";
 import type { FetchedPage } from "../http/request.ts";
+import type { LinkRef } from "../parse/page.ts";
 import type { CrawlStats } from "../output/stats.ts";
 import type { CrawlOptions } from "./options.ts";
 
 /** The options link admission reads. */
 export type AdmissionSettings = Pick<
   CrawlOptions,
-  "maxDepth" | "maxUrlLength" | "dedupeCanonical" | "stripParams" | "sortQuery"
+  "maxDepth" | "maxUrlLength" | "dedupeCanonical" | "stripParams" | "sortQuery" | "check"
 >;
 
 /** What a {@linkcode LinkFilter} knows of a link. */
@@ -143,6 +144,44 @@ export class LinkAdmission {
         const added = this.#admit(link, entry.depth + 1, pageUrl);
         if (added) adding.push(added);
       }
+    }
+    if (adding.length > 0) return Promise.all(adding).then(() => {});
+  }
+
+  /**
+   * With `check`: queues the URLs a page refers to that are checked, not
+   * crawled: its resources (`assets`: any host) and its links out of scope
+   * (`external`). Each is marked `check` in its entry, gets one request, is
+   * never parsed. The depth limit does not apply (they are links of a page
+   * that was crawled); the trap guards, the filter hook, the per-host limit
+   * and dedupe do. Call it after {@linkcode LinkAdmission.admitLinks}, so a
+   * URL that is also a followed link is crawled as a page.
+   *
+   * @param entry The page's frontier entry.
+   * @param pageUrl The page's final URL (the targets' parent).
+   * @param refs The page's link and resource references.
+   * @returns A promise once every URL was answered, when any answer comes later.
+   */
+  admitChecks(
+    entry: FrontierEntry,
+    pageUrl: string,
+    refs: readonly LinkRef[] | undefined,
+  ): Promise<void> | void {
+    const { frontier, inScope, settings } = this.#deps;
+    const assets = settings.check.includes("assets");
+    const external = settings.check.includes("external");
+    if (!refs || (!assets && !external)) return;
+    const adding: Promise<void>[] = [];
+    for (const { url, tag } of refs) {
+      const link = tag === "a[href]" || tag === "area[href]";
+      const check = link
+        ? (external && !inScope(url) ? "external" : undefined)
+        : assets
+        ? "asset"
+        : undefined;
+      if (check === undefined || frontier.has(url)) continue;
+      const added = this.#admit(url, entry.depth + 1, pageUrl, { check });
+      if (added) adding.push(added);
     }
     if (adding.length > 0) return Promise.all(adding).then(() => {});
   }

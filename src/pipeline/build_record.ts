@@ -56,6 +56,10 @@ export function buildRecord(
     h1: parsed?.h1 ?? [],
     links: parsed?.links ?? [],
   };
+  if (parsed?.refs) record.refs = parsed.refs;
+  if (parsed?.anchors) record.anchors = parsed.anchors;
+  const check = entry.extra?.check;
+  if (check === "asset" || check === "external") record.check = check;
   if (parsed?.data) record.data = parsed.data;
   if (parsed?.dataErrors) record.dataErrors = parsed.dataErrors;
   if (entry.extra?.lastmod !== undefined) record.lastmod = entry.extra.lastmod;

@@ -13,6 +13,7 @@ import type { CrawlFrontier, FrontierEntry } from "../frontier/types.ts";
 import { hostKey } from "../frontier/host_slot.ts";
 import { normalizeUrl } from "../frontier/url.ts";
 import { fingerprintBody } from "../http/body.ts";
+import { checkUrl } from "../http/check.ts";
 import { type FetchedPage, fetchPage, unfetchedPage } from "../http/request.ts";
 import type { ErrorCode } from "../output/record.ts";
 import type { CrawlStats } from "../output/stats.ts";
@@ -37,6 +38,7 @@ export type FetchSettings =
     | "sortQuery"
     | "headers"
     | "seeds"
+    | "accept"
   >;
 
 /** What became of one URL at the fetch stage. */
@@ -272,6 +274,8 @@ export class FetchStage {
       };
     }
     const robots = await policy.robotsAllow(entry.url, entry.host, signal);
+    // A URL only checked (a link checker's target) is reported whatever refused it.
+    const checking = entry.extra?.check !== undefined;
     if (!robots.allowed) {
       // A rule is a policy skip; an unreachable robots.txt is a failure worth a record (and a
       // retry when transient).
@@ -279,11 +283,13 @@ export class FetchStage {
       return refused(
         robots.error,
         robots.message,
-        rule ? settings.logSkipped : true,
+        rule ? settings.logSkipped || checking : true,
         robots.transient,
       );
     }
-    const page = await fetchPage(entry.url, {
+    // A checked URL is asked for its status only; its redirects pass the guard and robots.txt,
+    // not the scope (an external link's target is out of scope by definition) nor the seen set.
+    const page = await (checking ? checkUrl : fetchPage)(entry.url, {
       signal,
       timeoutMs: settings.timeoutMs,
       maxBytes: settings.maxBytes,
@@ -296,8 +302,11 @@ export class FetchStage {
       resolve: (location, base) => normalizeUrl(location, base, settings),
       // Each hop is checked like a new link, then queues for its host's slot and delay (the
       // deadline's clock stopped: a Crawl-delay is no reason for a timeout).
-      checkHop: (url, hopSignal) => policy.checkRedirect(url, entry.url, hopSignal),
+      checkHop: checking
+        ? (url, hopSignal) => policy.checkSitemap(url, hopSignal)
+        : (url, hopSignal) => policy.checkRedirect(url, entry.url, hopSignal),
       waitHop: (url, crawlSignal) => slots.enter(url, crawlSignal),
+      accept: settings.accept,
     });
     if (page.error === "aborted") signal.throwIfAborted();
     if (this.#deps.fingerprint && page.status !== null && page.error !== "too_large") {

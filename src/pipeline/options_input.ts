@@ -119,4 +119,19 @@ export interface CrawlOptionsInput {
   linksFrom?: string;
   /** A module specifier whose `extract($, page)` export fills each record's `data`. */
   extractModule?: string;
+  /**
+   * What is checked besides the crawled pages: `assets` (each page's images,
+   * scripts, stylesheets, icons, frames and media), `external` (links out of
+   * scope), `fragments` (each link's `#fragment` must name an element in its
+   * target page). Checked URLs get one request each (`HEAD`, else `GET`),
+   * are never parsed and never followed.
+   */
+  check?: ("assets" | "external" | "fragments")[];
+  /** Keep each link's tag and text in records (`refs`); always on with `check`. */
+  linkRefs?: boolean;
+  /**
+   * HTTP statuses counted as fine although 4xx or 5xx: numbers, or ranges
+   * such as `"400..403"` (e.g. `[403]` for sites that answer crawlers so).
+   */
+  accept?: (number | string)[];
 }

@@ -41,7 +41,7 @@ export type PageChannel = Channel<PageItem | typeof END>;
 
 /** The options the parse stage reads. */
 export type ParseSettings =
-  & Pick<CrawlOptions, "parsers" | "parseTimeoutMs">
+  & Pick<CrawlOptions, "parsers" | "parseTimeoutMs" | "check" | "linkRefs">
   & Pick<
     ParserConfig,
     | "parser"
@@ -155,6 +155,10 @@ export class ParseStage {
       rules: settings.rules,
       extractModule: settings.extractModule,
       linksFrom: settings.linksFrom,
+      // A link checker needs each link's tag and text, and what it checks besides pages.
+      details: settings.linkRefs || settings.check.length > 0,
+      resources: settings.check.includes("assets"),
+      ids: settings.check.includes("fragments"),
     };
     if (settings.parsers > 0 && !deps.extract && workersPermitted()) {
       const pool = await ParserPool.create(settings.parsers, config, {
@@ -230,6 +234,7 @@ export class ParseStage {
       } else if (parsed) {
         // Links are queued before the page is done, so the crawl cannot end in between.
         await admission.admitLinks(entry, page.url, parsed.follow);
+        await admission.admitChecks(entry, page.url, parsed.refs);
       }
       signal.throwIfAborted();
       this.#active--;

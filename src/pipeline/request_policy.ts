@@ -220,7 +220,8 @@ export class RequestPolicy {
   }
 
   /**
-   * Checks a sitemap URL or redirect target: reachability and robots.txt.
+   * Checks a sitemap URL or redirect target, or a link checker's redirect
+   * target: reachability and robots.txt.
    *
    * @param url The URL.
    * @param signal Aborts the checks.

@@ -341,6 +341,8 @@ export async function jobTotals(
  * @param out The output file; `undefined` for stdout.
  * @param format `jsonl`, `json` or `csv`.
  * @param options Time limits and TLS.
+ * @param then Given the job's records (re-readable), once they are written: for
+ * outputs built from them (the link table).
  * @returns How many records were written.
  * @throws {RedisUnreachableError} If Redis cannot be reached.
  *
@@ -358,23 +360,33 @@ export async function exportJob(
   out: string | undefined,
   format: OutputFormat,
   options: OpenRedisOptions = {},
+  then?: (records: () => AsyncIterable<CrawlRecord>) => Promise<unknown>,
 ): Promise<number> {
   const key = `${jobPrefix(name)}results`;
   const { client, explain } = await openRedis(url, options);
+  // The job's results, read in batches; each call reads them again (for outputs read in passes).
+  async function* records(): AsyncIterable<CrawlRecord> {
+    const total = await client.llen(key);
+    for (let start = 0; start < total; start += 1000) {
+      const batch = await client.lrange(key, start, Math.min(start + 999, total - 1));
+      for (const line of batch) yield JSON.parse(line);
+    }
+  }
   try {
     const sink = await openSink(format, out);
+    let total = 0;
     try {
-      const total = await client.llen(key);
-      for (let start = 0; start < total; start += 1000) {
-        const batch = await client.lrange(key, start, Math.min(start + 999, total - 1));
-        for (const line of batch) await sink.write(JSON.parse(line));
+      for await (const record of records()) {
+        await sink.write(record);
+        total++;
       }
       await sink.close();
-      return total;
     } catch (error) {
       await sink.close().catch(() => {});
       throw explain(error);
     }
+    await then?.(records);
+    return total;
   } finally {
     await quit(client);
   }

@@ -9,11 +9,14 @@
  * @module
  */
 
+import type { LinkCheckResult } from "../linkcheck/check_links.ts";
+import type { TargetReferrers } from "../linkcheck/referrers.ts";
 import { type CrawlRecord, errorsOfKind } from "../output/record.ts";
 import type { CrawlSummary } from "../output/stats.ts";
 import { checkInteger } from "../validate/integer.ts";
 import { renderReport } from "./html.ts";
 import {
+  type BrokenTarget,
   DEPTH_BUCKETS,
   type ReportMeta,
   type ReportSnapshot,
@@ -155,6 +158,36 @@ export class ReportBuilder {
         parent: record.parent === null ? null : clip(record.parent),
       });
     }
+  }
+
+  /**
+   * Takes what the link check found: the report then lists broken targets
+   * with every referrer and its link text (at most `maxBroken` targets).
+   *
+   * @param result The link check's result.
+   */
+  setLinks(result: LinkCheckResult): void {
+    const keep = (targets: TargetReferrers[]): BrokenTarget[] =>
+      targets.slice(0, this.#brokenMax).map((t) => ({
+        url: clip(t.target),
+        status: t.status,
+        error: t.error,
+        errorMessage: t.message === undefined ? null : clip(t.message),
+        referrers: t.referrers.map((r) => ({
+          source: clip(r.source),
+          tag: r.tag,
+          text: r.text ?? null,
+        })),
+        count: t.count,
+      }));
+    this.#data.links = {
+      links: result.links,
+      brokenLinks: result.results.broken,
+      broken: keep(result.broken),
+      brokenTotal: result.broken.length,
+      refused: keep(result.refused),
+      refusedTotal: result.refused.length,
+    };
   }
 
   /**

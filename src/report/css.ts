@@ -50,6 +50,9 @@ a.url:hover{text-decoration:underline}
 .muted{color:var(--muted)}
 .pill{display:inline-block;min-width:34px;text-align:center;border-radius:999px;padding:0 8px;font-size:11.5px;font-weight:700;color:#fff;line-height:18px;white-space:nowrap}
 ol.chain{margin:0;padding:0;list-style:none}
+ul.refs{margin:0;padding-left:14px}
+ul.refs li{margin:1px 0;overflow-wrap:anywhere}
+ul.refs code{font-size:11px;color:var(--muted)}
 ol.chain li{margin:1px 0}
 ol.chain li+li::before{content:"↳";color:var(--muted);margin:0 6px 0 4px}
 th.num,td.num{width:1%}

@@ -11,7 +11,9 @@ import { hbars, vbars } from "./charts.ts";
 import { CSS } from "./css.ts";
 import { fmtBytes, fmtDate, fmtMs, Html, markup, num } from "./markup.ts";
 import {
+  type BrokenTarget,
   DEPTH_BUCKETS,
+  type LinkSummary,
   type ReportMeta,
   type ReportSnapshot,
   RESPONSE_TIME_BUCKETS,
@@ -105,6 +107,64 @@ function tablePanel(
 </section>`;
 }
 
+/** The broken URLs from the records alone (no link check): the first referrer of each. */
+function brokenRecords(d: ReportSnapshot): Html {
+  return tablePanel(
+    "broken",
+    "Broken links",
+    d.brokenTotal,
+    ["URL", "Status / error", "Linked from"],
+    d.broken.map((b) =>
+      markup`<tr><td>${link(b.url)}</td><td>${pill(b.status, b.error)}${sub(b.errorMessage)}</td>
+<td>${link(b.parent)}</td></tr>`
+    ),
+    "“Linked from” is the first page the link was found on; other pages may link to it too.",
+  );
+}
+
+/** One target's row: the target, what is wrong, and every referrer kept with its link text. */
+function targetRow(t: BrokenTarget): Html {
+  const more = t.count > t.referrers.length &&
+    markup`<li class="muted">…and ${num(t.count - t.referrers.length)} more</li>`;
+  return markup`<tr><td>${link(t.url)}</td><td>${pill(t.status, t.error)}${sub(t.errorMessage)}</td>
+<td class="num">${num(t.count)}</td><td><ul class="refs">${
+    t.referrers.map((r) =>
+      markup`<li>${link(r.source)} <code>${r.tag}</code>${
+        r.text === null ? markup`` : markup` <q>${r.text}</q>`
+      }</li>`
+    )
+  }${more}</ul></td></tr>`;
+}
+
+/** The link check's broken targets, grouped by target, every referrer named. */
+function brokenTargets(links: LinkSummary): Html {
+  return tablePanel(
+    "broken",
+    "Broken links",
+    links.brokenTotal,
+    ["Target", "Status / error", "Links", "Linked from (page, element, link text)"],
+    links.broken.map(targetRow),
+    `${num(links.brokenLinks)} broken links to ${num(links.brokenTotal)} targets, of ${
+      num(links.links)
+    } links on the crawled pages.`,
+  );
+}
+
+/** Targets a policy kept from being checked (robots.txt, the address guard...). */
+function refusedTargets(links: LinkSummary): Html {
+  return tablePanel(
+    "refused",
+    "Links not checked (refused by policy)",
+    links.refusedTotal,
+    ["Target", "Refused by", "Links", "Linked from (page, element, link text)"],
+    links.refused.map(targetRow),
+  );
+}
+
+function sub(text: string | null): Html | null {
+  return text ? markup`<div class="sub">${text}</div>` : null;
+}
+
 function card(label: string, value: string, sub: string, accent: string): Html {
   return markup`<div class="card" style="--accent:${accent}"><div class="k">${label}</div>
 <div class="v">${value}</div><div class="sub">${sub}</div></div>`;
@@ -195,7 +255,6 @@ export function renderReport(d: ReportSnapshot, s: CrawlSummary, meta: ReportMet
     ...Object.entries(s.skipped).map(([k, v]): [string, unknown] => [`Not queued: ${k}`, v]),
     ...Object.entries(meta.options ?? {}).map(([k, v]): [string, unknown] => [`Option ${k}`, v]),
   ];
-  const sub = (text: string | null) => text && markup`<div class="sub">${text}</div>`;
   const legend = [
     ["2xx", COLORS.c2],
     ["3xx", COLORS.c3],
@@ -218,6 +277,20 @@ export function renderReport(d: ReportSnapshot, s: CrawlSummary, meta: ReportMet
   } records ·
 stopped: ${s.stoppedBy}</p></div></header>
 <main class="wrap">
+${d.links ? brokenTargets(d.links) : brokenRecords(d)}
+${
+    tablePanel(
+      "redirects",
+      "Redirect chains",
+      d.redirectTotal,
+      ["Hops", "Chain"],
+      d.redirects.map((c) =>
+        markup`<tr><td class="num">${c.hops.length}</td><td><ol class="chain">
+${c.hops.map((h) => markup`<li>${pill(h.status)} ${link(h.url)}</li>`)}
+<li>${pill(c.status, c.error)} ${link(c.url)}</li></ol></td></tr>`
+      ),
+    )
+  }
 <section class="cards">
 ${card("Pages OK", num(s.pagesOk), `of ${num(s.pagesOk + errors)} fetched`, COLORS.c2)}
 ${
@@ -233,7 +306,16 @@ ${
       : markup``
   }
 ${card("Errors", num(errors), robots ? `+ ${num(robots)} blocked by robots` : "failed", COLORS.c5)}
-${card("Broken links", num(d.brokenTotal), "4xx, 5xx, unreachable", COLORS.c4)}
+${
+    d.links
+      ? card(
+        "Broken links",
+        num(d.links.brokenLinks),
+        `to ${num(d.links.brokenTotal)} targets · ${num(d.links.links)} links checked`,
+        COLORS.c4,
+      )
+      : card("Broken links", num(d.brokenTotal), "4xx, 5xx, unreachable", COLORS.c4)
+  }
 ${card("Redirected", num(d.redirectTotal), "URLs behind redirects", COLORS.c3)}
 ${card("Pages / s", num(s.pagesPerSecond), `over ${fmtMs(s.durationMs)}`, "#1d2433")}
 ${card("Downloaded", fmtBytes(s.bytes), "body bytes", "#1d2433")}
@@ -285,32 +367,6 @@ ${
   }
 ${
     tablePanel(
-      "broken",
-      "Broken links",
-      d.brokenTotal,
-      ["URL", "Status / error", "Linked from"],
-      d.broken.map((b) =>
-        markup`<tr><td>${link(b.url)}</td><td>${pill(b.status, b.error)}${sub(b.errorMessage)}</td>
-<td>${link(b.parent)}</td></tr>`
-      ),
-      "“Linked from” is the first page the link was found on; other pages may link to it too.",
-    )
-  }
-${
-    tablePanel(
-      "redirects",
-      "Redirect chains",
-      d.redirectTotal,
-      ["Hops", "Chain"],
-      d.redirects.map((c) =>
-        markup`<tr><td class="num">${c.hops.length}</td><td><ol class="chain">
-${c.hops.map((h) => markup`<li>${pill(h.status)} ${link(h.url)}</li>`)}
-<li>${pill(c.status, c.error)} ${link(c.url)}</li></ol></td></tr>`
-      ),
-    )
-  }
-${
-    tablePanel(
       "robots",
       "Blocked by robots.txt",
       d.robotsTotal,
@@ -318,6 +374,7 @@ ${
       d.robots.map((r) => markup`<tr><td>${link(r.url)}</td><td>${link(r.parent)}</td></tr>`),
     )
   }
+${d.links && refusedTargets(d.links)}
 <section class="panel" id="details"><h2>Crawl details</h2><table class="kv"><tbody>
 ${
     details.filter(([, v]) => v !== undefined)

@@ -50,6 +50,38 @@ export interface BrokenLink {
   parent: string | null;
 }
 
+/** A link target that did not work, with the pages that link to it (from the link check). */
+export interface BrokenTarget {
+  /** The target (with `#fragment` when the fragment is what is missing). */
+  url: string;
+  /** Its status, or `null` when no response came. */
+  status: number | null;
+  /** Why it did not work. */
+  error: string;
+  /** A detail for `error`. */
+  errorMessage: string | null;
+  /** The first referrers: the page, the element and attribute, the link's text. */
+  referrers: { source: string; tag: string; text: string | null }[];
+  /** Every referrer, kept or not. */
+  count: number;
+}
+
+/** What the link check found, as the report shows it. */
+export interface LinkSummary {
+  /** Links on the crawled pages. */
+  links: number;
+  /** Of them, broken. */
+  brokenLinks: number;
+  /** Broken targets kept, most linked first. */
+  broken: BrokenTarget[];
+  /** Broken targets found. */
+  brokenTotal: number;
+  /** Targets a policy refused (robots.txt, the address guard...) kept, most linked first. */
+  refused: BrokenTarget[];
+  /** Refused targets found. */
+  refusedTotal: number;
+}
+
 /** A redirect chain: the hops, then the final URL and its outcome. */
 export interface RedirectChain {
   /** Each redirecting URL and its status, first hop first (at most 20 kept). */
@@ -90,6 +122,8 @@ export interface ReportSnapshot {
   robots: { url: string; parent: string | null }[];
   /** Robots-blocked URLs seen. */
   robotsTotal: number;
+  /** What the link check found, when it ran: the broken targets with every referrer. */
+  links?: LinkSummary;
 }
 
 /** What the report says about the crawl besides its records. */

@@ -7,6 +7,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
+import type { CrawlRecord } from "../output/record.ts";
 import { openSink, type OutputFormat } from "../output/sink.ts";
 import { SCHEMA_VERSION } from "./schema.ts";
 
@@ -41,6 +42,8 @@ export class StateExportError extends Error {
  * @param run The run: its id, `"latest"` or `"all"`.
  * @param out The output file; `undefined` for stdout.
  * @param format `jsonl`, `json` or `csv`.
+ * @param then Given the runs' records (re-readable), once they are written: for outputs
+ * built from them (the link table).
  * @returns How many records were written, and from which runs.
  * @throws {StateExportError} If the file is not a state file this version
  * reads, or holds no such run.
@@ -71,6 +74,7 @@ export async function exportState(
   run: RunChoice,
   out: string | undefined,
   format: OutputFormat,
+  then?: (records: () => Iterable<CrawlRecord>) => Promise<unknown>,
 ): Promise<StateExport> {
   // Read-only: nothing is written to a state another process may be crawling with.
   const db = new DatabaseSync(path, { readOnly: true });
@@ -78,8 +82,8 @@ export async function exportState(
     const runs = chooseRuns(db, path, run);
     const sink = await openSink(format, out);
     let exported = 0;
+    const statement = db.prepare("SELECT json FROM records WHERE run = ? ORDER BY seq");
     try {
-      const statement = db.prepare("SELECT json FROM records WHERE run = ? ORDER BY seq");
       for (const id of runs) {
         for (const row of statement.iterate(id)) {
           await sink.write(JSON.parse(row.json as string));
@@ -91,6 +95,12 @@ export async function exportState(
       await sink.close().catch(() => {});
       throw error;
     }
+    // The runs' records again, for outputs read in passes.
+    await then?.(function* () {
+      for (const id of runs) {
+        for (const row of statement.iterate(id)) yield JSON.parse(row.json as string);
+      }
+    });
     return { exported, runs };
   } finally {
     db.close();

@@ -73,11 +73,22 @@ async function crawlWithReport(server: FixtureServer, dir: string): Promise<Repo
   return { origin: server.origin, summary, reportPath, dir };
 }
 
-/** The broken-links table as [url, status or error, linked from] rows. */
+/**
+ * The broken-links table, grouped by target, as [target, status or error,
+ * link count, every referrer as "page tag “text”"] rows.
+ */
 function brokenRows($: cheerio.CheerioAPI): string[][] {
-  return $("#broken tbody tr").map((_, tr) => [
-    $(tr).find("td").map((_, td) => $(td).find(".pill, a.url, span.url").first().text()).get(),
-  ]).get();
+  return $("#broken tbody tr").map((_, tr) => {
+    const td = $(tr).find("td");
+    return [[
+      td.eq(0).text(),
+      td.eq(1).find(".pill").text(),
+      td.eq(2).text(),
+      td.eq(3).find("li").map((_, li) => $(li).text().replace(/\s+/g, " ").trim()).get().join(
+        " | ",
+      ),
+    ]];
+  }).get();
 }
 
 /** Asserts what a report of {@linkcode startSite}'s crawl must show. */
@@ -85,11 +96,11 @@ function assertReport($: cheerio.CheerioAPI, run: ReportRun): void {
   const o = run.origin;
   assert.equal($("head > title").text(), `Crawl report · ${o.slice("http://".length)}`);
   assert.deepEqual(brokenRows($).sort(), [
-    [`${o}/boom.html`, "500", `${o}/about.html`],
-    [`${o}/gone-1.html`, "404", `${o}/about.html`],
-    [`${o}/gone-2.html`, "404", `${o}/about.html`],
-    [`${o}/missing.html`, "404", `${o}/index.html`],
-    [`${o}/removed.html`, "410", `${o}/about.html`],
+    [`${o}/boom.html`, "500", "1", `${o}/about.html a[href] boom`],
+    [`${o}/gone-1.html`, "404", "1", `${o}/about.html a[href] gone`],
+    [`${o}/gone-2.html`, "404", "1", `${o}/about.html a[href] gone too`],
+    [`${o}/missing.html`, "404", "1", `${o}/index.html a[href] A broken link`],
+    [`${o}/removed.html`, "410", "1", `${o}/about.html a[href] removed`],
   ]);
   assert.equal($("#broken .count").text(), "5");
   assert.deepEqual($("#redirects ol.chain li").map((_, li) => $(li).text().trim()).get(), [

@@ -179,7 +179,7 @@ Deno.test({
       // Two separate chromium runs (own profiles): run them side by side.
       const [dom] = await Promise.all([
         dumpDom(htmlPath, { signal }),
-        screenshot(htmlPath, pngPath, { width: 1280, height: 1800, signal }),
+        screenshot(htmlPath, pngPath, { width: 1280, height: 4000, signal }),
       ]);
       const $ = cheerio.load(dom);
       const charts = $("svg.chart[role=img]");
@@ -209,7 +209,7 @@ Deno.test({
       assert.match($("#slowest").text(), /<script>alert\('xss'\)<\/script> & friends/);
 
       const image = decodePng(await Deno.readFile(pngPath));
-      assert.deepEqual([image.width, image.height], [1280, 1800]);
+      assert.deepEqual([image.width, image.height], [1280, 4000]);
       const colours = new Set<number>();
       for (let p = 0; p < image.pixels.length; p += image.channels) {
         colours.add((image.pixels[p]! << 16) | (image.pixels[p + 1]! << 8) | image.pixels[p + 2]!);

@@ -67,6 +67,12 @@ export interface ChromiumOptions {
   signal?: AbortSignal;
 }
 
+/** Options for {@linkcode dumpDom}. */
+export interface DumpDomOptions extends ChromiumOptions {
+  /** The window's size, px, for a page whose scripts measure its layout. */
+  window?: { width: number; height: number };
+}
+
 /** Options for {@linkcode screenshot}. */
 export interface ScreenshotOptions extends ChromiumOptions {
   /** Viewport width, px. */
@@ -143,7 +149,7 @@ export async function screenshot(
  * rendered (serialized after parsing, so it shows what the browser built).
  *
  * @param htmlPath The HTML file.
- * @param options An abort signal.
+ * @param options An abort signal, and the window size.
  * @returns The serialized DOM.
  * @throws {Error} If chromium is missing or fails.
  *
@@ -153,8 +159,12 @@ export async function screenshot(
  * console.log(await dumpDom("report.html"));
  * ```
  */
-export function dumpDom(htmlPath: string, options: ChromiumOptions = {}): Promise<string> {
-  return runChromium(["--dump-dom", pathToFileURL(htmlPath).href], options.signal);
+export function dumpDom(htmlPath: string, options: DumpDomOptions = {}): Promise<string> {
+  const size = options.window && [`--window-size=${options.window.width},${options.window.height}`];
+  return runChromium(
+    [...(size ?? []), "--dump-dom", pathToFileURL(htmlPath).href],
+    options.signal,
+  );
 }
 
 /** A decoded PNG: 8-bit channels, row after row. */

@@ -1,0 +1,49 @@
+/**
+ * The CLI's link check at the end of a run: every link of the crawled pages
+ * joined with its target's outcome, the link table written (`--links-out`).
+ *
+ * @module
+ */
+
+import { checkLinks, type LinkCheckResult, type RecordSource } from "../linkcheck/check_links.ts";
+import { LinkTable } from "../linkcheck/table.ts";
+import type { OutputFormat } from "../output/sink.ts";
+import { UsageError } from "./usage_error.ts";
+
+/**
+ * Checks the links of a run's records, writing the link table when asked.
+ *
+ * @param source The run's records, readable once per pass.
+ * @param table Where the link table goes, if anywhere.
+ * @returns What the check found.
+ * @throws {UsageError} When the table cannot be written.
+ *
+ * @example Usage
+ * ```ts
+ * import { linkCheck } from "./link_check.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const result = await linkCheck(() => [], undefined);
+ * assert.equal(result.links, 0);
+ * ```
+ */
+export async function linkCheck(
+  source: RecordSource,
+  table: { path: string; format: OutputFormat } | undefined,
+): Promise<LinkCheckResult> {
+  if (table === undefined) return await checkLinks(source);
+  let writer: LinkTable;
+  try {
+    writer = await LinkTable.create(table.path, table.format);
+  } catch (error) {
+    throw new UsageError(`--links-out: cannot write '${table.path}': ${(error as Error).message}`);
+  }
+  try {
+    const result = await checkLinks(source, { onRow: (row) => writer.write(row) });
+    await writer.close();
+    return result;
+  } catch (error) {
+    await writer.abandon();
+    throw error;
+  }
+}
