@@ -296,3 +296,62 @@ redisTest(
     });
   },
 );
+
+Deno.test("link check CLI: external links keep the address guard and per-host limits: one request per URL, one at a time", async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const requested: string[] = [];
+  await using external = Deno.serve(
+    { hostname: "127.0.0.2", port: 0, onListen() {} },
+    async (req) => {
+      requested.push(`${req.method} ${new URL(req.url).pathname}`);
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      // Answer after the next request could have started, had the limit allowed one.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return new URL(req.url).pathname === "/robots.txt"
+        ? new Response("User-agent: *\nAllow: /\n")
+        : new Response(null, { status: 200 });
+    },
+  );
+  const ext = `http://127.0.0.2:${external.addr.port}`;
+  const links = Array.from({ length: 30 }, (_, i) => `<a href="${ext}/p${i}">p${i}</a>`).join("");
+  await using site = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    const nav = `<a href="/a">a</a><a href="/b">b</a>`;
+    // Every page links to the same 30 external URLs, and to the cloud metadata address.
+    return new Response(
+      `${nav}${links}<a href="http://169.254.169.254/latest/meta-data/">metadata</a>`,
+      { headers: { "content-type": "text/html" }, status: path === "/robots.txt" ? 404 : 200 },
+    );
+  });
+  await withDir(async (dir) => {
+    const result = await runCli([
+      "--seeds",
+      `http://127.0.0.1:${site.addr.port}/`,
+      "--check",
+      "external",
+      "--allow-address",
+      "127.0.0.0/8",
+      "--per-host",
+      "1",
+      "--concurrency",
+      "8",
+      "--links-out",
+      `${dir}/links.jsonl`,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const heads = requested.filter((r) => r.startsWith("HEAD "));
+    assert.equal(heads.length, 30);
+    assert.equal(new Set(heads).size, 30);
+    assert.equal(peak, 1, `the external host saw ${peak} requests at once`);
+    const rows = parseJsonl<Row>(await Deno.readTextFile(`${dir}/links.jsonl`));
+    assert.equal(rows.filter((r) => r.target.startsWith(ext) && r.result === "ok").length, 90);
+    const metadata = rows.filter((r) => r.target.startsWith("http://169.254.169.254/"));
+    assert.equal(metadata.length, 3);
+    for (const row of metadata) {
+      assert.deepEqual([row.result, row.error], ["refused", "blocked_address"]);
+    }
+  });
+});
