@@ -12,7 +12,46 @@
 import { classifyFetchError } from "./errors.ts";
 import type { ErrorCode } from "../output/record.ts";
 import { startDeadline } from "./deadline.ts";
-import { type BodyReader, readCappedBody } from "./body.ts";
+import { type BodyReader, readCappedBody, readRawBody } from "./body.ts";
+
+/**
+ * One HTTP exchange as it went over the wire, for an archive (a WARC file):
+ * {@linkcode request} hands one to its `recorder` for every response it
+ * gets, each redirect hop included.
+ */
+export interface HttpExchange {
+  /** The URL requested. */
+  url: string;
+  /** The request method. */
+  method: "GET";
+  /** When the request was sent, ISO 8601. */
+  startedAt: string;
+  /**
+   * The request headers as sent, lower-case, in order: the caller's, then
+   * those `fetch` adds (`accept`, `accept-language`, `host`).
+   */
+  requestHeaders: [string, string][];
+  /** The response status. */
+  status: number;
+  /** Its reason phrase as `fetch` gives it (the standard one for the status). */
+  statusText: string;
+  /** The response headers, lower-case, as `fetch` gives them (repeated ones joined but Set-Cookie). */
+  responseHeaders: [string, string][];
+  /**
+   * The body bytes as they arrived (de-chunked; decoded only when the server
+   * ignored `accept-encoding: identity`), at most `maxBytes` of them.
+   */
+  body: Uint8Array;
+  /** Why the body is not whole: cut at `maxBytes` (`length`), by the deadline (`time`), or the connection failed (`disconnect`). */
+  truncated?: "length" | "time" | "disconnect";
+}
+
+/**
+ * Receives each exchange {@linkcode request} makes. Called before the
+ * response is judged (a refused redirect target still gets its redirect
+ * archived); it must not throw.
+ */
+export type ExchangeRecorder = (exchange: HttpExchange) => void;
 
 /**
  * Checks one URL of a chain before it is requested (an address guard,
@@ -83,10 +122,20 @@ export interface RequestOptions {
    * {@linkcode readCappedBody}: the whole body within `maxBytes`.
    */
   readBody?: BodyReader;
+  /**
+   * Archives every response of the chain: with one, each body is read in
+   * full (within `maxBytes`, whatever the body reader wants of it) and
+   * `accept-encoding: identity` is asked for, so the stored headers and
+   * body agree.
+   */
+  recorder?: ExchangeRecorder;
 }
 
 /** Options for {@linkcode fetchPage}: those of {@linkcode request} but the body reader and `checkFirst`. */
 export type FetchPageOptions = Omit<RequestOptions, "readBody" | "checkFirst">;
+
+/** The request headers fetch adds when the caller sets none of its own. */
+const FETCH_DEFAULTS: readonly [string, string][] = [["accept", "*/*"], ["accept-language", "*"]];
 
 /** One redirect hop: the URL that answered and its status. */
 export interface RedirectHop {
@@ -282,14 +331,22 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
       if (refused) return fail(result, started, refused, `request refused: ${url}`);
     }
     let current = url;
+    const { recorder } = options;
     while (true) {
       const extra = await options.headersFor?.(current);
-      const response = await fetch(current, {
+      let headers = extra ? { ...options.headers, ...extra } : options.headers;
+      // An archive keeps the bytes as sent: ask for them unencoded, so headers and body agree.
+      if (recorder) headers = { "accept-encoding": "identity", ...headers };
+      const startedAt = new Date().toISOString();
+      let response = await fetch(current, {
         signal,
         client: options.client,
         redirect: "manual",
-        headers: extra ? { ...options.headers, ...extra } : options.headers,
+        headers,
       });
+      if (recorder) {
+        response = await record(recorder, current, startedAt, headers, response, signal, maxBytes);
+      }
       await options.onResponse?.(current, response);
       result.url = current;
       result.status = response.status;
@@ -356,6 +413,53 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
   }
 }
 
+/**
+ * Reads a response's whole body (within `maxBytes`) for the recorder, hands
+ * it the exchange, and returns an unread copy of the response for the
+ * caller's reader. A body cut by the deadline or the connection is recorded
+ * as far as it came, then the failure goes on as the request's.
+ */
+async function record(
+  recorder: ExchangeRecorder,
+  url: string,
+  startedAt: string,
+  sent: Record<string, string> | undefined,
+  response: Response,
+  signal: AbortSignal,
+  maxBytes: number,
+): Promise<Response> {
+  const requestHeaders: [string, string][] = Object.entries(sent ?? {}).map((
+    [name, value],
+  ) => [name.toLowerCase(), value]);
+  for (const [name, value] of FETCH_DEFAULTS) {
+    if (!requestHeaders.some(([n]) => n === name)) requestHeaders.push([name, value]);
+  }
+  requestHeaders.push(["host", new URL(url).host]);
+  // One byte past the cap tells the caller's reader the body is too large, as it would have seen.
+  const read = await readRawBody(response.body, maxBytes + 1, signal);
+  const body = read.bytes.subarray(0, maxBytes);
+  const truncated = read.bytes.byteLength > maxBytes ? "length" : read.truncated;
+  recorder({
+    url,
+    method: "GET",
+    startedAt,
+    requestHeaders,
+    status: response.status,
+    statusText: response.statusText,
+    responseHeaders: [...response.headers],
+    body,
+    ...(truncated ? { truncated } : {}),
+  });
+  if (read.error !== undefined) throw read.error;
+  // A null-body status (204, 304) cannot be given a body, even an empty one.
+  const nullBody = response.body === null || [101, 103, 204, 205, 304].includes(response.status);
+  return new Response(nullBody ? null : read.bytes as Uint8Array<ArrayBuffer>, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
 function requested(redirects: readonly RedirectHop[], url: string): boolean {
   for (const hop of redirects) if (hop.url === url) return true;
   return false;
@@ -417,6 +521,7 @@ export async function fetchPage(url: string, options: FetchPageOptions): Promise
     checkHop: options.checkHop,
     waitHop: options.waitHop,
     resolve: options.resolve,
+    recorder: options.recorder,
     readBody: readPageBody,
   });
   if (page.error !== undefined) return page;
