@@ -71,6 +71,9 @@ export const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind
   "links-from": { option: "linksFrom", kind: "string" },
   "header": { option: "headers", kind: "headers" },
   "proxy": { option: "proxy", kind: "string" },
+  "warc": { option: "warc", kind: "string" },
+  "warc-max-size": { option: "warcMaxSize", kind: "int" },
+  "warc-cdx": { option: "warcCdx", kind: "bool" },
 };
 
 /** The flags of the CLI itself (not crawl options), as `node:util`'s `parseArgs` takes them. */

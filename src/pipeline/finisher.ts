@@ -22,6 +22,12 @@ export interface FinisherDeps {
   frontier: CrawlFrontier;
   /** The output: receives each delivered record; the crawl waits on it (back-pressure). */
   onRecord: (record: CrawlRecord) => void | Promise<void>;
+  /**
+   * Writes a URL's archived exchanges (`warc`) right before the store takes
+   * its finish, with nothing awaited between: the archive then holds URLs in
+   * the order the store commits them.
+   */
+  archive?: { finish(entry: FrontierEntry): void };
 }
 
 /**
@@ -76,6 +82,7 @@ export class Finisher {
   async finish(entry: FrontierEntry, record?: CrawlRecord): Promise<void> {
     const { stats, store, frontier } = this.#deps;
     if (record) stats.record(record);
+    this.#deps.archive?.finish(entry);
     await store.finish(entry, record, this.#deliver);
     frontier.done(entry);
   }

@@ -194,6 +194,14 @@ export const CrawlOptionsSchema = z.object({
     .optional(),
   /** A module specifier whose `extract($, page)` export fills the record's `data`. */
   extractModule: z.string().min(1, { error: "must be a module specifier" }).optional(),
+  /** Archive every exchange as WARC/1.1 in files named after this `FILE.warc.gz`. */
+  warc: z.string({ error: "must be a file name ending in .warc.gz" })
+    .regex(/[^/\\]\.warc\.gz$/, { error: "must be a file name ending in .warc.gz" })
+    .optional(),
+  /** Start a new WARC file before one would grow past this many bytes. */
+  warcMaxSize: positiveInt.default(1_000_000_000),
+  /** Write a CDXJ index beside each WARC file. */
+  warcCdx: flag.default(false),
 }).strict();
 
 /** True when two types are identical. */

@@ -119,4 +119,14 @@ export interface CrawlOptionsInput {
   linksFrom?: string;
   /** A module specifier whose `extract($, page)` export fills each record's `data`. */
   extractModule?: string;
+  /**
+   * Archive every HTTP exchange (pages, redirects, robots.txt, sitemaps) as
+   * WARC/1.1 into `FILE-TIMESTAMP-SERIAL.warc.gz` files named after this
+   * `FILE.warc.gz` ([Archiving](warc.md)). Default: none.
+   */
+  warc?: string;
+  /** Start a new WARC file before one would grow past this many bytes. Default 1 GB. */
+  warcMaxSize?: number;
+  /** Write a CDXJ index (`.cdxj`, for pywb and other replay tools) beside each WARC file. */
+  warcCdx?: boolean;
 }
