@@ -24,11 +24,18 @@ export const EXPORT_FLAGS = {
   out: { type: "string" },
   format: { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  "warc-files": { type: "boolean" },
 } as const;
 
 /** What to export, where to, and how. */
 export type ExportPlan =
-  & { out: string | undefined; format: OutputFormat; quiet: boolean }
+  & {
+    out: string | undefined;
+    format: OutputFormat;
+    quiet: boolean;
+    /** List the WARC files the crawl wrote, one a line, instead of its records. */
+    warcFiles: boolean;
+  }
   & (
     | { from: "redis"; url: string; job: string }
     | { from: "state"; path: string; run: RunChoice }
@@ -49,6 +56,7 @@ export type ExportPlan =
  * const plan = parseExport(["--state", "site.db", "--run", "all", "--out", "all.csv"]);
  * assert.deepEqual(plan, {
  *   from: "state", path: "site.db", run: "all", out: "all.csv", format: "csv", quiet: false,
+ *   warcFiles: false,
  * });
  * assert.throws(() => parseExport(["--stat", "site.db"]), /unknown flag '--stat' for export: did you mean --state\?/);
  * ```
@@ -73,7 +81,7 @@ export function parseExport(args: string[]): ExportPlan {
   const out = values.out;
   const format = chooseFormat(out, values.format);
   const quiet = values.quiet === true;
-  const common = { out, format, quiet };
+  const common = { out, format, quiet, warcFiles: values["warc-files"] === true };
   if (values.state !== undefined) {
     if (values.redis !== undefined || values.job !== undefined) {
       throw new UsageError("export takes --state FILE or --redis URL --job NAME, not both");
@@ -115,20 +123,14 @@ export function parseExport(args: string[]): ExportPlan {
  */
 export async function runExportPlan(plan: ExportPlan): Promise<Record<string, unknown>> {
   await checkOutputs({ "--out": plan.out });
+  if (plan.warcFiles) return await listWarcFiles(plan);
   if (plan.from === "redis") {
     const { exportJob } = await import("../redis/job.ts");
     const exported = await exportJob(plan.url, plan.job, plan.out, plan.format);
     return { exported, job: plan.job };
   }
-  try {
-    const info = await Deno.stat(plan.path);
-    if (!info.isFile) throw new UsageError(`--state: cannot read '${plan.path}': not a file`);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const why = error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message;
-    throw new UsageError(`--state: cannot read '${plan.path}': ${why}`);
-  }
   const { exportState, StateExportError } = await import("../sqlite/export.ts");
+  await checkState(plan.path);
   try {
     const { exported, runs } = await exportState(plan.path, plan.run, plan.out, plan.format);
     return { exported, state: plan.path, runs };
@@ -136,4 +138,42 @@ export async function runExportPlan(plan: ExportPlan): Promise<Record<string, un
     if (error instanceof StateExportError) throw new UsageError(`--state: ${error.message}`);
     throw error;
   }
+}
+
+async function checkState(path: string): Promise<void> {
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new UsageError(`--state: cannot read '${path}': not a file`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const why = error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message;
+    throw new UsageError(`--state: cannot read '${path}': ${why}`);
+  }
+}
+
+/** `--warc-files`: the WARC files the crawl wrote, one a line (a Redis job's as `host:path`). */
+async function listWarcFiles(plan: ExportPlan): Promise<Record<string, unknown>> {
+  let files: string[];
+  let runs: number[] | undefined;
+  if (plan.from === "redis") {
+    const { jobWarcFiles } = await import("../redis/job.ts");
+    files = await jobWarcFiles(plan.url, plan.job);
+  } else {
+    await checkState(plan.path);
+    const { stateWarcFiles, StateExportError } = await import("../sqlite/export.ts");
+    try {
+      ({ files, runs } = stateWarcFiles(plan.path, plan.run));
+    } catch (error) {
+      if (error instanceof StateExportError) throw new UsageError(`--state: ${error.message}`);
+      throw error;
+    }
+  }
+  const text = files.map((file) => `${file}\n`).join("");
+  if (plan.out === undefined) await Deno.stdout.write(new TextEncoder().encode(text));
+  else await Deno.writeTextFile(plan.out, text);
+  return {
+    exported: files.length,
+    warcFiles: files.length,
+    ...(plan.from === "redis" ? { job: plan.job } : { state: plan.path, runs }),
+  };
 }

@@ -227,7 +227,8 @@ async function runExport(args: string[], terminal: boolean): Promise<number> {
       const from = plan.from === "redis"
         ? `job ${plan.job}`
         : `${plan.path} (run ${(result.runs as number[]).join(", ")})`;
-      const line = `exported ${result.exported} records of ${from} to ${plan.out ?? "stdout"}`;
+      const what = plan.warcFiles ? "WARC file names" : "records";
+      const line = `exported ${result.exported} ${what} of ${from} to ${plan.out ?? "stdout"}`;
       Deno.stderr.writeSync(encoder.encode(`${line}\n`));
       if (!terminal) Deno.stderr.writeSync(encoder.encode(JSON.stringify(result) + "\n"));
     }

@@ -38,8 +38,8 @@ export interface HttpExchange {
   /** The response headers, lower-case, as `fetch` gives them (repeated ones joined but Set-Cookie). */
   responseHeaders: [string, string][];
   /**
-   * The body bytes as they arrived (de-chunked; decoded only when the server
-   * ignored `accept-encoding: identity`), at most `maxBytes` of them.
+   * The body bytes as they arrived (de-chunked, still encoded when the
+   * server encoded them anyway), at most `maxBytes` of them.
    */
   body: Uint8Array;
   /** Why the body is not whole: cut at `maxBytes` (`length`), by the deadline (`time`), or the connection failed (`disconnect`). */
@@ -344,14 +344,14 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
         redirect: "manual",
         headers,
       });
-      if (recorder) {
-        response = await record(recorder, current, startedAt, headers, response, signal, maxBytes);
-      }
       await options.onResponse?.(current, response);
       result.url = current;
       result.status = response.status;
       result.headers = response.headers;
       result.contentType = mediaType(response.headers.get("content-type"));
+      if (recorder) {
+        response = await record(recorder, current, startedAt, headers, response, signal, maxBytes);
+      }
       if (REDIRECTS.has(response.status) && response.headers.has("location")) {
         await response.body?.cancel();
         const location = response.headers.get("location")!;
@@ -453,11 +453,33 @@ async function record(
   if (read.error !== undefined) throw read.error;
   // A null-body status (204, 304) cannot be given a body, even an empty one.
   const nullBody = response.body === null || [101, 103, 204, 205, 304].includes(response.status);
-  return new Response(nullBody ? null : read.bytes as Uint8Array<ArrayBuffer>, {
+  return new Response(nullBody ? null : decoded(read.bytes, response.headers), {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/**
+ * The body as the caller's reader expects it: `fetch` leaves an encoded
+ * body encoded when the caller named the encodings it accepts (as a
+ * recorder does, with `identity`), so one a server encoded anyway is
+ * decoded here, as `fetch` would have done.
+ */
+function decoded(bytes: Uint8Array, headers: Headers): BodyInit {
+  const body = bytes as Uint8Array<ArrayBuffer>;
+  const encoding = headers.get("content-encoding")?.trim().toLowerCase();
+  const format = encoding === "gzip" || encoding === "x-gzip"
+    ? "gzip"
+    : encoding === "deflate"
+    ? "deflate"
+    : encoding === "br"
+    ? "brotli"
+    : undefined;
+  if (format === undefined) return body;
+  return new Blob([body]).stream().pipeThrough(
+    new DecompressionStream(format as CompressionFormat),
+  );
 }
 
 function requested(redirects: readonly RedirectHop[], url: string): boolean {

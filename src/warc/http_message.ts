@@ -2,11 +2,13 @@
  * The HTTP messages of an exchange as a WARC block (`application/http`):
  * Deno's `fetch` does not expose the bytes on the wire, so they are
  * rebuilt: an HTTP/1.1 request line and the headers sent; an HTTP/1.1
- * status line with `fetch`'s reason phrase and the headers received. Where
- * the body stored is not the one the headers describe (the server encoded
- * it although `identity` was asked for, or chunked it; `fetch` undoes
- * both), those headers are kept under `X-Archive-Orig-` names (pywb's
- * convention), so a reader does not decode the body twice.
+ * status line with `fetch`'s reason phrase and the headers received. The
+ * body is stored as it arrived: a server that encoded it although
+ * `identity` was asked for has it stored encoded, its `Content-Encoding`
+ * kept (the headers and the payload agree). Only the chunking is gone
+ * (`fetch` undoes it), so `Transfer-Encoding` is kept as
+ * `X-Archive-Orig-Transfer-Encoding` (pywb's convention): a reader must
+ * not de-chunk the payload again.
  *
  * @module
  */
@@ -15,7 +17,7 @@ import type { HttpExchange } from "../http/request.ts";
 
 const ENCODER = new TextEncoder();
 /** Headers that describe the bytes on the wire rather than the body stored. */
-const WIRE_HEADERS = new Set(["transfer-encoding", "content-encoding"]);
+const WIRE_HEADERS = new Set(["transfer-encoding"]);
 
 /**
  * The request block: request line, headers, blank line (a GET has no body).
@@ -44,10 +46,8 @@ export function requestBlock(exchange: HttpExchange): Uint8Array {
 }
 
 /**
- * The head of the response block: status line, headers, blank line. When
- * the body is not as the wire carried it, `Transfer-Encoding` and
- * `Content-Encoding` become `X-Archive-Orig-...`, and so does a
- * `Content-Length` that no longer matches, replaced by the stored length.
+ * The head of the response block: status line, headers (a
+ * `Transfer-Encoding` as `X-Archive-Orig-Transfer-Encoding`), blank line.
  *
  * @param exchange The exchange.
  * @returns The head's bytes; the payload (the body) follows it in the block.
@@ -66,20 +66,9 @@ export function requestBlock(exchange: HttpExchange): Uint8Array {
  */
 export function responseHead(exchange: HttpExchange): Uint8Array {
   let head = `HTTP/1.1 ${exchange.status} ${oneLine(exchange.statusText)}\r\n`;
-  const length = String(exchange.body.byteLength);
-  let renamed = false;
   for (const [name, value] of exchange.responseHeaders) {
-    if (WIRE_HEADERS.has(name) && !(name === "content-encoding" && value === "identity")) {
-      head += `x-archive-orig-${name}: ${oneLine(value)}\r\n`;
-      renamed = true;
-    } else head += `${name}: ${oneLine(value)}\r\n`;
-  }
-  const declared = exchange.responseHeaders.find(([name]) => name === "content-length")?.[1];
-  if (renamed && declared !== undefined && declared !== length && !exchange.truncated) {
-    head = head.replace(
-      /^content-length: .*\r\n/m,
-      `x-archive-orig-content-length: ${declared}\r\ncontent-length: ${length}\r\n`,
-    );
+    const stored = WIRE_HEADERS.has(name) ? `x-archive-orig-${name}` : name;
+    head += `${stored}: ${oneLine(value)}\r\n`;
   }
   return ENCODER.encode(`${head}\r\n`);
 }
