@@ -97,13 +97,19 @@ export class WarcArchive {
   #writer: WarcWriter;
   #groups = new Map<string, HttpExchange[]>();
   #files: string[];
-  #notes: Promise<void>[] = [];
+  #notes: Promise<void>[];
   #error: unknown;
 
-  private constructor(options: WarcArchiveOptions, writer: WarcWriter, files: string[]) {
+  private constructor(
+    options: WarcArchiveOptions,
+    writer: WarcWriter,
+    files: string[],
+    notes: Promise<void>[],
+  ) {
     this.#options = options;
     this.#writer = writer;
     this.#files = files;
+    this.#notes = notes;
   }
 
   /**
@@ -132,7 +138,13 @@ export class WarcArchive {
       }
     }
     const suffix = ledger?.perProcess ? `-${safeName(hostname())}-${Deno.pid}` : "";
-    let archive: WarcArchive | undefined;
+    // Filled by the writer, which may start a file before the archive exists (when it resumes).
+    const notes: Promise<void>[] = [];
+    const onFile = (path: string) => {
+      if (!files.includes(path)) files.push(path);
+      const noted = ledger?.noteFile(path);
+      if (noted) notes.push(noted);
+    };
     const writer = new WarcWriter({
       prefix,
       stamp,
@@ -141,11 +153,10 @@ export class WarcArchive {
       cdx: options.cdx,
       resume,
       warcinfo: (filename) => warcinfo(filename, options),
-      onFile: (path) => archive!.#noteFile(path),
+      onFile,
     });
-    archive = new WarcArchive(options, writer, files);
-    ledger?.follow(() => JSON.stringify({ ...writer.mark, files: archive!.#files }));
-    return archive;
+    ledger?.follow(() => JSON.stringify({ ...writer.mark, files }));
+    return new WarcArchive(options, writer, files, notes);
   }
 
   /** The files written so far, in order. */
@@ -236,12 +247,6 @@ export class WarcArchive {
     this.#writer.close();
     await Promise.all(this.#notes);
     if (this.#error !== undefined) throw this.#error;
-  }
-
-  #noteFile(path: string): void {
-    if (!this.#files.includes(path)) this.#files.push(path);
-    const noted = this.#options.ledger?.noteFile(path);
-    if (noted) this.#notes.push(noted);
   }
 }
 
