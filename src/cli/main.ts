@@ -174,6 +174,8 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
       "--out": config.out,
       "--report": config.report,
       "--state": config.state?.path,
+      // The files are named after it, in its folder.
+      "--warc": config.options.warc,
     });
     if (config.schedule === undefined) {
       judge(

@@ -117,7 +117,7 @@ export function indexPaths(path: string): { index: string; open: string } {
  * const dir = await Deno.makeTempDir();
  * const info = () => ({ type: "warcinfo" as const, id: recordId(), date: new Date().toISOString(), fields: [], block: [] });
  * const writer = new WarcWriter({ prefix: `${dir}/site`, stamp: "20260101000000000", maxSize: 1e9, cdx: false, warcinfo: info });
- * writer.write([info()]);
+ * writer.write([{ ...info(), type: "metadata" }]);
  * writer.close();
  * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["site-20260101000000000-00000.warc.gz"]);
  * await Deno.remove(dir, { recursive: true });
@@ -133,14 +133,15 @@ export class WarcWriter {
   #closed = false;
 
   /**
-   * Prepares the writer; the first file is opened by the first write.
+   * Opens the first file (or the one to continue), writing its `warcinfo`.
    *
    * @param options Where and how to write.
    */
   constructor(options: WarcWriterOptions) {
     this.#options = options;
     this.#serial = options.resume?.serial ?? 0;
-    if (options.resume) this.#open(options.resume.end);
+    // Opened at once: every crawl (every process of a shared one) has its file and warcinfo.
+    this.#open(options.resume?.end);
   }
 
   /** How far the files go now. */

@@ -234,3 +234,31 @@ Deno.test("--warc writes WARC/1.1 that warcio reads, with one response per fetch
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--warc needs a .warc.gz name in a folder that exists: exit 2 before any request", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "warc_test_" });
+  try {
+    const seed = ["--seeds", "http://127.0.0.1:9/", "--allow-private"];
+    const wrongName = await runCli([...seed, "--warc", `${dir}/site.warc`]);
+    assert.equal(wrongName.code, 2);
+    assert.match(
+      wrongName.stderr,
+      /^error: --warc must be a file name ending in \.warc\.gz: received ".*site\.warc"$/m,
+    );
+    const noFolder = await runCli([...seed, "--warc", `${dir}/missing/site.warc.gz`]);
+    assert.equal(noFolder.code, 2);
+    assert.match(
+      noFolder.stderr,
+      /^error: --warc: cannot write '.*missing\/site\.warc\.gz': no folder/m,
+    );
+    const tooSmall = await runCli([...seed, "--warc", `${dir}/a.warc.gz`, "--warc-max-size", "0"]);
+    assert.equal(tooSmall.code, 2);
+    assert.match(
+      tooSmall.stderr,
+      /^error: --warc-max-size must be a positive integer: received 0$/m,
+    );
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
