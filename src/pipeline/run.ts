@@ -112,11 +112,11 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   const { seeds, authorization } = prepareSeeds(options.seeds, options);
   const inScope = createScope(seeds, options);
   const group = new TaskGroup({ signal: context.signal });
-  let policy: RequestPolicy | undefined;
+  // The archive asks the policy's address guard, which exists by the time anything is fetched.
   const archive = options.warc === undefined
     ? undefined
-    : await openArchive(options, store, (url) => policy?.addressOf(url));
-  policy = new RequestPolicy({
+    : await openArchive(options, store, (url) => policy.addressOf(url));
+  const policy = new RequestPolicy({
     settings: options,
     frontier,
     inScope,

@@ -60,8 +60,8 @@ export function recordId(): string {
  * ```
  */
 export function fieldValue(value: string): string {
-  // deno-lint-ignore no-control-regex
   return value.replace(
+    // deno-lint-ignore no-control-regex
     /[\x00-\x1f\x7f]/g,
     (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`,
   );
