@@ -122,10 +122,10 @@ export interface CrawlOptionsInput {
   /**
    * Archive every HTTP exchange (pages, redirects, robots.txt, sitemaps) as
    * WARC/1.1 into `FILE-TIMESTAMP-SERIAL.warc.gz` files named after this
-   * `FILE.warc.gz` ([Archiving](warc.md)). Default: none.
+   * `FILE.warc.gz` ([Archiving](warc.md)).
    */
   warc?: string;
-  /** Start a new WARC file before one would grow past this many bytes. Default 1 GB. */
+  /** Start a new WARC file before one would grow past this many bytes (1 GB). Default 1 000 000 000. */
   warcMaxSize?: number;
   /** Write a CDXJ index (`.cdxj`, for pywb and other replay tools) beside each WARC file. */
   warcCdx?: boolean;

@@ -115,8 +115,8 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   // The archive asks the policy's address guard, which exists by the time anything is fetched.
   const archive = options.warc === undefined
     ? undefined
-    : await openArchive(options, store, (url) => policy.addressOf(url));
-  const policy = new RequestPolicy({
+    : await openArchive(options, store, (url): string | undefined => policy.addressOf(url));
+  const policy: RequestPolicy = new RequestPolicy({
     settings: options,
     frontier,
     inScope,
