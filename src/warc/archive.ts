@@ -21,6 +21,7 @@ import { recordId, type WarcRecord } from "./record.ts";
 import { repairRun } from "./repair.ts";
 import type { CaptureRef } from "./revisit.ts";
 import { fileStamp, type WarcMark, WarcWriter } from "./writer.ts";
+import { GzipWorker } from "./gzip.ts";
 
 /** Options for {@linkcode WarcArchive.open}. */
 export interface WarcArchiveOptions {
@@ -96,6 +97,9 @@ export class WarcArchive {
   #options: WarcArchiveOptions;
   #writer: WarcWriter;
   #groups = new Map<string, HttpExchange[]>();
+  /** Pages whose records are built and compressed, waiting for `finish()`. */
+  #prepared = new Map<string, Prepared>();
+  #gzip = new GzipWorker();
   #files: string[];
   #notes: Promise<void>[];
   #error: unknown;
@@ -195,19 +199,48 @@ export class WarcArchive {
   };
 
   /**
-   * Writes a finished page's exchanges, before its store takes the finish.
-   * Its last exchange is a `revisit` when it repeats the capture the entry
-   * carries (`extra.capture`, kept by a store with history); a new 2xx
-   * capture replaces that in the entry, for the store to keep.
+   * Builds a finished page's records and compresses them in the gzip
+   * worker, for {@linkcode WarcArchive.finish} to write. Its last exchange
+   * is a `revisit` when it repeats the capture the entry carries
+   * (`extra.capture`, kept by a store with history).
    *
    * @param entry The finished entry.
-   * @throws The file system's errors.
+   * @returns A promise that resolves once the records are ready.
+   * @throws The worker's failure.
    */
-  finish(entry: FrontierEntry): void {
-    if (this.#error !== undefined) throw this.#error;
+  async prepare(entry: FrontierEntry): Promise<void> {
     const group = this.#groups.get(entry.url);
     if (group === undefined) return;
     this.#groups.delete(entry.url);
+    const prepared = this.#build(entry, group);
+    prepared.members = await this.#gzip.compress(prepared.records);
+    this.#prepared.set(entry.url, prepared);
+  }
+
+  /**
+   * Writes a finished page's records, at once (the store takes the finish
+   * right after, nothing awaited between): prepared ones as they are, others
+   * compressed here. A new 2xx capture replaces the one in the entry, for
+   * the store to keep.
+   *
+   * @param entry The finished entry.
+   * @throws The file system's errors, or an earlier write's.
+   */
+  finish(entry: FrontierEntry): void {
+    if (this.#error !== undefined) throw this.#error;
+    let prepared = this.#prepared.get(entry.url);
+    this.#prepared.delete(entry.url);
+    const group = this.#groups.get(entry.url);
+    if (prepared === undefined && group !== undefined) prepared = this.#build(entry, group);
+    this.#groups.delete(entry.url);
+    if (prepared === undefined) return;
+    this.#writer.write(prepared.records, prepared.members);
+    if (prepared.latest !== undefined) {
+      entry.extra = { ...entry.extra, [CAPTURE_KEY]: JSON.stringify(prepared.latest) };
+    }
+  }
+
+  #build(entry: FrontierEntry, group: HttpExchange[]): Prepared {
     const earlierText = entry.extra?.[CAPTURE_KEY];
     const earlier: CaptureRef | undefined = earlierText ? JSON.parse(earlierText) : undefined;
     const records: WarcRecord[] = [];
@@ -221,10 +254,7 @@ export class WarcArchive {
         latest = made.capture;
       }
     });
-    this.#writer.write(records);
-    if (latest !== undefined) {
-      entry.extra = { ...entry.extra, [CAPTURE_KEY]: JSON.stringify(latest) };
-    }
+    return { records, latest };
   }
 
   /**
@@ -235,6 +265,7 @@ export class WarcArchive {
    */
   discard(url: string): void {
     this.#groups.delete(url);
+    this.#prepared.delete(url);
   }
 
   /**
@@ -244,10 +275,21 @@ export class WarcArchive {
    */
   async close(): Promise<void> {
     this.#groups.clear();
+    this.#prepared.clear();
+    this.#gzip.close();
     this.#writer.close();
     await Promise.all(this.#notes);
     if (this.#error !== undefined) throw this.#error;
   }
+}
+
+/** A page's records, ready to write. */
+interface Prepared {
+  records: WarcRecord[];
+  /** Their gzip members, once the worker compressed them. */
+  members?: Uint8Array[];
+  /** The capture a later revisit would point at. */
+  latest: CaptureRef | undefined;
 }
 
 function warcinfo(filename: string, options: WarcArchiveOptions): WarcRecord {

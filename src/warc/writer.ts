@@ -10,11 +10,10 @@
  * @module
  */
 
-import { gzipSync } from "node:zlib";
 import { basename } from "node:path";
 import { type CdxEntry, cdxjLine, sortedIndex } from "./cdxj.ts";
-import { serializeRecord, type WarcRecord } from "./record.ts";
-import { concatBytes } from "../http/body.ts";
+import type { WarcRecord } from "./record.ts";
+import { gzipRecord } from "./gzip.ts";
 
 /** Options for {@linkcode WarcWriter}. */
 export interface WarcWriterOptions {
@@ -45,12 +44,6 @@ export interface WarcMark {
 }
 
 const HTTP_STATUS = /^HTTP\/1\.1 (\d{3}) /;
-/**
- * The gzip level: on the benchmark's pages level 3 came within 2% of level
- * 6's size (the zlib default) at two thirds of its CPU, and level 1 was a
- * third larger. Compression is most of what archiving costs.
- */
-const GZIP = { level: 3 };
 
 /**
  * A file name's timestamp.
@@ -165,12 +158,13 @@ export class WarcWriter {
    * started first when they would take the current one past `maxSize`.
    *
    * @param records The records (e.g. one URL's requests and responses).
+   * @param compressed Their gzip members, when compressed already (`GzipWorker`).
    * @throws The file system's errors.
    */
-  write(records: readonly WarcRecord[]): void {
+  write(records: readonly WarcRecord[], compressed?: Uint8Array[]): void {
     if (this.#closed) throw new Error("Cannot write WARC records as the writer is closed");
     if (records.length === 0) return;
-    const members = records.map((record) => gzipSync(concatBytes(serializeRecord(record)), GZIP));
+    const members = compressed ?? records.map(gzipRecord);
     const size = members.reduce((n, member) => n + member.byteLength, 0);
     if (this.#file === undefined) this.#open();
     else if (this.#end + size > this.#options.maxSize && this.#end > this.#infoEnd) {
@@ -241,7 +235,7 @@ export class WarcWriter {
     }
     this.#end = 0;
     const info = this.#options.warcinfo(basename(this.#path));
-    this.#append([info], [gzipSync(concatBytes(serializeRecord(info)), GZIP)]);
+    this.#append([info], [gzipRecord(info)]);
     this.#infoEnd = this.#end;
   }
 

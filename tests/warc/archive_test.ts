@@ -87,7 +87,7 @@ Deno.test("--warc writes WARC/1.1 that warcio reads, with one response per fetch
       `${server.origin}/start.html`,
       "--allow-private",
       "--parsers",
-      "0",
+      "1", // a parser worker: the body it is sent must not be the one archived
       "--sitemaps",
       "--retries",
       "0",
