@@ -23,7 +23,7 @@ export interface HttpExchange {
   /** The URL requested. */
   url: string;
   /** The request method. */
-  method: "GET";
+  method: string;
   /** When the request was sent, ISO 8601. */
   startedAt: string;
   /**
