@@ -20,6 +20,7 @@ import type { GzipRequest, GzipResponse } from "./gzip_worker.ts";
 export const GZIP_LEVEL = 3;
 
 const WORKER_URL = new URL("./gzip_worker.ts", import.meta.url);
+const CLOSED = "Cannot compress WARC records as the worker is closed";
 
 /**
  * One record as one gzip member, in this thread.
@@ -58,6 +59,7 @@ export function gzipRecord(record: WarcRecord): Uint8Array {
  */
 export class GzipWorker {
   #worker: Worker | undefined;
+  #closed = false;
   #next = 0;
   #pending = new Map<
     number,
@@ -72,6 +74,8 @@ export class GzipWorker {
    * @throws {Error} When the worker fails or is closed.
    */
   compress(records: readonly WarcRecord[]): Promise<Uint8Array[]> {
+    // A closed pool starts no worker again: nothing would stop it.
+    if (this.#closed) return Promise.reject(new Error(CLOSED));
     const worker = this.#worker ??= this.#start();
     const id = this.#next++;
     const message: GzipRequest = { id, records: records.map((r) => serializeRecord(r)) };
@@ -83,9 +87,10 @@ export class GzipWorker {
 
   /** Stops the worker; compressions still pending fail. */
   close(): void {
+    this.#closed = true;
     this.#worker?.terminate();
     this.#worker = undefined;
-    this.#failAll(new Error("Cannot compress WARC records as the worker is closed"));
+    this.#failAll(new Error(CLOSED));
   }
 
   #start(): Worker {
