@@ -19,6 +19,8 @@ export interface RunResult {
   serverCpuMs: number | undefined;
   otherCpuMs: number | undefined;
   stateBytes: number | undefined;
+  /** Bytes of the WARC files (and indexes) a `--warc` run wrote. */
+  warcBytes?: number;
   failures: string[];
 }
 
@@ -52,7 +54,8 @@ export function runLine(k: number, runs: number, r: RunResult): string {
       fixed((100 * r.serverCpuMs) / r.wallMs, 0)
     }% of a core)`;
   const other = r.otherCpuMs === undefined ? "" : ` other_cpu=${fixed(r.otherCpuMs / 1000, 2)}s`;
-  const state = r.stateBytes === undefined ? "" : ` state=${fixed(r.stateBytes / MiB)}MiB`;
+  const state = (r.stateBytes === undefined ? "" : ` state=${fixed(r.stateBytes / MiB)}MiB`) +
+    (r.warcBytes === undefined ? "" : ` warc=${fixed(r.warcBytes / MiB)}MiB`);
   return `run ${k}/${runs}: pages=${r.pages} crawl=${fixed(r.crawlMs / 1000, 2)}s ` +
     `${fixed(r.crawlPagesPerSecond)} pages/s (wall ${fixed(r.wallMs / 1000, 2)}s, ` +
     `${fixed(r.wallPagesPerSecond)} pages/s) cpu=${fixed(r.cpuMsPerPage, 2)} ms/page ` +
@@ -96,6 +99,9 @@ export function table(
     "",
     `rss_per_page_bytes = ${Math.round(rss / pages)}`,
   ];
+  if (results.every((r) => r.warcBytes !== undefined)) {
+    lines.push(`warc_bytes_per_page = ${Math.round(m((r) => r.warcBytes! / r.pages))}`);
+  }
   if (baselineRssMiB !== undefined) {
     lines.push(
       `bytes_per_url = ${

@@ -9,10 +9,13 @@
  * deno task bench --pages 50000 --runs 1   # memory growth: see rss_per_page_bytes
  * deno task bench --state                  # durable mode, a fresh state file per run
  * deno task bench --flags "--parsers 1"    # extra CLI flags
+ * deno task bench --warc                   # the cost of --warc: each run without, then with
  * ```
  *
  * Flags: `--pages N` (5000), `--runs R` (3), `--concurrency C` (32), `--flags "..."`, `--state`,
- * `--keep` (keep outputs), `--baseline-rss MIB` (peak RSS of a small crawl, for bytes per URL).
+ * `--keep` (keep outputs), `--baseline-rss MIB` (peak RSS of a small crawl, for bytes per URL),
+ * `--warc` (each run crawls twice, without and with `--warc --warc-cdx`, interleaved so both see
+ * the same machine; two tables, the second with the WARC bytes per page).
  * A `--state FILE` inside `--flags` is deleted (with its -wal/-shm/-journal) before each run,
  * so every run crawls from scratch.
  *
@@ -102,6 +105,18 @@ async function removeState(path: string): Promise<void> {
   }
 }
 
+/** The bytes of the WARC files and indexes named after `FILE.warc.gz`. */
+async function archiveSize(path: string): Promise<number> {
+  const slash = path.lastIndexOf("/");
+  const folder = path.slice(0, slash);
+  const prefix = `${path.slice(slash + 1, -".warc.gz".length)}-`;
+  let total = 0;
+  for await (const entry of Deno.readDir(folder)) {
+    if (entry.name.startsWith(prefix)) total += (await Deno.stat(`${folder}/${entry.name}`)).size;
+  }
+  return total;
+}
+
 async function fileSize(path: string): Promise<number | undefined> {
   try {
     return (await Deno.stat(path)).size;
@@ -117,6 +132,8 @@ interface RunOptions {
   statePath: string | undefined;
   optional: string[];
   out: string;
+  /** `FILE.warc.gz` to archive into (`--warc --warc-cdx`), if any. */
+  warc?: string;
   /** Aborted on SIGINT/SIGTERM: the CLI is stopped (SIGTERM) and the run throws. */
   signal: AbortSignal;
 }
@@ -130,6 +147,7 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
     await server.reset();
     await Deno.remove(out).catch(() => {});
     if (options.statePath) await removeState(options.statePath);
+    const warc = options.warc ? ["--warc", options.warc, "--warc-cdx"] : [];
     const args = [
       "run",
       "-P",
@@ -146,6 +164,7 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
       out,
       ...options.optional,
       ...options.extra,
+      ...warc,
     ];
     if (attempt === 1) console.error(`$ deno ${args.join(" ")}`);
     const serverCpuBefore = await server.cpuMs();
@@ -219,6 +238,7 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
       serverCpuMs,
       otherCpuMs,
       stateBytes: options.statePath ? await fileSize(options.statePath) : undefined,
+      warcBytes: options.warc ? await archiveSize(options.warc) : undefined,
       failures,
     };
   }
@@ -235,6 +255,7 @@ async function main(signal: AbortSignal): Promise<number> {
       concurrency: { type: "string", default: "32" },
       flags: { type: "string", default: "" },
       state: { type: "boolean", default: false },
+      warc: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       "baseline-rss": { type: "string" },
     },
@@ -263,6 +284,7 @@ async function main(signal: AbortSignal): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "crawler-bench-" });
   const optional = [...OPTIONAL_FLAGS];
   const results: RunResult[] = [];
+  const archived: RunResult[] = [];
   console.log(
     `# crawler benchmark: ${pages} pages (+ index), concurrency ${concurrency}, ${runs} run(s), ` +
       `flags: ${[values.state ? "--state" : "", values.flags].join(" ").trim() || "(none)"}; ` +
@@ -286,6 +308,23 @@ async function main(signal: AbortSignal): Promise<number> {
       results.push(result);
       console.log(runLine(k, runs, result));
       for (const failure of result.failures) console.log(`  FAIL ${failure}`);
+      if (!values.warc) continue;
+      // The same crawl archived, right after, on a fresh server and state.
+      await using again = await startBenchServer({ pages });
+      if (statePath) await removeState(statePath);
+      const withWarc = await crawlOnce(again, {
+        pages,
+        concurrency,
+        extra: runExtra,
+        statePath,
+        optional,
+        out: `${dir}/run-${k}-warc.jsonl`,
+        warc: `${dir}/run-${k}.warc.gz`,
+        signal,
+      });
+      archived.push(withWarc);
+      console.log(`${runLine(k, runs, withWarc)} (--warc)`);
+      for (const failure of withWarc.failures) console.log(`  FAIL ${failure}`);
     }
   } finally {
     if (values.keep) console.error(`outputs kept in ${dir}`);
@@ -298,7 +337,11 @@ async function main(signal: AbortSignal): Promise<number> {
   }
   console.log("");
   console.log(table(`c=${concurrency} ${values.flags}`.trim(), results, baseline));
-  return results.some((r) => r.failures.length > 0) ? 1 : 0;
+  if (values.warc) {
+    console.log("");
+    console.log(table(`c=${concurrency} ${values.flags} --warc`.trim(), archived, baseline));
+  }
+  return [...results, ...archived].some((r) => r.failures.length > 0) ? 1 : 0;
 }
 
 if (import.meta.main) {

@@ -66,7 +66,7 @@ export {
   type RuleInput,
   type RulesFileInput,
 } from "./extract/schema.ts";
-export type { CrawlHistory, CrawlStore, Deliver } from "./store/types.ts";
+export type { ArchiveLedger, CrawlHistory, CrawlStore, Deliver } from "./store/types.ts";
 export { MemoryStore } from "./store/memory.ts";
 export { LocalFrontier, type LocalFrontierOptions } from "./frontier/local.ts";
 export type {

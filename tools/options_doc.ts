@@ -55,6 +55,8 @@ const PLACEHOLDERS: Record<string, string> = {
   include: "REGEX",
   exclude: "REGEX",
   headers: '"NAME: VALUE"',
+  warc: "FILE.warc.gz",
+  warcMaxSize: "BYTES",
 };
 
 function typeText(type: DocType): string {

@@ -74,6 +74,9 @@ export const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind
   "check": { option: "check", kind: "list" },
   "accept": { option: "accept", kind: "list" },
   "link-refs": { option: "linkRefs", kind: "bool" },
+  "warc": { option: "warc", kind: "string" },
+  "warc-max-size": { option: "warcMaxSize", kind: "int" },
+  "warc-cdx": { option: "warcCdx", kind: "bool" },
 };
 
 /** The flags of the CLI itself (not crawl options), as `node:util`'s `parseArgs` takes them. */

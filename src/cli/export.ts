@@ -27,6 +27,7 @@ export const EXPORT_FLAGS = {
   format: { type: "string" },
   "links-out": { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  "warc-files": { type: "boolean" },
 } as const;
 
 /** What to export, where to, and how. */
@@ -37,6 +38,8 @@ export type ExportPlan =
     quiet: boolean;
     /** The link table to write from the exported records, if asked. */
     linksOut?: { path: string; format: OutputFormat };
+    /** List the WARC files the crawl wrote, one a line, instead of its records. */
+    warcFiles: boolean;
   }
   & (
     | { from: "redis"; url: string; job: string }
@@ -58,6 +61,7 @@ export type ExportPlan =
  * const plan = parseExport(["--state", "site.db", "--run", "all", "--out", "all.csv"]);
  * assert.deepEqual(plan, {
  *   from: "state", path: "site.db", run: "all", out: "all.csv", format: "csv", quiet: false,
+ *   warcFiles: false,
  * });
  * assert.throws(() => parseExport(["--stat", "site.db"]), /unknown flag '--stat' for export: did you mean --state\?/);
  * ```
@@ -83,7 +87,13 @@ export function parseExport(args: string[]): ExportPlan {
   const format = chooseFormat(out, values.format);
   const quiet = values.quiet === true;
   const linksOut = linksOutFlag(values["links-out"]);
-  const common = { out, format, quiet, ...(linksOut ? { linksOut } : {}) };
+  const common = {
+    out,
+    format,
+    quiet,
+    warcFiles: values["warc-files"] === true,
+    ...(linksOut ? { linksOut } : {}),
+  };
   if (values.state !== undefined) {
     if (values.redis !== undefined || values.job !== undefined) {
       throw new UsageError("export takes --state FILE or --redis URL --job NAME, not both");
@@ -125,21 +135,15 @@ export function parseExport(args: string[]): ExportPlan {
  */
 export async function runExportPlan(plan: ExportPlan): Promise<Record<string, unknown>> {
   await checkOutputs({ "--out": plan.out, "--links-out": plan.linksOut?.path });
+  if (plan.warcFiles) return await listWarcFiles(plan);
   const links = plan.linksOut && ((records: RecordSource) => linkCheck(records, plan.linksOut));
   if (plan.from === "redis") {
     const { exportJob } = await import("../redis/job.ts");
     const exported = await exportJob(plan.url, plan.job, plan.out, plan.format, {}, links);
     return { exported, job: plan.job };
   }
-  try {
-    const info = await Deno.stat(plan.path);
-    if (!info.isFile) throw new UsageError(`--state: cannot read '${plan.path}': not a file`);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const why = error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message;
-    throw new UsageError(`--state: cannot read '${plan.path}': ${why}`);
-  }
   const { exportState, StateExportError } = await import("../sqlite/export.ts");
+  await checkState(plan.path);
   try {
     const { exported, runs } = await exportState(
       plan.path,
@@ -153,4 +157,42 @@ export async function runExportPlan(plan: ExportPlan): Promise<Record<string, un
     if (error instanceof StateExportError) throw new UsageError(`--state: ${error.message}`);
     throw error;
   }
+}
+
+async function checkState(path: string): Promise<void> {
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new UsageError(`--state: cannot read '${path}': not a file`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const why = error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message;
+    throw new UsageError(`--state: cannot read '${path}': ${why}`);
+  }
+}
+
+/** `--warc-files`: the WARC files the crawl wrote, one a line (a Redis job's as `host:path`). */
+async function listWarcFiles(plan: ExportPlan): Promise<Record<string, unknown>> {
+  let files: string[];
+  let runs: number[] | undefined;
+  if (plan.from === "redis") {
+    const { jobWarcFiles } = await import("../redis/job.ts");
+    files = await jobWarcFiles(plan.url, plan.job);
+  } else {
+    await checkState(plan.path);
+    const { stateWarcFiles, StateExportError } = await import("../sqlite/export.ts");
+    try {
+      ({ files, runs } = stateWarcFiles(plan.path, plan.run));
+    } catch (error) {
+      if (error instanceof StateExportError) throw new UsageError(`--state: ${error.message}`);
+      throw error;
+    }
+  }
+  const text = files.map((file) => `${file}\n`).join("");
+  if (plan.out === undefined) await Deno.stdout.write(new TextEncoder().encode(text));
+  else await Deno.writeTextFile(plan.out, text);
+  return {
+    exported: files.length,
+    warcFiles: files.length,
+    ...(plan.from === "redis" ? { job: plan.job } : { state: plan.path, runs }),
+  };
 }

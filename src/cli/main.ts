@@ -180,6 +180,8 @@ export async function runCli(args: string[], signals: CliSignals): Promise<numbe
       "--report": config.report,
       "--links-out": config.linksOut?.path,
       "--state": config.state?.path,
+      // The files are named after it, in its folder.
+      "--warc": config.options.warc,
     });
     if (config.schedule === undefined) {
       judge(
@@ -233,7 +235,8 @@ async function runExport(args: string[], terminal: boolean): Promise<number> {
       const from = plan.from === "redis"
         ? `job ${plan.job}`
         : `${plan.path} (run ${(result.runs as number[]).join(", ")})`;
-      const line = `exported ${result.exported} records of ${from} to ${plan.out ?? "stdout"}`;
+      const what = plan.warcFiles ? "WARC file names" : "records";
+      const line = `exported ${result.exported} ${what} of ${from} to ${plan.out ?? "stdout"}`;
       Deno.stderr.writeSync(encoder.encode(`${line}\n`));
       if (!terminal) Deno.stderr.writeSync(encoder.encode(JSON.stringify(result) + "\n"));
     }

@@ -101,6 +101,8 @@ export class AddressGuard {
   #cacheSize: number;
   /** Hostname → verdict, in least-recently-used order. */
   #cache = new Map<string, boolean>();
+  /** Hostname → the first address its lookup gave, for as long as its verdict is cached. */
+  #addresses = new Map<string, string>();
   /** Lookups under way, shared by concurrent checks of one hostname. */
   #lookups = new Map<string, Promise<boolean | undefined | "unvettable">>();
 
@@ -202,6 +204,34 @@ export class AddressGuard {
       : "unresolved";
   }
 
+  /**
+   * The address the guard vetted for a URL's host, for an archive's
+   * `WARC-IP-Address`: an IP literal itself, or the first address a
+   * resolved name gave (while its verdict is remembered).
+   *
+   * @param url An absolute URL.
+   * @returns The address, or `undefined` when the guard did not resolve the
+   * host (`localhost`, names let through by `allowPrivate`, or forgotten).
+   *
+   * @example Usage
+   * ```ts
+   * import { AddressGuard } from "./address_guard.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const guard = new AddressGuard({ resolve: () => Promise.resolve(["93.184.215.14"]) });
+   * assert.equal(guard.addressOf("http://[::1]:8000/"), "::1");
+   * await guard.check("https://example.org/");
+   * assert.equal(guard.addressOf("https://example.org/a"), "93.184.215.14");
+   * ```
+   */
+  addressOf(url: string): string | undefined {
+    const host = URL.parse(url)?.hostname;
+    if (!host) return undefined;
+    if (host.startsWith("[")) return parseIp(host)?.address;
+    if (isIP(host) === 4) return host;
+    return this.#addresses.get(host);
+  }
+
   /** The verdict for an IP literal or a `localhost` name; `undefined` for other names. */
   #judgeLiteral(host: string): boolean | undefined {
     const first = host.charCodeAt(0);
@@ -256,6 +286,7 @@ export class AddressGuard {
     if (addresses.length === 0) return undefined;
     const verdict = addresses.every((ip) => this.#allowedIp(ip));
     this.#remember(host, verdict);
+    this.#addresses.set(host, addresses[0]!);
     return verdict;
   }
 
@@ -271,7 +302,9 @@ export class AddressGuard {
 
   #remember(host: string, verdict: boolean): void {
     if (this.#cache.size >= this.#cacheSize) {
-      this.#cache.delete(this.#cache.keys().next().value!);
+      const oldest = this.#cache.keys().next().value!;
+      this.#cache.delete(oldest);
+      this.#addresses.delete(oldest);
     }
     this.#cache.set(host, verdict);
   }

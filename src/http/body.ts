@@ -167,6 +167,63 @@ export async function readBody(
   return concatBytes(chunks, total);
 }
 
+/** What {@linkcode readRawBody} read. */
+export interface RawBody {
+  /** The bytes that arrived (at most the limit). */
+  bytes: Uint8Array;
+  /** Why the body stopped early: the deadline (`time`) or a failed connection (`disconnect`). */
+  truncated?: "time" | "disconnect";
+  /** The failure that stopped it, to be rethrown by the caller. */
+  error?: unknown;
+}
+
+/**
+ * Reads a body as far as it comes, up to a limit, never throwing: what
+ * arrived before a failure is kept with the failure beside it (for an
+ * archive, which stores a cut body marked as cut).
+ *
+ * @param body The stream, or `null` for none.
+ * @param limit Most bytes kept; the rest is cancelled.
+ * @param signal The request's deadline signal: when it has aborted, a failure is `time`.
+ * @returns The bytes, and why and how the reading stopped early.
+ *
+ * @example Usage
+ * ```ts
+ * import { readRawBody } from "./body.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const read = await readRawBody(new Response("hello").body, 4, new AbortController().signal);
+ * assert.equal(new TextDecoder().decode(read.bytes), "hell");
+ * assert.equal(read.error, undefined);
+ * ```
+ */
+export async function readRawBody(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+  signal: AbortSignal,
+): Promise<RawBody> {
+  if (body === null) return { bytes: new Uint8Array() };
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  try {
+    while (total < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.byteLength;
+    }
+    if (total >= limit) await reader.cancel().catch(() => {});
+  } catch (error) {
+    const bytes = concatBytes(chunks, total);
+    return { bytes, truncated: signal.aborted ? "time" : "disconnect", error };
+  } finally {
+    reader.releaseLock();
+  }
+  const bytes = concatBytes(chunks, total);
+  return { bytes: total > limit ? bytes.subarray(0, limit) : bytes };
+}
+
 /**
  * Reads a response's whole body within a limit. When the server declares an
  * uncompressed length within the limit, the body is read in one call (no

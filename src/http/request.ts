@@ -12,7 +12,46 @@
 import { classifyFetchError } from "./errors.ts";
 import type { ErrorCode } from "../output/record.ts";
 import { startDeadline } from "./deadline.ts";
-import { type BodyReader, readCappedBody } from "./body.ts";
+import { type BodyReader, readCappedBody, readRawBody } from "./body.ts";
+
+/**
+ * One HTTP exchange as it went over the wire, for an archive (a WARC file):
+ * {@linkcode request} hands one to its `recorder` for every response it
+ * gets, each redirect hop included.
+ */
+export interface HttpExchange {
+  /** The URL requested. */
+  url: string;
+  /** The request method. */
+  method: string;
+  /** When the request was sent, ISO 8601. */
+  startedAt: string;
+  /**
+   * The request headers as sent, lower-case, in order: the caller's, then
+   * those `fetch` adds (`accept`, `accept-language`, `host`).
+   */
+  requestHeaders: [string, string][];
+  /** The response status. */
+  status: number;
+  /** Its reason phrase as `fetch` gives it (the standard one for the status). */
+  statusText: string;
+  /** The response headers, lower-case, as `fetch` gives them (repeated ones joined but Set-Cookie). */
+  responseHeaders: [string, string][];
+  /**
+   * The body bytes as they arrived (de-chunked, still encoded when the
+   * server encoded them anyway), at most `maxBytes` of them.
+   */
+  body: Uint8Array;
+  /** Why the body is not whole: cut at `maxBytes` (`length`), by the deadline (`time`), or the connection failed (`disconnect`). */
+  truncated?: "length" | "time" | "disconnect";
+}
+
+/**
+ * Receives each exchange {@linkcode request} makes. Called before the
+ * response is judged (a refused redirect target still gets its redirect
+ * archived); it must not throw.
+ */
+export type ExchangeRecorder = (exchange: HttpExchange) => void;
 
 /**
  * Checks one URL of a chain before it is requested (an address guard,
@@ -85,6 +124,13 @@ export interface RequestOptions {
    * {@linkcode readCappedBody}: the whole body within `maxBytes`.
    */
   readBody?: BodyReader;
+  /**
+   * Archives every response of the chain: with one, each body is read in
+   * full (within `maxBytes`, whatever the body reader wants of it) and
+   * `accept-encoding: identity` is asked for, so the stored headers and
+   * body agree.
+   */
+  recorder?: ExchangeRecorder;
 }
 
 /** Statuses from `from` to `to`, both included. */
@@ -103,6 +149,9 @@ export type FetchPageOptions = Omit<RequestOptions, "method" | "readBody" | "che
   /** 4xx and 5xx statuses that count as fine, not as `http_4xx`/`http_5xx`. */
   accept?: readonly StatusRange[];
 };
+
+/** The request headers fetch adds when the caller sets none of its own. */
+const FETCH_DEFAULTS: readonly [string, string][] = [["accept", "*/*"], ["accept-language", "*"]];
 
 /** One redirect hop: the URL that answered and its status. */
 export interface RedirectHop {
@@ -298,20 +347,29 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
       if (refused) return fail(result, started, refused, `request refused: ${url}`);
     }
     let current = url;
+    const { recorder } = options;
     while (true) {
       const extra = await options.headersFor?.(current);
-      const response = await fetch(current, {
+      let headers = extra ? { ...options.headers, ...extra } : options.headers;
+      // An archive keeps the bytes as sent: ask for them unencoded, so headers and body agree.
+      if (recorder) headers = { "accept-encoding": "identity", ...headers };
+      const startedAt = new Date().toISOString();
+      let response = await fetch(current, {
         method: options.method,
         signal,
         client: options.client,
         redirect: "manual",
-        headers: extra ? { ...options.headers, ...extra } : options.headers,
+        headers,
       });
       await options.onResponse?.(current, response);
       result.url = current;
       result.status = response.status;
       result.headers = response.headers;
       result.contentType = mediaType(response.headers.get("content-type"));
+      if (recorder) {
+        const exchange = { method: options.method ?? "GET", url: current, startedAt };
+        response = await record(recorder, exchange, headers, response, signal, maxBytes);
+      }
       if (REDIRECTS.has(response.status) && response.headers.has("location")) {
         await response.body?.cancel();
         const location = response.headers.get("location")!;
@@ -371,6 +429,74 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
     const { code, message } = classifyFetchError(error, options.signal);
     return fail(result, started, code, message);
   }
+}
+
+/**
+ * Reads a response's whole body (within `maxBytes`) for the recorder, hands
+ * it the exchange, and returns an unread copy of the response for the
+ * caller's reader. A body cut by the deadline or the connection is recorded
+ * as far as it came, then the failure goes on as the request's.
+ */
+async function record(
+  recorder: ExchangeRecorder,
+  { method, url, startedAt }: { method: string; url: string; startedAt: string },
+  sent: Record<string, string> | undefined,
+  response: Response,
+  signal: AbortSignal,
+  maxBytes: number,
+): Promise<Response> {
+  const requestHeaders: [string, string][] = Object.entries(sent ?? {}).map((
+    [name, value],
+  ) => [name.toLowerCase(), value]);
+  for (const [name, value] of FETCH_DEFAULTS) {
+    if (!requestHeaders.some(([n]) => n === name)) requestHeaders.push([name, value]);
+  }
+  requestHeaders.push(["host", new URL(url).host]);
+  // One byte past the cap tells the caller's reader the body is too large, as it would have seen.
+  const read = await readRawBody(response.body, maxBytes + 1, signal);
+  const body = read.bytes.subarray(0, maxBytes);
+  const truncated = read.bytes.byteLength > maxBytes ? "length" : read.truncated;
+  recorder({
+    url,
+    method,
+    startedAt,
+    requestHeaders,
+    status: response.status,
+    statusText: response.statusText,
+    responseHeaders: [...response.headers],
+    body,
+    ...(truncated ? { truncated } : {}),
+  });
+  if (read.error !== undefined) throw read.error;
+  // A null-body status (204, 304) cannot be given a body, even an empty one.
+  const nullBody = response.body === null || [101, 103, 204, 205, 304].includes(response.status);
+  return new Response(nullBody ? null : decoded(read.bytes, response.headers), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/**
+ * The body as the caller's reader expects it: `fetch` leaves an encoded
+ * body encoded when the caller named the encodings it accepts (as a
+ * recorder does, with `identity`), so one a server encoded anyway is
+ * decoded here, as `fetch` would have done.
+ */
+function decoded(bytes: Uint8Array, headers: Headers): BodyInit {
+  const body = bytes as Uint8Array<ArrayBuffer>;
+  const encoding = headers.get("content-encoding")?.trim().toLowerCase();
+  const format = encoding === "gzip" || encoding === "x-gzip"
+    ? "gzip"
+    : encoding === "deflate"
+    ? "deflate"
+    : encoding === "br"
+    ? "brotli"
+    : undefined;
+  if (format === undefined) return body;
+  return new Blob([body]).stream().pipeThrough(
+    new DecompressionStream(format as CompressionFormat),
+  );
 }
 
 function requested(redirects: readonly RedirectHop[], url: string): boolean {
@@ -434,6 +560,7 @@ export async function fetchPage(url: string, options: FetchPageOptions): Promise
     checkHop: options.checkHop,
     waitHop: options.waitHop,
     resolve: options.resolve,
+    recorder: options.recorder,
     readBody: readPageBody,
   });
   if (page.error !== undefined) return page;

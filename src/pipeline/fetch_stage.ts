@@ -14,7 +14,12 @@ import { hostKey } from "../frontier/host_slot.ts";
 import { normalizeUrl } from "../frontier/url.ts";
 import { fingerprintBody } from "../http/body.ts";
 import { checkUrl } from "../http/check.ts";
-import { type FetchedPage, fetchPage, unfetchedPage } from "../http/request.ts";
+import {
+  type ExchangeRecorder,
+  type FetchedPage,
+  fetchPage,
+  unfetchedPage,
+} from "../http/request.ts";
 import type { ErrorCode } from "../output/record.ts";
 import type { CrawlStats } from "../output/stats.ts";
 import { buildRecord } from "./build_record.ts";
@@ -84,6 +89,8 @@ export interface FetchStageDeps {
   client?: Deno.HttpClient;
   /** Fingerprint each response's content (for a store that keeps history: change detection). */
   fingerprint?: boolean;
+  /** Archives a URL's exchanges (`warc`): the recorder for one frontier URL. */
+  recorderFor?: (url: string) => ExchangeRecorder;
 }
 
 const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
@@ -296,6 +303,7 @@ export class FetchStage {
       maxRedirects: settings.maxRedirects,
       headers: { "user-agent": settings.userAgent, "accept": ACCEPT, ...this.#headers.open },
       client: this.#deps.client,
+      recorder: this.#deps.recorderFor?.(entry.url),
       // A recrawl revalidates: the stored validators go with the first request only.
       headersFor: (url) => this.#headersFor(url, entry),
       onResponse: (url, response) => this.#storeCookies(url, response),

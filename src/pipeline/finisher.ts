@@ -22,6 +22,12 @@ export interface FinisherDeps {
   frontier: CrawlFrontier;
   /** The output: receives each delivered record; the crawl waits on it (back-pressure). */
   onRecord: (record: CrawlRecord) => void | Promise<void>;
+  /**
+   * The archive (`warc`): a URL's exchanges are prepared (compressed), then
+   * written right before the store takes its finish, with nothing awaited
+   * between, so the archive holds URLs in the order the store commits them.
+   */
+  archive?: { prepare(entry: FrontierEntry): Promise<void>; finish(entry: FrontierEntry): void };
 }
 
 /**
@@ -74,7 +80,11 @@ export class Finisher {
    * @returns A promise that resolves once the store took the record.
    */
   async finish(entry: FrontierEntry, record?: CrawlRecord): Promise<void> {
-    const { stats, store, frontier } = this.#deps;
+    const { stats, store, frontier, archive } = this.#deps;
+    if (archive) {
+      await archive.prepare(entry);
+      archive.finish(entry);
+    }
     if (record) stats.record(record);
     await store.finish(entry, record, this.#deliver);
     frontier.done(entry);

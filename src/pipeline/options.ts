@@ -223,6 +223,14 @@ export const CrawlOptionsSchema = z.object({
   linkRefs: flag.default(false),
   /** HTTP statuses counted as fine although 4xx or 5xx: numbers or ranges like `400..403`. */
   accept: z.array(statusRange, { error: "must be a list of HTTP statuses" }).default([]),
+  /** Archive every exchange as WARC/1.1 in files named after this `FILE.warc.gz`. */
+  warc: z.string({ error: "must be a file name ending in .warc.gz" })
+    .regex(/[^/\\]\.warc\.gz$/, { error: "must be a file name ending in .warc.gz" })
+    .optional(),
+  /** Start a new WARC file before one would grow past this many bytes. */
+  warcMaxSize: positiveInt.default(1_000_000_000),
+  /** Write a CDXJ index beside each WARC file. */
+  warcCdx: flag.default(false),
 }).strict();
 
 /** True when two types are identical. */

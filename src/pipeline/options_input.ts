@@ -134,4 +134,14 @@ export interface CrawlOptionsInput {
    * such as `"400..403"` (e.g. `[403]` for sites that answer crawlers so).
    */
   accept?: (number | string)[];
+  /**
+   * Archive every HTTP exchange (pages, redirects, robots.txt, sitemaps) as
+   * WARC/1.1 into `FILE-TIMESTAMP-SERIAL.warc.gz` files named after this
+   * `FILE.warc.gz` ([Archiving](warc.md)).
+   */
+  warc?: string;
+  /** Start a new WARC file before one would grow past this many bytes (1 GB). Default 1 000 000 000. */
+  warcMaxSize?: number;
+  /** Write a CDXJ index (`.cdxj`, for pywb and other replay tools) beside each WARC file. */
+  warcCdx?: boolean;
 }

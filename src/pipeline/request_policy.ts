@@ -11,6 +11,7 @@
 import { AddressGuard } from "../http/address_guard.ts";
 import type { CrawlFrontier } from "../frontier/types.ts";
 import type { ErrorCode } from "../output/record.ts";
+import type { ExchangeRecorder } from "../http/request.ts";
 import { RobotsCache, type RobotsStore } from "../robots/cache.ts";
 import type { CrawlOptions } from "./options.ts";
 import { isTransient } from "./retry.ts";
@@ -41,6 +42,8 @@ export interface RequestPolicyDeps {
   signal: AbortSignal;
   /** The HTTP client robots.txt is fetched with (e.g. one with a proxy); default: fetch's own. */
   client?: Deno.HttpClient;
+  /** Archives robots.txt exchanges (`warc`). */
+  recorder?: ExchangeRecorder;
 }
 
 /** The longest robots.txt `Crawl-delay` honoured, in ms. */
@@ -118,6 +121,7 @@ export class RequestPolicy {
       signal,
       shared: deps.sharedRobots,
       client: deps.client,
+      recorder: deps.recorder,
       // An unreachable robots.txt is asked again when its URLs are retried.
       retryAfterMs: settings.retryDelayMs,
       // robots.txt requests pass the same checks as pages (but robots.txt itself).
@@ -140,6 +144,16 @@ export class RequestPolicy {
     if (verdict === "blocked") return "blocked_address";
     if (verdict === "unresolved") return "dns";
     return undefined;
+  }
+
+  /**
+   * The address the guard vetted for a URL's host (for an archive).
+   *
+   * @param url The URL.
+   * @returns The address, or `undefined` when the guard did not resolve it.
+   */
+  addressOf(url: string): string | undefined {
+    return this.#guard.addressOf(url);
   }
 
   /**

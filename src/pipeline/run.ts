@@ -32,11 +32,13 @@ import type { CrawlStore } from "../store/types.ts";
 import { LinkAdmission, type LinkFilter } from "./admission.ts";
 import { FetchStage } from "./fetch_stage.ts";
 import { Finisher } from "./finisher.ts";
-import type { CrawlOptions } from "./options.ts";
+import { type CrawlOptions, shownOptions } from "./options.ts";
 import { type END, type PageItem, ParseStage } from "./parse_stage.ts";
 import { RequestPolicy } from "./request_policy.ts";
 import { seedFromSitemaps } from "./sitemap_seed.ts";
 import { watchStop } from "./stop.ts";
+import { WarcArchive } from "../warc/archive.ts";
+import denoJson from "../../deno.json" with { type: "json" };
 
 /** Live counters of a running crawl, for a status line. */
 export interface CrawlProgress {
@@ -110,17 +112,22 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   const { seeds, authorization } = prepareSeeds(options.seeds, options);
   const inScope = createScope(seeds, options);
   const group = new TaskGroup({ signal: context.signal });
-  const policy = new RequestPolicy({
+  // The archive asks the policy's address guard, which exists by the time anything is fetched.
+  const archive = options.warc === undefined
+    ? undefined
+    : await openArchive(options, store, (url): string | undefined => policy.addressOf(url));
+  const policy: RequestPolicy = new RequestPolicy({
     settings: options,
     frontier,
     inScope,
     sharedRobots: store.robots,
     client,
+    recorder: archive?.recorder,
     signal: group.signal,
   });
   const { filter, extract } = context;
   const admission = new LinkAdmission({ settings: options, frontier, stats, inScope, filter });
-  const finisher = new Finisher({ stats, store, frontier, onRecord: context.onRecord });
+  const finisher = new Finisher({ stats, store, frontier, onRecord: context.onRecord, archive });
   const pages = new Channel<PageItem | typeof END>({ capacity: options.queueSize });
   const fetchStage = new FetchStage({
     settings: options,
@@ -136,6 +143,7 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
     cookies: options.cookies ? new (await import("tough-cookie")).CookieJar() : undefined,
     // A store that keeps earlier runs compares each page with its last content.
     fingerprint: store.history !== undefined,
+    recorderFor: archive && ((url) => archive.recorderFor(url)),
   });
   const parseStage = await ParseStage.create(options, {
     pages,
@@ -150,6 +158,7 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   } catch (error) {
     // A shared frontier can fail here (its store unreachable): stop the parser workers too.
     parseStage.close();
+    await archive?.close();
     throw error;
   }
 
@@ -177,7 +186,16 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   }));
 
   if (options.sitemaps) {
-    const deps = { settings: options, seeds, policy, admission, frontier, stats, client };
+    const deps = {
+      settings: options,
+      seeds,
+      policy,
+      admission,
+      frontier,
+      stats,
+      client,
+      recorder: archive?.recorder,
+    };
     group.go((signal) => seedFromSitemaps({ ...deps, stopping: stopping.signal }, signal));
   }
   // Every producer registers before any starts: the count reaches 0 only when all have left.
@@ -208,7 +226,32 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
     group.signal.removeEventListener("abort", onAbort);
     frontier.close();
     parseStage.close();
+    await archive?.close();
     stats.end();
   }
   return stats.summary();
+}
+
+/** Opens the crawl's WARC archive; its `warcinfo` says who crawled, how, and under which options. */
+function openArchive(
+  options: CrawlOptions,
+  store: CrawlStore,
+  addressOf: (url: string) => string | undefined,
+): Promise<WarcArchive> {
+  const shown = shownOptions(options);
+  return WarcArchive.open({
+    path: options.warc!,
+    maxSize: options.warcMaxSize,
+    cdx: options.warcCdx,
+    software: `${denoJson.name}/${denoJson.version} (Deno ${Deno.version.deno})`,
+    info: [
+      ["robots", options.ignoreRobots ? "ignore" : "obey"],
+      ["http-header-user-agent", options.userAgent],
+      ["isPartOf", options.warc!.replace(/^.*[\\/]/, "").replace(/\.warc\.gz$/, "")],
+      ["description", `crawl of ${shown.seeds.join(" ")}`],
+      ["crawl-options", JSON.stringify(shown)],
+    ],
+    addressOf,
+    ledger: store.archive,
+  });
 }

@@ -10,6 +10,7 @@ import type { CrawlStats } from "../output/stats.ts";
 import type { LinkAdmission } from "./admission.ts";
 import type { CrawlOptions } from "./options.ts";
 import type { RequestPolicy } from "./request_policy.ts";
+import type { ExchangeRecorder } from "../http/request.ts";
 
 /** The options sitemap seeding reads. */
 export type SitemapSettings = Pick<CrawlOptions, "timeoutMs" | "userAgent" | "maxSitemapUrls">;
@@ -32,6 +33,8 @@ export interface SitemapSeedDeps {
   stopping: AbortSignal;
   /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
   client?: Deno.HttpClient;
+  /** Archives each sitemap exchange (`warc`). */
+  recorder?: ExchangeRecorder;
 }
 
 /**
@@ -101,6 +104,7 @@ async function readSitemaps(deps: SitemapSeedDeps, signal: AbortSignal): Promise
     maxSitemaps: 1000,
     userAgent: settings.userAgent,
     client: deps.client,
+    recorder: deps.recorder,
     checkHop: (url, hopSignal) => policy.checkSitemap(url, hopSignal),
   });
   for (const _ of errors) stats.skip("sitemap_error");

@@ -8,11 +8,13 @@
  */
 
 import type { Redis } from "ioredis";
+import { hostname } from "node:os";
+import { resolve } from "node:path";
 import type { CrawlFrontier, FrontierEntry, FrontierLimits } from "../frontier/types.ts";
 import type { CrawlRecord } from "../output/record.ts";
 import { openSink, type OutputFormat } from "../output/sink.ts";
 import type { RobotsStore } from "../robots/cache.ts";
-import type { CrawlStore, Deliver } from "../store/types.ts";
+import type { ArchiveLedger, CrawlStore, Deliver } from "../store/types.ts";
 import { checkInteger } from "../validate/integer.ts";
 import { openRedis, type OpenRedisOptions, type RedisConnection } from "./connect.ts";
 import { RedisFrontier } from "./frontier.ts";
@@ -118,6 +120,23 @@ export class RedisJob implements CrawlStore {
     this.#scripts = scripts;
     this.#leaseMs = options.leaseMs;
     this.#onNote = options.onNote;
+  }
+
+  /**
+   * Each process writes WARC files of its own (named after its host and
+   * pid); their paths are listed in the job (`host:path`) for `export`.
+   */
+  get archive(): ArchiveLedger {
+    const client = this.#command.client;
+    const key = `${this.#scripts.prefix}warc`;
+    return {
+      perProcess: true,
+      mark: undefined,
+      follow: () => {},
+      noteFile: async (path) => {
+        await client.rpush(key, `${hostname()}:${resolve(path)}`);
+      },
+    };
   }
 
   /** The job's frontier in this process, once {@linkcode RedisJob.openFrontier} opened it. */
@@ -354,6 +373,39 @@ export async function jobTotals(
  * const n = await exportJob("redis://127.0.0.1:6379/0", "shop-2026", "all.jsonl", "jsonl");
  * ```
  */
+/**
+ * The WARC files a job's processes wrote, as `host:path`, in the order they
+ * were started.
+ *
+ * @param url The Redis URL.
+ * @param name The job's name.
+ * @param options Time limits and TLS.
+ * @returns The files.
+ * @throws {RedisUnreachableError} If Redis cannot be reached.
+ *
+ * @example Usage
+ * Not run as a test: it needs a Redis server.
+ *
+ * ```ts ignore
+ * import { jobWarcFiles } from "./job.ts";
+ * const files = await jobWarcFiles("redis://127.0.0.1:6379/0", "shop-2026");
+ * ```
+ */
+export async function jobWarcFiles(
+  url: string,
+  name: string,
+  options: OpenRedisOptions = {},
+): Promise<string[]> {
+  const { client, explain } = await openRedis(url, options);
+  try {
+    return await client.lrange(`${jobPrefix(name)}warc`, 0, -1);
+  } catch (error) {
+    throw explain(error);
+  } finally {
+    await quit(client);
+  }
+}
+
 export async function exportJob(
   url: string,
   name: string,

@@ -10,7 +10,7 @@
 import { abortable } from "../async/abortable.ts";
 import { ALLOW_ALL, parseRobots } from "./rules.ts";
 import { fetchRobots, type RobotsResult } from "./fetch.ts";
-import type { HopCheck } from "../http/request.ts";
+import type { ExchangeRecorder, HopCheck } from "../http/request.ts";
 
 /** A robots.txt result as a shared cache keeps it: plain data, parsed again on load. */
 export interface StoredRobots {
@@ -56,6 +56,8 @@ export interface RobotsCacheOptions {
    * (e.g. the address guard); a refused origin is unreachable (`disallow_all`).
    */
   checkHop?: HopCheck;
+  /** Archives each robots.txt exchange (`warc`). */
+  recorder?: ExchangeRecorder;
   /** A cache shared with other processes of the same crawl, consulted before fetching. */
   shared?: RobotsStore;
   /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
@@ -154,7 +156,7 @@ export class RobotsCache {
   }
 
   #fetch(key: string): CacheEntry {
-    const { userAgent, timeoutMs, signal, checkHop, shared, client } = this.#options;
+    const { userAgent, timeoutMs, signal, checkHop, shared, client, recorder } = this.#options;
     const load = async (): Promise<RobotsResult> => {
       // A shared cache that fails is only a missed saving: fetch as if it were not there.
       const stored = await shared?.get(key).catch(() => undefined);
@@ -164,7 +166,14 @@ export class RobotsCache {
           : ALLOW_ALL;
         return { ...stored, robots };
       }
-      const result = await fetchRobots(key, { userAgent, timeoutMs, signal, checkHop, client });
+      const result = await fetchRobots(key, {
+        userAgent,
+        timeoutMs,
+        signal,
+        checkHop,
+        client,
+        recorder,
+      });
       if (shared && result.kind !== "disallow_all") {
         const { robots: _, ...value } = result;
         await shared.set(key, value as StoredRobots).catch(() => {});

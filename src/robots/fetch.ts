@@ -7,7 +7,7 @@
  */
 
 import type { ErrorCode } from "../output/record.ts";
-import { type HopCheck, request } from "../http/request.ts";
+import { type ExchangeRecorder, type HopCheck, request } from "../http/request.ts";
 import { ALLOW_ALL, DISALLOW_ALL, parseRobots, type Robots, ROBOTS_MAX_BYTES } from "./rules.ts";
 import { readResponseBody } from "../http/body.ts";
 
@@ -30,6 +30,8 @@ export interface FetchRobotsOptions {
   checkHop?: HopCheck;
   /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
   client?: Deno.HttpClient;
+  /** Archives each exchange (`warc`). */
+  recorder?: ExchangeRecorder;
 }
 
 /**
@@ -115,6 +117,7 @@ export async function fetchRobots(
     maxRedirects: ROBOTS_MAX_REDIRECTS,
     headers: { "user-agent": options.userAgent },
     client: options.client,
+    recorder: options.recorder,
     checkHop: options.checkHop,
     checkFirst: true,
     readBody: readRobotsBody,

@@ -6,7 +6,13 @@
  * @module
  */
 
-import { type FetchedPage, type HopCheck, request, resolveHttpUrl } from "../http/request.ts";
+import {
+  type ExchangeRecorder,
+  type FetchedPage,
+  type HopCheck,
+  request,
+  resolveHttpUrl,
+} from "../http/request.ts";
 import {
   type ParsedSitemap,
   parseSitemap,
@@ -81,6 +87,8 @@ export interface CollectSitemapsOptions {
   checkHop?: HopCheck;
   /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
   client?: Deno.HttpClient;
+  /** Archives each exchange (`warc`). */
+  recorder?: ExchangeRecorder;
 }
 
 /** The result of {@linkcode collectSitemapUrls}. */
@@ -222,6 +230,7 @@ export async function collectSitemapUrls(
       maxRedirects,
       headers,
       client: options.client,
+      recorder: options.recorder,
       checkHop,
       checkFirst: true,
       readBody: readSitemap,

@@ -107,6 +107,44 @@ export async function exportState(
   }
 }
 
+/**
+ * The WARC files a state file's runs wrote (`--warc`), as the last commit
+ * of each run recorded them, in order.
+ *
+ * @param path The state file.
+ * @param run The run: its id, `"latest"` or `"all"`.
+ * @returns The files, and the runs they came from.
+ * @throws {StateExportError} If the file is not a state file this version
+ * reads, or holds no such run.
+ *
+ * @example Usage
+ * ```ts
+ * import { stateWarcFiles } from "./export.ts";
+ * import { SqliteStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await SqliteStore.open(`${dir}/crawl.db`, { identity: {} }).close();
+ * assert.deepEqual(stateWarcFiles(`${dir}/crawl.db`, "latest"), { files: [], runs: [1] });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function stateWarcFiles(path: string, run: RunChoice): { files: string[]; runs: number[] } {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const runs = chooseRuns(db, path, run);
+    const files: string[] = [];
+    const mark = db.prepare("SELECT value FROM meta WHERE key = ?");
+    for (const id of runs) {
+      const value = mark.get(`warc:${id}`)?.value;
+      if (typeof value === "string") files.push(...(JSON.parse(value).files ?? []));
+    }
+    return { files, runs };
+  } finally {
+    db.close();
+  }
+}
+
 function chooseRuns(db: DatabaseSync, path: string, run: RunChoice): number[] {
   let tables: Set<unknown>;
   try {

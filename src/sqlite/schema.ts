@@ -13,9 +13,9 @@ import type { FrontierEntry } from "../frontier/types.ts";
 /**
  * The schema version kept in the `meta` table. A file of an older version is
  * brought up to date when opened (version 1 lacked the `content_hash`
- * column); a newer one is refused.
+ * column, version 2 the `capture` column); a newer one is refused.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Why a run was started: a first crawl, or a recrawl of known URLs. */
 export type RunKind = "crawl" | "recrawl";
@@ -92,7 +92,7 @@ CREATE TABLE runs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, started_at INTEGE
 CREATE TABLE urls (ord INTEGER PRIMARY KEY, fp INTEGER NOT NULL, state INTEGER NOT NULL,
   url TEXT NOT NULL, host TEXT, depth INTEGER, parent TEXT, extra TEXT, run INTEGER,
   attempts INTEGER NOT NULL DEFAULT 0, status INTEGER, etag TEXT, last_modified TEXT,
-  fetched_at INTEGER, content_hash TEXT);
+  fetched_at INTEGER, content_hash TEXT, capture TEXT);
 CREATE INDEX urls_queue ON urls (state) WHERE state = ${QUEUED};
 CREATE TABLE records (seq INTEGER PRIMARY KEY, run INTEGER NOT NULL, url_ord INTEGER,
   json TEXT NOT NULL);
@@ -110,12 +110,13 @@ export const SQL = {
     etag = CASE WHEN ?5 THEN ?6 ELSE coalesce(?6, etag) END,
     last_modified = CASE WHEN ?5 THEN ?7 ELSE coalesce(?7, last_modified) END,
     fetched_at = coalesce(?8, fetched_at),
-    content_hash = CASE WHEN ?4 = 304 THEN content_hash ELSE ?9 END WHERE ord = ?1`,
+    content_hash = CASE WHEN ?4 = 304 THEN content_hash ELSE ?9 END,
+    capture = coalesce(?10, capture) WHERE ord = ?1`,
   // Only for an entry this store did not hand out: a scan, as fp is not indexed.
   find: `SELECT max(ord) AS ord FROM urls WHERE fp = (?1 << 32) | ?2 AND state <> ${SEEN_ONLY}`,
   record: "INSERT INTO records (run, url_ord, json) VALUES (?, ?, ?)",
   take: `SELECT url, host, depth, parent, extra, attempts, etag, last_modified, status,
-    content_hash, ord FROM urls WHERE state = ${QUEUED} AND ord > ? ORDER BY ord LIMIT ?`,
+    content_hash, capture, ord FROM urls WHERE state = ${QUEUED} AND ord > ? ORDER BY ord LIMIT ?`,
   records: "SELECT json FROM records WHERE run = ? ORDER BY seq LIMIT -1 OFFSET ?",
 };
 
@@ -162,8 +163,15 @@ export function prepareSchema(
     if (version === 1) {
       // Version 2 added each URL's content fingerprint; older rows simply have none yet.
       db.exec("ALTER TABLE urls ADD COLUMN content_hash TEXT");
+      version = 2;
+    }
+    if (version === 2) {
+      // Version 3 added each URL's last WARC capture (for revisit records); none yet either.
+      db.exec("ALTER TABLE urls ADD COLUMN capture TEXT");
+      version = 3;
+    }
+    if (String(version) !== meta.get("schema") && version === SCHEMA_VERSION) {
       db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA_VERSION));
-      version = SCHEMA_VERSION;
     }
     if (version !== SCHEMA_VERSION) {
       throw new StateMismatchError(
@@ -238,7 +246,8 @@ export function toRun(row: Row): RunInfo {
 /**
  * A queued row as a frontier entry, its validators in `extra` (`etag`,
  * `lastModified`), with the last status and content fingerprint
- * (`status`, `contentHash`) a recrawl compares against.
+ * (`status`, `contentHash`) a recrawl compares against, and its last WARC
+ * capture (`capture`), which a revisit record points at.
  *
  * @param row The row, as the `take` statement selects it.
  * @returns The entry.
@@ -263,9 +272,9 @@ export function toEntry(row: Row): FrontierEntry {
     parent: row.parent as string | null,
     attempts: row.attempts as number,
   };
-  const { etag, last_modified: lastModified, status, content_hash: contentHash } = row;
+  const { etag, last_modified: lastModified, status, content_hash: contentHash, capture } = row;
   let extra = row.extra === null ? undefined : JSON.parse(row.extra as string);
-  const known = { etag, lastModified, status, contentHash };
+  const known = { etag, lastModified, status, contentHash, capture };
   for (const [key, value] of Object.entries(known)) {
     if (value === null || value === undefined) continue;
     extra = { ...extra, [key]: String(value) };

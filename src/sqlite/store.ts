@@ -18,7 +18,7 @@
  */
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { CrawlHistory, CrawlStore, Deliver } from "../store/types.ts";
+import type { ArchiveLedger, CrawlHistory, CrawlStore, Deliver } from "../store/types.ts";
 import { fingerprint, FingerprintSet } from "../frontier/fingerprint_set.ts";
 import { LocalFrontier } from "../frontier/local.ts";
 import type {
@@ -174,6 +174,8 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
   #timer: ReturnType<typeof setTimeout> | undefined;
   #error: unknown;
   #closed = false;
+  /** Reads the WARC files' mark, saved with every commit once an archive follows the store. */
+  #archiveMark: (() => string) | undefined;
 
   private constructor(db: DatabaseSync, path: string, options: SqliteStoreOptions) {
     this.#db = db;
@@ -285,6 +287,25 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
   /** This store keeps its runs: it is its own history. */
   get history(): CrawlHistory {
     return this;
+  }
+
+  /**
+   * The run's WARC files: named by the run's start, cut back on resume to
+   * the mark its last commit saved (in `meta`, as `warc:RUN`).
+   */
+  get archive(): ArchiveLedger {
+    const key = `warc:${this.run.id}`;
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key);
+    return {
+      runStartedAt: this.run.startedAt,
+      perProcess: false,
+      mark: row?.value as string | undefined,
+      follow: (read) => {
+        this.#archiveMark = read;
+      },
+      // The mark lists the files.
+      noteFile: () => {},
+    };
   }
 
   /**
@@ -610,8 +631,25 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
         const fetchedAt = status === null ? null : now;
         const attempts = record?.attempts ?? entry.attempts;
         const hash = record?.contentHash ?? null;
-        st.done.run(ord, runId, attempts, status, fresh, etag, lastModified, fetchedAt, hash);
+        const capture = entry.extra?.capture ?? null;
+        st.done.run(
+          ord,
+          runId,
+          attempts,
+          status,
+          fresh,
+          etag,
+          lastModified,
+          fetchedAt,
+          hash,
+          capture,
+        );
         if (record && output) st.record.run(runId, ord, JSON.stringify(record));
+      }
+      if (this.#archiveMark) {
+        // In the same commit: the WARC files hold these finishes' records up to here.
+        this.#db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
+          .run(`warc:${runId}`, this.#archiveMark());
       }
       this.#db.exec("COMMIT");
     } catch (error) {

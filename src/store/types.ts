@@ -51,6 +51,40 @@ export interface CrawlHistory {
 }
 
 /**
+ * How a store keeps track of files a crawl writes ahead of the store's
+ * commits (the WARC files of `warc`): records reach those files before the
+ * commit that finishes their URL, so after a crash they may hold more than
+ * the store kept. A store that resumes runs saves a mark of how far the
+ * files went with every commit, and the files are cut back to it when the
+ * run resumes.
+ */
+export interface ArchiveLedger {
+  /**
+   * When the run started, in ms since the epoch, for a store whose runs
+   * outlive a process: every process of the run names its files by it and
+   * continues them. `undefined`: each process starts files of its own.
+   */
+  readonly runStartedAt?: number;
+  /** Whether several processes write the crawl at once (each then names its files after itself). */
+  readonly perProcess: boolean;
+  /** The mark the run's last commit saved, if any. */
+  readonly mark: string | undefined;
+  /**
+   * Saves `read()`'s value with every commit from now on.
+   *
+   * @param read Says how far the files go now.
+   */
+  follow(read: () => string): void;
+  /**
+   * Notes a file this process started, for `export` to list.
+   *
+   * @param path The file.
+   * @returns Nothing, or a promise that settles once it is noted.
+   */
+  noteFile(path: string): Promise<void> | void;
+}
+
+/**
  * The storage behind a crawl: its seen set and queue (through the frontier
  * it opens), its robots.txt results where they are shared, and its finished
  * records. A store is opened by its owner, handed to the crawl, and closed
@@ -67,6 +101,8 @@ export interface CrawlStore {
   readonly robots?: RobotsStore;
   /** Runs kept by the store, for resumable outputs; `undefined` when it keeps no history. */
   readonly history?: CrawlHistory;
+  /** Where the store keeps track of the crawl's WARC files; `undefined` when it does not. */
+  readonly archive?: ArchiveLedger;
   /**
    * Opens the crawl's frontier (its seen set and queue) under the crawl's
    * limits. Called once per crawl.

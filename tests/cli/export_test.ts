@@ -95,7 +95,7 @@ Deno.test("export --state: a missing file, an unknown run, a bad flag exit 2 wit
     setSchema(`${dir}/newer.db`, 99);
     cases.push([
       ["--state", `${dir}/newer.db`],
-      `error: --state: ${dir}/newer.db has state schema version 99, this crawler reads versions 1 to 2`,
+      `error: --state: ${dir}/newer.db has state schema version 99, this crawler reads versions 1 to 3`,
     ]);
     for (const [args, message] of cases) {
       const result = await runCli(["export", ...args]);

@@ -46,3 +46,30 @@ Deno.test("SqliteStore: changed identity options are refused by name unless rest
     );
   });
 });
+
+Deno.test("SqliteStore: a schema 1 or 2 file is brought to schema 3 when opened, its URLs kept", async () => {
+  for (const [version, dropped] of [[1, ["capture", "content_hash"]], [2, ["capture"]]] as const) {
+    await withDir(async (dir) => {
+      const path = `${dir}/crawl.db`;
+      const first = open(dir);
+      admit(first, "http://a.test/");
+      await first.close();
+      // As an older crawler left it: without the newer columns, its version in meta.
+      const db = new DatabaseSync(path);
+      for (const column of dropped) db.exec(`ALTER TABLE urls DROP COLUMN ${column}`);
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(version));
+      db.close();
+
+      const store = SqliteStore.open(path, { identity: IDENTITY });
+      assert.equal(store.resumed, true);
+      await store.close();
+      const after = new DatabaseSync(path, { readOnly: true });
+      const columns = after.prepare("SELECT name FROM pragma_table_info('urls')").all()
+        .map((row) => row.name);
+      assert.ok(columns.includes("capture") && columns.includes("content_hash"), `from ${version}`);
+      assert.equal(after.prepare("SELECT value FROM meta WHERE key = 'schema'").get()?.value, "3");
+      assert.equal(after.prepare("SELECT count(*) AS n FROM urls").get()?.n, 1);
+      after.close();
+    });
+  }
+});
