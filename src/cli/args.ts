@@ -71,6 +71,12 @@ export const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind
   "links-from": { option: "linksFrom", kind: "string" },
   "header": { option: "headers", kind: "headers" },
   "proxy": { option: "proxy", kind: "string" },
+  "render": { option: "render", kind: "bool" },
+  "render-match": { option: "renderMatch", kind: "regexes" },
+  "render-tabs": { option: "renderTabs", kind: "int" },
+  "render-idle": { option: "renderIdleMs", kind: "int" },
+  "wait-for": { option: "waitFor", kind: "string" },
+  "render-resources": { option: "renderResources", kind: "bool" },
 };
 
 /** The flags of the CLI itself (not crawl options), as `node:util`'s `parseArgs` takes them. */

@@ -21,6 +21,7 @@ import type { Finisher } from "./finisher.ts";
 import { type CrawlOptions, SECRET_HEADERS } from "./options.ts";
 import type { PageChannel } from "./parse_stage.ts";
 import type { RequestPolicy } from "./request_policy.ts";
+import type { Renderer } from "../render/renderer.ts";
 import { retryAfterOf, retryDelayOf, type RetrySettings } from "./retry.ts";
 
 /** The options the fetch stage reads. */
@@ -82,6 +83,8 @@ export interface FetchStageDeps {
   client?: Deno.HttpClient;
   /** Fingerprint each response's content (for a store that keeps history: change detection). */
   fingerprint?: boolean;
+  /** Renders the URLs it wants in headless Chromium (`--render`, `--render-match`). */
+  renderer?: Pick<Renderer, "wants" | "render">;
 }
 
 const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
@@ -283,22 +286,41 @@ export class FetchStage {
         robots.transient,
       );
     }
-    const page = await fetchPage(entry.url, {
-      signal,
-      timeoutMs: settings.timeoutMs,
-      maxBytes: settings.maxBytes,
-      maxRedirects: settings.maxRedirects,
-      headers: { "user-agent": settings.userAgent, "accept": ACCEPT, ...this.#headers.open },
-      client: this.#deps.client,
-      // A recrawl revalidates: the stored validators go with the first request only.
-      headersFor: (url) => this.#headersFor(url, entry),
-      onResponse: (url, response) => this.#storeCookies(url, response),
-      resolve: (location, base) => normalizeUrl(location, base, settings),
-      // Each hop is checked like a new link, then queues for its host's slot and delay (the
-      // deadline's clock stopped: a Crawl-delay is no reason for a timeout).
-      checkHop: (url, hopSignal) => policy.checkRedirect(url, entry.url, hopSignal),
-      waitHop: (url, crawlSignal) => slots.enter(url, crawlSignal),
-    });
+    // Each hop (a redirect, or a rendered page sending itself elsewhere) is checked like a new
+    // link, then queues for its host's slot and delay (the deadline's clock stopped: a
+    // Crawl-delay is no reason for a timeout).
+    const checkHop = (url: string, hopSignal: AbortSignal) =>
+      policy.checkRedirect(url, entry.url, hopSignal);
+    const waitHop = (url: string, crawlSignal: AbortSignal) => slots.enter(url, crawlSignal);
+    const headersFor = (url: string) => this.#headersFor(url, entry);
+    const { renderer } = this.#deps;
+    const page = renderer?.wants(entry.url)
+      ? await renderer.render(entry.url, {
+        signal,
+        checkHop,
+        waitHop,
+        // No validators: a browser shown a 304 has no page to render.
+        headersFor: async (url) => {
+          const { "if-none-match": _, "if-modified-since": __, ...headers } = await headersFor(url);
+          return headers;
+        },
+        // Everything the page loads goes only where the crawler itself may connect.
+        checkRequest: (url, requestSignal) => policy.reachable(url, requestSignal),
+      })
+      : await fetchPage(entry.url, {
+        signal,
+        timeoutMs: settings.timeoutMs,
+        maxBytes: settings.maxBytes,
+        maxRedirects: settings.maxRedirects,
+        headers: { "user-agent": settings.userAgent, "accept": ACCEPT, ...this.#headers.open },
+        client: this.#deps.client,
+        // A recrawl revalidates: the stored validators go with the first request only.
+        headersFor,
+        onResponse: (url, response) => this.#storeCookies(url, response),
+        resolve: (location, base) => normalizeUrl(location, base, settings),
+        checkHop,
+        waitHop,
+      });
     if (page.error === "aborted") signal.throwIfAborted();
     if (this.#deps.fingerprint && page.status !== null && page.error !== "too_large") {
       page.contentHash = await fingerprintBody(page.body, page.bytes);

@@ -37,6 +37,9 @@ import { type END, type PageItem, ParseStage } from "./parse_stage.ts";
 import { RequestPolicy } from "./request_policy.ts";
 import { seedFromSitemaps } from "./sitemap_seed.ts";
 import { watchStop } from "./stop.ts";
+import { renderChoice } from "../render/match.ts";
+import { Renderer } from "../render/renderer.ts";
+import { SECRET_HEADERS } from "./options.ts";
 
 /** Live counters of a running crawl, for a status line. */
 export interface CrawlProgress {
@@ -105,6 +108,8 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   using client = options.proxy
     ? Deno.createHttpClient({ proxy: { url: options.proxy } })
     : undefined;
+  // The browser starts first: one that cannot start fails the crawl before any request.
+  await using renderer = await startRenderer(options, context.signal);
   const store: CrawlStore = context.store ?? new MemoryStore();
   const frontier = await store.openFrontier(options);
   const { seeds, authorization } = prepareSeeds(options.seeds, options);
@@ -136,6 +141,7 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
     cookies: options.cookies ? new (await import("tough-cookie")).CookieJar() : undefined,
     // A store that keeps earlier runs compares each page with its last content.
     fingerprint: store.history !== undefined,
+    renderer,
   });
   const parseStage = await ParseStage.create(options, {
     pages,
@@ -211,4 +217,32 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
     stats.end();
   }
   return stats.summary();
+}
+
+/** The renderer of a crawl that renders pages (`--render`, `--render-match`), started. */
+async function startRenderer(
+  options: CrawlOptions,
+  signal: AbortSignal | undefined,
+): Promise<Renderer | undefined> {
+  const match = renderChoice(options);
+  if (match === undefined) return undefined;
+  // The user's secret headers go with the navigation to the seeds' origins only (the fetch
+  // stage adds them there); the rest go with every request the browser makes.
+  const headers = Object.fromEntries(
+    Object.entries(options.headers ?? {}).filter(([name]) =>
+      !SECRET_HEADERS.has(name.toLowerCase())
+    ),
+  );
+  return await Renderer.start({
+    match,
+    tabs: options.renderTabs,
+    userAgent: options.userAgent,
+    headers,
+    idleMs: options.renderIdleMs,
+    waitFor: options.waitFor,
+    allowHeavy: options.renderResources,
+    timeoutMs: options.timeoutMs,
+    maxBytes: options.maxBytes,
+    maxRedirects: options.maxRedirects,
+  }, signal);
 }

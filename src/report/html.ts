@@ -61,6 +61,7 @@ const ERROR_LABELS: Record<string, string> = {
   out_of_scope: "out of scope",
   parse: "parse error",
   decode: "decode error",
+  render_crash: "browser crashed",
   permission: "not permitted",
 };
 
