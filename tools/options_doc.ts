@@ -55,6 +55,8 @@ const PLACEHOLDERS: Record<string, string> = {
   include: "REGEX",
   exclude: "REGEX",
   headers: '"NAME: VALUE"',
+  renderMatch: "PATTERN",
+  waitFor: "SELECTOR",
 };
 
 function typeText(type: DocType): string {

@@ -152,7 +152,9 @@ export class Browser implements AsyncDisposable {
   static async launch(options: LaunchOptions = {}): Promise<Browser> {
     const binary = options.binary ?? findChromium();
     if (binary === undefined) {
-      throw new BrowserLaunchError(`Cannot render pages as chromium was not found: ${INSTALL_HINT}`);
+      throw new BrowserLaunchError(
+        `Cannot render pages as chromium was not found: ${INSTALL_HINT}`,
+      );
     }
     if (Deno.permissions.querySync({ name: "run", command: binary }).state !== "granted") {
       throw new BrowserLaunchError(
@@ -211,7 +213,9 @@ export class Browser implements AsyncDisposable {
     const timer = setTimeout(
       () =>
         endpoint.reject(
-          new BrowserLaunchError(`Cannot render pages as chromium did not start in ${timeoutMs} ms`),
+          new BrowserLaunchError(
+            `Cannot render pages as chromium did not start in ${timeoutMs} ms`,
+          ),
         ),
       timeoutMs,
     );

@@ -311,7 +311,9 @@ function classify(
   crawlSignal: AbortSignal,
 ): { code: ErrorCode; message: string; url?: string } {
   if (crawlSignal.aborted) return { code: "aborted", message: "crawl cancelled" };
-  if (error instanceof RenderStop) return { code: error.code, message: error.message, url: error.url };
+  if (error instanceof RenderStop) {
+    return { code: error.code, message: error.message, url: error.url };
+  }
   if (error instanceof DOMException && error.name === "TimeoutError") {
     return { code: "timeout", message: "request deadline passed before the page was done" };
   }

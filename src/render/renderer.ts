@@ -13,7 +13,7 @@ import type { FetchedPage } from "../http/request.ts";
 import { unfetchedPage } from "../http/request.ts";
 import type { LaunchOptions } from "./browser.ts";
 import type { Browser } from "./browser.ts";
-import { type RenderPageOptions, renderPage } from "./render_page.ts";
+import { renderPage, type RenderPageOptions } from "./render_page.ts";
 import { TabPool } from "./tab_pool.ts";
 
 /** How a renderer renders, for the whole crawl. */

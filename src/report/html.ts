@@ -233,6 +233,18 @@ ${
       )
       : markup``
   }
+${
+    d.rendered > 0
+      ? card(
+        "Rendered",
+        num(d.rendered),
+        d.blockedRequests > 0
+          ? `in headless Chromium · ${num(d.blockedRequests)} requests blocked`
+          : "in headless Chromium",
+        COLORS.c3,
+      )
+      : markup``
+  }
 ${card("Errors", num(errors), robots ? `+ ${num(robots)} blocked by robots` : "failed", COLORS.c5)}
 ${card("Broken links", num(d.brokenTotal), "4xx, 5xx, unreachable", COLORS.c4)}
 ${card("Redirected", num(d.redirectTotal), "URLs behind redirects", COLORS.c3)}
@@ -278,7 +290,9 @@ ${
       d.slowest.length,
       ["#", "Page", "Status", "Time", "Size"],
       d.slowest.map((p, i) =>
-        markup`<tr><td class="num muted">${i + 1}</td><td>${link(p.url)}${sub(p.title)}</td>
+        markup`<tr><td class="num muted">${i + 1}</td><td>${link(p.url)}${
+          p.rendered ? markup` <span class="tag">rendered</span>` : markup``
+        }${sub(p.title)}</td>
 <td>${pill(p.status)}</td><td class="num strong">${fmtMs(p.durationMs)}</td>
 <td class="num">${fmtBytes(p.bytes)}</td></tr>`
       ),

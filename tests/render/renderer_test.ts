@@ -28,10 +28,13 @@ function byPath(records: CrawlRecord[]): Map<string, CrawlRecord> {
 }
 
 function html(body: string, status = 200): Response {
-  return new Response(`<!doctype html><html><head><title>t</title></head><body>${body}</body></html>`, {
-    status,
-    headers: { "content-type": "text/html; charset=utf-8" },
-  });
+  return new Response(
+    `<!doctype html><html><head><title>t</title></head><body>${body}</body></html>`,
+    {
+      status,
+      headers: { "content-type": "text/html; charset=utf-8" },
+    },
+  );
 }
 
 async function renderCrawl(options: Omit<CrawlOptionsInput, "seeds">, seeds: string[]) {
@@ -43,59 +46,74 @@ async function assertNoBrowserLeft(): Promise<void> {
   assert.deepEqual(left, []);
 }
 
-chromiumTest("render: a script-built single-page app is crawled completely with render, and not without", async () => {
-  await using server = startFixtureServer({ root: `${FIXTURES}spa`, hostname: SITE });
-  const seeds = [`${server.origin}/`];
+chromiumTest(
+  "render: a script-built single-page app is crawled completely with render, and not without",
+  async () => {
+    await using server = startFixtureServer({ root: `${FIXTURES}spa`, hostname: SITE });
+    const seeds = [`${server.origin}/`];
 
-  const plain = await crawlRecords({ seeds, ...ALLOW });
-  assert.deepEqual(plain.records.map((r) => new URL(r.url).pathname), ["/"]);
-  assert.equal(plain.records[0]!.title, "Loading…");
-  assert.deepEqual(plain.records[0]!.links, []);
-  assert.equal(plain.records[0]!.rendered, undefined);
+    const plain = await crawlRecords({ seeds, ...ALLOW });
+    assert.deepEqual(plain.records.map((r) => new URL(r.url).pathname), ["/"]);
+    assert.equal(plain.records[0]!.title, "Loading…");
+    assert.deepEqual(plain.records[0]!.links, []);
+    assert.equal(plain.records[0]!.rendered, undefined);
 
-  const { records, summary } = await renderCrawl({}, seeds);
-  const pages = byPath(records);
-  assert.deepEqual([...pages.keys()].sort(), ["/", "/page/a.html", "/page/b.html", "/page/c.html"]);
-  for (const record of records) {
-    assert.equal(record.rendered, true);
-    assert.equal(record.error, undefined);
-    assert.equal(record.status, 200);
-    assert.equal(record.contentType, "text/html");
-  }
-  // The link to /page/c.html came from the JSON endpoint, fetched by the page's script.
-  assert.ok(pages.get("/")!.links.includes(`${server.origin}/page/c.html`));
-  assert.deepEqual(pages.get("/")!.h1, ["Home"]);
-  assert.equal(pages.get("/page/c.html")!.title, "Page C");
-  assert.equal(server.hits.get("/api/more.json"), 1);
-  assert.equal(summary.pagesOk, 4);
-  await assertNoBrowserLeft();
-});
+    const { records, summary } = await renderCrawl({}, seeds);
+    const pages = byPath(records);
+    assert.deepEqual([...pages.keys()].sort(), [
+      "/",
+      "/page/a.html",
+      "/page/b.html",
+      "/page/c.html",
+    ]);
+    for (const record of records) {
+      assert.equal(record.rendered, true);
+      assert.equal(record.error, undefined);
+      assert.equal(record.status, 200);
+      assert.equal(record.contentType, "text/html");
+    }
+    // The link to /page/c.html came from the JSON endpoint, fetched by the page's script.
+    assert.ok(pages.get("/")!.links.includes(`${server.origin}/page/c.html`));
+    assert.deepEqual(pages.get("/")!.h1, ["Home"]);
+    assert.equal(pages.get("/page/c.html")!.title, "Page C");
+    assert.equal(server.hits.get("/api/more.json"), 1);
+    assert.equal(summary.pagesOk, 4);
+    await assertNoBrowserLeft();
+  },
+);
 
-chromiumTest("render: renderMatch renders only the URLs that match; the rest are fetched", async () => {
-  await using server = startFixtureServer({ root: `${FIXTURES}spa`, hostname: SITE });
-  const { records } = await crawlRecords({
-    seeds: [`${server.origin}/`],
-    ...ALLOW,
-    renderMatch: ["/", "page/a"],
-  }, { deadlineMs: 60_000 });
-  const pages = byPath(records);
-  // "/" (a path pattern) and /page/a.html (a regex) are rendered; b and c, found on them, are not.
-  assert.equal(pages.get("/")!.rendered, true);
-  assert.equal(pages.get("/page/a.html")!.rendered, true);
-  assert.equal(pages.get("/page/b.html")!.rendered, undefined);
-  assert.equal(pages.get("/page/b.html")!.title, "Loading…");
-  assert.equal(pages.get("/page/c.html")!.rendered, undefined);
-  await assertNoBrowserLeft();
-});
+chromiumTest(
+  "render: renderMatch renders only the URLs that match; the rest are fetched",
+  async () => {
+    await using server = startFixtureServer({ root: `${FIXTURES}spa`, hostname: SITE });
+    const { records } = await crawlRecords({
+      seeds: [`${server.origin}/`],
+      ...ALLOW,
+      renderMatch: ["/", "page/a"],
+    }, { deadlineMs: 60_000 });
+    const pages = byPath(records);
+    // "/" (a path pattern) and /page/a.html (a regex) are rendered; b and c, found on them, are not.
+    assert.equal(pages.get("/")!.rendered, true);
+    assert.equal(pages.get("/page/a.html")!.rendered, true);
+    assert.equal(pages.get("/page/b.html")!.rendered, undefined);
+    assert.equal(pages.get("/page/b.html")!.title, "Loading…");
+    assert.equal(pages.get("/page/c.html")!.rendered, undefined);
+    await assertNoBrowserLeft();
+  },
+);
 
-chromiumTest("render: a script-loaded request to a blocked address is refused and noted in the record", async () => {
-  // A server on 127.0.0.1 that must never hear from the page.
-  await using inside = startFixtureServer({ routes: { "/secret": () => new Response("secret") } });
-  await using server = startFixtureServer({
-    hostname: SITE,
-    routes: {
-      "/": () =>
-        html(`<a href="/next.html">next</a>
+chromiumTest(
+  "render: a script-loaded request to a blocked address is refused and noted in the record",
+  async () => {
+    // A server on 127.0.0.1 that must never hear from the page.
+    await using inside = startFixtureServer({
+      routes: { "/secret": () => new Response("secret") },
+    });
+    await using server = startFixtureServer({
+      hostname: SITE,
+      routes: {
+        "/": () =>
+          html(`<a href="/next.html">next</a>
           <img src="/cat.png">
           <script>
             fetch("${inside.origin}/secret").catch(() => {});
@@ -104,24 +122,28 @@ chromiumTest("render: a script-loaded request to a blocked address is refused an
               document.body.insertAdjacentHTML("beforeend", '<a href="' + d.link + '">x</a>');
             });
           </script>`),
-      "/api.json": () => Response.json({ link: "/from-api.html" }),
-      "/cat.png": () => new Response("png", { headers: { "content-type": "image/png" } }),
-    },
-  });
-  const { records } = await renderCrawl({ maxDepth: 0 }, [`${server.origin}/`]);
-  const [home] = records;
-  assert.equal(home!.error, undefined);
-  const byUrl = (a: { url: string }, b: { url: string }) => a.url.localeCompare(b.url);
-  assert.deepEqual(home!.blockedRequests!.toSorted(byUrl), [
-    { url: `${inside.origin}/secret`, error: "blocked_address" },
-    { url: "http://169.254.169.254/latest/meta-data/", error: "blocked_address" },
-  ].sort(byUrl));
-  assert.equal(inside.hits.size, 0);
-  // Allowed requests went through; the image was refused by type, without a note.
-  assert.ok(home!.links.includes(`${server.origin}/from-api.html`));
-  assert.equal(server.hits.get("/cat.png"), undefined);
-  await assertNoBrowserLeft();
-});
+        "/api.json": () => Response.json({ link: "/from-api.html" }),
+        "/cat.png": () => new Response("png", { headers: { "content-type": "image/png" } }),
+      },
+    });
+    const { records } = await renderCrawl({ maxDepth: 0 }, [`${server.origin}/`]);
+    const [home] = records;
+    assert.equal(home!.error, undefined);
+    const byUrl = (a: { url: string }, b: { url: string }) => a.url.localeCompare(b.url);
+    assert.deepEqual(
+      home!.blockedRequests!.toSorted(byUrl),
+      [
+        { url: `${inside.origin}/secret`, error: "blocked_address" },
+        { url: "http://169.254.169.254/latest/meta-data/", error: "blocked_address" },
+      ].sort(byUrl),
+    );
+    assert.equal(inside.hits.size, 0);
+    // Allowed requests went through; the image was refused by type, without a note.
+    assert.ok(home!.links.includes(`${server.origin}/from-api.html`));
+    assert.equal(server.hits.get("/cat.png"), undefined);
+    await assertNoBrowserLeft();
+  },
+);
 
 chromiumTest("render: images load only with renderResources", async () => {
   await using server = startFixtureServer({
@@ -136,116 +158,126 @@ chromiumTest("render: images load only with renderResources", async () => {
   assert.equal(server.hits.get("/cat.png"), 1);
 });
 
-chromiumTest("render: a page that never goes idle ends at the timeout; the rest of the crawl goes on", async () => {
-  const streams = new Set<ReadableStreamDefaultController>();
-  await using server = startFixtureServer({
-    hostname: SITE,
-    routes: {
-      "/": () => html(`<a href="/busy.html">busy</a><h1>home</h1>`),
-      // Its script keeps a request open for ever: the network is never idle.
-      "/busy.html": () => html(`<script>fetch("/stream").then((r) => r.text());</script>`),
-      "/stream": () =>
-        new Response(
-          new ReadableStream({
-            start(controller) {
-              streams.add(controller);
-              controller.enqueue(new TextEncoder().encode("tick"));
-            },
-            cancel() {},
-          }),
-          { headers: { "content-type": "text/plain" } },
-        ),
-    },
-  });
-  try {
-    const { records } = await renderCrawl(
-      { timeoutMs: 3_000, retries: 0, renderTabs: 1 },
-      [`${server.origin}/`],
-    );
-    const pages = byPath(records);
-    assert.equal(pages.get("/")!.error, undefined);
-    assert.equal(pages.get("/busy.html")!.error, "timeout");
-    assert.equal(pages.get("/busy.html")!.rendered, true);
-  } finally {
-    for (const controller of streams) {
-      try {
-        controller.close();
-      } catch {
-        // Cancelled already.
+chromiumTest(
+  "render: a page that never goes idle ends at the timeout; the rest of the crawl goes on",
+  async () => {
+    const streams = new Set<ReadableStreamDefaultController>();
+    await using server = startFixtureServer({
+      hostname: SITE,
+      routes: {
+        "/": () => html(`<a href="/busy.html">busy</a><h1>home</h1>`),
+        // Its script keeps a request open for ever: the network is never idle.
+        "/busy.html": () => html(`<script>fetch("/stream").then((r) => r.text());</script>`),
+        "/stream": () =>
+          new Response(
+            new ReadableStream({
+              start(controller) {
+                streams.add(controller);
+                controller.enqueue(new TextEncoder().encode("tick"));
+              },
+              cancel() {},
+            }),
+            { headers: { "content-type": "text/plain" } },
+          ),
+      },
+    });
+    try {
+      const { records } = await renderCrawl(
+        { timeoutMs: 3_000, retries: 0, renderTabs: 1 },
+        [`${server.origin}/`],
+      );
+      const pages = byPath(records);
+      assert.equal(pages.get("/")!.error, undefined);
+      assert.equal(pages.get("/busy.html")!.error, "timeout");
+      assert.equal(pages.get("/busy.html")!.rendered, true);
+    } finally {
+      for (const controller of streams) {
+        try {
+          controller.close();
+        } catch {
+          // Cancelled already.
+        }
       }
     }
-  }
-  await assertNoBrowserLeft();
-});
+    await assertNoBrowserLeft();
+  },
+);
 
-chromiumTest("render: waitFor ends the page when its selector appears, though the network stays busy", async () => {
-  const streams = new Set<ReadableStreamDefaultController>();
-  await using server = startFixtureServer({
-    hostname: SITE,
-    routes: {
-      "/": () =>
-        html(`<script>
+chromiumTest(
+  "render: waitFor ends the page when its selector appears, though the network stays busy",
+  async () => {
+    const streams = new Set<ReadableStreamDefaultController>();
+    await using server = startFixtureServer({
+      hostname: SITE,
+      routes: {
+        "/": () =>
+          html(`<script>
           fetch("/stream").then((r) => r.text());
           fetch("/api.json").then((r) => r.json()).then((d) => {
             document.body.insertAdjacentHTML("beforeend", '<div class="ready"><h1>' + d.title + '</h1></div>');
           });
         </script>`),
-      "/api.json": () => Response.json({ title: "Ready" }),
-      "/stream": () =>
-        new Response(
-          new ReadableStream({ start: (controller) => void streams.add(controller) }),
-          { headers: { "content-type": "text/plain" } },
-        ),
-    },
-  });
-  try {
-    const { records } = await renderCrawl(
-      { waitFor: ".ready h1", timeoutMs: 20_000, retries: 0 },
-      [`${server.origin}/`],
-    );
-    assert.equal(records[0]!.error, undefined);
-    assert.deepEqual(records[0]!.h1, ["Ready"]);
-  } finally {
-    for (const controller of streams) {
-      try {
-        controller.close();
-      } catch {
-        // Cancelled already.
+        "/api.json": () => Response.json({ title: "Ready" }),
+        "/stream": () =>
+          new Response(
+            new ReadableStream({ start: (controller) => void streams.add(controller) }),
+            { headers: { "content-type": "text/plain" } },
+          ),
+      },
+    });
+    try {
+      const { records } = await renderCrawl(
+        { waitFor: ".ready h1", timeoutMs: 20_000, retries: 0 },
+        [`${server.origin}/`],
+      );
+      assert.equal(records[0]!.error, undefined);
+      assert.deepEqual(records[0]!.h1, ["Ready"]);
+    } finally {
+      for (const controller of streams) {
+        try {
+          controller.close();
+        } catch {
+          // Cancelled already.
+        }
       }
     }
-  }
-});
+  },
+);
 
-chromiumTest("render: a page sending itself elsewhere is recorded as a redirect and checked like one", async () => {
-  await using server = startFixtureServer({
-    hostname: SITE,
-    routes: {
-      "/": () => html(`<a href="/moving.html">m</a><a href="/leaving.html">l</a><a href="/old">o</a>`),
-      "/moving.html": () => html(`<script>location.replace("/arrived.html");</script>`),
-      "/arrived.html": () => html(`<h1>arrived</h1>`),
-      // Off the crawl's scope (another host): refused like a redirect there.
-      "/leaving.html": () => html(`<script>location.href = "http://127.0.0.3:9/";</script>`),
-      "/old": () => Response.redirect(`${server.origin}/arrived2.html`, 301),
-      "/arrived2.html": () => html(`<h1>arrived 2</h1>`),
-    },
-  });
-  const { records } = await renderCrawl({ maxDepth: 1, retries: 0 }, [`${server.origin}/`]);
-  const pages = byPath(records);
-  const moving = pages.get("/moving.html")!;
-  assert.equal(moving.error, undefined);
-  assert.equal(moving.url, `${server.origin}/arrived.html`);
-  assert.deepEqual(moving.redirects, [{ url: `${server.origin}/moving.html`, status: 200 }]);
-  assert.deepEqual(moving.h1, ["arrived"]);
-  const leaving = pages.get("/leaving.html")!;
-  assert.equal(leaving.error, "out_of_scope");
-  assert.equal(leaving.url, "http://127.0.0.3:9/");
-  const old = pages.get("/old")!;
-  assert.equal(old.error, undefined);
-  assert.deepEqual(old.redirects, [{ url: `${server.origin}/old`, status: 301 }]);
-  assert.deepEqual(old.h1, ["arrived 2"]);
-  // The target a page navigated to is marked seen, as a redirect target is: not crawled twice.
-  assert.equal(server.hits.get("/arrived.html"), 1);
-});
+chromiumTest(
+  "render: a page sending itself elsewhere is recorded as a redirect and checked like one",
+  async () => {
+    await using server = startFixtureServer({
+      hostname: SITE,
+      routes: {
+        "/": () =>
+          html(`<a href="/moving.html">m</a><a href="/leaving.html">l</a><a href="/old">o</a>`),
+        "/moving.html": () => html(`<script>location.replace("/arrived.html");</script>`),
+        "/arrived.html": () => html(`<h1>arrived</h1>`),
+        // Off the crawl's scope (another host): refused like a redirect there.
+        "/leaving.html": () => html(`<script>location.href = "http://127.0.0.3:9/";</script>`),
+        "/old": () => Response.redirect(`${server.origin}/arrived2.html`, 301),
+        "/arrived2.html": () => html(`<h1>arrived 2</h1>`),
+      },
+    });
+    const { records } = await renderCrawl({ maxDepth: 1, retries: 0 }, [`${server.origin}/`]);
+    const pages = byPath(records);
+    const moving = pages.get("/moving.html")!;
+    assert.equal(moving.error, undefined);
+    assert.equal(moving.url, `${server.origin}/arrived.html`);
+    assert.deepEqual(moving.redirects, [{ url: `${server.origin}/moving.html`, status: 200 }]);
+    assert.deepEqual(moving.h1, ["arrived"]);
+    const leaving = pages.get("/leaving.html")!;
+    assert.equal(leaving.error, "out_of_scope");
+    assert.equal(leaving.url, "http://127.0.0.3:9/");
+    const old = pages.get("/old")!;
+    assert.equal(old.error, undefined);
+    assert.deepEqual(old.redirects, [{ url: `${server.origin}/old`, status: 301 }]);
+    assert.deepEqual(old.h1, ["arrived 2"]);
+    // The target a page navigated to is marked seen, as a redirect target is: not crawled twice.
+    assert.equal(server.hits.get("/arrived.html"), 1);
+  },
+);
 
 chromiumTest("render: popups are refused", async () => {
   await using server = startFixtureServer({
@@ -264,23 +296,26 @@ chromiumTest("render: popups are refused", async () => {
   assert.equal(server.hits.get("/popup.html"), undefined);
 });
 
-chromiumTest("render: HTTP errors and non-HTML answers are recorded as fetched ones are", async () => {
-  await using server = startFixtureServer({
-    hostname: SITE,
-    routes: {
-      "/": () => html(`<a href="/gone.html">g</a><a href="/file.txt">t</a>`),
-      "/gone.html": () => html("gone", 404),
-      "/file.txt": () => new Response("plain", { headers: { "content-type": "text/plain" } }),
-    },
-  });
-  const { records } = await renderCrawl({ retries: 0 }, [`${server.origin}/`]);
-  const pages = byPath(records);
-  assert.equal(pages.get("/gone.html")!.error, "http_4xx");
-  assert.equal(pages.get("/gone.html")!.status, 404);
-  assert.equal(pages.get("/file.txt")!.error, undefined);
-  assert.equal(pages.get("/file.txt")!.contentType, "text/plain");
-  assert.equal(pages.get("/file.txt")!.title, null);
-});
+chromiumTest(
+  "render: HTTP errors and non-HTML answers are recorded as fetched ones are",
+  async () => {
+    await using server = startFixtureServer({
+      hostname: SITE,
+      routes: {
+        "/": () => html(`<a href="/gone.html">g</a><a href="/file.txt">t</a>`),
+        "/gone.html": () => html("gone", 404),
+        "/file.txt": () => new Response("plain", { headers: { "content-type": "text/plain" } }),
+      },
+    });
+    const { records } = await renderCrawl({ retries: 0 }, [`${server.origin}/`]);
+    const pages = byPath(records);
+    assert.equal(pages.get("/gone.html")!.error, "http_4xx");
+    assert.equal(pages.get("/gone.html")!.status, 404);
+    assert.equal(pages.get("/file.txt")!.error, undefined);
+    assert.equal(pages.get("/file.txt")!.contentType, "text/plain");
+    assert.equal(pages.get("/file.txt")!.title, null);
+  },
+);
 
 chromiumTest("render: a browser killed mid-crawl is replaced and its page retried", async () => {
   let killed = 0;

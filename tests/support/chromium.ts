@@ -29,13 +29,17 @@ export function chromiumTest(name: string, fn: (t: Deno.TestContext) => Promise<
   const missing = findChromium() === undefined;
   if (missing && !REQUIRED && !warned) {
     warned = true;
-    console.warn(`render: skipping the headless-chromium tests: chromium not found; ${INSTALL_HINT}`);
+    console.warn(
+      `render: skipping the headless-chromium tests: chromium not found; ${INSTALL_HINT}`,
+    );
   }
   Deno.test({
     name,
     ignore: missing && !REQUIRED,
     async fn(t) {
-      if (missing) throw new Error(`REQUIRE_CHROMIUM=1 but chromium was not found; ${INSTALL_HINT}`);
+      if (missing) {
+        throw new Error(`REQUIRE_CHROMIUM=1 but chromium was not found; ${INSTALL_HINT}`);
+      }
       await fn(t);
     },
   });
