@@ -171,6 +171,9 @@ export class Browser implements AsyncDisposable {
           `--user-data-dir=${profile}`,
           "--remote-debugging-address=127.0.0.1",
           "--remote-debugging-port=0",
+          // Every frame in its page's process: the page's request interception sees them all.
+          "--disable-site-isolation-trials",
+          "--disable-features=IsolateOrigins,site-per-process",
           "about:blank",
         ],
         stdin: "null",

@@ -111,7 +111,8 @@ export async function renderPage(
   const navigations: string[] = [];
   const statuses = new Map<string, number>();
   let response: CdpParams | undefined;
-  const inFlight = new Set<string>();
+  /** Requests of the page (and its frames) not finished yet: id → URL. */
+  const inFlight = new Map<string, string>();
   let loaded = false;
   let active = true;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -169,18 +170,15 @@ export async function renderPage(
         }
         navigations.push(target);
         const extra = await options.headersFor?.(target);
-        const headers = extra && Object.keys(extra).length > 0
-          ? Object.entries({ ...request.headers, ...extra }).map(([name, value]) => ({
-            name,
-            value: String(value),
-          }))
-          : undefined;
-        await tab.send("Fetch.continueRequest", { requestId, headers });
+        await tab.send("Fetch.continueRequest", {
+          requestId,
+          headers: withHeaders(request, extra),
+        });
         return;
       }
       const verdict = await judgeSubresource({ url: request.url, resourceType }, options, signal);
       if (verdict.allow) {
-        await tab.send("Fetch.continueRequest", { requestId });
+        await tab.send("Fetch.continueRequest", { requestId, headers: withHeaders(request) });
         return;
       }
       if (verdict.error) blocked.push({ url: request.url, error: verdict.error });
@@ -191,13 +189,32 @@ export async function renderPage(
     }
   };
 
+  /**
+   * The request's headers with the crawl's own (and `extra`) added where
+   * missing: a worker's requests do not get the tab's by themselves.
+   * `undefined` (send them unchanged) when nothing is missing.
+   */
+  const withHeaders = (request: CdpParams, extra: Record<string, string> = {}) => {
+    const headers: Record<string, string> = { ...request.headers };
+    const present = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+    let added = false;
+    for (const [name, value] of Object.entries({ ...tab.identity.headers, ...extra })) {
+      if (present.has(name.toLowerCase()) && !(name in extra)) continue;
+      headers[name] = value;
+      added = true;
+    }
+    return added
+      ? Object.entries(headers).map(([name, value]) => ({ name, value: String(value) }))
+      : undefined;
+  };
+
   const listeners = new DisposableStack();
   listeners.use(tab.on("Fetch.requestPaused", (event) => void onPaused(event)));
   listeners.use(tab.on("Network.requestWillBeSent", (event) => {
     if (event.redirectResponse && event.type === "Document" && event.frameId === mainFrame) {
       statuses.set(event.redirectResponse.url, event.redirectResponse.status);
     }
-    inFlight.add(event.requestId);
+    inFlight.set(event.requestId, event.request?.url);
     busy();
   }));
   const finished = (event: CdpParams) => {
@@ -211,6 +228,14 @@ export async function renderPage(
       response = event.response;
       statuses.set(event.response.url, event.response.status);
     }
+  }));
+  // A worker's main script is reported sent on the page but finished on the worker's own
+  // session: the worker starting is its end here.
+  listeners.use(tab.on("Target.attachedToTarget", ({ targetInfo }) => {
+    for (const [id, requestUrl] of inFlight) {
+      if (requestUrl === targetInfo?.url) inFlight.delete(id);
+    }
+    settle();
   }));
   listeners.use(tab.on("Page.frameStartedLoading", (event) => {
     if (event.frameId !== mainFrame) return;

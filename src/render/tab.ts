@@ -1,9 +1,10 @@
 /**
  * One browser tab, set up for crawling: every request it makes is paused
- * for the crawler to decide (`Fetch.enable`), WebSockets are refused (the
- * interception cannot see them), service workers are bypassed, `window.open`
- * returns nothing, and its User-Agent and extra headers are the crawl's. A
- * tab that crashes, or whose browser goes away, is {@linkcode Tab.gone}.
+ * for the crawler to decide (`Fetch.enable`), WebSockets, WebTransport and
+ * WebRTC are refused in the page and its workers (the interception cannot
+ * see them), service workers are bypassed, `window.open` returns nothing,
+ * and its User-Agent and extra headers are the crawl's. A tab that crashes,
+ * or whose browser goes away, is {@linkcode Tab.gone}.
  *
  * @module
  */
@@ -19,8 +20,24 @@ export interface TabIdentity {
   headers: Record<string, string>;
 }
 
-/** Runs before any script of a page: popups are refused at their source. */
-const NO_POPUPS = "window.open = () => null;";
+/**
+ * Refuses what the request interception cannot see (WebSockets, WebTransport,
+ * WebRTC), in every realm before its own scripts run.
+ */
+const NO_SOCKETS = `(() => {
+  const refuse = function () {
+    throw new DOMException("refused by the crawler", "SecurityError");
+  };
+  for (const name of ["WebSocket", "WebTransport", "RTCPeerConnection"]) {
+    Object.defineProperty(globalThis, name, { value: refuse, writable: false, configurable: false });
+  }
+})();`;
+
+/** Runs before any script of a page: no popups, no sockets. */
+const PAGE_SCRIPT = `window.open = () => null;\n${NO_SOCKETS}`;
+
+/** Targets a page starts that run scripts of their own. */
+const WORKERS = new Set(["worker", "shared_worker", "service_worker"]);
 
 /**
  * One tab of the browser, with its DevTools session.
@@ -41,12 +58,23 @@ export class Tab {
   readonly targetId: string;
   /** The session's id. */
   readonly sessionId: string;
+  /**
+   * How the tab presents itself. (A worker's requests do not get the extra
+   * headers by themselves: whoever continues a paused request adds them.)
+   */
+  readonly identity: TabIdentity;
   #cdp: CdpConnection;
   #gone = Promise.withResolvers<never>();
   #goneReason: string | undefined;
 
-  private constructor(cdp: CdpConnection, targetId: string, sessionId: string) {
+  private constructor(
+    cdp: CdpConnection,
+    targetId: string,
+    sessionId: string,
+    identity: TabIdentity,
+  ) {
     this.#cdp = cdp;
+    this.identity = identity;
     this.targetId = targetId;
     this.sessionId = sessionId;
     // Only ever observed through a race; no unhandled rejection when nobody races it.
@@ -66,7 +94,14 @@ export class Tab {
   static async open(cdp: CdpConnection, identity: TabIdentity): Promise<Tab> {
     const { targetId } = await cdp.send("Target.createTarget", { url: "about:blank" });
     const { sessionId } = await cdp.send("Target.attachToTarget", { targetId, flatten: true });
-    const tab = new Tab(cdp, targetId, sessionId);
+    const tab = new Tab(cdp, targetId, sessionId, identity);
+    // A worker the page starts is paused until its globals lose their sockets too (its
+    // requests are the page's, intercepted with them).
+    tab.on("Target.attachedToTarget", ({ sessionId: child, targetInfo }) => {
+      const run = () => cdp.send("Runtime.runIfWaitingForDebugger", {}, child).catch(() => {});
+      if (!WORKERS.has(targetInfo?.type)) return void run();
+      cdp.send("Runtime.evaluate", { expression: NO_SOCKETS }, child).catch(() => {}).then(run);
+    });
     try {
       await Promise.all([
         tab.send("Inspector.enable"),
@@ -75,10 +110,14 @@ export class Tab {
         tab.send("Runtime.enable"),
         tab.send("Fetch.enable", { patterns: [{ urlPattern: "*", requestStage: "Request" }] }),
         tab.send("Network.setBypassServiceWorker", { bypass: true }),
-        tab.send("Network.setBlockedURLs", { urls: ["ws://*", "wss://*"] }),
         tab.send("Network.setUserAgentOverride", { userAgent: identity.userAgent }),
         tab.send("Network.setExtraHTTPHeaders", { headers: identity.headers }),
-        tab.send("Page.addScriptToEvaluateOnNewDocument", { source: NO_POPUPS }),
+        tab.send("Page.addScriptToEvaluateOnNewDocument", { source: PAGE_SCRIPT }),
+        tab.send("Target.setAutoAttach", {
+          autoAttach: true,
+          waitForDebuggerOnStart: true,
+          flatten: true,
+        }),
         tab.send("Page.setLifecycleEventsEnabled", { enabled: true }),
       ]);
     } catch (error) {

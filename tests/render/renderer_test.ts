@@ -18,6 +18,8 @@ import type { CrawlRecord } from "../../src/output/record.ts";
 import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
 import { chromiumTest, descendants, renderBrowsers } from "../support/chromium.ts";
 import { crawlRecords } from "../support/crawl.ts";
+import { parseCrawlOptions } from "../../src/pipeline/options.ts";
+import { runCrawl } from "../../src/pipeline/run.ts";
 import { FIXTURES, startFixtureServer } from "../support/fixture_server.ts";
 
 const SITE = "127.0.0.2";
@@ -103,11 +105,17 @@ chromiumTest(
 );
 
 chromiumTest(
-  "render: a script-loaded request to a blocked address is refused and noted in the record",
+  "render: a request to a blocked address from a script, a frame or a worker is refused and noted in the record",
   async () => {
     // A server on 127.0.0.1 that must never hear from the page.
-    await using inside = startFixtureServer({
-      routes: { "/secret": () => new Response("secret") },
+    await using inside = startFixtureServer({ routes: {} });
+    // A frame from another site, which reaches for the same address.
+    await using other = startFixtureServer({
+      hostname: "127.0.0.3",
+      routes: {
+        "/frame.html": () =>
+          html(`<script>fetch("${inside.origin}/from-frame").catch(() => {});</script>`),
+      },
     });
     await using server = startFixtureServer({
       hostname: SITE,
@@ -115,18 +123,27 @@ chromiumTest(
         "/": () =>
           html(`<a href="/next.html">next</a>
           <img src="/cat.png">
+          <iframe src="${other.origin}/frame.html"></iframe>
           <script>
+            new Worker("/worker.js");
             fetch("${inside.origin}/secret").catch(() => {});
             fetch("http://169.254.169.254/latest/meta-data/").catch(() => {});
             fetch("/api.json").then((r) => r.json()).then((d) => {
               document.body.insertAdjacentHTML("beforeend", '<a href="' + d.link + '">x</a>');
             });
           </script>`),
+        "/worker.js": () =>
+          new Response(`fetch("${inside.origin}/from-worker").catch(() => {});`, {
+            headers: { "content-type": "text/javascript" },
+          }),
         "/api.json": () => Response.json({ link: "/from-api.html" }),
         "/cat.png": () => new Response("png", { headers: { "content-type": "image/png" } }),
       },
     });
-    const { records } = await renderCrawl({ maxDepth: 0 }, [`${server.origin}/`]);
+    const { records } = await renderCrawl({
+      maxDepth: 0,
+      allowAddresses: [`${SITE}/32`, "127.0.0.3/32"],
+    }, [`${server.origin}/`]);
     const [home] = records;
     assert.equal(home!.error, undefined);
     const byUrl = (a: { url: string }, b: { url: string }) => a.url.localeCompare(b.url);
@@ -134,10 +151,13 @@ chromiumTest(
       home!.blockedRequests!.toSorted(byUrl),
       [
         { url: `${inside.origin}/secret`, error: "blocked_address" },
+        { url: `${inside.origin}/from-frame`, error: "blocked_address" },
+        { url: `${inside.origin}/from-worker`, error: "blocked_address" },
         { url: "http://169.254.169.254/latest/meta-data/", error: "blocked_address" },
       ].sort(byUrl),
     );
     assert.equal(inside.hits.size, 0);
+    assert.equal(other.hits.get("/frame.html"), 1);
     // Allowed requests went through; the image was refused by type, without a note.
     assert.ok(home!.links.includes(`${server.origin}/from-api.html`));
     assert.equal(server.hits.get("/cat.png"), undefined);
@@ -360,13 +380,28 @@ chromiumTest("render: an aborted crawl closes the browser", async () => {
   });
   const controller = new AbortController();
   started.promise.then(() => controller.abort(new Error("stop")));
-  const { runCrawl } = await import("../../src/pipeline/run.ts");
-  const { parseCrawlOptions } = await import("../../src/pipeline/options.ts");
   const summary = await runCrawl(
     parseCrawlOptions({ seeds: [`${server.origin}/`], ...ALLOW, render: true, parsers: 0 }),
     { signal: controller.signal, onRecord() {} },
   );
   answer.resolve(new Response("late"));
   assert.equal(summary.stoppedBy, "aborted");
+  await assertNoBrowserLeft();
+});
+
+chromiumTest("render: a crawl that fails (its record sink throws) closes the browser", async () => {
+  await using server = startFixtureServer({ root: `${FIXTURES}spa`, hostname: SITE });
+  await assert.rejects(
+    runCrawl(
+      parseCrawlOptions({ seeds: [`${server.origin}/`], ...ALLOW, render: true, parsers: 0 }),
+      {
+        signal: AbortSignal.timeout(60_000),
+        onRecord() {
+          throw new Error("disk full");
+        },
+      },
+    ),
+    /disk full/,
+  );
   await assertNoBrowserLeft();
 });
