@@ -57,6 +57,8 @@ const PLACEHOLDERS: Record<string, string> = {
   headers: '"NAME: VALUE"',
   warc: "FILE.warc.gz",
   warcMaxSize: "BYTES",
+  renderMatch: "PATTERN",
+  waitFor: "SELECTOR",
 };
 
 function typeText(type: DocType): string {

@@ -77,6 +77,12 @@ export const FLAGS: Record<string, { option: keyof CrawlOptionsInput; kind: Kind
   "warc": { option: "warc", kind: "string" },
   "warc-max-size": { option: "warcMaxSize", kind: "int" },
   "warc-cdx": { option: "warcCdx", kind: "bool" },
+  "render": { option: "render", kind: "bool" },
+  "render-match": { option: "renderMatch", kind: "regexes" },
+  "render-tabs": { option: "renderTabs", kind: "int" },
+  "render-idle": { option: "renderIdleMs", kind: "int" },
+  "wait-for": { option: "waitFor", kind: "string" },
+  "render-resources": { option: "renderResources", kind: "bool" },
 };
 
 /** The flags of the CLI itself (not crawl options), as `node:util`'s `parseArgs` takes them. */

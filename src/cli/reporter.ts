@@ -195,13 +195,21 @@ export class Reporter {
    * @param record The record.
    */
   record(
-    record: Pick<
-      CrawlRecord,
-      "url" | "status" | "durationMs" | "attempts" | "error" | "errorMessage" | "depth" | "parent"
-    >,
+    record:
+      & Pick<
+        CrawlRecord,
+        "url" | "status" | "durationMs" | "attempts" | "error" | "errorMessage" | "depth" | "parent"
+      >
+      & Pick<Partial<CrawlRecord>, "blockedRequests">,
   ): void {
     this.broken.add(record);
     if (this.verbosity === "verbose") this.line(requestLine(record));
+    // A page that reached for a private address is worth a line even when all went well.
+    if (this.verbosity !== "quiet") {
+      for (const { url, error } of record.blockedRequests ?? []) {
+        this.line(`blocked: ${record.url} asked for ${url} (${error})`);
+      }
+    }
     if (!record.error) return;
     const hint = hintFor(record);
     if (hint && !this.#hinted.has(hint.key)) {

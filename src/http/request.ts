@@ -192,6 +192,10 @@ export interface FetchedPage {
   errorMessage?: string;
   /** A fingerprint of the body (see `fingerprintBody()`), when the caller asked for one. */
   contentHash?: string;
+  /** True when the page was rendered in a browser; `body` is then the serialized DOM. */
+  rendered?: boolean;
+  /** Requests a rendered page made that were refused, with the reason. */
+  blockedRequests?: { url: string; error: ErrorCode }[];
 }
 
 /** The media types the crawler parses. */

@@ -65,6 +65,8 @@ export const ERROR_KINDS = {
    * page (`--check fragments`): an error of the link, not of a record.
    */
   fragment_missing: "broken",
+  /** The headless browser, or the page's tab, crashed or went away while rendering it. */
+  render_crash: "failed",
 } as const satisfies Record<string, ErrorKind>;
 
 /** A short error code; {@linkcode ERROR_CODES} lists them, each explained in README. */
@@ -75,7 +77,7 @@ export type ErrorCode = keyof typeof ERROR_KINDS;
  * `refused`, `reset`, `tls`, `network`, `http_4xx`, `http_5xx`, `parse`,
  * `parse_timeout`, `permission`, `aborted`, `too_large`, `robots`, `blocked_address`,
  * `redirect_loop`, `too_many_redirects`, `bad_redirect`, `out_of_scope`,
- * `duplicate`, `decode`, `fragment_missing` (links only).
+ * `duplicate`, `decode`, `render_crash`, `fragment_missing` (links only).
  */
 export const ERROR_CODES: readonly [ErrorCode, ...ErrorCode[]] = Object.keys(ERROR_KINDS) as [
   ErrorCode,
@@ -197,6 +199,13 @@ export const CrawlRecordSchema = z.object({
   contentHash: z.string().optional(),
   /** Redirect hops from `requestedUrl` to `url`, when there were any. */
   redirects: z.array(z.object({ url: z.string(), status: z.number().int() })).optional(),
+  /** True when the page was rendered in headless Chromium (`--render`, `--render-match`). */
+  rendered: z.boolean().optional(),
+  /**
+   * Requests a rendered page's scripts or markup made that the crawler
+   * refused (a blocked address, a host Deno may not reach), with the reason.
+   */
+  blockedRequests: z.array(z.object({ url: z.string(), error: z.enum(ERROR_CODES) })).optional(),
   /** The short error code when the URL failed. */
   error: z.enum(ERROR_CODES).optional(),
   /** A human-readable detail for `error`. */
@@ -276,6 +285,13 @@ export interface CrawlRecord {
   contentHash?: string;
   /** Redirect hops from `requestedUrl` to `url`, when there were any. */
   redirects?: { url: string; status: number }[];
+  /** True when the page was rendered in headless Chromium (`--render`, `--render-match`). */
+  rendered?: boolean;
+  /**
+   * Requests a rendered page's scripts or markup made that the crawler
+   * refused (a blocked address, a host Deno may not reach), with the reason.
+   */
+  blockedRequests?: { url: string; error: ErrorCode }[];
   /** The short error code when the URL failed. */
   error?: ErrorCode;
   /** A human-readable detail for `error`. */

@@ -111,6 +111,8 @@ export const CSV_COLUMNS = [
   "unchanged",
   "contentHash",
   "redirects",
+  "rendered",
+  "blockedRequests",
   "error",
   "errorMessage",
   "dataErrors",

@@ -70,6 +70,8 @@ export function buildRecord(
   if (page.contentHash) record.contentHash = page.contentHash;
   if (page.status === 304 || sameAsBefore(entry, page)) record.unchanged = true;
   if (page.redirects.length > 0) record.redirects = page.redirects;
+  if (page.rendered) record.rendered = true;
+  if (page.blockedRequests) record.blockedRequests = page.blockedRequests;
   if (page.error) {
     record.error = page.error;
     if (page.errorMessage) record.errorMessage = page.errorMessage;

@@ -27,6 +27,7 @@ import type { Finisher } from "./finisher.ts";
 import { type CrawlOptions, SECRET_HEADERS } from "./options.ts";
 import type { PageChannel } from "./parse_stage.ts";
 import type { RequestPolicy } from "./request_policy.ts";
+import type { Renderer } from "../render/renderer.ts";
 import { retryAfterOf, retryDelayOf, type RetrySettings } from "./retry.ts";
 
 /** The options the fetch stage reads. */
@@ -91,6 +92,8 @@ export interface FetchStageDeps {
   fingerprint?: boolean;
   /** Archives a URL's exchanges (`warc`): the recorder for one frontier URL. */
   recorderFor?: (url: string) => ExchangeRecorder;
+  /** Renders the URLs it wants in headless Chromium (`--render`, `--render-match`). */
+  renderer?: Pick<Renderer, "wants" | "render">;
 }
 
 const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
@@ -294,9 +297,18 @@ export class FetchStage {
         robots.transient,
       );
     }
-    // A checked URL is asked for its status only; its redirects pass the guard and robots.txt,
-    // not the scope (an external link's target is out of scope by definition) nor the seen set.
-    const page = await (checking ? checkUrl : fetchPage)(entry.url, {
+    // Each hop (a redirect, or a rendered page sending itself elsewhere) is checked like a new
+    // link, then queues for its host's slot and delay (the deadline's clock stopped: a
+    // Crawl-delay is no reason for a timeout). A checked URL's hops pass the guard and
+    // robots.txt, not the scope (an external link's target is out of scope by definition) nor
+    // the seen set.
+    const checkHop = checking
+      ? (url: string, hopSignal: AbortSignal) => policy.checkSitemap(url, hopSignal)
+      : (url: string, hopSignal: AbortSignal) => policy.checkRedirect(url, entry.url, hopSignal);
+    const waitHop = (url: string, crawlSignal: AbortSignal) => slots.enter(url, crawlSignal);
+    const headersFor = (url: string) => this.#headersFor(url, entry);
+    const { renderer } = this.#deps;
+    const request = {
       signal,
       timeoutMs: settings.timeoutMs,
       maxBytes: settings.maxBytes,
@@ -305,17 +317,30 @@ export class FetchStage {
       client: this.#deps.client,
       recorder: this.#deps.recorderFor?.(entry.url),
       // A recrawl revalidates: the stored validators go with the first request only.
-      headersFor: (url) => this.#headersFor(url, entry),
-      onResponse: (url, response) => this.#storeCookies(url, response),
-      resolve: (location, base) => normalizeUrl(location, base, settings),
-      // Each hop is checked like a new link, then queues for its host's slot and delay (the
-      // deadline's clock stopped: a Crawl-delay is no reason for a timeout).
-      checkHop: checking
-        ? (url, hopSignal) => policy.checkSitemap(url, hopSignal)
-        : (url, hopSignal) => policy.checkRedirect(url, entry.url, hopSignal),
-      waitHop: (url, crawlSignal) => slots.enter(url, crawlSignal),
+      headersFor,
+      onResponse: (url: string, response: Response) => this.#storeCookies(url, response),
+      resolve: (location: string, base: string) => normalizeUrl(location, base, settings),
+      checkHop,
+      waitHop,
       accept: settings.accept,
-    });
+    };
+    // A checked URL is asked for its status only, never rendered.
+    const page = checking
+      ? await checkUrl(entry.url, request)
+      : renderer?.wants(entry.url)
+      ? await renderer.render(entry.url, {
+        signal,
+        checkHop,
+        waitHop,
+        // No validators: a browser shown a 304 has no page to render.
+        headersFor: async (url) => {
+          const { "if-none-match": _, "if-modified-since": __, ...headers } = await headersFor(url);
+          return headers;
+        },
+        // Everything the page loads goes only where the crawler itself may connect.
+        checkRequest: (url, requestSignal) => policy.reachable(url, requestSignal),
+      })
+      : await fetchPage(entry.url, request);
     if (page.error === "aborted") signal.throwIfAborted();
     if (this.#deps.fingerprint && page.status !== null && page.error !== "too_large") {
       page.contentHash = await fingerprintBody(page.body, page.bytes);

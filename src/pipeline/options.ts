@@ -12,6 +12,7 @@ import { z } from "zod";
 import { AddressGuard } from "../http/address_guard.ts";
 import { RulesFileSchema, selectorProblem } from "../extract/schema.ts";
 import { redactSeed, withoutCredentials } from "../frontier/seeds.ts";
+import { compileRenderMatch } from "../render/match.ts";
 import { valueAt } from "../validate/value_at.ts";
 import type { CrawlOptionsInput } from "./options_input.ts";
 
@@ -59,6 +60,15 @@ const cidr = z.string({ error: "must be a CIDR range" }).refine(
 );
 
 const flag = z.boolean({ error: "must be true or false" });
+
+const renderPattern = z.string({ error: "must be a URL pattern or regular expression" }).refine(
+  passes(compileRenderMatch),
+  { error: "must be a URL pattern (/path/*, https://host/*) or a valid regular expression" },
+);
+const cssSelector = z.string({ error: "must be a CSS selector" })
+  .refine((value) => selectorProblem(value) === undefined, {
+    error: "must be a valid CSS selector",
+  });
 
 /** Header names are RFC 9110 tokens. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -207,11 +217,7 @@ export const CrawlOptionsSchema = z.object({
   /** Declarative extraction rules (the `--extract` file's content). */
   rules: RulesFileSchema.optional(),
   /** Follow only links inside (or matching) this CSS selector, where no rule says otherwise. */
-  linksFrom: z.string({ error: "must be a CSS selector" })
-    .refine((value) => selectorProblem(value) === undefined, {
-      error: "must be a valid CSS selector",
-    })
-    .optional(),
+  linksFrom: cssSelector.optional(),
   /** A module specifier whose `extract($, page)` export fills the record's `data`. */
   extractModule: z.string().min(1, { error: "must be a module specifier" }).optional(),
   /** Check besides pages: `assets`, `external` links, link `fragments`; checked, never crawled. */
@@ -231,7 +237,32 @@ export const CrawlOptionsSchema = z.object({
   warcMaxSize: positiveInt.default(1_000_000_000),
   /** Write a CDXJ index beside each WARC file. */
   warcCdx: flag.default(false),
-}).strict();
+  /** Render every page in headless Chromium. */
+  render: flag.default(false),
+  /** Render only URLs matching one of these (URL patterns or regular expressions). */
+  renderMatch: z.array(renderPattern, { error: "must be a list of patterns" }).default([]),
+  /** Tabs rendering at once, in one browser. */
+  renderTabs: positiveInt.default(2 * (navigator.hardwareConcurrency || 1)),
+  /** How long the network must be idle after the load event before a page is done, in ms. */
+  renderIdleMs: positiveMs.default(500),
+  /** A rendered page is done when this CSS selector matches (instead of network idle). */
+  waitFor: cssSelector.optional(),
+  /** Let rendered pages load images, fonts and media. */
+  renderResources: flag.default(false),
+}).strict().superRefine((options, context) => {
+  // Render settings without rendering would be silently ignored: say so instead.
+  if (!options.render && options.renderMatch.length === 0) {
+    for (const key of ["waitFor", "renderResources"] as const) {
+      if (options[key] !== undefined && options[key] !== false) {
+        context.addIssue({
+          code: "custom",
+          message: "needs render or renderMatch (--render, --render-match)",
+          path: [key],
+        });
+      }
+    }
+  }
+});
 
 /** True when two types are identical. */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true

@@ -144,4 +144,23 @@ export interface CrawlOptionsInput {
   warcMaxSize?: number;
   /** Write a CDXJ index (`.cdxj`, for pywb and other replay tools) beside each WARC file. */
   warcCdx?: boolean;
+  /**
+   * Render every page in headless Chromium (Debian's `chromium`; Deno needs
+   * `--allow-run` for it) before parsing: for sites that build their links
+   * and content with JavaScript. Default false.
+   */
+  render?: boolean;
+  /**
+   * Render only the URLs matching one of these: a URL pattern (`/app/*`,
+   * `https://*.shop.test/p/:id`) or else a regular expression. Default: none.
+   */
+  renderMatch?: string[];
+  /** Tabs rendering at once, in one browser. Default: two per core. */
+  renderTabs?: number;
+  /** How long the network must be idle after the load event before a rendered page is done. Default 500. */
+  renderIdleMs?: number;
+  /** A rendered page is done when this CSS selector matches an element (instead of network idle). */
+  waitFor?: string;
+  /** Let rendered pages load images, fonts and media (refused by default). Default false. */
+  renderResources?: boolean;
 }

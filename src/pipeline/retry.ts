@@ -28,6 +28,8 @@ export const RETRYABLE_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "refused",
   "reset",
   "network",
+  // A crashed tab or browser is replaced: the page may well render next time.
+  "render_crash",
 ]);
 
 /**

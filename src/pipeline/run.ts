@@ -39,6 +39,9 @@ import { seedFromSitemaps } from "./sitemap_seed.ts";
 import { watchStop } from "./stop.ts";
 import { WarcArchive } from "../warc/archive.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+import { renderChoice } from "../render/match.ts";
+import { Renderer } from "../render/renderer.ts";
+import { SECRET_HEADERS } from "./options.ts";
 
 /** Live counters of a running crawl, for a status line. */
 export interface CrawlProgress {
@@ -107,6 +110,8 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   using client = options.proxy
     ? Deno.createHttpClient({ proxy: { url: options.proxy } })
     : undefined;
+  // The browser starts first: one that cannot start fails the crawl before any request.
+  await using renderer = await startRenderer(options, context.signal);
   const store: CrawlStore = context.store ?? new MemoryStore();
   const frontier = await store.openFrontier(options);
   const { seeds, authorization } = prepareSeeds(options.seeds, options);
@@ -144,6 +149,7 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
     // A store that keeps earlier runs compares each page with its last content.
     fingerprint: store.history !== undefined,
     recorderFor: archive && ((url) => archive.recorderFor(url)),
+    renderer,
   });
   const parseStage = await ParseStage.create(options, {
     pages,
@@ -254,4 +260,32 @@ function openArchive(
     addressOf,
     ledger: store.archive,
   });
+}
+
+/** The renderer of a crawl that renders pages (`--render`, `--render-match`), started. */
+async function startRenderer(
+  options: CrawlOptions,
+  signal: AbortSignal | undefined,
+): Promise<Renderer | undefined> {
+  const match = renderChoice(options);
+  if (match === undefined) return undefined;
+  // The user's secret headers go with the navigation to the seeds' origins only (the fetch
+  // stage adds them there); the rest go with every request the browser makes.
+  const headers = Object.fromEntries(
+    Object.entries(options.headers ?? {}).filter(([name]) =>
+      !SECRET_HEADERS.has(name.toLowerCase())
+    ),
+  );
+  return await Renderer.start({
+    match,
+    tabs: options.renderTabs,
+    userAgent: options.userAgent,
+    headers,
+    idleMs: options.renderIdleMs,
+    waitFor: options.waitFor,
+    allowHeavy: options.renderResources,
+    timeoutMs: options.timeoutMs,
+    maxBytes: options.maxBytes,
+    maxRedirects: options.maxRedirects,
+  }, signal);
 }

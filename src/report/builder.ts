@@ -81,6 +81,8 @@ export class ReportBuilder {
   #data: ReportSnapshot = {
     records: 0,
     unchanged: 0,
+    rendered: 0,
+    blockedRequests: 0,
     outcomes: {},
     depths: [],
     responseTimes: RESPONSE_TIME_BUCKETS.map(() => 0),
@@ -117,6 +119,8 @@ export class ReportBuilder {
     const d = this.#data;
     d.records++;
     if (record.unchanged) d.unchanged++;
+    if (record.rendered) d.rendered++;
+    d.blockedRequests += record.blockedRequests?.length ?? 0;
     const error = record.error;
     const outcome = error && !error.startsWith("http_") ? error : String(record.status ?? "none");
     d.outcomes[outcome] = (d.outcomes[outcome] ?? 0) + 1;
@@ -210,6 +214,7 @@ export class ReportBuilder {
       status: record.status,
       durationMs: record.durationMs,
       bytes: record.bytes,
+      ...(record.rendered ? { rendered: true } : {}),
     });
     if (list.length > this.#slowestMax) list.pop();
   }

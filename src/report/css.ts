@@ -47,6 +47,7 @@ tbody tr:nth-child(even)>*{background:#fafbfd}
 a.url,span.url{color:#2457b5;text-decoration:none;word-break:break-all}
 a.url:hover{text-decoration:underline}
 .sub{color:var(--muted);font-size:12px}
+.tag{display:inline-block;margin-left:6px;padding:0 6px;border-radius:8px;background:#e8eefc;color:#2f5fd0;font-size:11px}
 .muted{color:var(--muted)}
 .pill{display:inline-block;min-width:34px;text-align:center;border-radius:999px;padding:0 8px;font-size:11.5px;font-weight:700;color:#fff;line-height:18px;white-space:nowrap}
 ol.chain{margin:0;padding:0;list-style:none}

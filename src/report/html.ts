@@ -63,6 +63,7 @@ const ERROR_LABELS: Record<string, string> = {
   out_of_scope: "out of scope",
   parse: "parse error",
   decode: "decode error",
+  render_crash: "browser crashed",
   permission: "not permitted",
 };
 
@@ -305,6 +306,18 @@ ${
       )
       : markup``
   }
+${
+    d.rendered > 0
+      ? card(
+        "Rendered",
+        num(d.rendered),
+        d.blockedRequests > 0
+          ? `in headless Chromium · ${num(d.blockedRequests)} requests blocked`
+          : "in headless Chromium",
+        COLORS.c3,
+      )
+      : markup``
+  }
 ${card("Errors", num(errors), robots ? `+ ${num(robots)} blocked by robots` : "failed", COLORS.c5)}
 ${
     d.links
@@ -359,7 +372,9 @@ ${
       d.slowest.length,
       ["#", "Page", "Status", "Time", "Size"],
       d.slowest.map((p, i) =>
-        markup`<tr><td class="num muted">${i + 1}</td><td>${link(p.url)}${sub(p.title)}</td>
+        markup`<tr><td class="num muted">${i + 1}</td><td>${link(p.url)}${
+          p.rendered ? markup` <span class="tag">rendered</span>` : markup``
+        }${sub(p.title)}</td>
 <td>${pill(p.status)}</td><td class="num strong">${fmtMs(p.durationMs)}</td>
 <td class="num">${fmtBytes(p.bytes)}</td></tr>`
       ),

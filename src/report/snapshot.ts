@@ -34,6 +34,8 @@ export interface SlowPage {
   durationMs: number;
   /** Body bytes. */
   bytes: number;
+  /** True when the page was rendered in headless Chromium. */
+  rendered?: boolean;
 }
 
 /** A failed URL and where it was found. */
@@ -100,6 +102,10 @@ export interface ReportSnapshot {
   records: number;
   /** Records marked `unchanged` (a recrawl's 304s and pages with the same content). */
   unchanged: number;
+  /** Records of pages rendered in headless Chromium. */
+  rendered: number;
+  /** Requests rendered pages made that were refused (blocked addresses), all pages together. */
+  blockedRequests: number;
   /** Records by outcome: the status code, or the error code when it is not an HTTP one. */
   outcomes: Record<string, number>;
   /** Records by depth; the last bucket holds depths ≥ {@linkcode DEPTH_BUCKETS} - 1. */

@@ -40,6 +40,8 @@ const FIXED_COLUMNS = [
   "unchanged",
   "contentHash",
   "redirects",
+  "rendered",
+  "blockedRequests",
   "error",
   "errorMessage",
   "dataErrors",

@@ -9,56 +9,122 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
 
-/** How to get chromium, for skip and failure messages. */
-export const INSTALL_HINT =
-  "install it with `apt-get install -y chromium` (or set CHROMIUM=/path/to/chromium)";
+import { CHROMIUM_FLAGS, findChromium, INSTALL_HINT } from "../../src/render/browser.ts";
+
+export { findChromium, INSTALL_HINT };
+
+/** Whether a missing chromium fails the tests that need it (CI) instead of skipping them. */
+const REQUIRED = Deno.env.get("REQUIRE_CHROMIUM") === "1";
+let warned = false;
 
 /**
- * Flags these machines need: a fresh profile and no background networking
- * (without them chromium's own connections get refused and it stalls).
+ * Registers a test that needs chromium: ignored, with the install command
+ * printed once, when chromium is missing, unless `REQUIRE_CHROMIUM=1`
+ * (CI), which makes a missing chromium that test's failure.
+ *
+ * @param name The test's name.
+ * @param fn The test.
  */
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--hide-scrollbars",
-];
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
+export function chromiumTest(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+  const missing = findChromium() === undefined;
+  if (missing && !REQUIRED && !warned) {
+    warned = true;
+    console.warn(
+      `render: skipping the headless-chromium tests: chromium not found; ${INSTALL_HINT}`,
+    );
   }
+  Deno.test({
+    name,
+    ignore: missing && !REQUIRED,
+    async fn(t) {
+      if (missing) {
+        throw new Error(`REQUIRE_CHROMIUM=1 but chromium was not found; ${INSTALL_HINT}`);
+      }
+      await fn(t);
+    },
+  });
+}
+
+/** One process, as /proc shows it. */
+export interface ProcessInfo {
+  /** Its id. */
+  pid: number;
+  /** Its parent's id. */
+  ppid: number;
+  /** Its command line, arguments joined by spaces. */
+  cmdline: string;
 }
 
 /**
- * Finds a chromium binary: `$CHROMIUM`, then `/usr/bin/chromium`, then
- * `chromium` or `chromium-browser` on `$PATH`.
- *
- * @returns The binary's path, or `undefined` when there is none.
- *
- * @example Usage
- * ```ts ignore
- * import { findChromium } from "./chromium.ts";
- * console.log(findChromium() ?? "no chromium");
- * ```
+ * Every process running now, as `ps` lists them (Deno reads `/proc` only
+ * with all permissions; `ps` reads it for us).
  */
-export function findChromium(): string | undefined {
-  const fromEnv = Deno.env.get("CHROMIUM");
-  if (fromEnv) return isFile(fromEnv) ? fromEnv : undefined;
-  if (isFile("/usr/bin/chromium")) return "/usr/bin/chromium";
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":").filter(Boolean)) {
-    for (const name of ["chromium", "chromium-browser"]) {
-      if (isFile(`${dir}/${name}`)) return `${dir}/${name}`;
+export async function listProcesses(): Promise<ProcessInfo[]> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-e", "-ww", "-o", "pid=,ppid=,args="],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(stdout).split("\n").flatMap((line) => {
+    const found = /^\s*(\d+)\s+(\d+)\s?(.*)$/.exec(line);
+    return found ? [{ pid: Number(found[1]), ppid: Number(found[2]), cmdline: found[3]! }] : [];
+  });
+}
+
+/**
+ * The processes descended from `pid` (children, their children...).
+ *
+ * @param pid The ancestor; default this test process.
+ * @returns Them.
+ */
+export async function descendants(pid: number = Deno.pid): Promise<ProcessInfo[]> {
+  const all = await listProcesses();
+  const found: ProcessInfo[] = [];
+  const parents = new Set([pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const process of all) {
+      if (!parents.has(process.pid) && parents.has(process.ppid)) {
+        parents.add(process.pid);
+        found.push(process);
+        grew = true;
+      }
     }
   }
-  return undefined;
+  return found;
+}
+
+/**
+ * The processes whose environment holds `NAME=value`: a test hands its
+ * subprocess a unique mark, which every process it starts inherits, so
+ * orphans (reparented away from the test) are found too.
+ *
+ * @param name The variable.
+ * @param value Its value.
+ * @returns Them.
+ */
+export async function processesMarked(name: string, value: string): Promise<ProcessInfo[]> {
+  // `ps e` appends each process's environment to its command line.
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["e", "-e", "-ww", "-o", "pid=,args="],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const mark = new RegExp(`(^|\\s)${name}=${value}(\\s|$)`);
+  return new TextDecoder().decode(stdout).split("\n").flatMap((line) => {
+    const found = /^\s*(\d+)\s?(.*)$/.exec(line);
+    return found && mark.test(found[2]!)
+      ? [{ pid: Number(found[1]), ppid: 0, cmdline: found[2]! }]
+      : [];
+  });
+}
+
+/** The browser processes (not their helpers) started by the renderer among `processes`. */
+export function renderBrowsers(processes: ProcessInfo[]): ProcessInfo[] {
+  return processes.filter(({ cmdline }) =>
+    cmdline.includes("deno-crawler-chromium-") && !cmdline.includes("--type=")
+  );
 }
 
 /** Options for {@linkcode screenshot} and {@linkcode dumpDom}. */
@@ -89,7 +155,7 @@ async function runChromium(args: string[], signal?: AbortSignal): Promise<string
   const profile = await Deno.makeTempDir({ prefix: "chromium-profile-" });
   try {
     const { code, stdout, stderr } = await new Deno.Command(binary, {
-      args: [...FLAGS, `--user-data-dir=${profile}`, ...args],
+      args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

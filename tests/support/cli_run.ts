@@ -14,15 +14,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The deno arguments that run main.ts with the `-P` permission set. */
-export function cliCommand(args: string[], extraDenoFlags: string[] = []): Deno.Command {
+/** The deno arguments that run main.ts with the `-P` permission set (and extra environment). */
+export function cliCommand(
+  args: string[],
+  extraDenoFlags: string[] = [],
+  env: Record<string, string> = {},
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-P", ...extraDenoFlags, `${ROOT}main.ts`, ...args],
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   });
 }
 

@@ -75,10 +75,11 @@ export interface StreamedCli {
  * Starts the CLI (`deno run -P main.ts ...`) with its outputs followed.
  *
  * @param args CLI arguments.
+ * @param env Extra environment variables for the CLI (and what it starts).
  * @returns The running process.
  */
-export function spawnCli(args: string[]): StreamedCli {
-  const child = cliCommand(args).spawn();
+export function spawnCli(args: string[], env: Record<string, string> = {}): StreamedCli {
+  const child = cliCommand(args, [], env).spawn();
   child.stdin.close();
   const stdout = new StreamText(child.stdout);
   const stderr = new StreamText(child.stderr);

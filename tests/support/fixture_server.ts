@@ -47,6 +47,8 @@ const TYPES: Record<string, string> = {
   txt: "text/plain; charset=utf-8",
   xml: "application/xml",
   css: "text/css",
+  js: "text/javascript",
+  json: "application/json",
 };
 
 /** The repository's fixture directory. */
