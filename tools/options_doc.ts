@@ -59,11 +59,14 @@ const PLACEHOLDERS: Record<string, string> = {
   warcMaxSize: "BYTES",
   renderMatch: "PATTERN",
   waitFor: "SELECTOR",
+  check: "LIST",
+  accept: "LIST",
 };
 
 function typeText(type: DocType): string {
   if (type.kind === "array") return `${typeText(type.value as DocType)}[]`;
   if (type.kind === "union") return (type.value as DocType[]).map(typeText).join(" | ");
+  if (type.kind === "parenthesized") return `(${typeText(type.value as DocType)})`;
   if (type.kind === "literal") return JSON.stringify((type.value as { string: string }).string);
   if (type.kind === "typeRef") {
     const { typeName, typeParams } = type.value as { typeName: string; typeParams?: DocType[] };

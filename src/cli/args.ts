@@ -181,6 +181,12 @@ export interface CliConfig {
   linksOut: { path: string; format: OutputFormat } | undefined;
   /** Exit 3 when a link on the crawled pages is broken. */
   failOnBroken: boolean;
+  /**
+   * Whether records written keep their links' details (`refs`, `anchors`):
+   * when asked for (`--link-refs`, `--check`), not when only the link check
+   * needed them (`--links-out`, `--report`, `--fail-on-broken`).
+   */
+  recordRefs: boolean;
   /** Durable mode: the SQLite state file and how to use it. */
   state: StateConfig | undefined;
   /** A cron pattern: keep running and start an incremental run on each tick. */
@@ -271,6 +277,7 @@ export async function parseCli(
       report: undefined,
       linksOut: undefined,
       failOnBroken: false,
+      recordRefs: false,
       state: undefined,
       schedule: undefined,
       failOnErrors: undefined,
@@ -403,10 +410,17 @@ export async function parseCli(
   }
   const linksOut = linksOutFlag(values["links-out"] as string | undefined);
   const failOnBroken = values["fail-on-broken"] === true;
+  const recordRefs = options.linkRefs || options.check.length > 0;
   // The link check reads each link's tag and text from the records.
   if (linksOut || report !== undefined || failOnBroken) options.linkRefs = true;
   const { state, schedule, failOnErrors } = await durableFlags(values, out, format);
   const redis = redisFlags(values);
+  if (redis && failOnBroken) {
+    throw new UsageError(
+      "--fail-on-broken judges the whole crawl, and a --redis process sees its own share: " +
+        "run export --redis URL --job NAME --links-out FILE --fail-on-broken once the job is done",
+    );
+  }
   if (redis && (state || schedule !== undefined)) {
     throw new UsageError(
       "--redis keeps the crawl in Redis: it does not go with --state or --schedule",
@@ -425,6 +439,7 @@ export async function parseCli(
     report,
     linksOut,
     failOnBroken,
+    recordRefs,
     state,
     schedule,
     failOnErrors,

@@ -85,12 +85,21 @@ export async function runCrawlCommand(
   try {
     const history = store.history;
     const out = config.out?.replaceAll("{run}", String(history?.runId ?? 1));
+    const { options } = config;
+    const checking = options.linkRefs || options.check.length > 0;
+    const linksOut = config.linksOut &&
+      { ...config.linksOut, path: withRun(config.linksOut.path, history) };
+    // A link check of a state reads the site as last seen: each URL's latest record.
+    const checkHistory = (history: CrawlHistory) =>
+      linkCheck(() => history.linkRecords?.() ?? history.records(), linksOut, signals.abort);
     if (history?.ended && !recrawl) {
       // Nothing to crawl: leave the output as the finished run wrote it (JSON Lines repaired).
       if (out !== undefined && config.format === "jsonl") await history.repairOutput(out);
       return {
         summary: { ...previousSummary(history), ...store.describe() },
         alreadyComplete: true,
+        // The links are judged again all the same (a CI job's --fail-on-broken asks).
+        links: checking ? await checkHistory(history) : undefined,
       };
     }
     // With a history, json/csv and the report are written from it at the end, so a resumed
@@ -98,10 +107,14 @@ export async function runCrawlCommand(
     const streaming = !history || config.format === "jsonl";
     const sink = await openOutput(config, out, history);
     const report = config.report === undefined ? undefined : new ReportBuilder();
-    const { options } = config;
-    const checking = options.linkRefs || options.check.length > 0;
-    // Without a store history, the link check reads the run's records back from a spill.
-    await using spill = checking && !history ? await RecordSpill.create() : undefined;
+    const reportPath = config.report && withRun(config.report, history);
+    // Without a store history, the link check reads the run's records back from a spill, kept
+    // beside an output the person named (where the crawl may write already).
+    await using spill = checking && !history
+      ? await RecordSpill.create(linksOut?.path ?? reportPath ?? out)
+      : undefined;
+    // The links of each page go to the output when asked for (--link-refs, --check) only.
+    const shown = config.recordRefs ? (r: CrawlRecord) => r : withoutRefs;
     const startedAt = new Date().toISOString();
     if (config.schedule !== undefined) {
       reporter?.info(`schedule: run ${history?.runId ?? 1} started at ${startedAt}`);
@@ -117,7 +130,7 @@ export async function runCrawlCommand(
           await spill?.write(record);
           if (!streaming) return;
           if (!history) report?.add(record);
-          await sink.write(record);
+          await sink.write(shown(record));
         },
         onStart: (progress) => reporter?.startRun(progress),
       });
@@ -125,7 +138,7 @@ export async function runCrawlCommand(
       // A hard abort leaves committed records undelivered: they go out now, while the output
       // is open (closing the store would deliver them to a closed output).
       await store.flush();
-      if (!streaming) { for (const record of history!.records()) await sink.write(record); }
+      if (!streaming) { for (const record of history!.records()) await sink.write(shown(record)); }
       if (history && report) { for (const record of history.records()) report.add(record); }
       await sink.close();
       await spill?.flush();
@@ -136,15 +149,13 @@ export async function runCrawlCommand(
     }
     let links: LinkCheckResult | undefined;
     if (checking) {
-      links = await linkCheck(
-        spill ? () => spill.records() : () => history!.records(),
-        config.linksOut && { ...config.linksOut, path: withRun(config.linksOut.path, history) },
-      );
+      links = spill
+        ? await linkCheck(() => spill.records(), linksOut, signals.abort)
+        : await checkHistory(history!);
       report?.setLinks(links);
     }
-    if (report && config.report !== undefined) {
-      const path = config.report.replaceAll("{run}", String(history?.runId ?? 1));
-      await writeReport(path, report, summary, { options: config.options, startedAt });
+    if (report && reportPath !== undefined) {
+      await writeReport(reportPath, report, summary, { options: config.options, startedAt });
     }
     ended = summary;
     // Only asked when this process fetched nothing: it stops at the first page that was ok.
@@ -184,6 +195,13 @@ async function openOutput(
 
 function withRun(path: string, history: CrawlHistory | undefined): string {
   return path.replaceAll("{run}", String(history?.runId ?? 1));
+}
+
+/** A record without the links the link check kept in it (`refs`, `anchors`). */
+function withoutRefs(record: CrawlRecord): CrawlRecord {
+  if (record.refs === undefined && record.anchors === undefined) return record;
+  const { refs: _, anchors: __, ...rest } = record;
+  return rest;
 }
 
 function someOk(records: Iterable<CrawlRecord>): boolean {

@@ -26,6 +26,7 @@ export const EXPORT_FLAGS = {
   out: { type: "string" },
   format: { type: "string" },
   "links-out": { type: "string" },
+  "fail-on-broken": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   "warc-files": { type: "boolean" },
 } as const;
@@ -38,6 +39,8 @@ export type ExportPlan =
     quiet: boolean;
     /** The link table to write from the exported records, if asked. */
     linksOut?: { path: string; format: OutputFormat };
+    /** Check the exported records' links, exit 3 when one is broken. */
+    failOnBroken?: boolean;
     /** List the WARC files the crawl wrote, one a line, instead of its records. */
     warcFiles: boolean;
   }
@@ -93,6 +96,7 @@ export function parseExport(args: string[]): ExportPlan {
     quiet,
     warcFiles: values["warc-files"] === true,
     ...(linksOut ? { linksOut } : {}),
+    ...(values["fail-on-broken"] ? { failOnBroken: true } : {}),
   };
   if (values.state !== undefined) {
     if (values.redis !== undefined || values.job !== undefined) {
@@ -136,11 +140,18 @@ export function parseExport(args: string[]): ExportPlan {
 export async function runExportPlan(plan: ExportPlan): Promise<Record<string, unknown>> {
   await checkOutputs({ "--out": plan.out, "--links-out": plan.linksOut?.path });
   if (plan.warcFiles) return await listWarcFiles(plan);
-  const links = plan.linksOut && ((records: RecordSource) => linkCheck(records, plan.linksOut));
+  // The link check reads the exported records again, once they are written.
+  let broken: number | undefined;
+  const links = (plan.linksOut || plan.failOnBroken)
+    ? async (records: RecordSource) => {
+      broken = (await linkCheck(records, plan.linksOut)).results.broken;
+    }
+    : undefined;
+  const linked = () => broken === undefined ? {} : { brokenLinks: broken };
   if (plan.from === "redis") {
     const { exportJob } = await import("../redis/job.ts");
     const exported = await exportJob(plan.url, plan.job, plan.out, plan.format, {}, links);
-    return { exported, job: plan.job };
+    return { exported, job: plan.job, ...linked() };
   }
   const { exportState, StateExportError } = await import("../sqlite/export.ts");
   await checkState(plan.path);
@@ -152,7 +163,7 @@ export async function runExportPlan(plan: ExportPlan): Promise<Record<string, un
       plan.format,
       links,
     );
-    return { exported, state: plan.path, runs };
+    return { exported, state: plan.path, runs, ...linked() };
   } catch (error) {
     if (error instanceof StateExportError) throw new UsageError(`--state: ${error.message}`);
     throw error;

@@ -19,7 +19,7 @@ export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000;
 /** The `--help` text. */
 export const HELP = `Usage: deno run -P main.ts --seeds URL[,URL...] [options]
        deno run -P main.ts export (--state FILE [--run N|latest|all] | --redis URL --job NAME)
-                           [--out FILE] [--format F] [--links-out FILE]
+                           [--out FILE] [--format F] [--links-out FILE] [--fail-on-broken]
 
 Crawls from the seeds and writes one JSON record per URL (JSON Lines).
 
@@ -41,6 +41,7 @@ Link checking
                            frames, media), external (links out of scope), fragments (#ids exist)
   --accept LIST            4xx/5xx statuses that count as fine, e.g. 403 or 400..403
   --fail-on-broken         exit 3 when a link on the crawled pages is broken
+  --link-refs              keep each link's tag and text in the records (refs); on with --check
 
 What it says (on stderr)
   -q, --quiet              errors and hints only
@@ -66,9 +67,9 @@ Several processes or machines (one crawl shared through Redis)
   --redis URL              redis:// or rediss:// (password allowed; never printed)
   --job NAME               the shared crawl's name (required with --redis)
   --lease-ms MS            how long a URL stays leased to a process that stops answering (default ${DEFAULT_LEASE_MS})
-  export --redis URL --job NAME [--out FILE] [--format F] [--links-out FILE]
+  export --redis URL --job NAME [--out FILE] [--format F] [--links-out FILE] [--fail-on-broken]
                            write all of the job's records (export --state FILE: a state's), and
-                           the link table of all of them
+                           the link table of all of them; --fail-on-broken judges the whole job
 
 Extraction
   --extract FILE           declarative extraction rules (JSON): CSS selectors per URL pattern

@@ -15,6 +15,7 @@ import { UsageError } from "./usage_error.ts";
  *
  * @param source The run's records, readable once per pass.
  * @param table Where the link table goes, if anywhere.
+ * @param signal Aborting it stops the check (the table is not written).
  * @returns What the check found.
  * @throws {UsageError} When the table cannot be written.
  *
@@ -30,8 +31,9 @@ import { UsageError } from "./usage_error.ts";
 export async function linkCheck(
   source: RecordSource,
   table: { path: string; format: OutputFormat } | undefined,
+  signal?: AbortSignal,
 ): Promise<LinkCheckResult> {
-  if (table === undefined) return await checkLinks(source);
+  if (table === undefined) return await checkLinks(source, { signal });
   let writer: LinkTable;
   try {
     writer = await LinkTable.create(table.path, table.format);
@@ -39,7 +41,7 @@ export async function linkCheck(
     throw new UsageError(`--links-out: cannot write '${table.path}': ${(error as Error).message}`);
   }
   try {
-    const result = await checkLinks(source, { onRow: (row) => writer.write(row) });
+    const result = await checkLinks(source, { onRow: (row) => writer.write(row), signal });
     await writer.close();
     return result;
   } catch (error) {

@@ -72,7 +72,10 @@ export const VERSION = `${denoJson.name} ${denoJson.version}`;
 const encoder = new TextEncoder();
 
 function errorCount(result: RunResult): number {
-  return Object.values(result.summary.errors).reduce((a, b) => a + b, 0);
+  const { errors, checked } = result.summary;
+  // Checked URLs (--check) that failed are errors too, counted apart from pages.
+  return [...Object.values(errors), ...Object.values(checked?.errors ?? {})]
+    .reduce((a, b) => a + b, 0);
 }
 
 /**
@@ -239,6 +242,10 @@ async function runExport(args: string[], terminal: boolean): Promise<number> {
       const line = `exported ${result.exported} ${what} of ${from} to ${plan.out ?? "stdout"}`;
       Deno.stderr.writeSync(encoder.encode(`${line}\n`));
       if (!terminal) Deno.stderr.writeSync(encoder.encode(JSON.stringify(result) + "\n"));
+    }
+    if (plan.failOnBroken && (result.brokenLinks as number) > 0) {
+      printError(`${result.brokenLinks} broken links (--fail-on-broken)`);
+      return EXIT.tooManyErrors;
     }
     return EXIT.ok;
   } catch (error) {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { DEFAULT_FORMAT, formatOfPath, type OutputFormat, outputFormat } from "../output/sink.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -145,8 +145,16 @@ export async function checkWritable(flag: string, path: string): Promise<void> {
  * ```
  */
 export async function checkOutputs(outputs: Record<string, string | undefined>): Promise<void> {
+  const seen = new Map<string, string>();
   for (const [flag, path] of Object.entries(outputs)) {
-    if (path !== undefined) await checkWritable(flag, path);
+    if (path === undefined) continue;
+    // Two outputs in one file: the later one would overwrite the other.
+    const other = seen.get(resolve(path));
+    if (other !== undefined) {
+      throw new UsageError(`${flag} and ${other} name the same file '${path}': give each its own`);
+    }
+    seen.set(resolve(path), flag);
+    await checkWritable(flag, path);
   }
 }
 

@@ -49,12 +49,52 @@ export function createScope(
   seeds: readonly string[],
   settings: ScopeSettings,
 ): (href: string) => boolean {
+  const { onSite, matched } = scopeParts(seeds, settings);
+  return (href) => onSite(href) && matched(href);
+}
+
+/** The two halves of a crawl's scope, for what is checked, not crawled. */
+export interface CheckScope {
+  /** Whether a URL is on the seeds' hosts (or domains) by the scope mode alone. */
+  onSite(href: string): boolean;
+  /** Whether the exclude patterns name a URL: it is never requested, not even checked. */
+  excluded(href: string): boolean;
+}
+
+/**
+ * The scope split in its halves: a link checker checks links off the
+ * site (`--check external`), but never one the user excluded.
+ *
+ * @param seeds The crawl's seed URLs (absolute).
+ * @param settings The scope mode and the include/exclude patterns.
+ * @returns The two tests.
+ *
+ * @example Usage
+ * ```ts
+ * import { createCheckScope } from "./scope.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const scope = createCheckScope(["https://example.org/"], {
+ *   scope: "host",
+ *   include: [],
+ *   exclude: ["/logout"],
+ * });
+ * assert.ok(!scope.onSite("https://other.test/"));
+ * assert.ok(scope.excluded("https://example.org/logout"));
+ * ```
+ */
+export function createCheckScope(seeds: readonly string[], settings: ScopeSettings): CheckScope {
+  const { onSite, exclude } = scopeParts(seeds, settings);
+  return { onSite, excluded: (href) => exclude.some((re) => re.test(href)) };
+}
+
+function scopeParts(seeds: readonly string[], settings: ScopeSettings) {
   const include = settings.include.map((re) => new RegExp(re));
   const exclude = settings.exclude.map((re) => new RegExp(re));
   const urls = seeds.map((s) => new URL(s));
   const hosts = new Set(urls.map((s) => s.host));
   const domains = [...new Set(urls.map((s) => s.hostname.replace(/^www\./, "")))];
-  const inMode: (href: string) => boolean = settings.scope === "any"
+  const onSite: (href: string) => boolean = settings.scope === "any"
     ? () => true
     : settings.scope === "host"
     ? (href) => hosts.has(hostKey(href))
@@ -62,11 +102,11 @@ export function createScope(
       const hostname = hostnameOf(hostKey(href));
       return domains.some((d) => hostname === d || hostname.endsWith(`.${d}`));
     };
-  return (href) => {
-    if (!inMode(href)) return false;
+  const matched = (href: string) => {
     if (include.length > 0 && !include.some((re) => re.test(href))) return false;
     return !exclude.some((re) => re.test(href));
   };
+  return { onSite, matched, exclude };
 }
 
 /** The host without its port; IPv6 literals keep their brackets. */

@@ -2,7 +2,8 @@
  * The link check: joins every link on the crawled pages with what became of
  * its target, from the crawl's records. Records are read in passes (the
  * targets' outcomes first, then the fragments the links need, then the
- * links), so memory holds one outcome per URL and the broken targets'
+ * links), so memory holds one outcome per URL, the `url#fragment` pairs
+ * links name (with `--check fragments`), and the broken targets'
  * referrers, never every link at once.
  *
  * @module
@@ -45,6 +46,8 @@ export interface CheckLinksOptions {
   onRow?: (row: LinkRow) => void | Promise<void>;
   /** Most referrers kept per target that did not work. Default 100. */
   maxReferrers?: number;
+  /** Aborting it stops the check between records; the call rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /** What the link check found. */
@@ -96,19 +99,25 @@ export async function checkLinks(
   source: RecordSource,
   options: CheckLinksOptions = {},
 ): Promise<LinkCheckResult> {
+  const { signal } = options;
   // Pass 1: every target's outcome, and the fragments links ask of each.
   const outcomes = new TargetOutcomes();
   const wanted = new Set<string>();
+  let anchors = false;
   for await (const record of source()) {
+    signal?.throwIfAborted();
     outcomes.add(record);
+    anchors ||= record.anchors !== undefined;
     for (const ref of record.refs ?? []) {
       if (ref.fragment !== undefined) wanted.add(`${ref.url}#${ref.fragment}`);
     }
   }
-  // Pass 2 (fragments only): which wanted fragments their pages define.
+  // Pass 2 (only when pages were parsed for their fragments): which wanted ones they define.
   const found = new Set<string>();
+  if (!anchors) wanted.clear();
   if (wanted.size > 0) {
     for await (const record of source()) {
+      signal?.throwIfAborted();
       if (!record.anchors) continue;
       for (const url of new Set([record.url, record.requestedUrl])) {
         for (const anchor of record.anchors) {
@@ -129,6 +138,7 @@ export async function checkLinks(
   };
   let links = 0;
   for await (const record of source()) {
+    signal?.throwIfAborted();
     for (const ref of record.refs ?? []) {
       const outcome = outcomes.get(ref.url);
       const row: LinkRow = {

@@ -13,6 +13,9 @@ export type LinkRecord = Pick<
   "url" | "requestedUrl" | "status" | "error" | "errorMessage" | "refs" | "anchors"
 >;
 
+/** The statuses a redirect answers with. */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 /**
  * What a link's check found: `ok`; `broken` (nothing usable at the other
  * end, or a `#fragment` its page does not define); `refused` (a policy kept
@@ -91,15 +94,21 @@ export class TargetOutcomes {
    */
   add(record: LinkRecord): void {
     const outcome: TargetOutcome = { status: record.status, parsed: record.anchors !== undefined };
-    if (record.error) {
+    // A page whose canonical URL was crawled already answered: as a link target it works.
+    const canonicalDuplicate = record.error === "duplicate" && record.url === record.requestedUrl;
+    if (record.error && !canonicalDuplicate) {
       outcome.error = record.error;
       if (record.errorMessage) outcome.message = record.errorMessage;
     }
-    if (record.url !== record.requestedUrl) outcome.finalUrl = record.url;
+    const moved = record.url !== record.requestedUrl;
+    if (moved) outcome.finalUrl = record.url;
     this.#byUrl.set(record.requestedUrl, outcome);
-    // A redirect's end is a target of its own; one that failed to be reached is not its outcome.
-    if (record.url !== record.requestedUrl && !record.error && !this.#byUrl.has(record.url)) {
-      this.#byUrl.set(record.url, { ...outcome, finalUrl: undefined });
+    // Where redirects ended is a target of its own when it answered itself (its status is not
+    // the last hop's redirect, as it is when a hop was refused or failed before an answer).
+    if (moved && record.status !== null && !REDIRECTS.has(record.status)) {
+      if (!this.#byUrl.has(record.url)) {
+        this.#byUrl.set(record.url, { ...outcome, finalUrl: undefined });
+      }
     }
   }
 

@@ -45,13 +45,21 @@ export class RecordSpill implements AsyncDisposable {
   }
 
   /**
-   * Creates the file in the system's temporary folder.
+   * Creates the file: beside an output the user named (`NEAR.links-spill`,
+   * where the crawl may write already), else in the system's temporary
+   * folder.
    *
+   * @param near An output file the spill goes beside.
    * @returns The spill.
    */
-  static async create(): Promise<RecordSpill> {
-    const path = await Deno.makeTempFile({ prefix: "crawler-links-", suffix: ".jsonl" });
-    return new RecordSpill(path, await Deno.open(path, { write: true, truncate: true }));
+  static async create(near?: string): Promise<RecordSpill> {
+    const path = near === undefined
+      ? await Deno.makeTempFile({ prefix: "crawler-links-", suffix: ".jsonl" })
+      : `${near}.links-spill`;
+    return new RecordSpill(
+      path,
+      await Deno.open(path, { write: true, create: true, truncate: true }),
+    );
   }
 
   /**

@@ -113,6 +113,7 @@ export const CSV_COLUMNS = [
   "redirects",
   "rendered",
   "blockedRequests",
+  "check",
   "error",
   "errorMessage",
   "dataErrors",

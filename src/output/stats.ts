@@ -99,18 +99,19 @@ export class CrawlStats {
    * @param record The record.
    */
   record(record: CrawlRecord): void {
-    this.bytes += record.bytes;
-    if (record.dataErrors) this.dataErrors += record.dataErrors.length;
-    if (record.unchanged) this.unchanged++;
+    // robots.txt refusals are policy, not failures: they count as skipped even with a record.
+    if (record.error === "robots") return this.skip("robots");
     if (record.check) {
+      // Checked, not fetched: its declared length was not received.
       const { checked } = this;
       if (record.error) checked.errors[record.error] = (checked.errors[record.error] ?? 0) + 1;
       else checked.ok++;
       return;
     }
-    // robots.txt refusals are policy, not failures: they count as skipped even with a record.
-    if (record.error === "robots") this.skip("robots");
-    else if (record.error) this.errors[record.error] = (this.errors[record.error] ?? 0) + 1;
+    this.bytes += record.bytes;
+    if (record.dataErrors) this.dataErrors += record.dataErrors.length;
+    if (record.unchanged) this.unchanged++;
+    if (record.error) this.errors[record.error] = (this.errors[record.error] ?? 0) + 1;
     else this.pagesOk++;
   }
 

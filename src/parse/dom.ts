@@ -13,6 +13,7 @@ import type { LinkTag } from "../output/record.ts";
 import {
   cleanLinkText,
   type RawLink,
+  RESOURCE_REL,
   type ScannedPage,
   type ScanOptions,
   srcsetUrls,
@@ -100,7 +101,7 @@ export function scanDocument($: Document, options: ScanOptions = {}): ScannedPag
           }
           break;
         case "link":
-          if (/(^|\s)(stylesheet|icon)(\s|$)/i.test(attribs.rel ?? "")) {
+          if (RESOURCE_REL.test(attribs.rel ?? "")) {
             add(attribs.href, "link[href]");
           }
           break;

@@ -87,6 +87,8 @@ const enum Tag {
   Video,
   Audio,
   Source,
+  /** Read with `details`: its text is no link's. */
+  Style,
 }
 
 /** Tags by name length first, so most tags are dismissed without slicing their name. */
@@ -107,8 +109,6 @@ function tagOf(html: string, start: number, end: number): Tag {
           return Tag.Heading;
       }
       return Tag.Other;
-    case 3:
-      return html.slice(start, end).toLowerCase() === "img" ? Tag.Img : Tag.Other;
     case 4:
       switch (html.slice(start, end).toLowerCase()) {
         case "area":
@@ -122,25 +122,38 @@ function tagOf(html: string, start: number, end: number): Tag {
       }
       return Tag.Other;
     case 5:
-      switch (html.slice(start, end).toLowerCase()) {
-        case "title":
-          return Tag.Title;
-        case "video":
-          return Tag.Video;
-        case "audio":
-          return Tag.Audio;
-      }
-      return Tag.Other;
-    case 6:
-      switch (html.slice(start, end).toLowerCase()) {
-        case "script":
-          return Tag.Script;
-        case "iframe":
-          return Tag.Iframe;
-        case "source":
-          return Tag.Source;
-      }
-      return Tag.Other;
+      return html.slice(start, end).toLowerCase() === "title" ? Tag.Title : Tag.Other;
+  }
+  return Tag.Other;
+}
+
+/** The first letters of the tags {@linkcode extraTagOf} knows: most names are dismissed unsliced. */
+const EXTRA_FIRST = new Set([..."iImMsSvVaA"].map((c) => c.charCodeAt(0)));
+
+/**
+ * The tags read only for link details or resources: images, scripts,
+ * styles (whose text is no link's), frames and media. Asked only for a tag
+ * {@linkcode tagOf} did not know.
+ */
+function extraTagOf(html: string, start: number, end: number): Tag {
+  const length = end - start;
+  if (length !== 3 && length !== 5 && length !== 6) return Tag.Other;
+  if (!EXTRA_FIRST.has(html.charCodeAt(start))) return Tag.Other;
+  switch (html.slice(start, end).toLowerCase()) {
+    case "img":
+      return Tag.Img;
+    case "video":
+      return Tag.Video;
+    case "audio":
+      return Tag.Audio;
+    case "style":
+      return Tag.Style;
+    case "script":
+      return Tag.Script;
+    case "iframe":
+      return Tag.Iframe;
+    case "source":
+      return Tag.Source;
   }
   return Tag.Other;
 }
@@ -156,7 +169,7 @@ const SRC_TAGS: ReadonlyMap<Tag, LinkTag> = new Map([
 ]);
 
 /** `<link rel>` values whose href the page loads as a resource. */
-const RESOURCE_REL = /(^|\s)(stylesheet|icon)(\s|$)/i;
+export const RESOURCE_REL: RegExp = /(^|\s)(stylesheet|icon)(\s|$)/i;
 
 /**
  * The URLs of a `srcset` attribute, as HTML's srcset parsing splits it: each
@@ -258,6 +271,10 @@ const WANTED_MORE = new Set([
 export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
   const { details = false, resources = false, ids = false } = options;
   const wanted = details || resources || ids ? WANTED_MORE : WANTED;
+  // Images, scripts, styles, frames and media matter only to link details and resources.
+  const extra = details || resources;
+  // Inside a script or style element: its text is no link's text.
+  let inRawText = false;
   const page: ScannedPage = {
     title: undefined,
     description: undefined,
@@ -290,7 +307,7 @@ export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
   const text = (value: string) => {
     if (inTitle) title += value;
     if (h1Depth > 0) h1 += value;
-    if (anchor && anchorText.length < MAX_LINK_TEXT * 4) anchorText += value;
+    if (anchor && !inRawText && anchorText.length < MAX_LINK_TEXT * 4) anchorText += value;
   };
   const resource = (href: string | undefined, linkTag: LinkTag, text?: string) => {
     if (href === undefined) return;
@@ -352,7 +369,8 @@ export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
         break;
       case Tag.Img:
         // An image inside a link is that link's text, as a reader (and a screen reader) sees it.
-        if (anchor && attrs.alt) anchorText += ` ${attrs.alt} `;
+        // The alt is decoded already; the text is decoded when the link closes: escape its `&`.
+        if (anchor && attrs.alt) anchorText += ` ${attrs.alt.replaceAll("&", "&amp;")} `;
         if (resources) {
           const alt = cleanLinkText(attrs.alt ?? attrs.title ?? "");
           resource(attrs.src, "img[src]", alt);
@@ -369,7 +387,15 @@ export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
           }
         }
         break;
+      case Tag.Style:
+        inRawText = true;
+        break;
       case Tag.Script:
+        inRawText = true;
+        if (resources) {
+          resource(attrs.src, "script[src]", attrs.title && cleanLinkText(attrs.title));
+        }
+        break;
       case Tag.Iframe:
       case Tag.Video:
       case Tag.Audio:
@@ -384,6 +410,7 @@ export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
   const tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: false }, {
     onopentagname(start, end) {
       tag = tagOf(html, start, end);
+      if (tag === Tag.Other && extra) tag = extraTagOf(html, start, end);
       if (tag !== Tag.Other || ids) attrs = {};
     },
     onattribname(start, end) {
@@ -416,7 +443,9 @@ export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
       if (inTitle || h1Depth > 0 || anchor) text(String.fromCodePoint(codepoint));
     },
     onclosetag(start, end) {
-      const closed = tagOf(html, start, end);
+      let closed = tagOf(html, start, end);
+      if (closed === Tag.Other && extra) closed = extraTagOf(html, start, end);
+      if (closed === Tag.Script || closed === Tag.Style) inRawText = false;
       if (closed === Tag.Title && inTitle) {
         inTitle = false;
         page.title = decodeText(title);

@@ -12,6 +12,7 @@
 
 import type { CrawlFrontier, FrontierEntry } from "../frontier/types.ts";
 import type { AddOutcome } from "../frontier/types.ts";
+import type { CheckScope } from "../frontier/scope.ts";
 import { checkTrap } from "../frontier/trap_guard.ts";
 import { normalizeUrl } from "../frontier/url.ts";
 import type { FetchedPage } from "../http/request.ts";
@@ -48,6 +49,11 @@ export interface AdmissionDeps {
   inScope: (href: string) => boolean;
   /** The user's filter hook, for discovered links (not seeds). */
   filter?: LinkFilter;
+  /**
+   * What is off the site, and what the user excluded, for `check`: default
+   * the scope test alone (off the site = out of scope; nothing excluded).
+   */
+  checkScope?: CheckScope;
 }
 
 /**
@@ -150,8 +156,8 @@ export class LinkAdmission {
 
   /**
    * With `check`: queues the URLs a page refers to that are checked, not
-   * crawled: its resources (`assets`: any host) and its links out of scope
-   * (`external`). Each is marked `check` in its entry, gets one request, is
+   * crawled: its resources (`assets`: any host) and its links off the site
+   * (`external`), never one the exclude patterns name. Each is marked `check` in its entry, gets one request, is
    * never parsed. The depth limit does not apply (they are links of a page
    * that was crawled); the trap guards, the filter hook, the per-host limit
    * and dedupe do. Call it after {@linkcode LinkAdmission.admitLinks}, so a
@@ -167,19 +173,23 @@ export class LinkAdmission {
     pageUrl: string,
     refs: readonly LinkRef[] | undefined,
   ): Promise<void> | void {
-    const { frontier, inScope, settings } = this.#deps;
+    const { frontier, inScope, settings, checkScope } = this.#deps;
     const assets = settings.check.includes("assets");
     const external = settings.check.includes("external");
     if (!refs || (!assets && !external)) return;
+    const offSite = checkScope
+      ? (url: string) => !checkScope.onSite(url)
+      : (url: string) => !inScope(url);
     const adding: Promise<void>[] = [];
     for (const { url, tag } of refs) {
       const link = tag === "a[href]" || tag === "area[href]";
       const check = link
-        ? (external && !inScope(url) ? "external" : undefined)
+        ? (external && offSite(url) ? "external" : undefined)
         : assets
         ? "asset"
         : undefined;
-      if (check === undefined || frontier.has(url)) continue;
+      // What the user excluded is never requested, not even to check it.
+      if (check === undefined || frontier.has(url) || checkScope?.excluded(url)) continue;
       const added = this.#admit(url, entry.depth + 1, pageUrl, { check });
       if (added) adding.push(added);
     }

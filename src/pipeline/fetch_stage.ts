@@ -45,6 +45,8 @@ export type FetchSettings =
     | "headers"
     | "seeds"
     | "accept"
+    | "linkRefs"
+    | "check"
   >;
 
 /** What became of one URL at the fetch stage. */
@@ -143,6 +145,8 @@ export class FetchStage {
   /** The user's headers sent everywhere, and those sent to the seeds' origins only. */
   #headers: { open: Record<string, string>; secret: [string, string][] } = { open: {}, secret: [] };
   #seedOrigins: Set<string>;
+  /** Whether links are checked (`linkRefs`, `check`): every refused target then gets a record. */
+  #linkCheck: boolean;
 
   /**
    * Creates the stage over the crawl's shared parts.
@@ -152,6 +156,7 @@ export class FetchStage {
   constructor(deps: FetchStageDeps) {
     this.#deps = deps;
     this.#seedOrigins = new Set(deps.settings.seeds.map((seed) => new URL(seed).origin));
+    this.#linkCheck = deps.settings.linkRefs || deps.settings.check.length > 0;
     for (const [name, value] of Object.entries(deps.settings.headers ?? {})) {
       const lower = name.toLowerCase();
       if (SECRET_HEADERS.has(lower)) this.#headers.secret.push([lower, value]);
@@ -293,7 +298,8 @@ export class FetchStage {
       return refused(
         robots.error,
         robots.message,
-        rule ? settings.logSkipped || checking : true,
+        // A link check reports every target robots.txt kept it from: the page gets its record.
+        rule ? settings.logSkipped || checking || this.#linkCheck : true,
         robots.transient,
       );
     }

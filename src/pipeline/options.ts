@@ -105,27 +105,26 @@ const proxyUrl = z.string({ error: "must be a proxy URL" }).refine(
 );
 const PROXY_PROTOCOLS = ["http:", "https:", "socks5:", "socks5h:"];
 
-/** The default User-Agent: names the project and where to reach its operator. */
 /** What `check` may list. */
 const CHECKS = ["assets", "external", "fragments"] as const;
+const CHECKS_ERROR = { error: `must list some of ${CHECKS.join(", ")}` };
 
-const STATUS_RANGE = /^([1-5][0-9][0-9])(?:\.\.([1-5][0-9][0-9]))?$/;
-const statusRange = z.union([z.number(), z.string()], {
-  error: "must hold HTTP statuses (100-599) or ranges such as 400..403",
-}).transform((value, context) => {
-  const match = STATUS_RANGE.exec(String(value).trim());
-  const from = match ? Number(match[1]) : NaN;
-  const to = match?.[2] === undefined ? from : Number(match[2]);
-  if (!(from <= to)) {
-    context.addIssue({
-      code: "custom",
-      message: "must hold HTTP statuses (100-599) or ranges such as 400..403",
-    });
-    return z.NEVER;
-  }
-  return { from, to };
-});
+/** A 4xx or 5xx status, or a range of them (`400..403`). */
+const STATUS_RANGE = /^([45][0-9][0-9])(?:\.\.([45][0-9][0-9]))?$/;
+const STATUS_ERROR = "must hold 4xx or 5xx statuses (400-599) or ranges such as 400..403";
+const statusRange = z.union([z.number(), z.string()], { error: STATUS_ERROR })
+  .transform((value, context) => {
+    const match = STATUS_RANGE.exec(String(value).trim());
+    const from = match ? Number(match[1]) : NaN;
+    const to = match?.[2] === undefined ? from : Number(match[2]);
+    if (!(from <= to)) {
+      context.addIssue({ code: "custom", message: STATUS_ERROR });
+      return z.NEVER;
+    }
+    return { from, to };
+  });
 
+/** The default User-Agent: names the project and where to reach its operator. */
 export const DEFAULT_USER_AGENT = "deno-crawler/0.1 (+https://example.invalid/crawler-contact)";
 
 /** The zod schema of the crawl options; `CrawlOptions` is inferred from it. */
@@ -221,14 +220,13 @@ export const CrawlOptionsSchema = z.object({
   /** A module specifier whose `extract($, page)` export fills the record's `data`. */
   extractModule: z.string().min(1, { error: "must be a module specifier" }).optional(),
   /** Check besides pages: `assets`, `external` links, link `fragments`; checked, never crawled. */
-  check: z.array(
-    z.enum(CHECKS, { error: `must list some of ${CHECKS.join(", ")}` }),
-    { error: `must list some of ${CHECKS.join(", ")}` },
-  ).default([]),
+  check: z.array(z.enum(CHECKS, CHECKS_ERROR), CHECKS_ERROR).min(1, CHECKS_ERROR).optional()
+    .transform((value) => value ?? []),
   /** Keep each link's tag and text in records (`refs`); always on with `check`. */
   linkRefs: flag.default(false),
   /** HTTP statuses counted as fine although 4xx or 5xx: numbers or ranges like `400..403`. */
-  accept: z.array(statusRange, { error: "must be a list of HTTP statuses" }).default([]),
+  accept: z.array(statusRange, { error: STATUS_ERROR }).min(1, { error: STATUS_ERROR }).optional()
+    .transform((value) => value ?? []),
   /** Archive every exchange as WARC/1.1 in files named after this `FILE.warc.gz`. */
   warc: z.string({ error: "must be a file name ending in .warc.gz" })
     .regex(/[^/\\]\.warc\.gz$/, { error: "must be a file name ending in .warc.gz" })

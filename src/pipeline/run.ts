@@ -22,7 +22,7 @@ import { Channel } from "../async/channel.ts";
 import { ProducerCount } from "../async/producer_count.ts";
 import { Semaphore } from "../async/semaphore.ts";
 import { TaskGroup } from "../async/task_group.ts";
-import { createScope } from "../frontier/scope.ts";
+import { createCheckScope, createScope } from "../frontier/scope.ts";
 import { prepareSeeds } from "../frontier/seeds.ts";
 import type { CrawlRecord } from "../output/record.ts";
 import { CrawlStats, type CrawlSummary } from "../output/stats.ts";
@@ -131,7 +131,15 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
     signal: group.signal,
   });
   const { filter, extract } = context;
-  const admission = new LinkAdmission({ settings: options, frontier, stats, inScope, filter });
+  const checkScope = createCheckScope(seeds, options);
+  const admission = new LinkAdmission({
+    settings: options,
+    frontier,
+    stats,
+    inScope,
+    filter,
+    checkScope,
+  });
   const finisher = new Finisher({ stats, store, frontier, onRecord: context.onRecord, archive });
   const pages = new Channel<PageItem | typeof END>({ capacity: options.queueSize });
   const fetchStage = new FetchStage({

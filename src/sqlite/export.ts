@@ -9,6 +9,7 @@
 import { DatabaseSync } from "node:sqlite";
 import type { CrawlRecord } from "../output/record.ts";
 import { openSink, type OutputFormat } from "../output/sink.ts";
+import { latestLinkRecords } from "./link_records.ts";
 import { SCHEMA_VERSION } from "./schema.ts";
 
 /** Which run's records: one by id, the latest, or every run's in order. */
@@ -96,11 +97,15 @@ export async function exportState(
       throw error;
     }
     // The runs' records again, for outputs read in passes.
-    await then?.(function* () {
-      for (const id of runs) {
-        for (const row of statement.iterate(id)) yield JSON.parse(row.json as string);
-      }
-    });
+    // The runs' records again, for outputs read in passes; the latest run's is the site as last
+    // seen (each URL's latest record), as the crawl's own link check reads it.
+    await then?.(
+      run === "latest" ? () => latestLinkRecords(db) : function* () {
+        for (const id of runs) {
+          for (const row of statement.iterate(id)) yield JSON.parse(row.json as string);
+        }
+      },
+    );
     return { exported, runs };
   } finally {
     db.close();

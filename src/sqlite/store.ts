@@ -17,6 +17,7 @@
  * @module
  */
 
+import { latestLinkRecords } from "./link_records.ts";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { ArchiveLedger, CrawlHistory, CrawlStore, Deliver } from "../store/types.ts";
 import { fingerprint, FingerprintSet } from "../frontier/fingerprint_set.ts";
@@ -500,6 +501,18 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
   *records(runId: number = this.run.id): IterableIterator<CrawlRecord> {
     const statement = this.#db.prepare(SQL.records);
     for (const row of statement.iterate(runId, 0)) yield JSON.parse(row.json as string);
+  }
+
+  /**
+   * The latest record of each URL across every run, a 304 (not parsed
+   * again) carrying the links of the URL's latest parsed record: the site as
+   * last seen, for the link check. Call `flush()` first to include pending
+   * records.
+   *
+   * @returns The records, in `seq` order.
+   */
+  linkRecords(): IterableIterator<CrawlRecord> {
+    return latestLinkRecords(this.#db);
   }
 
   /**

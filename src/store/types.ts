@@ -33,6 +33,15 @@ export interface CrawlHistory {
    */
   records(): Iterable<CrawlRecord>;
   /**
+   * The latest record of each URL across the crawl's runs, a page that
+   * answered 304 Not Modified (not parsed again) carrying the links of its
+   * latest parsed record: what a link check of the site as last seen reads.
+   * Optional: without it the link check reads `records()`.
+   *
+   * @returns The records, in the order they were finished.
+   */
+  linkRecords?(): Iterable<CrawlRecord>;
+  /**
    * Counts the run's records.
    *
    * @returns How many.

@@ -113,3 +113,51 @@ Deno.test("ReferrerList rejects a cap that is not a positive integer", () => {
     /Cannot create referrer list as 'maxReferrers' must be a positive integer: received 0/,
   );
 });
+
+Deno.test("checkLinks() takes the end of a redirect that failed as a target of its own", async () => {
+  const rows: LinkRow[] = [];
+  await checkLinks(() => [
+    page(`${A}/`, [{ url: `${A}/old`, tag: "a[href]" }, { url: `${A}/missing`, tag: "a[href]" }]),
+    {
+      url: `${A}/missing`,
+      requestedUrl: `${A}/old`,
+      status: 404,
+      error: "http_4xx",
+      errorMessage: "HTTP 404",
+    },
+  ], { onRow: (row) => void rows.push(row) });
+  assert.deepEqual(rows.map((r) => [r.target, r.result, r.status]), [
+    [`${A}/old`, "broken", 404],
+    [`${A}/missing`, "broken", 404],
+  ]);
+});
+
+Deno.test("checkLinks() does not take a refused redirect hop's target as answered", async () => {
+  const rows: LinkRow[] = [];
+  await checkLinks(() => [
+    page(`${A}/`, [{ url: `${A}/away`, tag: "a[href]" }, {
+      url: "https://b.test/",
+      tag: "a[href]",
+    }]),
+    // The hop to b.test was refused: the 301 is the last answer, from /away.
+    {
+      url: "https://b.test/",
+      requestedUrl: `${A}/away`,
+      status: 301,
+      error: "out_of_scope",
+      errorMessage: "redirect target refused",
+    },
+  ], { onRow: (row) => void rows.push(row) });
+  assert.deepEqual(rows.map((r) => [r.target, r.result]), [
+    [`${A}/away`, "refused"],
+    ["https://b.test/", "unchecked"],
+  ]);
+});
+
+Deno.test("checkLinks() counts a page skipped as a canonical duplicate as a working link", async () => {
+  const result = await checkLinks(() => [
+    page(`${A}/`, [{ url: `${A}/dup?utm=1`, tag: "a[href]" }]),
+    page(`${A}/dup?utm=1`, [], { error: "duplicate", errorMessage: "canonical was already seen" }),
+  ]);
+  assert.deepEqual(result.results, { ok: 1, broken: 0, refused: 0, failed: 0, unchecked: 0 });
+});

@@ -132,7 +132,9 @@ Deno.test("link check CLI: every referrer, resources, external links and fragmen
     const summary = JSON.parse(result.stderr.trim().split("\n").at(-1)!);
     assert.equal(summary.pagesOk, 3);
     assert.deepEqual(summary.errors, { http_4xx: 1 });
-    assert.deepEqual(summary.checked, { ok: 7, errors: { http_4xx: 3, robots: 1 } });
+    assert.deepEqual(summary.checked, { ok: 7, errors: { http_4xx: 3 } });
+    // robots.txt refusals are policy, counted as skipped, as for pages.
+    assert.deepEqual(summary.skipped, { robots: 1 });
     // The person reading the terminal sees the link check's counts and the worst target first.
     assert.match(result.stderr, /links {4}23 links on the pages: 8 broken \(6 targets\)/);
     assert.match(
@@ -265,7 +267,36 @@ Deno.test("link check CLI: --links-out names a file it can tell the format of", 
   assert.match(check.stderr, /--check must list some of assets, external, fragments/);
   const accept = await runCli(["--seeds", "http://127.0.0.1:9/", "--accept", "4xx"]);
   assert.equal(accept.code, 2);
-  assert.match(accept.stderr, /--accept must hold HTTP statuses/);
+  assert.match(accept.stderr, /--accept must hold 4xx or 5xx statuses/);
+  // A status below 400 is fine already; an empty list is a mistake.
+  const ok = await runCli(["--seeds", "http://127.0.0.1:9/", "--accept", "200"]);
+  assert.equal(ok.code, 2);
+  const none = await runCli(["--seeds", "http://127.0.0.1:9/", "--check="]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /--check must list some of assets, external, fragments/);
+  // Two outputs in one file would overwrite each other.
+  const same = await runCli([
+    "--seeds",
+    "http://127.0.0.1:9/",
+    "--out",
+    "/tmp/same.jsonl",
+    "--links-out",
+    "/tmp/same.jsonl",
+  ]);
+  assert.equal(same.code, 2);
+  assert.match(same.stderr, /--links-out and --out name the same file/);
+  // A Redis process sees its share of the job: the verdict is export's.
+  const redis = await runCli([
+    "--seeds",
+    "http://127.0.0.1:9/",
+    "--redis",
+    "redis://127.0.0.1:9/0",
+    "--job",
+    "j",
+    "--fail-on-broken",
+  ]);
+  assert.equal(redis.code, 2);
+  assert.match(redis.stderr, /--fail-on-broken judges the whole crawl/);
 });
 
 redisTest(

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import type { LinkRow } from "../../src/linkcheck/check_links.ts";
-import { RecordSpill } from "../../src/linkcheck/spill.ts";
 import { LinkTable } from "../../src/linkcheck/table.ts";
 import type { OutputFormat } from "../../src/output/sink.ts";
 
@@ -67,44 +66,4 @@ Deno.test("LinkTable.abandon() leaves no file behind", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("RecordSpill reads back every record's link fields, more than once, and removes its file", async () => {
-  let path: string;
-  {
-    await using spill = await RecordSpill.create();
-    path = spill.path;
-    for (let i = 0; i < 3000; i++) {
-      await spill.write({
-        url: `https://a.test/${i}`,
-        requestedUrl: `https://a.test/${i}`,
-        status: 200,
-        depth: 1,
-        parent: "https://a.test/",
-        fetchedAt: "2026-01-01T00:00:00.000Z",
-        contentType: "text/html",
-        bytes: 1,
-        durationMs: 1,
-        attempts: 1,
-        title: "kept out of the spill",
-        description: null,
-        canonical: null,
-        h1: [],
-        links: [],
-        refs: [{ url: `https://a.test/${i + 1}`, tag: "a[href]", text: "next" }],
-      });
-    }
-    await spill.flush();
-    for (let pass = 0; pass < 2; pass++) {
-      const read = await Array.fromAsync(spill.records());
-      assert.equal(read.length, 3000);
-      assert.deepEqual(read[2999]!.refs, [{
-        url: "https://a.test/3000",
-        tag: "a[href]",
-        text: "next",
-      }]);
-      assert.equal((read[0] as Record<string, unknown>).title, undefined);
-    }
-  }
-  await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
 });

@@ -121,3 +121,11 @@ Deno.test("finishPage() resolves refs with their fragments, one per distinct tar
   assert.equal(plain.refs, undefined);
   assert.equal(plain.anchors, undefined);
 });
+
+Deno.test("scanHtml() and scanDocument() leave script and style text out of a link's text, and decode an alt once", () => {
+  const html = `<a href="/a">x<script>var y = "<b>";</script><style>p{}</style>z</a>
+<a href="/b"><img src="/i.png" alt="&amp;lt;b&amp;gt; &amp; more"></a>`;
+  for (const page of [scanHtml(html, OPTIONS), scanDocument(loadHtml(html), OPTIONS)]) {
+    assert.deepEqual(page.links.map((l) => l.text), ["xz", "&lt;b&gt; & more"]);
+  }
+});
