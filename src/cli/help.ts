@@ -33,6 +33,10 @@ Input and output
 }  output format (default: from --out's extension .jsonl/.ndjson, .json, .csv,
                            else ${DEFAULT_FORMAT}; json and csv are renamed into place at the end)
   --report FILE            also write a self-contained HTML report of the crawl
+  --warc FILE.warc.gz      also archive every request and response as WARC/1.1, in files
+                           FILE-TIMESTAMP-SERIAL.warc.gz (see docs/warc.md)
+  --warc-max-size BYTES    start a new WARC file past this size (default ${D.warcMaxSize})
+  --warc-cdx               write a CDXJ index (for pywb) beside each WARC file
 
 What it says (on stderr)
   -q, --quiet              errors and hints only
@@ -60,6 +64,7 @@ Several processes or machines (one crawl shared through Redis)
   --lease-ms MS            how long a URL stays leased to a process that stops answering (default ${DEFAULT_LEASE_MS})
   export --redis URL --job NAME [--out FILE] [--format F]
                            write all of the job's records (export --state FILE: a state's)
+  export ... --warc-files  list the WARC files the crawl wrote instead of its records
 
 Extraction
   --extract FILE           declarative extraction rules (JSON): CSS selectors per URL pattern
