@@ -19,7 +19,7 @@ export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000;
 /** The `--help` text. */
 export const HELP = `Usage: deno run -P main.ts --seeds URL[,URL...] [options]
        deno run -P main.ts export (--state FILE [--run N|latest|all] | --redis URL --job NAME)
-                           [--out FILE] [--format F]
+                           [--out FILE] [--format F] [--warc-files]
 
 Crawls from the seeds and writes one JSON record per URL (JSON Lines).
 
