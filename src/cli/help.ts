@@ -20,6 +20,7 @@ export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000;
 export const HELP = `Usage: deno run -P main.ts --seeds URL[,URL...] [options]
        deno run -P main.ts export (--state FILE [--run N|latest|all] | --redis URL --job NAME)
                            [--out FILE] [--format F] [--links-out FILE] [--fail-on-broken]
+                           [--warc-files]
 
 Crawls from the seeds and writes one JSON record per URL (JSON Lines).
 
@@ -33,6 +34,10 @@ Input and output
 }  output format (default: from --out's extension .jsonl/.ndjson, .json, .csv,
                            else ${DEFAULT_FORMAT}; json and csv are renamed into place at the end)
   --report FILE            also write a self-contained HTML report of the crawl
+  --warc FILE.warc.gz      also archive every request and response as WARC/1.1, in files
+                           FILE-TIMESTAMP-SERIAL.warc.gz (see docs/warc.md)
+  --warc-max-size BYTES    start a new WARC file past this size (default ${D.warcMaxSize})
+  --warc-cdx               write a CDXJ index (for pywb) beside each WARC file
 
 Link checking
   --links-out FILE         write every link of the crawled pages with its target's status, one row
@@ -70,6 +75,7 @@ Several processes or machines (one crawl shared through Redis)
   export --redis URL --job NAME [--out FILE] [--format F] [--links-out FILE] [--fail-on-broken]
                            write all of the job's records (export --state FILE: a state's), and
                            the link table of all of them; --fail-on-broken judges the whole job
+  export ... --warc-files  list the WARC files the crawl wrote instead of its records
 
 Extraction
   --extract FILE           declarative extraction rules (JSON): CSS selectors per URL pattern
