@@ -15,6 +15,7 @@ import { runCrawl } from "../pipeline/run.ts";
 import { ReportBuilder } from "../report/builder.ts";
 import type { CrawlHistory } from "../store/types.ts";
 import type { CliConfig } from "./args.ts";
+import { WarcResumeError } from "../warc/repair.ts";
 import { linkCheck } from "./link_check.ts";
 import type { Reporter } from "./reporter.ts";
 import { openStore } from "./store.ts";
@@ -145,6 +146,8 @@ export async function runCrawlCommand(
     } catch (error) {
       reporter?.endRun();
       await sink.close().catch(() => {});
+      // Files the run cannot continue are the person's to sort out: the same --warc, or --restart.
+      if (error instanceof WarcResumeError) throw new UsageError(`--warc: ${error.message}`);
       throw error;
     }
     let links: LinkCheckResult | undefined;

@@ -357,7 +357,7 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
       let headers = extra ? { ...options.headers, ...extra } : options.headers;
       // An archive keeps the bytes as sent: ask for them unencoded, so headers and body agree.
       if (recorder) headers = { "accept-encoding": "identity", ...headers };
-      const startedAt = new Date().toISOString();
+      const startedAt = recorder && new Date().toISOString();
       let response = await fetch(current, {
         method: options.method,
         signal,
@@ -371,7 +371,7 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
       result.headers = response.headers;
       result.contentType = mediaType(response.headers.get("content-type"));
       if (recorder) {
-        const exchange = { method: options.method ?? "GET", url: current, startedAt };
+        const exchange = { method: options.method ?? "GET", url: current, startedAt: startedAt! };
         response = await record(recorder, exchange, headers, response, signal, maxBytes);
       }
       if (REDIRECTS.has(response.status) && response.headers.has("location")) {

@@ -260,6 +260,22 @@ export const CrawlOptionsSchema = z.object({
       }
     }
   }
+  // An index without an archive would be silently ignored too.
+  if (options.warcCdx && options.warc === undefined) {
+    context.addIssue({
+      code: "custom",
+      message: "needs warc (--warc FILE.warc.gz)",
+      path: ["warcCdx"],
+    });
+  }
+  // A rendered page comes from the browser, not the request client the archive records.
+  if (options.warc !== undefined && (options.render || options.renderMatch.length > 0)) {
+    context.addIssue({
+      code: "custom",
+      message: "does not archive rendered pages: crawl without --render/--render-match to archive",
+      path: ["warc"],
+    });
+  }
 });
 
 /** True when two types are identical. */

@@ -352,28 +352,6 @@ export async function jobTotals(
 }
 
 /**
- * Writes a job's records (those appended when the export starts) to a file
- * or stdout, in batches of 1000.
- *
- * @param url The Redis URL.
- * @param name The job's name.
- * @param out The output file; `undefined` for stdout.
- * @param format `jsonl`, `json` or `csv`.
- * @param options Time limits and TLS.
- * @param then Given the job's records (re-readable), once they are written: for
- * outputs built from them (the link table).
- * @returns How many records were written.
- * @throws {RedisUnreachableError} If Redis cannot be reached.
- *
- * @example Usage
- * Not run as a test: it needs a Redis server.
- *
- * ```ts ignore
- * import { exportJob } from "./job.ts";
- * const n = await exportJob("redis://127.0.0.1:6379/0", "shop-2026", "all.jsonl", "jsonl");
- * ```
- */
-/**
  * The WARC files a job's processes wrote, as `host:path`, in the order they
  * were started.
  *
@@ -406,6 +384,28 @@ export async function jobWarcFiles(
   }
 }
 
+/**
+ * Writes a job's records (those appended when the export starts) to a file
+ * or stdout, in batches of 1000.
+ *
+ * @param url The Redis URL.
+ * @param name The job's name.
+ * @param out The output file; `undefined` for stdout.
+ * @param format `jsonl`, `json` or `csv`.
+ * @param options Time limits and TLS.
+ * @param then Given the job's records (re-readable), once they are written: for
+ * outputs built from them (the link table).
+ * @returns How many records were written.
+ * @throws {RedisUnreachableError} If Redis cannot be reached.
+ *
+ * @example Usage
+ * Not run as a test: it needs a Redis server.
+ *
+ * ```ts ignore
+ * import { exportJob } from "./job.ts";
+ * const n = await exportJob("redis://127.0.0.1:6379/0", "shop-2026", "all.jsonl", "jsonl");
+ * ```
+ */
 export async function exportJob(
   url: string,
   name: string,

@@ -105,13 +105,15 @@ export const SQL = {
     VALUES (?1, (?2 << 32) | ?3, ${QUEUED}, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
   // A 2xx replaces the validators; a 304 or a failure keeps those it does not bring. A 304
   // keeps the status and content fingerprint it confirmed: they are what the next run compares.
+  // A 2xx not archived (a run without --warc) leaves no capture a later 304 could stand for.
   done: `UPDATE urls SET state = ${DONE}, run = ?2, attempts = ?3,
     status = CASE WHEN ?4 = 304 THEN status ELSE ?4 END,
     etag = CASE WHEN ?5 THEN ?6 ELSE coalesce(?6, etag) END,
     last_modified = CASE WHEN ?5 THEN ?7 ELSE coalesce(?7, last_modified) END,
     fetched_at = coalesce(?8, fetched_at),
     content_hash = CASE WHEN ?4 = 304 THEN content_hash ELSE ?9 END,
-    capture = coalesce(?10, capture) WHERE ord = ?1`,
+    capture = CASE WHEN ?10 IS NOT NULL THEN ?10 WHEN ?5 THEN NULL ELSE capture END
+    WHERE ord = ?1`,
   // Only for an entry this store did not hand out: a scan, as fp is not indexed.
   find: `SELECT max(ord) AS ord FROM urls WHERE fp = (?1 << 32) | ?2 AND state <> ${SEEN_ONLY}`,
   record: "INSERT INTO records (run, url_ord, json) VALUES (?, ?, ?)",

@@ -13,12 +13,13 @@
  */
 
 import { hostname } from "node:os";
+import { resolve } from "node:path";
 import type { FrontierEntry } from "../frontier/types.ts";
 import type { ExchangeRecorder, HttpExchange } from "../http/request.ts";
 import type { ArchiveLedger } from "../store/types.ts";
 import { exchangeRecords } from "./capture.ts";
 import { recordId, type WarcRecord } from "./record.ts";
-import { repairRun } from "./repair.ts";
+import { repairRun, WarcResumeError } from "./repair.ts";
 import type { CaptureRef } from "./revisit.ts";
 import { fileStamp, type WarcMark, WarcWriter } from "./writer.ts";
 import { GzipWorker } from "./gzip.ts";
@@ -127,7 +128,8 @@ export class WarcArchive {
    * @throws The file system's errors.
    */
   static async open(options: WarcArchiveOptions): Promise<WarcArchive> {
-    const prefix = warcPrefix(options.path);
+    // Absolute: the state notes the files, and `export --warc-files` lists them from anywhere.
+    const prefix = resolve(warcPrefix(options.path));
     const { ledger } = options;
     const started = ledger?.runStartedAt;
     const stamp = fileStamp(new Date(started ?? Date.now()));
@@ -135,6 +137,15 @@ export class WarcArchive {
     let files: string[] = [];
     if (started !== undefined) {
       const saved = ledger!.mark === undefined ? undefined : JSON.parse(ledger!.mark);
+      const other = (saved?.files as string[] | undefined)?.find((file) =>
+        !resolve(file).startsWith(`${resolve(prefix)}-`)
+      );
+      if (other !== undefined) {
+        throw new WarcResumeError(
+          `Cannot resume the run's WARC files as this --warc (${options.path}) names others than ` +
+            `the run's (${other}): give the same --warc, or --restart`,
+        );
+      }
       await repairRun(prefix, stamp, saved);
       if (saved !== undefined) {
         resume = { serial: saved.serial, end: saved.end };
@@ -250,7 +261,12 @@ export class WarcArchive {
       const ip = this.#options.addressOf(exchange.url);
       const made = exchangeRecords(exchange, ip, last ? earlier : undefined);
       records.push(...made.records);
-      if (last && made.capture && exchange.status >= 200 && exchange.status < 300) {
+      // Only a whole GET response is a capture a later revisit may point at (not a link
+      // check's HEAD, not a body cut short).
+      if (
+        last && made.capture && exchange.method === "GET" && exchange.truncated === undefined &&
+        exchange.status >= 200 && exchange.status < 300
+      ) {
         latest = made.capture;
       }
     });

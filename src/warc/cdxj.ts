@@ -25,6 +25,8 @@ export interface CdxEntry {
   offset: number;
   /** The WARC file's name (no folder). */
   filename: string;
+  /** The request's method when it was not `GET` (a link check's `HEAD`). */
+  method?: string;
 }
 
 /**
@@ -73,14 +75,25 @@ export function surt(url: string): string {
  */
 export function cdxjLine(entry: CdxEntry): string {
   const json: Record<string, unknown> = { url: entry.url };
+  // A capture of another method is keyed apart, as pywb and warcio key it, so replaying a GET
+  // never answers with a HEAD's empty capture.
+  let key = entry.url;
+  if (entry.method !== undefined && entry.method !== "GET") {
+    const method = `__wb_method=${entry.method.toLowerCase()}&__wb_post_data=`;
+    key += `${key.includes("?") ? "&" : "?"}${method}`;
+  }
   if (entry.mime) json.mime = entry.mime;
   json.status = String(entry.status);
   json.digest = entry.digest;
   json.length = String(entry.length);
   json.offset = String(entry.offset);
   json.filename = entry.filename;
+  if (key !== entry.url) {
+    json.method = entry.method;
+    json.requestBody = "__wb_post_data=";
+  }
   const timestamp = entry.date.replace(/[-:T]/g, "").slice(0, 14);
-  return `${surt(entry.url)} ${timestamp} ${JSON.stringify(json)}`;
+  return `${surt(key)} ${timestamp} ${JSON.stringify(json)}`;
 }
 
 /**

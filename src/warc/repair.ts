@@ -14,6 +14,32 @@
 import { indexPaths, type WarcMark, warcPath } from "./writer.ts";
 
 /** What {@linkcode repairRun} did. */
+/**
+ * A run's WARC files cannot be continued: gone, cut shorter than the state
+ * recorded, or named otherwise than this invocation's `--warc`. The CLI
+ * reports it as bad input (exit 2): the fix is the same `--warc`, or
+ * `--restart`.
+ *
+ * @example Usage
+ * ```ts
+ * import { WarcResumeError } from "./repair.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new WarcResumeError("gone").name, "WarcResumeError");
+ * ```
+ */
+export class WarcResumeError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What cannot be resumed and why.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "WarcResumeError";
+  }
+}
+
 export interface RepairResult {
   /** Bytes cut from the end of the marked file. */
   cut: number;
@@ -62,13 +88,13 @@ export async function repairRun(
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       if (mark !== undefined && serial === mark.serial) {
-        throw new Error(`Cannot resume the WARC file ${path} as it is gone`);
+        throw new WarcResumeError(`Cannot resume the WARC file ${path} as it is gone`);
       }
       break;
     }
     if (mark !== undefined && serial === mark.serial) {
       if (size < mark.end) {
-        throw new Error(
+        throw new WarcResumeError(
           `Cannot resume the WARC file ${path} as it is shorter (${size} bytes) than the state ` +
             `recorded (${mark.end}): it was changed or lost since`,
         );

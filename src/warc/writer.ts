@@ -185,9 +185,14 @@ export class WarcWriter {
 
   #append(records: readonly WarcRecord[], members: Uint8Array[]): void {
     const lines: string[] = [];
+    // A response's method is its request's, which comes before it.
+    let method: string | undefined;
     for (let i = 0; i < records.length; i++) {
       const member = members[i]!;
-      const entry = this.#options.cdx ? this.#cdxEntry(records[i]!, member.byteLength) : undefined;
+      if (records[i]!.type === "request") method = requestMethod(records[i]!);
+      const entry = this.#options.cdx
+        ? this.#cdxEntry(records[i]!, member.byteLength, method)
+        : undefined;
       writeAll(this.#file!, member);
       if (entry) lines.push(cdxjLine(entry));
       this.#end += member.byteLength;
@@ -195,7 +200,7 @@ export class WarcWriter {
     if (lines.length > 0) writeAll(this.#index!, new TextEncoder().encode(`${lines.join("\n")}\n`));
   }
 
-  #cdxEntry(record: WarcRecord, length: number): CdxEntry | undefined {
+  #cdxEntry(record: WarcRecord, length: number, method?: string): CdxEntry | undefined {
     if (record.type !== "response" && record.type !== "revisit") return undefined;
     const field = (name: string) => record.fields.find(([n]) => n === name)?.[1];
     const head = new TextDecoder().decode(record.block[0]!.subarray(0, 4096));
@@ -209,6 +214,7 @@ export class WarcWriter {
       length,
       offset: this.#end,
       filename: basename(this.#path),
+      ...(method === undefined || method === "GET" ? {} : { method }),
     };
   }
 
@@ -264,4 +270,10 @@ function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
   for (let offset = 0; offset < bytes.byteLength;) {
     offset += file.writeSync(bytes.subarray(offset));
   }
+}
+
+/** A request record's method: the first word of its HTTP request line. */
+function requestMethod(record: WarcRecord): string {
+  const head = new TextDecoder().decode(record.block[0]!.subarray(0, 16));
+  return head.slice(0, head.indexOf(" "));
 }

@@ -23,6 +23,7 @@ Deno.test("link check CLI: with --warc, each check's HEAD (and the GET a refused
       "--allow-private",
       "--warc",
       `${dir}/crawl.warc.gz`,
+      "--warc-cdx",
       "--out",
       `${dir}/pages.jsonl`,
       "-q",
@@ -52,6 +53,13 @@ Deno.test("link check CLI: with --warc, each check's HEAD (and the GET a refused
     const missing = responses.find((r) => r.field("WARC-Target-URI") === `${o}/missing.css`)!;
     assert.match(httpParts(missing.block).startLine, /^HTTP\/1\.1 404 /);
     assert.ok((await warcio("index", files)).includes(`${o}/logo.png`));
+    // The index keys a HEAD capture apart from a GET one, as warcio (and pywb) do.
+    const ours = (await Promise.all(
+      files.map((f) => Deno.readTextFile(f.replace(/\.warc\.gz$/, ".cdxj"))),
+    )).join("").trim().split("\n").sort();
+    const theirs = (await warcio("cdx-index", files)).trim().split("\n").sort();
+    assert.deepEqual(ours, theirs);
+    assert.ok(ours.some((line) => line.includes("/logo.png?__wb_method=head")));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -42,6 +42,7 @@ const FIXED_COLUMNS = [
   "redirects",
   "rendered",
   "blockedRequests",
+  "check",
   "error",
   "errorMessage",
   "dataErrors",
