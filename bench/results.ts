@@ -19,6 +19,8 @@ export interface RunResult {
   serverCpuMs: number | undefined;
   otherCpuMs: number | undefined;
   stateBytes: number | undefined;
+  /** With `--render`: the peak RSS of the browser's processes together (sampled). */
+  browserRssBytes?: number;
   failures: string[];
 }
 
@@ -53,11 +55,14 @@ export function runLine(k: number, runs: number, r: RunResult): string {
     }% of a core)`;
   const other = r.otherCpuMs === undefined ? "" : ` other_cpu=${fixed(r.otherCpuMs / 1000, 2)}s`;
   const state = r.stateBytes === undefined ? "" : ` state=${fixed(r.stateBytes / MiB)}MiB`;
+  const browser = r.browserRssBytes === undefined
+    ? ""
+    : ` browser_rss=${fixed(r.browserRssBytes / MiB)}MiB`;
   return `run ${k}/${runs}: pages=${r.pages} crawl=${fixed(r.crawlMs / 1000, 2)}s ` +
     `${fixed(r.crawlPagesPerSecond)} pages/s (wall ${fixed(r.wallMs / 1000, 2)}s, ` +
     `${fixed(r.wallPagesPerSecond)} pages/s) cpu=${fixed(r.cpuMsPerPage, 2)} ms/page ` +
     `rss=${fixed(r.peakRssBytes / MiB)}MiB p50=${fixed(r.p50Ms)}ms p99=${fixed(r.p99Ms)}ms` +
-    `${server}${other}${state} ${r.failures.length ? "FAILED" : "verified"}`;
+    `${browser}${server}${other}${state} ${r.failures.length ? "FAILED" : "verified"}`;
 }
 
 /**
