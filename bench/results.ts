@@ -21,6 +21,8 @@ export interface RunResult {
   stateBytes: number | undefined;
   /** Bytes of the WARC files (and indexes) a `--warc` run wrote. */
   warcBytes?: number;
+  /** With `--render`: the peak RSS of the browser's processes together (sampled). */
+  browserRssBytes?: number;
   failures: string[];
 }
 
@@ -56,11 +58,14 @@ export function runLine(k: number, runs: number, r: RunResult): string {
   const other = r.otherCpuMs === undefined ? "" : ` other_cpu=${fixed(r.otherCpuMs / 1000, 2)}s`;
   const state = (r.stateBytes === undefined ? "" : ` state=${fixed(r.stateBytes / MiB)}MiB`) +
     (r.warcBytes === undefined ? "" : ` warc=${fixed(r.warcBytes / MiB)}MiB`);
+  const browser = r.browserRssBytes === undefined
+    ? ""
+    : ` browser_rss=${fixed(r.browserRssBytes / MiB)}MiB`;
   return `run ${k}/${runs}: pages=${r.pages} crawl=${fixed(r.crawlMs / 1000, 2)}s ` +
     `${fixed(r.crawlPagesPerSecond)} pages/s (wall ${fixed(r.wallMs / 1000, 2)}s, ` +
     `${fixed(r.wallPagesPerSecond)} pages/s) cpu=${fixed(r.cpuMsPerPage, 2)} ms/page ` +
     `rss=${fixed(r.peakRssBytes / MiB)}MiB p50=${fixed(r.p50Ms)}ms p99=${fixed(r.p99Ms)}ms` +
-    `${server}${other}${state} ${r.failures.length ? "FAILED" : "verified"}`;
+    `${browser}${server}${other}${state} ${r.failures.length ? "FAILED" : "verified"}`;
 }
 
 /**

@@ -10,12 +10,16 @@
  * deno task bench --state                  # durable mode, a fresh state file per run
  * deno task bench --flags "--parsers 1"    # extra CLI flags
  * deno task bench --warc                   # the cost of --warc: each run without, then with
+ * deno task bench --render-pages 0         # without the rendered-pages run
  * ```
  *
  * Flags: `--pages N` (5000), `--runs R` (3), `--concurrency C` (32), `--flags "..."`, `--state`,
  * `--keep` (keep outputs), `--baseline-rss MIB` (peak RSS of a small crawl, for bytes per URL),
  * `--warc` (each run crawls twice, without and with `--warc --warc-cdx`, interleaved so both see
  * the same machine; two tables, the second with the WARC bytes per page).
+ * `--render-pages N` (100; 0 for none): after the runs, one crawl of an N-page site with
+ * `--render` (headless Chromium, concurrency 8), printed with the browser's peak RSS (its
+ * processes together, sampled every 250 ms with `ps`) beside the crawler's.
  * A `--state FILE` inside `--flags` is deleted (with its -wal/-shm/-journal) before each run,
  * so every run crawls from scratch.
  *
@@ -34,7 +38,7 @@
  * fetched exactly once with status 200, no other URL, no duplicate request
  * (checked on the output and on the server's own counts).
  *
- * Permissions: `--allow-run=deno --allow-net=127.0.0.1`, read and write in the
+ * Permissions: `--allow-run=deno,ps --allow-net=127.0.0.1`, read and write in the
  * temp directory (and on a `--state FILE`), read on `/proc`.
  *
  * @module
@@ -125,6 +129,47 @@ async function fileSize(path: string): Promise<number | undefined> {
   }
 }
 
+/** The summed RSS of `pid`'s descendant processes now, in bytes (`ps`), or 0 when none. */
+async function descendantsRss(pid: number): Promise<number> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-e", "-o", "pid=,ppid=,rss="],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const rows = new TextDecoder().decode(stdout).trim().split("\n").map((line) =>
+    line.trim().split(/\s+/).map(Number)
+  );
+  const family = new Set([pid]);
+  let total = 0;
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [child, parent, rss] of rows) {
+      if (family.has(parent!) && !family.has(child!)) {
+        family.add(child!);
+        total += rss! * 1024;
+        grew = true;
+      }
+    }
+  }
+  return total;
+}
+
+/**
+ * Samples the peak RSS of a process's descendants (a rendering crawl's
+ * browser) until `done` resolves. A sampler, not a wait: the benchmark
+ * reports what it saw every 250 ms.
+ */
+async function samplePeakRss(pid: number, done: Promise<unknown>): Promise<number> {
+  let peak = 0;
+  let finished = false;
+  done.finally(() => finished = true);
+  while (!finished) {
+    peak = Math.max(peak, await descendantsRss(pid));
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 250))]);
+  }
+  return peak;
+}
+
 interface RunOptions {
   pages: number;
   concurrency: number;
@@ -136,6 +181,12 @@ interface RunOptions {
   warc?: string;
   /** Aborted on SIGINT/SIGTERM: the CLI is stopped (SIGTERM) and the run throws. */
   signal: AbortSignal;
+  /**
+   * A rendering crawl (`--render`): the browser's RSS is sampled, and its own
+   * requests for a page's subresources (the stylesheet) are not counted
+   * against the verification of the crawl.
+   */
+  render?: boolean;
 }
 
 async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunResult> {
@@ -180,7 +231,9 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
       stderr: "piped",
       signal: options.signal,
     }).spawn();
-    const { code, stderr: bytes } = await child.output();
+    const output = child.output();
+    const browserRss = options.render ? samplePeakRss(child.pid, output) : undefined;
+    const { code, stderr: bytes } = await output;
     options.signal.throwIfAborted();
     const wallMs = performance.now() - started;
     const busyAfter = await machineBusyMs();
@@ -202,14 +255,15 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
     if (served.pageRequests !== pages + 1) {
       failures.push(`server: ${served.pageRequests} page requests, expected ${pages + 1}`);
     }
-    if (served.duplicates > 0) {
+    // A browser fetches each page's stylesheet too: only page requests count for it.
+    if (served.duplicates > 0 && !options.render) {
       failures.push(
         `server: ${served.duplicates} repeated requests, e.g. ${
           JSON.stringify(served.duplicatePaths)
         }`,
       );
     }
-    if (served.notFound > 0) {
+    if (served.notFound > 0 && !options.render) {
       failures.push(
         `server: ${served.notFound} requests outside the site, e.g. ${served.notFoundPaths}`,
       );
@@ -239,6 +293,7 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
       otherCpuMs,
       stateBytes: options.statePath ? await fileSize(options.statePath) : undefined,
       warcBytes: options.warc ? await archiveSize(options.warc) : undefined,
+      browserRssBytes: await browserRss,
       failures,
     };
   }
@@ -258,6 +313,7 @@ async function main(signal: AbortSignal): Promise<number> {
       warc: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       "baseline-rss": { type: "string" },
+      "render-pages": { type: "string", default: "100" },
     },
   });
   const pages = positiveInt("pages", values.pages);
@@ -265,6 +321,14 @@ async function main(signal: AbortSignal): Promise<number> {
     throw new RangeError(`Cannot run benchmark as 'pages' must be >= 3: received ${pages}`);
   }
   const runs = positiveInt("runs", values.runs);
+  const renderPages = Number(values["render-pages"]);
+  if (!Number.isInteger(renderPages) || renderPages < 0) {
+    throw new RangeError(
+      `Cannot run benchmark as 'render-pages' must be a non-negative integer: received ${
+        values["render-pages"]
+      }`,
+    );
+  }
   const concurrency = positiveInt("concurrency", values.concurrency);
   const baseline = values["baseline-rss"] === undefined
     ? undefined
@@ -285,6 +349,8 @@ async function main(signal: AbortSignal): Promise<number> {
   const optional = [...OPTIONAL_FLAGS];
   const results: RunResult[] = [];
   const archived: RunResult[] = [];
+  let renderedLine: string | undefined;
+  let renderFailed = false;
   console.log(
     `# crawler benchmark: ${pages} pages (+ index), concurrency ${concurrency}, ${runs} run(s), ` +
       `flags: ${[values.state ? "--state" : "", values.flags].join(" ").trim() || "(none)"}; ` +
@@ -326,6 +392,26 @@ async function main(signal: AbortSignal): Promise<number> {
       console.log(`${runLine(k, runs, withWarc)} (--warc)`);
       for (const failure of withWarc.failures) console.log(`  FAIL ${failure}`);
     }
+    if (renderPages > 0) {
+      // The rendered-pages figure: the same kind of site, smaller, every page through headless
+      // Chromium (its default tabs), the browser's memory beside the crawler's.
+      signal.throwIfAborted();
+      await using server = await startBenchServer({ pages: renderPages });
+      const rendered = await crawlOnce(server, {
+        pages: renderPages,
+        concurrency: 8,
+        extra: ["--render", ...extra],
+        statePath: undefined,
+        optional,
+        out: `${dir}/rendered.jsonl`,
+        signal,
+        render: true,
+      });
+      renderedLine = runLine(1, 1, rendered).replace(/^run 1\/1/, "rendered (--render, c=8)");
+      console.log(renderedLine);
+      for (const failure of rendered.failures) console.log(`  FAIL ${failure}`);
+      renderFailed = rendered.failures.length > 0;
+    }
   } finally {
     if (values.keep) console.error(`outputs kept in ${dir}`);
     else await Deno.remove(dir, { recursive: true });
@@ -341,7 +427,8 @@ async function main(signal: AbortSignal): Promise<number> {
     console.log("");
     console.log(table(`c=${concurrency} ${values.flags} --warc`.trim(), archived, baseline));
   }
-  return [...results, ...archived].some((r) => r.failures.length > 0) ? 1 : 0;
+  if (renderedLine) console.log(`\n${renderedLine}`);
+  return renderFailed || [...results, ...archived].some((r) => r.failures.length > 0) ? 1 : 0;
 }
 
 if (import.meta.main) {

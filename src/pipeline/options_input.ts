@@ -152,7 +152,7 @@ export interface CrawlOptionsInput {
   render?: boolean;
   /**
    * Render only the URLs matching one of these: a URL pattern (`/app/*`,
-   * `https://*.shop.test/p/:id`) or else a regular expression. Default: none.
+   * `https://*.shop.test/p/:id`) or else a regular expression.
    */
   renderMatch?: string[];
   /** Tabs rendering at once, in one browser. Default: two per core. */

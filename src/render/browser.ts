@@ -227,8 +227,16 @@ export class Browser implements AsyncDisposable {
     let connection: CdpConnection;
     try {
       connection = await CdpConnection.connect(await endpoint.promise, options.signal);
+      // Downloads are refused browser-wide: a crawler reads pages, it does not save files.
+      await connection.send("Browser.setDownloadBehavior", { behavior: "deny" });
     } catch (error) {
       await stop(child, exited, profile);
+      if (error instanceof Deno.errors.NotCapable) {
+        throw new BrowserLaunchError(
+          "Cannot render pages as Deno's permissions deny the browser's DevTools port on " +
+            "127.0.0.1 (-P=public denies loopback): run with -P",
+        );
+      }
       throw error;
     } finally {
       clearTimeout(timer);

@@ -76,9 +76,13 @@ export async function judgeSubresource(
   rules: SubresourceRules,
   signal: AbortSignal,
 ): Promise<SubresourceVerdict> {
-  const protocol = URL.parse(request.url)?.protocol;
-  if (protocol !== "http:" && protocol !== "https:") return { allow: false };
+  const url = URL.parse(request.url);
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") return { allow: false };
   if (!rules.allowHeavy && HEAVY_RESOURCES.has(request.resourceType)) return { allow: false };
+  // The browser's own icon request (not the page's): an image nobody asked for.
+  if (!rules.allowHeavy && url.pathname === "/favicon.ico" && request.resourceType === "Other") {
+    return { allow: false };
+  }
   const error = await rules.checkRequest(request.url, signal);
   return error === undefined ? { allow: true } : { allow: false, error };
 }

@@ -48,6 +48,8 @@ export interface RenderResult {
 }
 
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
+/** Most refused requests noted in one record: a page looping on them must not bloat it. */
+export const MAX_BLOCKED_NOTED = 100;
 const ENCODER = new TextEncoder();
 
 /** Serializes the DOM as it is now, doctype included. */
@@ -181,7 +183,9 @@ export async function renderPage(
         await tab.send("Fetch.continueRequest", { requestId, headers: withHeaders(request) });
         return;
       }
-      if (verdict.error) blocked.push({ url: request.url, error: verdict.error });
+      if (verdict.error && blocked.length < MAX_BLOCKED_NOTED) {
+        blocked.push({ url: request.url, error: verdict.error });
+      }
       await fail();
     } catch {
       // The render is over (deadline, crash): the request is refused or dies with its tab.
@@ -299,7 +303,8 @@ export async function renderPage(
     }
   } catch (error) {
     const { code, message, url: at } = classify(error, options.signal);
-    if (code !== "too_large" && code !== "http_4xx") reusable = false;
+    // A crashed tab is closed; after anything else, the reset below tells.
+    if (code === "render_crash" || code === "aborted") reusable = false;
     page.error = code;
     page.errorMessage = message;
     refusedAt = at;

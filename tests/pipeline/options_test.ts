@@ -25,7 +25,7 @@ function written(text: string): unknown {
 }
 
 /** Defaults that depend on something else, written as a rule rather than a value. */
-const RULES = new Set(["fetchers", "parsers"]);
+const RULES = new Set(["fetchers", "parsers", "renderTabs"]);
 
 Deno.test("the documented option defaults (CrawlOptionsInput) are the schema's", async () => {
   const source = await Deno.readTextFile(`${ROOT}src/pipeline/options_input.ts`);

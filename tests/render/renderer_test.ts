@@ -20,6 +20,7 @@ import { chromiumTest, descendants, renderBrowsers } from "../support/chromium.t
 import { crawlRecords } from "../support/crawl.ts";
 import { parseCrawlOptions } from "../../src/pipeline/options.ts";
 import { runCrawl } from "../../src/pipeline/run.ts";
+import { crawl } from "../../src/mod.ts";
 import { FIXTURES, startFixtureServer } from "../support/fixture_server.ts";
 
 const SITE = "127.0.0.2";
@@ -405,3 +406,19 @@ chromiumTest("render: a crawl that fails (its record sink throws) closes the bro
   );
   await assertNoBrowserLeft();
 });
+
+chromiumTest(
+  "render: the library's crawl() renders with render: true, an extract hook sees the rendered DOM",
+  async () => {
+    await using server = startFixtureServer({ root: `${FIXTURES}spa`, hostname: SITE });
+    const run = crawl({ seeds: [`${server.origin}/`], ...ALLOW, render: true, maxDepth: 0 }, {
+      extract: ($) => ({ heading: $("h1").text() }),
+    });
+    const records: CrawlRecord[] = [];
+    for await (const record of run) records.push(record);
+    assert.equal((await run.summary).pagesOk, 1);
+    assert.equal(records[0]!.rendered, true);
+    assert.deepEqual(records[0]!.data, { heading: "Home" });
+    await assertNoBrowserLeft();
+  },
+);
