@@ -78,7 +78,11 @@ export class GzipWorker {
     if (this.#closed) return Promise.reject(new Error(CLOSED));
     const worker = this.#worker ??= this.#start();
     const id = this.#next++;
-    const message: GzipRequest = { id, records: records.map((r) => serializeRecord(r)) };
+    const message: GzipRequest = {
+      id,
+      records: records.map((r) => serializeRecord(r)),
+      level: GZIP_LEVEL,
+    };
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.postMessage(message);

@@ -7,7 +7,6 @@
 
 import { gzipSync } from "node:zlib";
 import { concatBytes } from "../http/body.ts";
-import { GZIP_LEVEL } from "./gzip.ts";
 
 /** Records to compress: each one's serialized parts. */
 export interface GzipRequest {
@@ -15,6 +14,8 @@ export interface GzipRequest {
   id: number;
   /** Each record's bytes, in parts. */
   records: Uint8Array[][];
+  /** The gzip level (the sender's `GZIP_LEVEL`). */
+  level: number;
 }
 
 /** The members, one per record, in order. */
@@ -31,10 +32,8 @@ const scope = self as unknown as {
 };
 
 scope.onmessage = (event) => {
-  const { id, records } = event.data;
+  const { id, records, level } = event.data;
   // Copied out of zlib's buffers (which may be pooled) so each can be transferred whole.
-  const members = records.map((parts) =>
-    new Uint8Array(gzipSync(concatBytes(parts), { level: GZIP_LEVEL }))
-  );
+  const members = records.map((parts) => new Uint8Array(gzipSync(concatBytes(parts), { level })));
   scope.postMessage({ id, members }, members.map((member) => member.buffer as ArrayBuffer));
 };
