@@ -5,7 +5,9 @@
  * the terminal reaches the crawler, which then closes it, not the browser
  * first), and speaks the DevTools protocol on a loopback port it picks
  * itself. {@linkcode Browser.close} ends the whole process group and removes
- * the profile, whatever state the browser is in.
+ * the profile, whatever state the browser is in. Where `setpriv` may be run,
+ * the browser also dies with the crawler's process, even one killed with
+ * SIGKILL.
  *
  * @module
  */
@@ -33,6 +35,7 @@ export const CHROMIUM_FLAGS: readonly string[] = [
   "--disable-sync",
   "--disable-extensions",
   "--disable-breakpad",
+  "--disable-crash-reporter",
   "--disable-dev-shm-usage",
   "--mute-audio",
   "--hide-scrollbars",
@@ -163,10 +166,14 @@ export class Browser implements AsyncDisposable {
       );
     }
     const profile = await Deno.makeTempDir({ prefix: "deno-crawler-chromium-" });
+    // Through setpriv, the browser gets SIGKILL when the crawler's thread that started it dies,
+    // however it dies (kill -9 included); without it, only the ways out the crawler sees.
+    const guard = deathSignalGuard();
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(binary, {
+      child = new Deno.Command(guard ?? binary, {
         args: [
+          ...(guard ? ["--pdeathsig", "SIGKILL", "--", binary] : []),
           ...CHROMIUM_FLAGS,
           `--user-data-dir=${profile}`,
           "--remote-debugging-address=127.0.0.1",
@@ -272,6 +279,20 @@ export class Browser implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * `setpriv` (util-linux, on every Debian), when it is there and Deno may run
+ * it: it sets the parent-death signal and then becomes the browser.
+ */
+function deathSignalGuard(): string | undefined {
+  if (Deno.build.os !== "linux") return undefined;
+  for (const path of ["/usr/bin/setpriv", "/bin/setpriv"]) {
+    if (!isFile(path)) continue;
+    const state = Deno.permissions.querySync({ name: "run", command: path }).state;
+    return state === "granted" ? path : undefined;
+  }
+  return undefined;
 }
 
 /** Ends a browser's process group for good, then removes its profile. */

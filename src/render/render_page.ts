@@ -1,8 +1,8 @@
 /**
  * Rendering one page in a tab: navigate, let the page's scripts run, and
- * take the DOM once the page has loaded and the network has been idle for
- * `idleMs` (or once `waitFor` matches an element), all under the
- * whole-request deadline. Every request the page makes is paused and judged
+ * take the DOM once the page is done (`page_done.ts`: loaded and the network
+ * idle for `idleMs`, or `waitFor` matching), all under the whole-request
+ * deadline. Every request the page makes is paused and judged
  * first: the main document's own navigations (HTTP redirects, and the page
  * sending itself elsewhere) like redirects of a fetched page, the rest by
  * the tab's request policy (`intercept.ts`), refused ones noted in the page.
@@ -15,10 +15,11 @@ import { startDeadline } from "../http/deadline.ts";
 import { type FetchedPage, type HopCheck, unfetchedPage } from "../http/request.ts";
 import { CdpClosedError, type CdpParams } from "./cdp.ts";
 import { judgeSubresource, navigationError, type SubresourceRules } from "./intercept.ts";
+import { type DoneRule, PageDone } from "./page_done.ts";
 import type { Tab } from "./tab.ts";
 
 /** How one page is rendered. */
-export interface RenderPageOptions extends SubresourceRules {
+export interface RenderPageOptions extends SubresourceRules, DoneRule {
   /** The crawl's signal: aborting it ends the render with `error: "aborted"`. */
   signal: AbortSignal;
   /** The whole-request deadline (navigation, redirects, scripts, idle wait), in ms. */
@@ -27,10 +28,6 @@ export interface RenderPageOptions extends SubresourceRules {
   maxBytes: number;
   /** Most navigations after the first (HTTP redirects and the page's own). */
   maxRedirects: number;
-  /** How long the network must be quiet after the load event, in ms. */
-  idleMs: number;
-  /** A CSS selector: the page is done as soon as it matches an element. */
-  waitFor?: string;
   /** Extra headers for one navigation request (credentials for the seeds' origins). */
   headersFor?: (url: string) => Promise<Record<string, string>> | Record<string, string>;
   /** Checks each later navigation of the main document, like a redirect target. */
@@ -57,17 +54,6 @@ const SERIALIZE = `(() => {
   const d = document.doctype;
   return (d ? new XMLSerializer().serializeToString(d) : "") + document.documentElement.outerHTML;
 })()`;
-
-/** Resolves once `selector` matches, watching the DOM change (no polling). */
-function waitForScript(selector: string): string {
-  const s = JSON.stringify(selector);
-  return `new Promise((resolve) => {
-    if (document.querySelector(${s})) return resolve(true);
-    new MutationObserver((_, observer) => {
-      if (document.querySelector(${s})) { observer.disconnect(); resolve(true); }
-    }).observe(document, { childList: true, subtree: true, attributes: true });
-  })`;
-}
 
 /** The render ended early with a record of its own. */
 class RenderStop extends Error {
@@ -113,38 +99,10 @@ export async function renderPage(
   const navigations: string[] = [];
   const statuses = new Map<string, number>();
   let response: CdpParams | undefined;
-  /** Requests of the page (and its frames) not finished yet: id → URL. */
-  const inFlight = new Map<string, string>();
-  let loaded = false;
   let active = true;
-  let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  const done = Promise.withResolvers<void>();
   const stopped = Promise.withResolvers<never>();
   stopped.promise.catch(() => {});
   const stop = (error: RenderStop) => stopped.reject(error);
-
-  const settle = () => {
-    // With a selector to wait for, only the selector ends the wait.
-    if (options.waitFor === undefined && loaded && inFlight.size === 0 && idleTimer === undefined) {
-      idleTimer = setTimeout(() => done.resolve(), options.idleMs);
-    }
-  };
-  const busy = () => {
-    clearTimeout(idleTimer);
-    idleTimer = undefined;
-  };
-  const watchSelector = () => {
-    if (options.waitFor === undefined) return;
-    tab.send("Runtime.evaluate", {
-      expression: waitForScript(options.waitFor),
-      awaitPromise: true,
-      returnByValue: true,
-    }).then((result) => {
-      if (result.result?.value === true) done.resolve();
-    }, () => {
-      // The document went away (a navigation): the next one is watched in its turn.
-    });
-  };
 
   const onPaused = async (event: CdpParams) => {
     const { requestId, request, resourceType, frameId } = event;
@@ -213,45 +171,19 @@ export async function renderPage(
   };
 
   const listeners = new DisposableStack();
+  const done = listeners.use(new PageDone(tab, options));
   listeners.use(tab.on("Fetch.requestPaused", (event) => void onPaused(event)));
   listeners.use(tab.on("Network.requestWillBeSent", (event) => {
     if (event.redirectResponse && event.type === "Document" && event.frameId === mainFrame) {
       statuses.set(event.redirectResponse.url, event.redirectResponse.status);
     }
-    inFlight.set(event.requestId, event.request?.url);
-    busy();
   }));
-  const finished = (event: CdpParams) => {
-    inFlight.delete(event.requestId);
-    settle();
-  };
-  listeners.use(tab.on("Network.loadingFinished", finished));
-  listeners.use(tab.on("Network.loadingFailed", finished));
   listeners.use(tab.on("Network.responseReceived", (event) => {
     if (event.type === "Document" && event.frameId === mainFrame) {
       response = event.response;
       statuses.set(event.response.url, event.response.status);
     }
   }));
-  // A worker's main script is reported sent on the page but finished on the worker's own
-  // session: the worker starting is its end here.
-  listeners.use(tab.on("Target.attachedToTarget", ({ targetInfo }) => {
-    for (const [id, requestUrl] of inFlight) {
-      if (requestUrl === targetInfo?.url) inFlight.delete(id);
-    }
-    settle();
-  }));
-  listeners.use(tab.on("Page.frameStartedLoading", (event) => {
-    if (event.frameId !== mainFrame) return;
-    loaded = false;
-    busy();
-  }));
-  listeners.use(tab.on("Page.loadEventFired", () => {
-    loaded = true;
-    settle();
-  }));
-  listeners.use(tab.on("Page.domContentEventFired", watchSelector));
-
   const deadline = new Promise<never>((_, reject) => {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) onAbort();
@@ -310,7 +242,6 @@ export async function renderPage(
     refusedAt = at;
   } finally {
     active = false;
-    busy();
     listeners.dispose();
     // A refused navigation was never made: every URL requested before it is a hop.
     const hops = refusedAt === undefined ? navigations.slice(0, -1) : navigations;

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { parse as parseCsv } from "csv-parse/sync";
 import type { CrawlRecord } from "../../src/output/record.ts";
-import { chromiumTest, processesMarked } from "../support/chromium.ts";
+import { chromiumTest, processesMarked, renderBrowsers } from "../support/chromium.ts";
 import { parseJsonl, runCli } from "../support/cli_run.ts";
 import { spawnCli } from "../support/cli_stream.ts";
 import { FIXTURES, startFixtureServer } from "../support/fixture_server.ts";
@@ -207,3 +207,32 @@ chromiumTest(
     }
   },
 );
+
+chromiumTest("render CLI: a crawler killed with SIGKILL takes its browser with it", async () => {
+  const hit = Promise.withResolvers<void>();
+  const answer = Promise.withResolvers<void>();
+  await using server = startFixtureServer({
+    hostname: SITE,
+    routes: {
+      "/": async () => {
+        hit.resolve();
+        await answer.promise;
+        return new Response("late", { headers: { "content-type": "text/html" } });
+      },
+    },
+  });
+  const mark = crypto.randomUUID();
+  const run = spawnCli(["--seeds", `${server.origin}/`, ...ALLOW, "--render"], { [MARK]: mark });
+  try {
+    await hit.promise;
+    assert.ok((await processesMarked(MARK, mark)).some(({ cmdline }) => /chromium/.test(cmdline)));
+    run.child.kill("SIGKILL");
+    await run.done();
+    // The kernel sends the browser its parent-death signal (SIGKILL) as the crawler exits,
+    // before the crawler can be waited for: the browser is gone (its helpers follow it, on
+    // their own time, which nothing here can await).
+    assert.deepEqual(renderBrowsers(await processesMarked(MARK, mark)), []);
+  } finally {
+    answer.resolve();
+  }
+});

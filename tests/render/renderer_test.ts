@@ -422,3 +422,32 @@ chromiumTest(
     await assertNoBrowserLeft();
   },
 );
+
+chromiumTest(
+  "render: robots.txt holds for rendered pages, and a download is recorded, not saved",
+  async () => {
+    await using server = startFixtureServer({
+      hostname: SITE,
+      routes: {
+        "/robots.txt": () => new Response("User-agent: *\nDisallow: /private/\n"),
+        "/": () => html(`<a href="/private/x.html">p</a><a href="/report.csv">d</a>`),
+        "/report.csv": () =>
+          new Response("a,b\n1,2\n", {
+            headers: {
+              "content-type": "text/csv",
+              "content-disposition": 'attachment; filename="report.csv"',
+            },
+          }),
+      },
+    });
+    const { records } = await renderCrawl({ retries: 0, logSkipped: true }, [`${server.origin}/`]);
+    const pages = byPath(records);
+    assert.equal(pages.get("/private/x.html")!.error, "robots");
+    assert.equal(server.hits.get("/private/x.html"), undefined);
+    const download = pages.get("/report.csv")!;
+    assert.equal(download.status, 200);
+    assert.equal(download.contentType, "text/csv");
+    assert.equal(download.title, null);
+    assert.deepEqual(download.links, []);
+  },
+);
