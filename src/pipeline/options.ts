@@ -268,6 +268,14 @@ export const CrawlOptionsSchema = z.object({
       path: ["warcCdx"],
     });
   }
+  // The browser connects by itself: a proxy the crawler was told to use would not see it.
+  if (options.proxy !== undefined && (options.render || options.renderMatch.length > 0)) {
+    context.addIssue({
+      code: "custom",
+      message: "does not reach the browser: --render with --proxy is refused",
+      path: ["proxy"],
+    });
+  }
   // A rendered page comes from the browser, not the request client the archive records.
   if (options.warc !== undefined && (options.render || options.renderMatch.length > 0)) {
     context.addIssue({

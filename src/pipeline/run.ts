@@ -40,7 +40,7 @@ import { watchStop } from "./stop.ts";
 import { WarcArchive } from "../warc/archive.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { renderChoice } from "../render/match.ts";
-import { Renderer } from "../render/renderer.ts";
+import type { Renderer } from "../render/renderer.ts";
 import { SECRET_HEADERS } from "./options.ts";
 
 /** Live counters of a running crawl, for a status line. */
@@ -284,6 +284,8 @@ async function startRenderer(
       !SECRET_HEADERS.has(name.toLowerCase())
     ),
   );
+  // Loaded only for a crawl that renders: others start no part of it.
+  const { Renderer } = await import("../render/renderer.ts");
   return await Renderer.start({
     match,
     tabs: options.renderTabs,

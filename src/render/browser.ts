@@ -41,6 +41,13 @@ export const CHROMIUM_FLAGS: readonly string[] = [
   "--hide-scrollbars",
 ];
 
+/**
+ * The start of a rendering browser's profile folder name (in the temporary
+ * folder): short, as chromium's socket path inside it must stay under 108
+ * bytes; tests find the browser's processes by it.
+ */
+export const PROFILE_PREFIX = "deno-crawler-";
+
 function isFile(path: string): boolean {
   try {
     return Deno.statSync(path).isFile;
@@ -165,7 +172,16 @@ export class Browser implements AsyncDisposable {
           `(deno.json's permission set allows chromium) or add --allow-run=${binary}`,
       );
     }
-    const profile = await Deno.makeTempDir({ prefix: "deno-crawler-chromium-" });
+    const profile = await Deno.makeTempDir({ prefix: PROFILE_PREFIX });
+    // No network prediction: the browser would open connections (preconnect, prefetch of a
+    // navigation) before the crawler's interception sees a request. Its temporary files go in
+    // the profile, removed with it.
+    await Deno.mkdir(`${profile}/Default`, { recursive: true });
+    await Deno.mkdir(`${profile}/t`);
+    await Deno.writeTextFile(
+      `${profile}/Default/Preferences`,
+      JSON.stringify({ net: { network_prediction_options: 2 } }),
+    );
     // Through setpriv, the browser gets SIGKILL when the crawler's thread that started it dies,
     // however it dies (kill -9 included); without it, only the ways out the crawler sees.
     const guard = deathSignalGuard();
@@ -186,6 +202,7 @@ export class Browser implements AsyncDisposable {
         stdin: "null",
         stdout: "null",
         stderr: "piped",
+        env: { TMPDIR: `${profile}/t` },
         // A process group of its own: a terminal's Ctrl-C goes to the crawler, which closes it.
         detached: true,
       }).spawn();

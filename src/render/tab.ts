@@ -1,8 +1,9 @@
 /**
  * One browser tab, set up for crawling: every request it makes is paused
- * for the crawler to decide (`Fetch.enable`), WebSockets, WebTransport and
- * WebRTC are refused in the page and its workers (the interception cannot
- * see them), service workers are bypassed, `window.open` returns nothing,
+ * for the crawler to decide (`Fetch.enable`), WebSockets, WebTransport,
+ * WebRTC, shared and service workers (and workers inside workers) are
+ * refused in the page and its workers (the interception cannot see them),
+ * service workers are bypassed, `window.open` returns nothing,
  * and its User-Agent and extra headers are the crawl's. A tab that crashes,
  * or whose browser goes away, is {@linkcode Tab.gone}.
  *
@@ -21,15 +22,26 @@ export interface TabIdentity {
 }
 
 /**
- * Refuses what the request interception cannot see (WebSockets, WebTransport,
- * WebRTC), in every realm before its own scripts run.
+ * Refuses what the request interception cannot see, in every realm before
+ * its own scripts run: WebSockets, WebTransport and WebRTC; shared and
+ * service workers (the tab's session never attaches them, so their
+ * requests would go unchecked); and, inside a worker, workers of its own
+ * (nested workers are not attached either).
  */
 const NO_SOCKETS = `(() => {
   const refuse = function () {
     throw new DOMException("refused by the crawler", "SecurityError");
   };
-  for (const name of ["WebSocket", "WebTransport", "RTCPeerConnection"]) {
+  const names = ["WebSocket", "WebTransport", "RTCPeerConnection", "SharedWorker"];
+  if (typeof WorkerGlobalScope !== "undefined") names.push("Worker");
+  for (const name of names) {
     Object.defineProperty(globalThis, name, { value: refuse, writable: false, configurable: false });
+  }
+  if (typeof navigator !== "undefined" && "serviceWorker" in navigator) {
+    Object.defineProperty(Object.getPrototypeOf(navigator), "serviceWorker", {
+      get: () => undefined,
+      configurable: false,
+    });
   }
 })();`;
 

@@ -9,7 +9,12 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
 
-import { CHROMIUM_FLAGS, findChromium, INSTALL_HINT } from "../../src/render/browser.ts";
+import {
+  CHROMIUM_FLAGS,
+  findChromium,
+  INSTALL_HINT,
+  PROFILE_PREFIX,
+} from "../../src/render/browser.ts";
 
 export { findChromium, INSTALL_HINT };
 
@@ -123,7 +128,8 @@ export async function processesMarked(name: string, value: string): Promise<Proc
 /** The browser processes (not their helpers) started by the renderer among `processes`. */
 export function renderBrowsers(processes: ProcessInfo[]): ProcessInfo[] {
   return processes.filter(({ cmdline }) =>
-    cmdline.includes("deno-crawler-chromium-") && !cmdline.includes("--type=")
+    cmdline.includes(`--user-data-dir=`) && cmdline.includes(`/${PROFILE_PREFIX}`) &&
+    !cmdline.includes("--type=")
   );
 }
 
