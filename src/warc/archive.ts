@@ -97,7 +97,7 @@ export function warcPrefix(path: string): string {
 export class WarcArchive {
   #options: WarcArchiveOptions;
   #writer: WarcWriter;
-  #groups = new Map<string, HttpExchange[]>();
+  #groups = new Map<string, { exchange: HttpExchange; ip: string | undefined }[]>();
   /** Pages whose records are built and compressed, waiting for `finish()`. */
   #prepared = new Map<string, Prepared>();
   #gzip = new GzipWorker();
@@ -190,7 +190,9 @@ export class WarcArchive {
     return (exchange) => {
       let group = this.#groups.get(url);
       if (group === undefined) this.#groups.set(url, group = []);
-      group.push(exchange);
+      // The address the guard checked, asked now: by the time the page is finished (parsed,
+      // maybe retried) the guard may have forgotten its host.
+      group.push({ exchange, ip: this.#options.addressOf(exchange.url) });
     };
   }
 
@@ -251,14 +253,16 @@ export class WarcArchive {
     }
   }
 
-  #build(entry: FrontierEntry, group: HttpExchange[]): Prepared {
+  #build(
+    entry: FrontierEntry,
+    group: { exchange: HttpExchange; ip: string | undefined }[],
+  ): Prepared {
     const earlierText = entry.extra?.[CAPTURE_KEY];
     const earlier: CaptureRef | undefined = earlierText ? JSON.parse(earlierText) : undefined;
     const records: WarcRecord[] = [];
     let latest: CaptureRef | undefined;
-    group.forEach((exchange, i) => {
+    group.forEach(({ exchange, ip }, i) => {
       const last = i === group.length - 1;
-      const ip = this.#options.addressOf(exchange.url);
       const made = exchangeRecords(exchange, ip, last ? earlier : undefined);
       records.push(...made.records);
       // Only a whole GET response is a capture a later revisit may point at (not a link
