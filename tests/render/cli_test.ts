@@ -177,21 +177,40 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   );
 }
 
+/**
+ * A site whose page answers only once `answer` resolves (`hit` resolves when
+ * it is asked for): a render in progress, to stop mid-way. Disposing it
+ * answers and stops the server.
+ */
+function startStalledSite() {
+  const hit = Promise.withResolvers<void>();
+  const answer = Promise.withResolvers<void>();
+  const server = startFixtureServer({
+    hostname: SITE,
+    routes: {
+      "/": async () => {
+        hit.resolve();
+        await answer.promise;
+        return new Response("late", { headers: { "content-type": "text/html" } });
+      },
+    },
+  });
+  return {
+    server,
+    hit,
+    answer,
+    async [Symbol.asyncDispose]() {
+      answer.resolve();
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
 chromiumTest(
   "render CLI: a second SIGINT aborts the render at once and leaves no browser",
   async () => {
-    const hit = Promise.withResolvers<void>();
-    const answer = Promise.withResolvers<void>();
-    await using server = startFixtureServer({
-      hostname: SITE,
-      routes: {
-        "/": async () => {
-          hit.resolve();
-          await answer.promise;
-          return new Response("late", { headers: { "content-type": "text/html" } });
-        },
-      },
-    });
+    await using site = startStalledSite();
+    const { server, hit, answer } = site;
     const mark = crypto.randomUUID();
     const run = spawnCli(["--seeds", `${server.origin}/`, ...ALLOW, "--render"], { [MARK]: mark });
     try {
@@ -209,18 +228,8 @@ chromiumTest(
 );
 
 chromiumTest("render CLI: a crawler killed with SIGKILL takes its browser with it", async () => {
-  const hit = Promise.withResolvers<void>();
-  const answer = Promise.withResolvers<void>();
-  await using server = startFixtureServer({
-    hostname: SITE,
-    routes: {
-      "/": async () => {
-        hit.resolve();
-        await answer.promise;
-        return new Response("late", { headers: { "content-type": "text/html" } });
-      },
-    },
-  });
+  await using site = startStalledSite();
+  const { server, hit, answer } = site;
   const mark = crypto.randomUUID();
   const run = spawnCli(["--seeds", `${server.origin}/`, ...ALLOW, "--render"], { [MARK]: mark });
   try {
