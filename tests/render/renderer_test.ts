@@ -176,7 +176,8 @@ chromiumTest("render: images load only with renderResources", async () => {
   });
   const { records } = await renderCrawl({ renderResources: true }, [`${server.origin}/`]);
   assert.equal(records[0]!.error, undefined);
-  assert.equal(server.hits.get("/cat.png"), 1);
+  // Loaded (the browser may ask twice for an image it cannot decode: "png" is not one).
+  assert.ok((server.hits.get("/cat.png") ?? 0) >= 1, `cat.png: ${server.hits.get("/cat.png")}`);
 });
 
 chromiumTest(
