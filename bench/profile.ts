@@ -1,0 +1,207 @@
+/**
+ * Where the crawl's CPU goes (`deno task bench:profile`): serves the bench
+ * site from its own process, runs the real CLI in this process under V8's
+ * sampling profiler (`node:inspector`), and prints the CPU time per stage.
+ *
+ * ```sh
+ * deno task bench:profile                      # 5,000 pages, concurrency 32
+ * deno task bench:profile --pages 2000 --out prof.cpuprofile
+ * deno task bench:profile --flags "--state /tmp/s.db"
+ * ```
+ *
+ * The CLI runs with `--parsers 0` so parsing happens on this thread and is
+ * sampled too (a worker's isolate is not). Each sample is charged to the
+ * innermost stack frame that belongs to a known stage, so the work a
+ * function asks of V8 or Deno (`new URL`, `JSON.stringify`, a fetch op) is
+ * charged to the stage that asked:
+ *
+ * - `fetch`: `src/http/` and Deno's fetch, streams and text decoding;
+ * - `scan`: `src/parse/` (the tokenizer pass and the page's fields) and htmlparser2;
+ * - `links`: link resolution, normalization, admission and dedupe;
+ * - `frontier`: the queue, per-host slots, the store;
+ * - `messaging`: the parser pool and channels between stages;
+ * - `output`: building, serializing and writing records, stats;
+ * - `runtime`: Deno's event loop and timers with no project frame on the stack, GC.
+ *
+ * Flags: `--pages N` (5000), `--concurrency C` (32), `--flags "..."` (extra CLI flags),
+ * `--out FILE` (also write the `.cpuprofile`, for Chrome DevTools), `--interval US` (sampling
+ * interval in microseconds, 100).
+ *
+ * @module
+ */
+
+import { Session } from "node:inspector/promises";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { runCli } from "../src/cli/main.ts";
+import { startBenchServer } from "./serve.ts";
+
+/** A node of V8's `Profiler.Profile`. */
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/** V8's `Profiler.Profile`, the fields read here. */
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The stages samples are charged to, in print order. */
+export const STAGES = [
+  "fetch",
+  "scan",
+  "links",
+  "frontier",
+  "messaging",
+  "output",
+  "runtime",
+] as const;
+
+/** One stage of {@linkcode STAGES}. */
+export type Stage = typeof STAGES[number];
+
+/** Which stage a source file belongs to, or `undefined` when it is neutral (look further out). */
+export function stageOf(url: string, functionName: string): Stage | undefined {
+  if (url === "") {
+    if (functionName === "(garbage collector)" || functionName === "(program)") return "runtime";
+    return undefined;
+  }
+  const src = url.match(/\/src\/([^/]+)\/([^/]+)\.ts$/);
+  if (src) {
+    const [, folder, file] = src;
+    if (folder === "http") return "fetch";
+    if (folder === "parse") {
+      if (file === "links" || file === "url") return "links";
+      if (file === "pool" || file === "worker") return "messaging";
+      return "scan";
+    }
+    if (folder === "frontier") return file === "normalize" ? "links" : "frontier";
+    if (folder === "pipeline") {
+      if (file === "admission") return "links";
+      if (file === "fetch_stage" || file === "retry" || file === "request_policy") return "fetch";
+      if (file === "parse_stage") return "messaging";
+      return undefined;
+    }
+    if (folder === "async") return undefined;
+    if (folder === "output" || folder === "report" || folder === "linkcheck") return "output";
+    if (folder === "store" || folder === "sqlite" || folder === "redis" || folder === "robots") {
+      return "frontier";
+    }
+    return undefined;
+  }
+  if (url.includes("htmlparser2") || url.includes("entities")) return "scan";
+  if (url.includes("csv-stringify")) return "output";
+  if (url.includes("ioredis")) return "frontier";
+  if (/ext:deno_(fetch|web|net|url|http)/.test(url) || url.includes("ext:deno_node")) {
+    // Deno's fetch, streams and decoders: fetch unless something more specific is further in.
+    return url.includes("deno_url") ? "links" : "fetch";
+  }
+  return undefined;
+}
+
+/** CPU ms per stage from a profile: each sample goes to the innermost frame with a stage. */
+export function stageTimes(profile: Profile): Map<Stage, number> {
+  const parent = new Map<number, number>();
+  const byId = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const memo = new Map<number, Stage | "idle">();
+  const stageOfNode = (id: number): Stage | "idle" => {
+    const known = memo.get(id);
+    if (known) return known;
+    let stage: Stage | "idle" = "runtime";
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      if (frame.functionName === "(idle)") {
+        stage = "idle";
+        break;
+      }
+      const found = stageOf(frame.url, frame.functionName);
+      if (found) {
+        stage = found;
+        break;
+      }
+    }
+    memo.set(id, stage);
+    return stage;
+  };
+  const times = new Map<Stage, number>(STAGES.map((stage) => [stage, 0]));
+  for (let i = 0; i < profile.samples.length; i++) {
+    const stage = stageOfNode(profile.samples[i]!);
+    // A sample's time is the delta to the next one.
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    if (stage !== "idle") times.set(stage, times.get(stage)! + ms);
+  }
+  return times;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      pages: { type: "string", default: "5000" },
+      concurrency: { type: "string", default: "32" },
+      flags: { type: "string", default: "" },
+      out: { type: "string" },
+      interval: { type: "string", default: "100" },
+    },
+  });
+  const pages = Number(values.pages);
+  await using server = await startBenchServer({ pages });
+  const dir = await Deno.makeTempDir({ prefix: "crawler-profile-" });
+  const args = [
+    "--seeds",
+    `${server.origin}/index.html`,
+    "--concurrency",
+    values.concurrency,
+    "--per-host",
+    values.concurrency,
+    "--out",
+    `${dir}/out.jsonl`,
+    "--allow-private",
+    "--ignore-robots",
+    "--parsers",
+    "0",
+    "--quiet",
+    ...values.flags.split(/\s+/).filter(Boolean),
+  ];
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: Number(values.interval) });
+  const cpuBefore = process.cpuUsage();
+  await session.post("Profiler.start");
+  const code = await runCli(args, { stop: new AbortController(), abort: new AbortController() });
+  const { profile } = await session.post("Profiler.stop") as unknown as { profile: Profile };
+  session.disconnect();
+  const cpuAfter = process.cpuUsage(cpuBefore);
+  await Deno.remove(dir, { recursive: true });
+  if (code !== 0) throw new Error(`The crawl exited with ${code}`);
+  if (values.out) await Deno.writeTextFile(values.out, JSON.stringify(profile));
+  const times = stageTimes(profile);
+  const sampled = [...times.values()].reduce((a, b) => a + b, 0);
+  const wallMs = (profile.endTime - profile.startTime) / 1000;
+  console.log(
+    `# CPU by stage: ${pages + 1} pages, concurrency ${values.concurrency}, --parsers 0, ` +
+      `sampled ${sampled.toFixed(0)} ms busy of ${wallMs.toFixed(0)} ms`,
+  );
+  const processMs = (cpuAfter.user + cpuAfter.system) / 1000;
+  console.log(`# process CPU (all threads): ${(processMs / (pages + 1)).toFixed(3)} ms/page`);
+  console.log("| stage | ms/page | share |");
+  console.log("|---|---:|---:|");
+  for (const stage of STAGES) {
+    const ms = times.get(stage)!;
+    console.log(
+      `| ${stage} | ${(ms / (pages + 1)).toFixed(3)} | ${(100 * ms / sampled).toFixed(0)}% |`,
+    );
+  }
+  console.log(`| all sampled | ${(sampled / (pages + 1)).toFixed(3)} | 100% |`);
+}
