@@ -1,6 +1,6 @@
 /**
  * A web crawler pipeline: fetcher workers download pages into a bounded
- * channel, parser workers (Web Workers, one per core) parse them and feed
+ * channel, parsers (in the same isolate, or Web Workers for a DOM) parse them and feed
  * links back to the frontier; records stream out as an async iterable.
  *
  * ```ts

@@ -121,7 +121,8 @@ Politeness and safety
 Pipeline
   --concurrency N          most requests in flight (default ${D.concurrency})
   --fetchers N             fetcher workers (default: concurrency)
-  --parsers N              parser Web Workers (default: one per core; 0 parses in the main isolate)
+  --parsers N              parser Web Workers (default: 0, parse in the main isolate; one per
+                           core when pages are loaded into a DOM: --extract rules, --parser parse5)
   --parse-timeout MS       longest a page may take to parse in a worker (default ${D.parseTimeoutMs}); past it
                            the worker is replaced and the page recorded parse_timeout
   --queue-size N           pages buffered between fetchers and parsers (default ${D.queueSize})

@@ -44,7 +44,10 @@ export interface CrawlOptionsInput {
    * Default 5 000.
    */
   parseTimeoutMs?: number;
-  /** Parser Web Workers; 0 parses in this isolate. Default: one per core. */
+  /**
+   * Parser Web Workers; 0 parses in this isolate. Default: none when pages are only scanned,
+   * one per core when they are loaded into a DOM (rules, an extract module, `linksFrom`, parse5).
+   */
   parsers?: number;
   /** Capacity of the bounded page channel between fetchers and parsers. Default 32. */
   queueSize?: number;

@@ -1,7 +1,8 @@
 /**
  * The parse stage: consumers that take fetched pages from the bounded
- * channel, parse them (in a pool of Web Workers, one per core by default, or
- * in the crawler's own isolate when `parsers` is 0, workers are not
+ * channel, parse them (in a pool of Web Workers when `parsers` asks for
+ * some, by default when pages are loaded into a DOM; in the crawler's own
+ * isolate when it is 0, workers are not
  * permitted, or a hook function must run: functions cannot cross to a
  * worker, a hook module can), hand their links to link admission and finish
  * them with their records.
@@ -23,7 +24,7 @@ import { ParserPool, ParseTimeoutError, WorkerLostError, workersPermitted } from
 import type { LinkAdmission } from "./admission.ts";
 import { buildRecord } from "./build_record.ts";
 import type { Finisher } from "./finisher.ts";
-import type { CrawlOptions } from "./options.ts";
+import { type CrawlOptions, parserWorkers } from "./options.ts";
 
 /** The end marker of the sentinel shutdown: one per parse consumer. */
 export const END: unique symbol = Symbol("end of pages");
@@ -160,13 +161,14 @@ export class ParseStage {
       resources: settings.check.includes("assets"),
       ids: settings.check.includes("fragments"),
     };
-    if (settings.parsers > 0 && !deps.extract && workersPermitted()) {
-      const pool = await ParserPool.create(settings.parsers, config, {
+    const workers = parserWorkers(settings);
+    if (workers > 0 && !deps.extract && workersPermitted()) {
+      const pool = await ParserPool.create(workers, config, {
         timeoutMs: settings.parseTimeoutMs,
       });
       return new ParseStage(
         deps,
-        settings.parsers * DEPTH,
+        workers * DEPTH,
         (job, signal) => pool.parse(job, { signal }),
         () => pool.close(),
       );

@@ -1,0 +1,10 @@
+import { setFlagsFromString } from "node:v8"; setFlagsFromString(Deno.env.get("SEMI") ?? "");
+import { runCli } from "../src/cli/main.ts";
+const seeds = Deno.args[0];
+const extra = Deno.args.slice(1);
+let peak = 0; let peakHeap = 0; let peakExt = 0;
+const t = setInterval(() => { const m = Deno.memoryUsage(); if (m.rss > peak) { peak = m.rss; peakHeap = m.heapTotal; peakExt = m.external; } }, 50);
+const code = await runCli(["--seeds", seeds, "--concurrency", "32", "--per-host", "32", "--out", "/tmp/m.jsonl", "--allow-private", "--ignore-robots", "--quiet", ...extra], { stop: new AbortController(), abort: new AbortController() });
+clearInterval(t);
+const m = Deno.memoryUsage();
+console.log(code, "peak rss", (peak/2**20).toFixed(0), "heapTotal@peak", (peakHeap/2**20).toFixed(0), "ext@peak", (peakExt/2**20).toFixed(0), "end", JSON.stringify(Object.fromEntries(Object.entries(m).map(([k,v])=>[k,(v/2**20).toFixed(0)]))));
