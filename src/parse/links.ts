@@ -19,6 +19,8 @@ export interface PageResolver {
 }
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+/** An http or https scheme: any other scheme never resolves to an http(s) URL. */
+const HTTP_SCHEME = /^https?:/i;
 /** A scheme followed by `//`: the result depends on the href alone. */
 const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 /** What URL parsing strips from both ends of an href: C0 controls and space, on purpose. */
@@ -114,6 +116,7 @@ export class LinkResolver {
     const absolutePath = this.#group(origin);
     const relative = this.#group(origin + dir);
     let whole: Map<string, string | null> | undefined;
+    let self: string | null | undefined;
     const wholeGroup = () => (whole ??= this.#group(` ${base}`));
     return (raw) => {
       // The URL parser strips leading and trailing C0 controls and spaces, nothing else.
@@ -122,9 +125,9 @@ export class LinkResolver {
           ? raw.replace(C0_EDGES, "")
           : raw;
       const first = href.charCodeAt(0);
-      if (first === 35 /* # */ || first === 63 /* ? */ || href === "") {
-        return this.#resolve(wholeGroup(), href, base);
-      }
+      // The page itself: "#top", "" (a fragment never reaches the result).
+      if (first === 35 /* # */ || href === "") return (self ??= this.#self(base));
+      if (first === 63 /* ? */) return this.#resolve(wholeGroup(), href, base);
       // Plain paths (most links) resolve by concatenation: the result is what URL parsing
       // and normalization would give, without either. The fragment never matters to them;
       // anything else goes to the URL parser as written.
@@ -139,12 +142,20 @@ export class LinkResolver {
         if (bare.startsWith(originSlash) && PLAIN_PATH.test(bare.slice(originSlash.length))) {
           return bare;
         }
+        // mailto:, javascript:, tel:, ftp:... never give an http(s) URL, whatever the base.
+        if (!HTTP_SCHEME.test(href)) return null;
         // "http:x" without "//" is relative to a base of the same scheme: it depends on the page.
         return this.#resolve(ABSOLUTE.test(href) ? absolute : wholeGroup(), href, base);
       }
       const plain = plainRelative(bare, dir);
       return plain === undefined ? this.#resolve(relative, href, base) : origin + plain;
     };
+  }
+
+  /** The page's own URL, normalized with the options (one per page: not worth a cache entry). */
+  #self(base: string): string | null {
+    const parsed = URL.parse(base);
+    return (parsed && normalizeParsedUrl(parsed, this.#options)) ?? null;
   }
 
   #resolve(group: Map<string, string | null>, href: string, base: string): string | null {

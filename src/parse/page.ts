@@ -108,19 +108,18 @@ export function finishPage(
   const links: string[] = [];
   const follow: string[] = [];
   const resolve = resolverFor(options).forBase(base);
-  const linkSet = new Set<string>();
-  const followSet = new Set<string>();
+  // Each URL once, with whether it is followed yet: one hash lookup per link.
+  const seen = new Map<string, boolean>();
   for (const { href, rel } of scanned.links) {
     const url = resolve(href);
     if (url === null) continue;
-    if (!linkSet.has(url)) {
-      linkSet.add(url);
-      links.push(url);
-    }
-    if (pageNofollow || followSet.has(url)) continue;
-    if (!options.followNofollow && rel !== "" && /\bnofollow\b/i.test(rel)) continue;
-    followSet.add(url);
-    follow.push(url);
+    const followed = seen.get(url);
+    if (followed === undefined) links.push(url);
+    if (followed === true) continue;
+    const follows = !pageNofollow &&
+      (options.followNofollow || rel === "" || !/\bnofollow\b/i.test(rel));
+    if (follows) follow.push(url);
+    if (followed === undefined || follows) seen.set(url, follows);
   }
   const canonical = scanned.canonical === undefined
     ? null
