@@ -16,8 +16,9 @@
  * charged to the stage that asked:
  *
  * - `fetch`: `src/http/` and Deno's fetch, streams and text decoding;
- * - `scan`: `src/parse/` (the tokenizer pass and the page's fields) and htmlparser2;
- * - `links`: link resolution, normalization, admission and dedupe;
+ * - `scan`: `src/parse/` (decoding, the tokenizer pass) and htmlparser2;
+ * - `links`: link resolution and normalization (`parse/links.ts`, `parse/page.ts`), admission
+ *   and dedupe;
  * - `frontier`: the queue, per-host slots, the store;
  * - `messaging`: the parser pool and channels between stages;
  * - `output`: building, serializing and writing records, stats;
@@ -77,7 +78,7 @@ export function stageOf(url: string, functionName: string): Stage | undefined {
     const [, folder, file] = src;
     if (folder === "http") return "fetch";
     if (folder === "parse") {
-      if (file === "links" || file === "url") return "links";
+      if (file === "links" || file === "page") return "links";
       if (file === "pool" || file === "worker") return "messaging";
       return "scan";
     }
