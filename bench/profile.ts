@@ -9,8 +9,10 @@
  * deno task bench:profile --flags "--state /tmp/s.db"
  * ```
  *
- * The CLI runs with `--parsers 0` so parsing happens on this thread and is
- * sampled too (a worker's isolate is not). Each sample is charged to the
+ * The CLI runs with its default options (`--flags` adds more). Only this
+ * thread is sampled: the CPU of other threads (parser workers, when there
+ * are any, V8's GC and compiler helpers, file I/O) is the process's CPU
+ * minus the sampled busy time, printed as `other threads`. Each sample is charged to the
  * innermost stack frame that belongs to a known stage, so the work a
  * function asks of V8 or Deno (`new URL`, `JSON.stringify`, a fetch op) is
  * charged to the stage that asked:
@@ -22,11 +24,14 @@
  * - `frontier`: the queue, per-host slots, the store;
  * - `messaging`: the parser pool and channels between stages;
  * - `output`: building, serializing and writing records, stats;
- * - `runtime`: Deno's event loop and timers with no project frame on the stack, GC.
+ * - `runtime`: Deno's event loop and timers with no project frame on the stack, GC;
+ * - `other threads`: the process's CPU not sampled on this thread.
+ *
+ * It runs with `-A`: Deno grants a process's own `/proc/PID/task` (per-thread CPU) to `-A` alone.
  *
  * Flags: `--pages N` (5000), `--concurrency C` (32), `--flags "..."` (extra CLI flags),
  * `--out FILE` (also write the `.cpuprofile`, for Chrome DevTools), `--interval US` (sampling
- * interval in microseconds, 100).
+ * interval in microseconds, 1000: coarse enough to cost little).
  *
  * @module
  */
@@ -144,6 +149,30 @@ export function stageTimes(profile: Profile): Map<Stage, number> {
   return times;
 }
 
+/**
+ * CPU time so far of each of this process's threads, in ms, by thread name
+ * (Linux's `/proc/PID/task/TID/stat`); the main thread is `main`.
+ */
+export function threadCpuMs(): Map<string, number> {
+  const tick = 10; // USER_HZ is 100 on Linux: a tick is 10 ms.
+  const byName = new Map<string, number>();
+  for (const task of Deno.readDirSync(`/proc/${Deno.pid}/task`)) {
+    let stat: string;
+    try {
+      stat = Deno.readTextFileSync(`/proc/${Deno.pid}/task/${task.name}/stat`);
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const close = stat.lastIndexOf(")");
+    const name = task.name === String(Deno.pid) ? "main" : stat.slice(stat.indexOf("(") + 1, close);
+    const fields = stat.slice(close + 2).split(" ");
+    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the name.
+    const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+    byName.set(name, (byName.get(name) ?? 0) + ms);
+  }
+  return byName;
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -152,7 +181,7 @@ if (import.meta.main) {
       concurrency: { type: "string", default: "32" },
       flags: { type: "string", default: "" },
       out: { type: "string" },
-      interval: { type: "string", default: "100" },
+      interval: { type: "string", default: "1000" },
     },
   });
   const pages = Number(values.pages);
@@ -169,8 +198,6 @@ if (import.meta.main) {
     `${dir}/out.jsonl`,
     "--allow-private",
     "--ignore-robots",
-    "--parsers",
-    "0",
     "--quiet",
     ...values.flags.split(/\s+/).filter(Boolean),
   ];
@@ -179,30 +206,49 @@ if (import.meta.main) {
   await session.post("Profiler.enable");
   await session.post("Profiler.setSamplingInterval", { interval: Number(values.interval) });
   const cpuBefore = process.cpuUsage();
+  const threadsBefore = threadCpuMs();
   await session.post("Profiler.start");
   const code = await runCli(args, { stop: new AbortController(), abort: new AbortController() });
   const { profile } = await session.post("Profiler.stop") as unknown as { profile: Profile };
   session.disconnect();
   const cpuAfter = process.cpuUsage(cpuBefore);
+  const threadsAfter = threadCpuMs();
   await Deno.remove(dir, { recursive: true });
   if (code !== 0) throw new Error(`The crawl exited with ${code}`);
   if (values.out) await Deno.writeTextFile(values.out, JSON.stringify(profile));
   const times = stageTimes(profile);
   const sampled = [...times.values()].reduce((a, b) => a + b, 0);
   const wallMs = (profile.endTime - profile.startTime) / 1000;
-  console.log(
-    `# CPU by stage: ${pages + 1} pages, concurrency ${values.concurrency}, --parsers 0, ` +
-      `sampled ${sampled.toFixed(0)} ms busy of ${wallMs.toFixed(0)} ms`,
-  );
   const processMs = (cpuAfter.user + cpuAfter.system) / 1000;
-  console.log(`# process CPU (all threads): ${(processMs / (pages + 1)).toFixed(3)} ms/page`);
-  console.log("| stage | ms/page | share |");
-  console.log("|---|---:|---:|");
-  for (const stage of STAGES) {
-    const ms = times.get(stage)!;
+  // The samples say where the main thread was; its CPU time says how much it ran.
+  const mainMs = threadsAfter.get("main")! - (threadsBefore.get("main") ?? 0);
+  const scale = mainMs / sampled;
+  console.log(
+    `# CPU by stage: ${pages + 1} pages, concurrency ${values.concurrency}, ` +
+      `flags: ${values.flags || "(none)"}; process CPU ${processMs.toFixed(0)} ms, main thread ` +
+      `${mainMs.toFixed(0)} ms (profiler included), busy in ${sampled.toFixed(0)} ms of samples`,
+  );
+  const row = (name: string, ms: number) =>
     console.log(
-      `| ${stage} | ${(ms / (pages + 1)).toFixed(3)} | ${(100 * ms / sampled).toFixed(0)}% |`,
+      `| ${name} | ${(ms / (pages + 1)).toFixed(3)} | ${(100 * ms / processMs).toFixed(0)}% |`,
     );
+  console.log("| stage | CPU ms/page | share |");
+  console.log("|---|---:|---:|");
+  for (const stage of STAGES) row(stage, times.get(stage)! * scale);
+  const others = new Map<string, number>();
+  for (const [name, ms] of threadsAfter) {
+    if (name === "main") continue;
+    // Worker and runtime threads are named by kind, with a number: group them by kind.
+    const kind = name.replace(/[-\s]*\d+$/, "");
+    others.set(kind, (others.get(kind) ?? 0) + ms - (threadsBefore.get(name) ?? 0));
   }
-  console.log(`| all sampled | ${(sampled / (pages + 1)).toFixed(3)} | 100% |`);
+  let listed = mainMs;
+  for (const [kind, ms] of [...others].sort((a, b) => b[1] - a[1])) {
+    if (ms <= 0) continue;
+    row(`thread "${kind}"`, ms);
+    listed += ms;
+  }
+  // Threads that ended before the end (their time is in the process's, no longer in /proc).
+  if (processMs - listed > 0) row("threads that ended", processMs - listed);
+  row("process", processMs);
 }
