@@ -23,9 +23,18 @@ const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 const HTTP_SCHEME = /^https?:/i;
 /** A scheme followed by `//`: the result depends on the href alone. */
 const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
-/** What URL parsing strips from both ends of an href: C0 controls and space, on purpose. */
-// deno-lint-ignore no-control-regex
-const C0_EDGES = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
+/**
+ * Strips what URL parsing strips from both ends of an href: C0 controls and
+ * space. A loop, as `/[\u0000-\u0020]+$/` takes time quadratic in a run of
+ * spaces that does not end the string (a page could stall the crawl with one).
+ */
+function trimC0(raw: string): string {
+  let start = 0;
+  let end = raw.length;
+  while (start < end && raw.charCodeAt(start) <= 32) start++;
+  while (end > start && raw.charCodeAt(end - 1) <= 32) end--;
+  return raw.slice(start, end);
+}
 
 /**
  * Whether a path (from `from` on) is made of plain segments: letters, digits, `_`, `~`, `-`
@@ -143,7 +152,7 @@ export class LinkResolver {
       // The URL parser strips leading and trailing C0 controls and spaces, nothing else.
       const href =
         raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32)
-          ? raw.replace(C0_EDGES, "")
+          ? trimC0(raw)
           : raw;
       const first = href.charCodeAt(0);
       // The page itself: "#top", "" (a fragment never reaches the result).

@@ -200,7 +200,10 @@ export function srcsetUrls(srcset: string): string[] {
     while (i < n && !space(srcset.charCodeAt(i))) i++;
     let url = srcset.slice(start, i);
     if (url.endsWith(",")) {
-      url = url.replace(/,+$/, "");
+      // A loop: `/,+$/` is quadratic in a run of commas that does not end the string.
+      let end = url.length;
+      while (end > 0 && url.charCodeAt(end - 1) === 44) end--;
+      url = url.slice(0, end);
     } else {
       // Descriptors run to the next comma outside parentheses.
       let depth = 0;

@@ -129,3 +129,11 @@ Deno.test("scanHtml() and scanDocument() leave script and style text out of a li
     assert.deepEqual(page.links.map((l) => l.text), ["xz", "&lt;b&gt; & more"]);
   }
 });
+
+Deno.test("srcsetUrls() drops a long run of trailing commas from a candidate", () => {
+  // `/,+$/` took time quadratic in a run of commas followed by more of the URL.
+  const commas = ",".repeat(200_000);
+  // As HTML parses it: trailing commas end a candidate, so "2x" is the next one's URL.
+  assert.deepEqual(srcsetUrls(`a${commas}b${commas} 2x`), [`a${commas}b`, "2x"]);
+  assert.deepEqual(srcsetUrls(`a${commas}b${commas}`), [`a${commas}b`]);
+});

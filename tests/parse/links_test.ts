@@ -110,3 +110,16 @@ Deno.test("LinkResolver agrees with URL parsing on '../' under a drive-letter-li
     }
   }
 });
+
+Deno.test("LinkResolver trims long runs of spaces and controls around an href as URL parsing does", () => {
+  // A regular expression for the trailing run took time quadratic in the spaces before the
+  // "x" (minutes here): a page could stall the crawl's thread.
+  const spaces = " \t\n".repeat(60_000);
+  const resolve = new LinkResolver({}).forBase("http://a.test/docs/page.html");
+  assert.equal(
+    resolve(`${spaces}x${spaces}y${spaces}`),
+    URL.parse(`x${spaces}y`, "http://a.test/docs/page.html")!.href,
+  );
+  assert.equal(resolve(`${spaces}other.html${spaces}`), "http://a.test/docs/other.html");
+  assert.equal(resolve(spaces), "http://a.test/docs/page.html");
+});
