@@ -6,11 +6,15 @@
  *
  * ```sh
  * apt-get install -y rust-doc nginx wget2 time   # once; without them it says so and exits 0
- * deno run -P=bench --allow-run=deno,nginx,wget2,/usr/bin/time bench/real_site.ts
- * deno run ... bench/real_site.ts --runs 1                  # a quick look
- * deno run ... bench/real_site.ts --flags "--parsers 0"     # extra flags for our CLI
- * deno run ... bench/real_site.ts --root DIR                # another static site
+ * deno run -A bench/real_site.ts                            # 3 runs, about 3 minutes
+ * deno run -A bench/real_site.ts --runs 1                   # a quick look
+ * deno run -A bench/real_site.ts --flags "--parsers 0"      # extra flags for our CLI
+ * deno run -A bench/real_site.ts --root DIR                 # another static site
  * ```
+ *
+ * `-A` because Deno asks for all permissions to read `/proc` (nginx's and
+ * the machine's CPU); without it those two figures are left out. It runs
+ * `/usr/bin/time`, `nginx`, `wget2` and `deno`, and talks to 127.0.0.1.
  *
  * Flags: `--runs R` (3), `--concurrency C` (32), `--flags "..."` (extra CLI
  * flags), `--root DIR` (default: the first of `/usr/share/doc/rust-doc/html`,
@@ -42,6 +46,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { findSummary, positiveInt, splitFlags } from "./args.ts";
 import { freePort } from "../tests/support/redis_server.ts";
 import { machineBusyMs, median } from "./measure.ts";
 import { type Access, type Nginx, startNginx } from "./nginx.ts";
@@ -82,39 +87,6 @@ async function which(name: string): Promise<string | undefined> {
   const dirs = (Deno.env.get("PATH") ?? "").split(":").filter(Boolean);
   for (const dir of [...dirs, "/usr/sbin", "/sbin"]) {
     if (await isFile(`${dir}/${name}`)) return `${dir}/${name}`;
-  }
-  return undefined;
-}
-
-/** Splits `--flags` like a shell would, for the simple cases: spaces, '…' and "…". */
-function splitFlags(text: string): string[] {
-  const words: string[] = [];
-  for (const match of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
-    words.push(match[1] ?? match[2] ?? match[3]!);
-  }
-  return words;
-}
-
-function positiveInt(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot run benchmark as '${name}' must be a positive integer: received ${text}`,
-    );
-  }
-  return value;
-}
-
-/** The CLI's summary: the last stderr line that is a JSON object with `pagesOk`. */
-function findSummary(stderr: string): Record<string, number> | undefined {
-  for (const line of stderr.trimEnd().split("\n").reverse()) {
-    if (!line.startsWith("{")) continue;
-    try {
-      const value = JSON.parse(line);
-      if (typeof value?.pagesOk === "number") return value;
-    } catch {
-      // Not the summary.
-    }
   }
   return undefined;
 }
@@ -236,12 +208,21 @@ function compare(ours: Measured, wget2: Measured): { same: boolean; lines: strin
     `not pages, ours: ${others(ours)}`,
     `not pages, wget2: ${others(wget2)}`,
   ];
+  if (wget2.accesses.length > wget2.pages.size) {
+    lines.push(
+      "(wget2 also fetches what pages embed: scripts, stylesheets, images, fonts, and the " +
+        "404s among them; these are not pages and our CLI follows links to pages only)",
+    );
+  }
   if (onlyOurs.length) lines.push(`only ours, e.g. ${onlyOurs.slice(0, 20).join(" ")}`);
   if (onlyWget2.length) lines.push(`only wget2, e.g. ${onlyWget2.slice(0, 20).join(" ")}`);
   return { same: onlyOurs.length === 0 && onlyWget2.length === 0, lines };
 }
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
+
+/** HTML pages per second of process wall time. */
+const rate = (m: Measured) => m.pages.size / (m.wallMs / 1000);
 
 function runLine(m: Measured): string {
   const crawl = m.summary
@@ -269,7 +250,7 @@ interface Row {
 function medians(runs: Measured[]): Row {
   return {
     pages: median(runs.map((m) => m.pages.size)),
-    pagesPerSecond: median(runs.map((m) => m.pages.size / (m.wallMs / 1000))),
+    pagesPerSecond: median(runs.map(rate)),
     cpuMsPerPage: median(runs.map((m) => m.cpuMs / m.pages.size)),
     rssMb: median(runs.map((m) => m.peakRssBytes / MB)),
   };
@@ -400,6 +381,7 @@ async function main(signal: AbortSignal): Promise<number> {
       const { same, lines } = compare(a, b);
       for (const line of lines) console.log(`  ${line}`);
       console.log(`  same HTML pages as wget2: ${same ? "yes" : "NO"}`);
+      console.log(`  ours/wget2 this run: pages/s ${fixed(rate(a) / rate(b), 2)}×`);
       for (const failure of [...a.failures, ...b.failures]) console.log(`  FAIL ${failure}`);
       failed ||= !same || a.failures.length > 0 || b.failures.length > 0;
     }
@@ -408,6 +390,12 @@ async function main(signal: AbortSignal): Promise<number> {
   }
   console.log("");
   console.log(table(medians(ours), medians(theirs), runs));
+  const ratios = ours.map((a, k) => rate(a) / rate(theirs[k]!));
+  console.log(
+    `Per-run pages/s ratios (each run's two crawls back to back, so under like load): ${
+      ratios.map((r) => fixed(r, 2)).join(", ")
+    }; median ${fixed(median(ratios), 2)}×.`,
+  );
   return failed ? 1 : 0;
 }
 

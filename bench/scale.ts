@@ -48,6 +48,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { findSummary, positiveInt, positiveInts, splitFlags } from "./args.ts";
 import { startRedis } from "../tests/support/redis_server.ts";
 import { machineBusyMs, median } from "./measure.ts";
 import { type HostsServer, type HostsStats, startHostsServer } from "./serve_hosts.ts";
@@ -69,42 +70,6 @@ interface Crawl {
   redisCpuMs?: number;
   machineBusyMs?: number;
   failures: string[];
-}
-
-function positiveInt(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot run benchmark as '${name}' must be a positive integer: received ${text}`,
-    );
-  }
-  return value;
-}
-
-const intList = (name: string, text: string) =>
-  text.split(",").map((item) => positiveInt(name, item.trim()));
-
-/** Splits `--flags` like a shell would, for the simple cases: spaces, '…' and "…". */
-function splitFlags(text: string): string[] {
-  const words: string[] = [];
-  for (const match of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
-    words.push(match[1] ?? match[2] ?? match[3]!);
-  }
-  return words;
-}
-
-/** The CLI's summary: the last stderr line that is a JSON object with `pagesOk`. */
-function findSummary(stderr: string): Record<string, number> | undefined {
-  for (const line of stderr.trimEnd().split("\n").reverse()) {
-    if (!line.startsWith("{")) continue;
-    try {
-      const value = JSON.parse(line);
-      if (typeof value?.pagesOk === "number") return value;
-    } catch {
-      // Not the summary.
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -135,21 +100,16 @@ async function redisCpuMs(port: number): Promise<number> {
   }
 }
 
+/** One crawl's shape: how many processes, each's concurrency, the shared job (part 1). */
 interface FleetOptions {
-  server: HostsServer;
-  seeds: string;
   processes: number;
   concurrency: number;
-  perHost: number;
-  extra: string[];
-  dir: string;
-  /** Part 1: the shared job. */
   redis?: { url: string; port: number; job: string };
-  redisPid?: number;
 }
 
-async function crawlFleet(options: FleetOptions): Promise<Crawl> {
-  const { server, processes, concurrency, redis } = options;
+async function crawlFleet(setup: Setup, options: FleetOptions): Promise<Crawl> {
+  const { server, signal } = setup;
+  const { processes, concurrency, redis } = options;
   await server.reset();
   const shared = redis ? ["--redis", redis.url, "--job", redis.job] : [];
   const serverBefore = await server.cpuMs();
@@ -164,24 +124,26 @@ async function crawlFleet(options: FleetOptions): Promise<Crawl> {
           "-P",
           "main.ts",
           "--seeds",
-          options.seeds,
+          setup.seeds,
           "--allow-private",
           "--ignore-robots",
           "--per-host",
-          String(options.perHost),
+          String(setup.perHost),
           "--concurrency",
           String(concurrency),
           "--out",
-          `${options.dir}/out-${k}.jsonl`,
+          `${setup.dir}/out-${k}.jsonl`,
           ...shared,
-          ...options.extra,
+          ...setup.extra,
         ],
         cwd: ROOT,
         stdin: "null",
         stdout: "null",
         stderr: "piped",
+        signal,
       }).output()),
   );
+  signal.throwIfAborted();
   const wallMs = performance.now() - started;
   const busyAfter = await machineBusyMs();
   const redisAfter = redis ? await redisCpuMs(redis.port) : undefined;
@@ -283,7 +245,110 @@ function summarize(runs: Crawl[]) {
   };
 }
 
-async function main(): Promise<number> {
+/** What both parts share. */
+interface Setup {
+  server: HostsServer;
+  /** The seeds file: each host's `/index.html`. */
+  seeds: string;
+  hosts: number;
+  latencyMs: number;
+  perHost: number;
+  runs: number;
+  extra: string[];
+  dir: string;
+  signal: AbortSignal;
+  /** Prints a run's line and its failures; remembers a failure. */
+  report(label: string, crawl: Crawl): void;
+}
+
+/** Part 1: 1, 2, 4... processes on one Redis job, interleaved run by run; the table's lines. */
+async function redisPart(setup: Setup, counts: number[], concurrency: number): Promise<string[]> {
+  const { latencyMs, runs } = setup;
+  await using redis = await startRedis();
+  console.log(
+    `\n## Redis: ${counts.join(", ")} process(es) sharing one job, ` +
+      `--concurrency ${concurrency} each (network bound ${
+        fixed((1000 * concurrency) / latencyMs, 0)
+      } pages/s per process)`,
+  );
+  const byCount = new Map<number, Crawl[]>();
+  for (let run = 1; run <= runs; run++) {
+    for (const processes of counts) {
+      const job = `scale-${processes}-${run}`;
+      const c = await crawlFleet(setup, {
+        processes,
+        concurrency,
+        redis: { url: redis.url, port: redis.port, job },
+      });
+      setup.report(`processes=${processes} run ${run}/${runs}`, c);
+      byCount.set(processes, [...byCount.get(processes) ?? [], c]);
+    }
+  }
+  const base = summarize(byCount.get(counts[0]!)!);
+  const lines = [
+    `Redis, --concurrency ${concurrency} per process, ${latencyMs} ms latency, ` +
+    `${setup.hosts} hosts, --per-host ${setup.perHost}; medians of ${runs} run(s)`,
+    "",
+    "| processes | pages | pages/s (crawl span) | speed-up | pages/s (wall, start-up incl.) " +
+    "| speed-up | crawler CPU ms/page | Redis CPU ms/page | machine CPU | other CPU s |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const processes of counts) {
+    const s = summarize(byCount.get(processes)!);
+    lines.push(
+      `| ${processes} | ${s.pages} | ${fixed(s.spanRate)} | ${
+        fixed(s.spanRate / base.spanRate, 2)
+      }× | ${fixed(s.wallRate)} | ${fixed(s.wallRate / base.wallRate, 2)}× | ${
+        fixed(s.crawlerCpu, 2)
+      } | ${fixed(s.redisCpu, 3)} | ${fixed(s.busyPercent, 0)}% | ${
+        fixed((s.otherMs ?? NaN) / 1000, 1)
+      } |`,
+    );
+  }
+  lines.push("", "Targets (issue 14, point 7): >= 1.9× with 2 processes, >= 3.6× with 4.", "");
+  return lines;
+}
+
+/** Part 2: one process in memory at each concurrency, interleaved run by run; the table's lines. */
+async function memoryPart(setup: Setup, sweep: number[]): Promise<string[]> {
+  const { latencyMs, runs } = setup;
+  const slots = setup.hosts * setup.perHost;
+  console.log(`\n## In memory: one process, --concurrency ${sweep.join(", ")}`);
+  const byConcurrency = new Map<number, Crawl[]>();
+  for (let run = 1; run <= runs; run++) {
+    for (const concurrency of sweep) {
+      if (concurrency > slots) {
+        console.log(`note: --concurrency ${concurrency} > ${slots} per-host slots`);
+      }
+      const crawl = await crawlFleet(setup, { processes: 1, concurrency });
+      setup.report(`concurrency=${concurrency} run ${run}/${runs}`, crawl);
+      byConcurrency.set(concurrency, [...byConcurrency.get(concurrency) ?? [], crawl]);
+    }
+  }
+  const lines = [
+    `In memory, one process, ${latencyMs} ms latency, ${setup.hosts} hosts, ` +
+    `--per-host ${setup.perHost}; medians of ${runs} run(s)`,
+    "",
+    "| concurrency | network bound pages/s | pages/s (crawl span) | of the bound " +
+    "| pages/s (wall) | CPU ms/page | crawler CPU (of one core) | in flight (max) " +
+    "| machine CPU | other CPU s |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const concurrency of sweep) {
+    const s = summarize(byConcurrency.get(concurrency)!);
+    const bound = latencyMs > 0 ? (1000 * Math.min(concurrency, slots)) / latencyMs : NaN;
+    lines.push(
+      `| ${concurrency} | ${fixed(bound, 0)} | ${fixed(s.spanRate)} | ${
+        fixed((100 * s.spanRate) / bound, 0)
+      }% | ${fixed(s.wallRate)} | ${fixed(s.crawlerCpu, 2)} | ${
+        fixed(100 * s.crawlerCoreShare, 0)
+      }% | ${s.inFlight} | ${fixed(s.busyPercent, 0)}% | ${fixed((s.otherMs ?? NaN) / 1000, 1)} |`,
+    );
+  }
+  return lines;
+}
+
+async function main(signal: AbortSignal): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
     strict: true,
@@ -302,19 +367,8 @@ async function main(): Promise<number> {
   });
   const pages = positiveInt("pages", values.pages);
   const hosts = positiveInt("hosts", values.hosts);
-  const latencyMs = Number(values["latency-ms"]);
-  if (!Number.isInteger(latencyMs) || latencyMs < 0) {
-    throw new RangeError(
-      `Cannot run benchmark as 'latency-ms' must be a non-negative integer: received ${
-        values["latency-ms"]
-      }`,
-    );
-  }
+  const latencyMs = positiveInt("latency-ms", values["latency-ms"]);
   const perHost = positiveInt("per-host", values["per-host"]);
-  const counts = intList("processes", values.processes);
-  const concurrency = positiveInt("concurrency", values.concurrency);
-  const sweep = intList("sweep", values.sweep);
-  const runs = positiveInt("runs", values.runs);
   const parts = new Set(values.parts.split(",").map((part) => part.trim()));
   for (const part of parts) {
     if (part !== "redis" && part !== "memory") {
@@ -323,120 +377,44 @@ async function main(): Promise<number> {
       );
     }
   }
-  const extra = splitFlags(values.flags);
+  const counts = positiveInts("processes", values.processes);
+  const concurrency = positiveInt("concurrency", values.concurrency);
+  const sweep = positiveInts("sweep", values.sweep);
+  const runs = positiveInt("runs", values.runs);
 
   await using server = await startHostsServer({ pages, hosts, latencyMs });
   const dir = await Deno.makeTempDir({ prefix: "crawler-bench-scale-" });
   const seeds = `${dir}/seeds.txt`;
   await Deno.writeTextFile(seeds, server.seeds.join("\n") + "\n");
-  const slots = hosts * perHost;
   console.log(
     `# network-bound crawl: ${pages} pages + ${hosts} indexes (${
       fixed(server.totalBytes / server.expectedPages / 1024)
     } KB avg) on ${hosts} hosts (127.0.0.2-${server.origins.at(-1)!.slice(7)}), ` +
-      `${latencyMs} ms latency per response, --per-host ${perHost} (${slots} slots), ` +
+      `${latencyMs} ms latency per response, --per-host ${perHost} (${hosts * perHost} slots), ` +
       `${runs} run(s) each, flags: ${values.flags || "(none)"}; Deno ${Deno.version.deno}, ` +
       `${CORES} CPUs`,
   );
   let failed = false;
-  const report = (label: string, c: Crawl) => {
-    console.log(runLine(label, c));
-    for (const failure of c.failures) console.log(`  FAIL ${failure}`);
-    failed ||= c.failures.length > 0;
+  const setup: Setup = {
+    server,
+    seeds,
+    hosts,
+    latencyMs,
+    perHost,
+    runs,
+    extra: splitFlags(values.flags),
+    dir,
+    signal,
+    report(label, crawl) {
+      console.log(runLine(label, crawl));
+      for (const failure of crawl.failures) console.log(`  FAIL ${failure}`);
+      failed ||= crawl.failures.length > 0;
+    },
   };
   const lines: string[] = [];
   try {
-    if (parts.has("redis")) {
-      await using redis = await startRedis();
-      console.log(
-        `\n## Redis: ${counts.join(", ")} process(es) sharing one job, ` +
-          `--concurrency ${concurrency} each (network bound ${
-            fixed((1000 * concurrency) / latencyMs, 0)
-          } pages/s per process)`,
-      );
-      const byCount = new Map<number, Crawl[]>();
-      for (let run = 1; run <= runs; run++) {
-        for (const processes of counts) {
-          const job = `scale-${processes}-${run}`;
-          const c = await crawlFleet({
-            server,
-            seeds,
-            processes,
-            concurrency,
-            perHost,
-            extra,
-            dir,
-            redis: { url: redis.url, port: redis.port, job },
-          });
-          report(`processes=${processes} run ${run}/${runs}`, c);
-          byCount.set(processes, [...byCount.get(processes) ?? [], c]);
-        }
-      }
-      const base = summarize(byCount.get(counts[0]!)!);
-      lines.push(
-        `Redis, --concurrency ${concurrency} per process, ${latencyMs} ms latency, ` +
-          `${hosts} hosts, --per-host ${perHost}; medians of ${runs} run(s)`,
-        "",
-        "| processes | pages | pages/s (crawl span) | speed-up | pages/s (wall, start-up incl.) " +
-          "| speed-up | crawler CPU ms/page | Redis CPU ms/page | machine CPU | other CPU s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-      );
-      for (const processes of counts) {
-        const s = summarize(byCount.get(processes)!);
-        lines.push(
-          `| ${processes} | ${s.pages} | ${fixed(s.spanRate)} | ${
-            fixed(s.spanRate / base.spanRate, 2)
-          }× | ${fixed(s.wallRate)} | ${fixed(s.wallRate / base.wallRate, 2)}× | ${
-            fixed(s.crawlerCpu, 2)
-          } | ${fixed(s.redisCpu, 3)} | ${fixed(s.busyPercent, 0)}% | ${
-            fixed((s.otherMs ?? NaN) / 1000, 1)
-          } |`,
-        );
-      }
-      lines.push("", "Targets (issue 14, point 7): >= 1.9× with 2 processes, >= 3.6× with 4.", "");
-    }
-    if (parts.has("memory")) {
-      console.log(`\n## In memory: one process, --concurrency ${sweep.join(", ")}`);
-      const byConcurrency = new Map<number, Crawl[]>();
-      for (let run = 1; run <= runs; run++) {
-        for (const c of sweep) {
-          if (c > slots) console.log(`note: --concurrency ${c} > ${slots} per-host slots`);
-          const crawl = await crawlFleet({
-            server,
-            seeds,
-            processes: 1,
-            concurrency: c,
-            perHost,
-            extra,
-            dir,
-          });
-          report(`concurrency=${c} run ${run}/${runs}`, crawl);
-          byConcurrency.set(c, [...byConcurrency.get(c) ?? [], crawl]);
-        }
-      }
-      lines.push(
-        `In memory, one process, ${latencyMs} ms latency, ${hosts} hosts, --per-host ${perHost}; ` +
-          `medians of ${runs} run(s)`,
-        "",
-        "| concurrency | network bound pages/s | pages/s (crawl span) | of the bound " +
-          "| pages/s (wall) | CPU ms/page | crawler CPU (of one core) | in flight (max) " +
-          "| machine CPU | other CPU s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-      );
-      for (const c of sweep) {
-        const s = summarize(byConcurrency.get(c)!);
-        const bound = latencyMs > 0 ? (1000 * Math.min(c, slots)) / latencyMs : NaN;
-        lines.push(
-          `| ${c} | ${fixed(bound, 0)} | ${fixed(s.spanRate)} | ${
-            fixed((100 * s.spanRate) / bound, 0)
-          }% | ${fixed(s.wallRate)} | ${fixed(s.crawlerCpu, 2)} | ${
-            fixed(100 * s.crawlerCoreShare, 0)
-          }% | ${s.inFlight} | ${fixed(s.busyPercent, 0)}% | ${
-            fixed((s.otherMs ?? NaN) / 1000, 1)
-          } |`,
-        );
-      }
-    }
+    if (parts.has("redis")) lines.push(...await redisPart(setup, counts, concurrency));
+    if (parts.has("memory")) lines.push(...await memoryPart(setup, sweep));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -446,12 +424,22 @@ async function main(): Promise<number> {
 }
 
 if (import.meta.main) {
+  // A signal stops the crawlers under way and unwinds through the `await using`s, so the
+  // server and redis-server are stopped and the temp directory removed.
+  const interrupt = new AbortController();
+  for (const name of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(name, () => interrupt.abort(new Error(`interrupted by ${name}`)));
+    } catch {
+      // Windows has no SIGTERM.
+    }
+  }
   let code: number;
   try {
-    code = await main();
+    code = await main(interrupt.signal);
   } catch (error) {
     console.error(`scale: ${error instanceof Error ? error.message : error}`);
-    code = 1;
+    code = interrupt.signal.aborted ? 130 : 1;
   }
   Deno.exit(code);
 }
