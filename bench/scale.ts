@@ -39,6 +39,11 @@
  *   machine's busy CPU over the wall time, as a share of all its cores, and
  *   `other`: that busy CPU minus the crawlers', Redis's and the server's
  *   (start-up, and other work sharing the machine);
+ * - in flight (mean): requests × latency / span, against the concurrency:
+ *   a network-bound crawl keeps its slots full; an emptier one means the
+ *   crawlers were slow to send the next request (CPU, or Redis round trips);
+ * - the CPU budget: the cores that N × the one-process rate would take at
+ *   the N-process fleet's measured CPU per page (crawlers + Redis + server);
  * - in memory: the crawler's CPU use as a share of one core, and the
  *   network bound `C / latency` pages/s it would reach if CPU were free.
  *
@@ -248,6 +253,7 @@ function summarize(runs: Crawl[]) {
     wallRate: m((c) => c.pages / (c.wallMs / 1000))!,
     crawlerCpu: m((c) => c.crawlerCpuMs / c.pages)!,
     redisCpu: m((c) => c.redisCpuMs === undefined ? undefined : c.redisCpuMs / c.pages),
+    serverCpu: m((c) => c.serverCpuMs === undefined ? undefined : c.serverCpuMs / c.pages),
     busyPercent: m((c) => machine(c).busyPercent),
     otherMs: m((c) => machine(c).otherMs),
     crawlerCoreShare: m((c) => c.crawlerCpuMs / c.spanMs)!,
@@ -316,7 +322,20 @@ async function redisPart(setup: Setup, counts: number[], concurrency: number): P
       }% | ${fixed((s.otherMs ?? NaN) / 1000, 1)} |`,
     );
   }
-  lines.push("", "Targets (issue 14, point 7): >= 1.9× with 2 processes, >= 3.6× with 4.", "");
+  lines.push("", "Targets (issue 14, point 7): >= 1.9× with 2 processes, >= 3.6× with 4.");
+  // What linear scaling would cost in CPU at the measured costs per page of the largest fleet.
+  const most = counts.at(-1)!;
+  const s = summarize(byCount.get(most)!);
+  const perPage = s.crawlerCpu + (s.redisCpu ?? 0) + (s.serverCpu ?? 0);
+  lines.push(
+    `CPU budget: ${most} × the one-process rate (${fixed(most * base.spanRate)} pages/s) at ` +
+      `${fixed(perPage, 2)} ms/page (crawlers ${fixed(s.crawlerCpu, 2)} + Redis ${
+        fixed(s.redisCpu, 2)
+      } + server ${fixed(s.serverCpu, 2)}) needs ${
+        fixed((most * base.spanRate * perPage) / 1000, 2)
+      } cores; this machine has ${CORES}, shared with whatever else runs (other CPU).`,
+    "",
+  );
   return lines;
 }
 
