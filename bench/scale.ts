@@ -8,9 +8,9 @@
  * increasing concurrency, to show how far it goes before it is CPU-bound.
  *
  * ```sh
- * deno run -A bench/scale.ts                          # defaults below, about 3 minutes
+ * deno run -A bench/scale.ts                          # defaults below, 2-3 minutes
  * deno run -A bench/scale.ts --runs 3                 # medians of 3 runs each
- * deno run -A bench/scale.ts --latency-ms 100 --concurrency 16
+ * deno run -A bench/scale.ts --latency-ms 100 --pages 2000 --parts redis   # 40 pages/s per process
  * deno run -A bench/scale.ts --parts memory --sweep 32,64,128,256
  * ```
  *
