@@ -54,7 +54,7 @@ import { type Access, type Nginx, startNginx } from "./nginx.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 const ROOTS = ["/usr/share/doc/rust-doc/html", "/usr/share/doc/rust/html"];
 const INSTALL = "apt-get install -y rust-doc nginx wget2 time";
-const MB = 1024 * 1024;
+const MiB = 1024 * 1024;
 
 /** What one crawler did in one run. */
 interface Measured {
@@ -236,7 +236,7 @@ function runLine(m: Measured): string {
     `wall=${fixed(m.wallMs / 1000, 2)}s ${
       fixed(m.pages.size / (m.wallMs / 1000))
     } pages/s${crawl} ` +
-    `cpu=${fixed(m.cpuMs / m.pages.size, 3)} ms/page rss=${fixed(m.peakRssBytes / MB)}MB` +
+    `cpu=${fixed(m.cpuMs / m.pages.size, 3)} ms/page rss=${fixed(m.peakRssBytes / MiB)}MiB` +
     `${nginx}${other} ${m.failures.length ? "FAILED" : "ok"}`;
 }
 
@@ -244,7 +244,7 @@ interface Row {
   pages: number;
   pagesPerSecond: number;
   cpuMsPerPage: number;
-  rssMb: number;
+  rssMiB: number;
 }
 
 function medians(runs: Measured[]): Row {
@@ -252,30 +252,30 @@ function medians(runs: Measured[]): Row {
     pages: median(runs.map((m) => m.pages.size)),
     pagesPerSecond: median(runs.map(rate)),
     cpuMsPerPage: median(runs.map((m) => m.cpuMs / m.pages.size)),
-    rssMb: median(runs.map((m) => m.peakRssBytes / MB)),
+    rssMiB: median(runs.map((m) => m.peakRssBytes / MiB)),
   };
 }
 
 function table(ours: Row, wget2: Row, runs: number): string {
   const row = (name: string, r: Row) =>
     `| ${name} | ${r.pages} | ${fixed(r.pagesPerSecond)} | ${fixed(r.cpuMsPerPage, 3)} | ${
-      fixed(r.rssMb)
+      fixed(r.rssMiB)
     } |`;
   const ratio = (a: number, b: number) => `${fixed(a / b, 2)}×`;
   return [
     `Medians of ${runs} run(s); pages/s on process wall time (start-up included).`,
     "",
-    "| crawler | HTML pages | pages/s | CPU ms/page | peak RSS MB |",
+    "| crawler | HTML pages | pages/s | CPU ms/page | peak RSS MiB |",
     "|---|---:|---:|---:|---:|",
     row("wget2", wget2),
     row("this project", ours),
     `| ours / wget2 | ${ratio(ours.pages, wget2.pages)} | ${
       ratio(ours.pagesPerSecond, wget2.pagesPerSecond)
-    } | ${ratio(ours.cpuMsPerPage, wget2.cpuMsPerPage)} | ${ratio(ours.rssMb, wget2.rssMb)} |`,
+    } | ${ratio(ours.cpuMsPerPage, wget2.cpuMsPerPage)} | ${ratio(ours.rssMiB, wget2.rssMiB)} |`,
     "",
     `Issue 14 point 3 targets: pages/s >= 0.5× wget2's (${
       ours.pagesPerSecond >= 0.5 * wget2.pagesPerSecond ? "met" : "missed"
-    }), peak RSS <= 200 MB (${ours.rssMb <= 200 ? "met" : "missed"}).`,
+    }), peak RSS <= 200 MiB (${ours.rssMiB <= 200 ? "met" : "missed"}).`,
   ].join("\n");
 }
 
