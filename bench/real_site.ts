@@ -49,6 +49,7 @@ import { parseArgs } from "node:util";
 import { findSummary, positiveInt, splitFlags } from "./args.ts";
 import { freePort } from "../tests/support/redis_server.ts";
 import { machineBusyMs, median } from "./measure.ts";
+import { joinFlagsValue } from "./results.ts";
 import { type Access, type Nginx, startNginx } from "./nginx.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -281,7 +282,7 @@ function table(ours: Row, wget2: Row, runs: number): string {
 
 async function main(signal: AbortSignal): Promise<number> {
   const { values } = parseArgs({
-    args: Deno.args,
+    args: joinFlagsValue(Deno.args),
     strict: true,
     options: {
       runs: { type: "string", default: "3" },

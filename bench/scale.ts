@@ -56,6 +56,7 @@ import { parseArgs } from "node:util";
 import { findSummary, positiveInt, positiveInts, splitFlags } from "./args.ts";
 import { startRedis } from "../tests/support/redis_server.ts";
 import { machineBusyMs, median } from "./measure.ts";
+import { joinFlagsValue } from "./results.ts";
 import { type HostsServer, type HostsStats, startHostsServer } from "./serve_hosts.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -382,7 +383,7 @@ async function memoryPart(setup: Setup, sweep: number[]): Promise<string[]> {
 
 async function main(signal: AbortSignal): Promise<number> {
   const { values } = parseArgs({
-    args: Deno.args,
+    args: joinFlagsValue(Deno.args),
     strict: true,
     options: {
       pages: { type: "string", default: "4000" },
