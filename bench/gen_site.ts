@@ -30,6 +30,14 @@ export interface SiteOptions {
   origin: string;
   /** The PRNG seed (default {@linkcode DEFAULT_SEED}). */
   seed?: number;
+  /**
+   * For a site spread over several hosts: the origin page `i` is served from
+   * (default: `origin` for every page). A link to a page on another origin
+   * is an absolute URL; `origin` is then the origin of the document being
+   * rendered (see `bench/serve_hosts.ts`). The bytes of a single-host site
+   * do not change.
+   */
+  originOf?: (i: number) => string;
 }
 
 /** A generated site: path → encoded HTML. */
@@ -93,12 +101,16 @@ function bodySentence(r: Prng, seed: number): string {
 /**
  * A link to page `j` in one of the forms a crawler must resolve. Every page
  * lives in `/p/`, so `7.html` is relative to the linking page; the index
- * lives at the root, so its relative form is `p/7.html`.
+ * lives at the root, so its relative form is `p/7.html`. A page on another
+ * origin (`options.originOf`) is linked by its absolute URL.
  */
-function pageHref(r: Prng, j: number, origin: string, fromIndex: boolean): string {
+function pageHref(r: Prng, j: number, options: SiteOptions, fromIndex: boolean): string {
+  const { origin } = options;
+  const target = options.originOf?.(j) ?? origin;
   const x = r();
   let href: string;
-  if (fromIndex) {
+  if (target !== origin) href = `${target}/p/${j}.html`;
+  else if (fromIndex) {
     href = x < 0.5 ? `p/${j}.html` : x < 0.8 ? `/p/${j}.html` : `${origin}/p/${j}.html`;
   } else if (x < 0.40) href = `/p/${j}.html`;
   else if (x < 0.65) href = `${j}.html`;
@@ -136,7 +148,7 @@ function nav(r: Prng, options: SiteOptions, fromIndex: boolean): string {
   const items = [`<li><a href="/index.html">Home</a></li>`];
   for (let k = 0; k < NAV_LINKS - 1; k++) {
     const j = Math.floor((k * options.pages) / (NAV_LINKS - 1));
-    const href = pageHref(r, j, options.origin, fromIndex);
+    const href = pageHref(r, j, options, fromIndex);
     items.push(`<li><a href="${href}">Section ${k + 1}</a></li>`);
   }
   return `<nav class="main-nav" aria-label="Main"><ul>${items.join("")}</ul></nav>`;
@@ -182,10 +194,15 @@ function checkOptions(options: SiteOptions): void {
  */
 export function renderPage(i: number, options: SiteOptions): string {
   checkOptions(options);
-  const { pages: n, origin } = options;
-  if (!Number.isInteger(i) || i < 0 || i >= n) {
-    throw new RangeError(`Cannot render page as 'i' must be in [0, ${n}): received ${i}`);
+  if (!Number.isInteger(i) || i < 0 || i >= options.pages) {
+    throw new RangeError(
+      `Cannot render page as 'i' must be in [0, ${options.pages}): received ${i}`,
+    );
   }
+  // A page is rendered on its own origin: relative links resolve against it.
+  const origin = options.originOf?.(i) ?? options.origin;
+  const own = origin === options.origin ? options : { ...options, origin };
+  const n = options.pages;
   const seed = options.seed ?? DEFAULT_SEED;
   const r = randomSeeded(seed ^ Math.imul(i + 1, 2654435761));
   const targetBytes = between(r, 25_000, 40_000);
@@ -194,10 +211,10 @@ export function renderPage(i: number, options: SiteOptions): string {
   // Tree children and neighbours first (reachability), then random targets.
   const links: string[] = [];
   for (const child of [2 * i + 1, 2 * i + 2]) {
-    if (child < n) links.push(pageHref(r, child, origin, false));
+    if (child < n) links.push(pageHref(r, child, own, false));
   }
-  links.push(pageHref(r, (i + 1) % n, origin, false), pageHref(r, (i + n - 1) % n, origin, false));
-  while (links.length < BODY_LINKS) links.push(pageHref(r, randomInt(r, n), origin, false));
+  links.push(pageHref(r, (i + 1) % n, own, false), pageHref(r, (i + n - 1) % n, own, false));
+  while (links.length < BODY_LINKS) links.push(pageHref(r, randomInt(r, n), own, false));
   const extra = unfollowedLinks(r);
   const head = `<!DOCTYPE html>
 <html lang="en">
@@ -211,7 +228,7 @@ export function renderPage(i: number, options: SiteOptions): string {
 </head>
 <body>
 <header id="top"><div class="brand"><a href="../index.html">Bench Site</a></div>
-${nav(r, options, false)}
+${nav(r, own, false)}
 </header>
 <main><article>
 <h1>${title}</h1>
@@ -269,7 +286,7 @@ export function renderIndex(options: SiteOptions): string {
   const r = randomSeeded((options.seed ?? DEFAULT_SEED) ^ 0x5eed);
   const items: string[] = [];
   for (let j = 0; j < Math.min(50, options.pages); j++) {
-    items.push(`<li><a href="${pageHref(r, j, options.origin, true)}">Page ${j}</a></li>`);
+    items.push(`<li><a href="${pageHref(r, j, options, true)}">Page ${j}</a></li>`);
   }
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Bench Site Index</title>

@@ -70,7 +70,7 @@ export interface BenchServer extends AsyncDisposable {
 }
 
 /** Reads the first line of a stream, or `undefined` if it ends first; releases the stream. */
-async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string | undefined> {
+export async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string | undefined> {
   const reader = stream.getReader();
   const decoder = new TextDecoder();
   let text = "";

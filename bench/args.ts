@@ -1,0 +1,90 @@
+/**
+ * The command-line pieces `bench/real_site.ts` and `bench/scale.ts` share:
+ * their flags' checks, `--flags` splitting, and reading the CLI's summary
+ * line.
+ *
+ * @module
+ */
+
+/**
+ * A flag's value as a positive integer.
+ *
+ * @param name The flag's name, for the message.
+ * @param text Its value.
+ * @returns The integer.
+ * @throws {RangeError} If it is not a positive integer.
+ *
+ * @example Usage
+ * ```ts ignore
+ * positiveInt("runs", "3"); // 3
+ * ```
+ */
+export function positiveInt(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot run benchmark as '${name}' must be a positive integer: received ${text}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A flag's comma-separated value as positive integers.
+ *
+ * @param name The flag's name, for the message.
+ * @param text Its value, e.g. `1,2,4`.
+ * @returns The integers, in order.
+ * @throws {RangeError} If an item is not a positive integer.
+ *
+ * @example Usage
+ * ```ts ignore
+ * positiveInts("processes", "1,2,4"); // [1, 2, 4]
+ * ```
+ */
+export function positiveInts(name: string, text: string): number[] {
+  return text.split(",").map((item) => positiveInt(name, item.trim()));
+}
+
+/**
+ * Splits `--flags` like a shell would, for the simple cases: spaces, '…' and "…".
+ *
+ * @param text The flags as typed.
+ * @returns The words.
+ *
+ * @example Usage
+ * ```ts ignore
+ * splitFlags(`--parsers 0 --exclude "a b"`); // ["--parsers", "0", "--exclude", "a b"]
+ * ```
+ */
+export function splitFlags(text: string): string[] {
+  const words: string[] = [];
+  for (const match of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
+    words.push(match[1] ?? match[2] ?? match[3]!);
+  }
+  return words;
+}
+
+/**
+ * The CLI's summary: the last stderr line that is a JSON object with `pagesOk`.
+ *
+ * @param stderr The CLI's stderr.
+ * @returns The summary's fields, or `undefined` if there is none.
+ *
+ * @example Usage
+ * ```ts ignore
+ * findSummary('done\n{"pagesOk":5,"cpuMs":40}\n')?.pagesOk; // 5
+ * ```
+ */
+export function findSummary(stderr: string): Record<string, number> | undefined {
+  for (const line of stderr.trimEnd().split("\n").reverse()) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const value = JSON.parse(line);
+      if (typeof value?.pagesOk === "number") return value;
+    } catch {
+      // Not the summary.
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,100 @@
+/**
+ * What `bench/real_site.ts` and `bench/scale.ts` measure besides the
+ * crawlers' own figures: CPU time from Linux's `/proc` (the whole machine's
+ * busy time, to tell whether other work shared the cores during a run, and
+ * a process's or its children's CPU time), and the median of runs.
+ *
+ * Off Linux the CPU functions return `undefined`.
+ *
+ * @module
+ */
+
+/** USER_HZ is 100 on every Linux architecture Deno runs on: a tick is 10 ms. */
+const TICK_MS = 10;
+
+/**
+ * Busy CPU time of the whole machine (all cores), in ms.
+ *
+ * @returns The ms since boot, or `undefined` off Linux.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const before = await machineBusyMs();
+ * // ... the run ...
+ * const busy = (await machineBusyMs())! - before!;
+ * ```
+ */
+export async function machineBusyMs(): Promise<number | undefined> {
+  try {
+    const line = (await Deno.readTextFile("/proc/stat")).split("\n", 1)[0]!;
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time (user + system) a process has used, its threads included, in ms.
+ *
+ * @param pid The process.
+ * @returns The ms, or `undefined` if it is gone or off Linux.
+ *
+ * @example Usage
+ * ```ts ignore
+ * console.log(await processCpuMs(Deno.pid));
+ * ```
+ */
+export async function processCpuMs(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // Fields after "(comm)": state is the first, utime the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time the live children of a process have used, in ms (e.g. nginx's
+ * workers, which do the serving, under its master).
+ *
+ * @param pid The parent.
+ * @returns The children's ms summed, or `undefined` off Linux.
+ *
+ * @example Usage
+ * ```ts ignore
+ * console.log(await childrenCpuMs(nginxMasterPid));
+ * ```
+ */
+export async function childrenCpuMs(pid: number): Promise<number | undefined> {
+  try {
+    const children = await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`);
+    let total = 0;
+    for (const child of children.trim().split(/\s+/).filter(Boolean)) {
+      total += (await processCpuMs(Number(child))) ?? 0;
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The median of some numbers (the mean of the middle two for an even count).
+ *
+ * @param values The numbers; not changed.
+ * @returns The median, `NaN` for none.
+ *
+ * @example Usage
+ * ```ts ignore
+ * console.log(median([3, 1, 2])); // 2
+ * ```
+ */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
