@@ -19,6 +19,7 @@
  */
 
 import { parseArgs } from "node:util";
+import type { Redis } from "ioredis";
 import { connectJob, jobTotals } from "../src/redis/job.ts";
 import { openRedis } from "../src/redis/connect.ts";
 import { fingerprintBytes } from "../src/redis/seen.ts";
@@ -28,10 +29,13 @@ import { startBenchServer } from "./serve.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 
 interface RunResult {
+  /** 0 for the in-memory crawl (no `--redis`), else how many processes shared the job. */
   processes: number;
   pages: number;
   wallMs: number;
   crawlMs: number;
+  /** Redis' own CPU over the crawl (`INFO cpu`, user + sys), in ms; 0 in memory. */
+  redisCpuMs: number;
   failures: string[];
 }
 
@@ -44,12 +48,10 @@ function summaryOf(stderr: string): Record<string, number> | undefined {
 
 async function crawl(
   entry: string,
-  redisUrl: string,
-  job: string,
+  store: (k: number) => string[],
   origin: string,
   processes: number,
   flags: string[],
-  dir: string,
 ): Promise<{ wallMs: number; crawlMs: number; failures: string[] }> {
   const started = performance.now();
   const children = Array.from({ length: processes }, (_, k) =>
@@ -58,16 +60,11 @@ async function crawl(
         "run",
         "-P",
         entry,
-        "--redis",
-        redisUrl,
-        "--job",
-        job,
+        ...store(k),
         "--seeds",
         `${origin}/index.html`,
         "--allow-private",
         "--ignore-robots",
-        "--out",
-        `${dir}/${job}-${k}.jsonl`,
         ...flags,
       ],
       cwd: ROOT,
@@ -88,69 +85,142 @@ async function crawl(
   return { wallMs, crawlMs, failures };
 }
 
-async function throughput(values: Record<string, string>): Promise<number> {
+/** Redis' own CPU so far (`INFO cpu`: used_cpu_user + used_cpu_sys), in ms. */
+async function redisCpuMs(client: Redis): Promise<number> {
+  const info = await client.info("cpu");
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)![1]);
+  return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
+}
+
+/** The commands and scripts Redis ran since the last `CONFIG RESETSTAT`, per page. */
+async function commandLines(client: Redis, pages: number): Promise<string[]> {
+  const info = await client.info("commandstats");
+  const rows = [];
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    rows.push({ name: m[1]!, calls: Number(m[2]), usec: Number(m[3]) });
+  }
+  rows.sort((a, b) => b.usec - a.usec);
+  return rows.slice(0, 12).map((r) =>
+    `  ${r.name.padEnd(12)} ${(r.calls / pages).toFixed(2).padStart(7)} calls/page ${
+      (r.usec / pages / 1000).toFixed(4)
+    } ms/page`
+  );
+}
+
+const median = (values: number[]) => {
+  const sorted = values.toSorted((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function throughput(values: Record<string, string | boolean | undefined>): Promise<number> {
   const pages = Number(values.pages);
-  const counts = values.processes.split(",").map(Number);
+  const counts = String(values.processes).split(",").map(Number);
   const runs = Number(values.runs);
-  const flags = ["--concurrency", values.concurrency, "--per-host", values["per-host"]];
+  const flags = [
+    "--concurrency",
+    String(values.concurrency),
+    "--per-host",
+    String(values["per-host"]),
+  ];
   flags.push("--parsers", "1");
   const entry = "main.ts";
   await using redis = await startRedis();
   await using server = await startBenchServer({ pages });
+  const { client } = await openRedis(redis.url);
   const dir = await Deno.makeTempDir({ prefix: "crawler-bench-redis-" });
   console.log(
     `# shared crawl: ${pages} pages (+ index), ${entry}, flags ${flags.join(" ")}, ` +
-      `${runs} run(s) each; Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs`,
+      `${runs} run(s) each, the in-memory crawl (same flags, no --redis) first in each run; ` +
+      `Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs`,
   );
   const results: RunResult[] = [];
+  const verify = async (r: RunResult, records: number) => {
+    const served = await server.stats();
+    if (records !== pages + 1) r.failures.push(`${records} records, expected ${pages + 1}`);
+    if (served.duplicates > 0) r.failures.push(`server: ${served.duplicates} repeated requests`);
+    if (served.pageRequests !== pages + 1) {
+      r.failures.push(`server: ${served.pageRequests} page requests, expected ${pages + 1}`);
+    }
+  };
+  const report = (r: RunResult, run: number) => {
+    const what = r.processes === 0 ? "in-memory" : `processes=${r.processes}`;
+    const cpu = r.processes === 0
+      ? ""
+      : `, Redis CPU ${(r.redisCpuMs / r.pages).toFixed(4)} ms/page`;
+    console.log(
+      `${what} run ${run}: wall ${(r.wallMs / 1000).toFixed(2)}s ` +
+        `${(r.pages / (r.wallMs / 1000)).toFixed(1)} pages/s, crawl ${
+          (r.crawlMs / 1000).toFixed(2)
+        }s ${(r.pages / (r.crawlMs / 1000)).toFixed(1)} pages/s${cpu}, ` +
+        `${r.failures.length ? "FAILED" : "verified"}`,
+    );
+    for (const failure of r.failures) console.log(`  FAIL ${failure}`);
+  };
   try {
-    for (const processes of counts) {
-      for (let run = 1; run <= runs; run++) {
+    for (let run = 1; run <= runs; run++) {
+      await server.reset();
+      const out = `${dir}/memory-${run}.jsonl`;
+      const m = await crawl(entry, () => ["--out", out], server.origin, 1, flags);
+      const lines = m.failures.length
+        ? 0
+        : (await Deno.readTextFile(out)).split("\n").filter(Boolean).length;
+      const mine = { processes: 0, pages: pages + 1, redisCpuMs: 0, ...m };
+      await verify(mine, lines);
+      results.push(mine);
+      report(mine, run);
+      for (const processes of counts) {
         await server.reset();
         const job = `bench-${processes}-${run}`;
-        const r = await crawl(entry, redis.url, job, server.origin, processes, flags, dir);
-        const totals = await jobTotals(redis.url, job);
-        const served = await server.stats();
-        if (totals.records !== pages + 1) {
-          r.failures.push(`job: ${totals.records} records, expected ${pages + 1}`);
-        }
-        if (served.duplicates > 0) {
-          r.failures.push(`server: ${served.duplicates} repeated requests`);
-        }
-        if (served.pageRequests !== pages + 1) {
-          r.failures.push(`server: ${served.pageRequests} page requests, expected ${pages + 1}`);
-        }
-        results.push({ processes, pages: pages + 1, ...r });
-        console.log(
-          `processes=${processes} run ${run}: wall ${(r.wallMs / 1000).toFixed(2)}s ` +
-            `${((pages + 1) / (r.wallMs / 1000)).toFixed(1)} pages/s, crawl ${
-              (r.crawlMs / 1000).toFixed(2)
-            }s ${((pages + 1) / (r.crawlMs / 1000)).toFixed(1)} pages/s, ` +
-            `${r.failures.length ? "FAILED" : "verified"}`,
+        await client.config("RESETSTAT");
+        const cpuBefore = await redisCpuMs(client);
+        const r = await crawl(
+          entry,
+          (k) => ["--redis", redis.url, "--job", job, "--out", `${dir}/${job}-${k}.jsonl`],
+          server.origin,
+          processes,
+          flags,
         );
-        for (const failure of r.failures) console.log(`  FAIL ${failure}`);
+        const cpu = await redisCpuMs(client) - cpuBefore;
+        const result = { processes, pages: pages + 1, redisCpuMs: cpu, ...r };
+        await verify(result, (await jobTotals(redis.url, job)).records);
+        results.push(result);
+        report(result, run);
+        if (values.commands) {
+          for (const line of await commandLines(client, pages + 1)) console.log(line);
+        }
+        await client.flushdb();
       }
     }
   } finally {
+    client.disconnect();
     await Deno.remove(dir, { recursive: true });
   }
+  const ok = (processes: number) =>
+    results.filter((r) => r.processes === processes && r.failures.length === 0);
+  const memoryRate = median(ok(0).map((r) => r.pages / (r.crawlMs / 1000)));
   console.log(
-    "\n| processes | pages | pages/s (process wall, start-up included) | pages/s (crawl) |",
+    "\n| crawl | pages | pages/s (process wall, start-up included) | pages/s (crawl) " +
+      "| vs in-memory (crawl) | Redis CPU ms/page |",
   );
-  console.log("|---:|---:|---:|---:|");
-  for (const processes of counts) {
-    const mine = results.filter((r) => r.processes === processes && r.failures.length === 0);
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const processes of [0, ...counts]) {
+    const mine = ok(processes);
+    const name = processes === 0 ? "in-memory" : `${processes} process(es), --redis`;
     if (mine.length === 0) {
-      console.log(`| ${processes} | failed | | |`);
+      console.log(`| ${name} | failed | | | | |`);
       continue;
     }
-    const best = (pick: (r: RunResult) => number) => Math.max(...mine.map(pick)).toFixed(1);
+    const rate = median(mine.map((r) => r.pages / (r.crawlMs / 1000)));
     console.log(
-      `| ${processes} | ${mine[0]!.pages} | ${best((r) => r.pages / (r.wallMs / 1000))} | ${
-        best((r) => r.pages / (r.crawlMs / 1000))
+      `| ${name} | ${mine[0]!.pages} | ${
+        median(mine.map((r) => r.pages / (r.wallMs / 1000))).toFixed(1)
+      } | ${rate.toFixed(1)} | ${(rate / memoryRate).toFixed(2)} | ${
+        processes === 0 ? "" : median(mine.map((r) => r.redisCpuMs / r.pages)).toFixed(4)
       } |`,
     );
   }
+  console.log("(medians of the runs; ratios against the in-memory median of the same runs)");
   return results.some((r) => r.failures.length > 0) ? 1 : 0;
 }
 
@@ -225,6 +295,7 @@ if (import.meta.main) {
       "per-host": { type: "string", default: "32" },
       runs: { type: "string", default: "1" },
       memory: { type: "string" },
+      commands: { type: "boolean", default: false },
     },
   });
   const code = values.memory ? await memory(Number(values.memory)) : await throughput(values);
