@@ -28,7 +28,8 @@ import type { CrawlRecord } from "../output/record.ts";
 import { WaitQueue } from "../async/wait_queue.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
 import { LeasePump } from "./lease_pump.ts";
-import type { AddItem, JobScripts, JobSettings } from "./scripts.ts";
+import { GroupCommit } from "./group_commit.ts";
+import type { AddItem, FinishItem, JobScripts, JobSettings } from "./scripts.ts";
 
 /** Where an entry handed out by {@linkcode RedisFrontier.next} keeps its lease token. */
 export const LEASE: unique symbol = Symbol("redis lease");
@@ -70,7 +71,14 @@ export interface RedisFrontierStats {
   lost: number;
 }
 
+/** Most URLs per add call. */
 const ADD_BATCH = 256;
+
+/** Most releases and finishes per settle call. */
+const SETTLE_BATCH = 256;
+
+/** A release (no record) or a finish, for the settle call. */
+type SettleItem = { token: string; finish?: FinishItem };
 
 /** What the lease keeper holds for a redirect hop's host slot (no entry to give back). */
 const HOP_SLOT = "hop slot";
@@ -110,7 +118,8 @@ export class RedisFrontier implements CrawlFrontier {
   #fetching = 0;
   #startedHere = 0;
   #ops = new Set<Promise<unknown>>();
-  #batch: { item: AddItem; resolve(o: AddOutcome): void; reject(e: unknown): void }[] = [];
+  #adds: GroupCommit<AddItem, AddOutcome>;
+  #settles: GroupCommit<SettleItem, boolean>;
   #stats: RedisFrontierStats = { leased: 0, finished: 0, lost: 0 };
   /** Redirect hops waiting for a host slot: woken by the job's events. */
   #hopWaiters = new WaitQueue<void>();
@@ -148,6 +157,8 @@ export class RedisFrontier implements CrawlFrontier {
         ? undefined
         : () => deps.maxPagesPerRun! - this.#startedHere,
     });
+    this.#adds = new GroupCommit((items) => this.#call(this.#sendAdds(items)), ADD_BATCH);
+    this.#settles = new GroupCommit((items) => this.#call(this.#sendSettles(items)), SETTLE_BATCH);
     deps.subscriber.on("message", this.#onEvent);
     deps.client.on("ready", this.#onEvent);
   }
@@ -196,8 +207,8 @@ export class RedisFrontier implements CrawlFrontier {
   }
 
   /**
-   * Queues a URL in the job unless seen; calls within one tick share one
-   * round trip.
+   * Queues a URL in the job unless seen; calls made while the previous add
+   * call is in flight share the next round trip.
    *
    * @param entry The URL (normalized), its depth and its parent.
    * @returns What happened to it.
@@ -207,11 +218,7 @@ export class RedisFrontier implements CrawlFrontier {
   ): Promise<AddOutcome> {
     if (this.#pump.closed) return Promise.resolve("closed");
     const full = { ...entry, attempts: entry.attempts ?? 0, host: hostKey(entry.url) };
-    return new Promise((resolve, reject) => {
-      const item = { url: full.url, host: full.host, entry: entryJson(full) };
-      this.#batch.push({ item, resolve, reject });
-      if (this.#batch.length === 1) queueMicrotask(() => this.#flushAdds());
-    });
+    return this.#adds.push({ url: full.url, host: full.host, entry: entryJson(full) });
   }
 
   /**
@@ -227,14 +234,15 @@ export class RedisFrontier implements CrawlFrontier {
   }
 
   /**
-   * Frees the entry's host slot, job-wide.
+   * Frees the entry's host slot, job-wide (with the next settle call: see
+   * {@linkcode RedisFrontier.finish}).
    *
    * @param entry An entry from `next()`.
    * @throws {Error} If the entry holds no lease.
    */
   release(entry: FrontierEntry): void {
     this.#fetching--;
-    this.#background(this.#deps.scripts.release(this.#token(entry)));
+    this.#background(this.#settles.push({ token: this.#token(entry) }));
   }
 
   /**
@@ -264,7 +272,8 @@ export class RedisFrontier implements CrawlFrontier {
 
   /**
    * Appends the entry's record to the job and ends its lease, atomically.
-   * The store calls this.
+   * The store calls this. Releases and finishes made while the previous
+   * settle call is in flight go out together in the next one.
    *
    * @param entry An entry from `next()`.
    * @param record Its record, or `undefined` for a skip.
@@ -274,16 +283,20 @@ export class RedisFrontier implements CrawlFrontier {
     const token = this.#token(entry);
     const ok = record !== undefined && !record.error && record.status !== null &&
       record.status >= 200 && record.status < 300;
-    const kept = await this.#call(this.#deps.scripts.finish(
+    const finished = this.#settles.push({
       token,
-      record ? JSON.stringify(record) : "",
-      ok,
-      record?.error ?? "",
-      record?.bytes ?? 0,
-    ));
+      finish: {
+        token,
+        record: record ? JSON.stringify(record) : "",
+        ok,
+        error: record?.error ?? "",
+        bytes: record?.bytes ?? 0,
+      },
+    });
+    this.#track(finished);
+    const kept = await finished;
     this.#keeper.drop(token);
     this.#stats[kept ? "finished" : "lost"]++;
-    this.#pump.wake();
     return kept;
   }
 
@@ -441,24 +454,37 @@ export class RedisFrontier implements CrawlFrontier {
     return token;
   }
 
-  async #flushAdds(): Promise<void> {
-    while (this.#batch.length > 0) {
-      const batch = this.#batch.splice(0, ADD_BATCH);
-      try {
-        const { queued, outcomes } = await this.#call(
-          this.#deps.scripts.add(batch.map((b) => b.item)),
-        );
-        this.#pump.queued = queued;
-        batch.forEach(({ item, resolve }, i) => {
-          const outcome = OUTCOMES[outcomes[i]!]!;
-          if (outcome === "added" || outcome === "seen") this.seen.add(item.url);
-          resolve(outcome);
-        });
-        this.#pump.wake();
-      } catch (error) {
-        for (const { reject } of batch) reject(error);
-      }
+  async #sendAdds(items: AddItem[]): Promise<AddOutcome[]> {
+    const { queued, outcomes } = await this.#deps.scripts.add(items);
+    this.#pump.queued = queued;
+    const answers = items.map((item, i) => {
+      const outcome = OUTCOMES[outcomes[i]!]!;
+      if (outcome === "added" || outcome === "seen") this.seen.add(item.url);
+      return outcome;
+    });
+    this.#pump.wake();
+    return answers;
+  }
+
+  async #sendSettles(items: SettleItem[]): Promise<boolean[]> {
+    const releases: string[] = [];
+    const finishes: FinishItem[] = [];
+    for (const { token, finish } of items) {
+      if (finish) finishes.push(finish);
+      else releases.push(token);
     }
+    const kept = await this.#deps.scripts.settle(releases, finishes);
+    let next = 0;
+    const answers = items.map(({ finish }) => finish ? kept[next++]! : true);
+    this.#pump.wake();
+    return answers;
+  }
+
+  /** Counts a call in {@linkcode RedisFrontier.settled} without taking its failure (the caller does). */
+  #track(promise: Promise<unknown>): void {
+    const op = promise.catch(() => {});
+    this.#ops.add(op);
+    op.finally(() => this.#ops.delete(op));
   }
 
   #background(promise: Promise<unknown>): void {

@@ -57,11 +57,26 @@ local function split(v)
   local i = string.find(v, ' ', 1, true)
   return string.sub(v, 1, i - 1), string.sub(v, i + 1)
 end
+-- Hosts changed by this call, rescheduled once each at its end (commit()), however many of
+-- their URLs it touched: FREED counts the slots given back, OUT marks hosts popped off 'rr'.
+local DIRTY, FREED, OUT = {}, {}, {}
+local function touch(h)
+  if not FREED[h] then
+    FREED[h] = 0
+    DIRTY[#DIRTY + 1] = h
+  end
+end
 local function resched(h)
   local k = hk(h)
-  local f = redis.call('HMGET', k, 'a', 'c', 'l', 'd', 'p', 's')
+  local freed = FREED[h]
+  if freed > 0 then redis.call('HINCRBY', k, 'a', -freed) end
+  local f = redis.call('HMGET', k, 'a', 'c', 'l', 'd', 'p', 's', 'hw')
+  -- A redirect hop waits for this host's slot (until 'hw'): tell the job a slot is free.
+  if freed > 0 and num(f[7], 0) >= NOW then WAKE = true end
   local at = math.max(num(f[3], -1e15) + num(f[4], 0), num(f[5], 0))
-  local st = f[6] or ''
+  local stored = f[6] or ''
+  local st = stored
+  if OUT[h] then st = '' end
   local want = ''
   if num(f[1], 0) < num(f[2], 1) and redis.call('LLEN', qk(h)) > 0 then
     if at <= NOW then want = 'r' else want = 'w' end
@@ -81,26 +96,39 @@ local function resched(h)
       redis.call('ZADD', P .. 'wait', at, h)
     end
   end
-  if want ~= st then redis.call('HSET', k, 's', want) end
+  if want ~= stored then redis.call('HSET', k, 's', want) end
 end
-local function unfly(t, h)
-  if redis.call('SREM', P .. 'fly', t) == 1 then
-    redis.call('HINCRBY', hk(h), 'a', -1)
-    -- A redirect hop waits for this host's slot (until 'hw'): tell the job a slot is free.
-    if num(redis.call('HGET', hk(h), 'hw'), 0) >= NOW then WAKE = true end
-    resched(h)
+local function flush()
+  for _, h in ipairs(DIRTY) do resched(h) end
+  DIRTY, FREED, OUT = {}, {}, {}
+end
+-- Frees the host slots of leases (tokens ts, hosts hs) that still hold one.
+local function unfly(ts, hs)
+  if #ts == 0 then return end
+  local held = redis.call('SMISMEMBER', P .. 'fly', unpack(ts))
+  local gone = {}
+  for i, x in ipairs(held) do
+    if x == 1 then
+      gone[#gone + 1] = ts[i]
+      touch(hs[i])
+      FREED[hs[i]] = FREED[hs[i]] + 1
+    end
   end
+  if #gone > 0 then redis.call('SREM', P .. 'fly', unpack(gone)) end
 end
-local function droplease(t)
-  redis.call('HDEL', P .. 'leases', t)
-  redis.call('ZREM', P .. 'lexp', t)
+local function droplease(ts)
+  if #ts == 0 then return end
+  redis.call('HDEL', P .. 'leases', unpack(ts))
+  redis.call('ZREM', P .. 'lexp', unpack(ts))
 end
 local function settle(delta)
   if redis.call('HINCRBY', META, 'pending', delta) <= 0 then
     redis.call('PUBLISH', P .. 'ev', 'end')
   end
 end
-local function wake()
+-- Ends every script that changed hosts: reschedules them, then tells sleepers if needed.
+local function commit()
+  flush()
   if WAKE or (READY and redis.call('LLEN', P .. 'rr') > 0) then
     redis.call('PUBLISH', P .. 'ev', 'w')
   end
@@ -117,36 +145,50 @@ return redis.call('HMGET', P .. 'cfg', unpack(names))
 /**
  * ARGV: the job's perHost, delayMs and maxPagesPerHost (0: unlimited), the
  * count, then (fingerprint, host, entry) per URL. Returns queued, then 0 seen
- * / 1 added / 2 host limit / 3 closed.
+ * / 1 added / 2 host limit / 3 closed. A host's new entries go to its queue
+ * in one push.
  */
 export const ADD: string = COMMON + SEEN + `
 local perHost, delay, maxHost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local closed = redis.call('HGET', META, 'closed') == '1'
 local out, added = {}, 0
+-- Per host: its new entries, and how many URLs it had admitted before this call.
+local news, admitted = {}, {}
 for i = 0, tonumber(ARGV[4]) - 1 do
   local fp, h, e = ARGV[5 + i * 3], ARGV[6 + i * 3], ARGV[7 + i * 3]
-  local k = hk(h)
   local outcome = 0
+  if not closed and not news[h] then
+    local f = redis.call('HMGET', hk(h), 'c', 'd', 'm')
+    if not f[1] then redis.call('HSET', hk(h), 'c', perHost) end
+    if not f[2] then redis.call('HSET', hk(h), 'd', delay) end
+    news[h], admitted[h] = {}, num(f[3], 0)
+  end
   if closed then
     outcome = 3
-  elseif maxHost > 0 and num(redis.call('HGET', k, 'm'), 0) >= maxHost then
+  elseif maxHost > 0 and admitted[h] + #news[h] >= maxHost then
     if not seen_has(fp) then outcome = 2 end
   elseif seen_add(fp) then
-    redis.call('HSETNX', k, 'c', perHost)
-    redis.call('HSETNX', k, 'd', delay)
-    redis.call('HINCRBY', k, 'm', 1)
-    redis.call('RPUSH', qk(h), e)
-    resched(h)
+    local q = news[h]
+    q[#q + 1] = e
     added = added + 1
     outcome = 1
   end
   out[#out + 1] = outcome
 end
 seen_save()
+for h, q in pairs(news) do
+  if #q > 0 then
+    redis.call('HINCRBY', hk(h), 'm', #q)
+    redis.call('RPUSH', qk(h), unpack(q))
+    touch(h)
+  end
+end
 local queued = redis.call('HINCRBY', META, 'queued', added)
-redis.call('HINCRBY', META, 'pending', added)
-redis.call('HINCRBY', P .. 'stats', 'added', added)
-wake()
+if added > 0 then
+  redis.call('HINCRBY', META, 'pending', added)
+  redis.call('HINCRBY', P .. 'stats', 'added', added)
+end
+commit()
 table.insert(out, 1, queued)
 return out
 `;
@@ -160,71 +202,116 @@ return added and 1 or 0
 
 /**
  * ARGV: most entries to lease, the job's leaseMs and maxPages (0: unlimited).
- * Reclaims expired leases, promotes due retries and hosts, then leases
- * round-robin over ready hosts. Returns closed, pending, queued, now,
- * wake-at (-1: none), then token, entry pairs.
+ * Reclaims expired leases, promotes due retries and hosts, then leases over
+ * the ready hosts: each gets an even share of what is left to lease (as many
+ * as its free slots allow, one if it has a start interval), taken from its
+ * queue in one pop. Returns closed, pending, queued, now, wake-at (-1: none),
+ * then token, entry pairs.
  */
 export const LEASE: string = COMMON + `
 local leaseMs, maxPages = tonumber(ARGV[2]), tonumber(ARGV[3])
-for _, t in ipairs(redis.call('ZRANGEBYSCORE', P .. 'lexp', '-inf', NOW, 'LIMIT', 0, 100)) do
-  local v = redis.call('HGET', P .. 'leases', t)
-  droplease(t)
-  if v == 'H' then
-    settle(-1)
-  elseif v and string.sub(v, 1, 2) == 'S ' then
-    -- A redirect hop's host slot whose process stopped extending it.
-    unfly(t, string.sub(v, 3))
-  elseif v then
-    local h, e = split(v)
-    unfly(t, h)
-    redis.call('LPUSH', qk(h), counted(e))
-    redis.call('HINCRBY', META, 'queued', 1)
-    redis.call('HINCRBY', P .. 'stats', 'reclaimed', 1)
-    resched(h)
+local expired = redis.call('ZRANGEBYSCORE', P .. 'lexp', '-inf', NOW, 'LIMIT', 0, 100)
+if #expired > 0 then
+  local vs = redis.call('HMGET', P .. 'leases', unpack(expired))
+  local ts, hs, reclaimed = {}, {}, 0
+  for i, t in ipairs(expired) do
+    local v = vs[i]
+    if v == 'H' then
+      settle(-1)
+    elseif v and string.sub(v, 1, 2) == 'S ' then
+      -- A redirect hop's host slot whose process stopped extending it.
+      ts[#ts + 1], hs[#hs + 1] = t, string.sub(v, 3)
+    elseif v then
+      local h, e = split(v)
+      ts[#ts + 1], hs[#hs + 1] = t, h
+      redis.call('LPUSH', qk(h), counted(e))
+      reclaimed = reclaimed + 1
+    end
+  end
+  droplease(expired)
+  unfly(ts, hs)
+  for _, h in ipairs(hs) do touch(h) end
+  if reclaimed > 0 then
+    redis.call('HINCRBY', META, 'queued', reclaimed)
+    redis.call('HINCRBY', P .. 'stats', 'reclaimed', reclaimed)
   end
 end
-for _, v in ipairs(redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', NOW, 'LIMIT', 0, 100)) do
-  redis.call('ZREM', P .. 'delayed', v)
-  local h, e = split(v)
-  redis.call('RPUSH', qk(h), e)
-  resched(h)
+local due = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', NOW, 'LIMIT', 0, 100)
+if #due > 0 then
+  redis.call('ZREM', P .. 'delayed', unpack(due))
+  for _, v in ipairs(due) do
+    local h, e = split(v)
+    redis.call('RPUSH', qk(h), e)
+    touch(h)
+  end
 end
 for _, h in ipairs(redis.call('ZRANGEBYSCORE', P .. 'wait', '-inf', NOW, 'LIMIT', 0, 100)) do
-  resched(h)
+  touch(h)
 end
+flush()
 local out = {}
 local closed = redis.call('HGET', META, 'closed') == '1'
 local n, taken = tonumber(ARGV[1]), 0
-while not closed and taken < n do
+local ready = redis.call('LLEN', P .. 'rr')
+local started
+local lf, lz, ls = {}, {}, {}
+local seq = num(redis.call('HGET', META, 'seq'), 0)
+while not closed and taken < n and ready > 0 do
   local h = redis.call('LPOP', P .. 'rr')
   if not h then break end
+  touch(h)
+  OUT[h] = true
   local k = hk(h)
-  redis.call('HSET', k, 's', '')
   local f = redis.call('HMGET', k, 'a', 'c', 'l', 'd', 'p')
   local a = num(f[1], 0)
   local at = math.max(num(f[3], -1e15) + num(f[4], 0), num(f[5], 0))
-  local e = false
-  if a < num(f[2], 1) and at <= NOW then e = redis.call('LPOP', qk(h)) end
-  if e then
-    local t = tostring(redis.call('HINCRBY', META, 'seq', 1))
-    redis.call('HSET', P .. 'leases', t, h .. ' ' .. e)
-    redis.call('ZADD', P .. 'lexp', NOW + leaseMs, t)
-    redis.call('SADD', P .. 'fly', t)
-    redis.call('HSET', k, 'a', a + 1, 'l', NOW)
-    redis.call('HINCRBY', META, 'queued', -1)
-    taken = taken + 1
-    out[#out + 1] = t
-    out[#out + 1] = e
+  local want = math.min(num(f[2], 1) - a, math.ceil((n - taken) / ready))
+  if num(f[4], 0) > 0 then want = math.min(want, 1) end
+  ready = ready - 1
+  local es = {}
+  if want > 0 and at <= NOW then
+    es = redis.call('LPOP', qk(h), want)
+    if not es then es = {} end
+  end
+  local got = 0
+  for i, e in ipairs(es) do
+    if closed then
+      -- maxPages was reached by an earlier entry of this pop: the rest go back, in order.
+      local back = {}
+      for j = #es, i, -1 do back[#back + 1] = es[j] end
+      redis.call('LPUSH', qk(h), unpack(back))
+      break
+    end
+    seq = seq + 1
+    local t = tostring(seq)
+    lf[#lf + 1], lf[#lf + 2] = t, h .. ' ' .. e
+    lz[#lz + 1], lz[#lz + 2] = NOW + leaseMs, t
+    ls[#ls + 1] = t
+    out[#out + 1], out[#out + 2] = t, e
+    got = got + 1
     if maxPages > 0 and uncounted(e) then
-      if redis.call('HINCRBY', META, 'started', 1) >= maxPages then
+      started = (started or num(redis.call('HGET', META, 'started'), 0)) + 1
+      if started >= maxPages then
         redis.call('HSET', META, 'closed', '1')
         closed = true
       end
     end
   end
-  resched(h)
+  if got > 0 then
+    redis.call('HSET', k, 'a', a + got, 'l', NOW)
+    taken = taken + got
+  end
 end
-if taken > 0 then redis.call('HINCRBY', P .. 'stats', 'leased', taken) end
+if taken > 0 then
+  redis.call('HSET', META, 'seq', seq)
+  if started then redis.call('HSET', META, 'started', started) end
+  redis.call('HSET', P .. 'leases', unpack(lf))
+  redis.call('ZADD', P .. 'lexp', unpack(lz))
+  redis.call('SADD', P .. 'fly', unpack(ls))
+  redis.call('HINCRBY', META, 'queued', -taken)
+  redis.call('HINCRBY', P .. 'stats', 'leased', taken)
+end
+commit()
 local at = -1
 for _, key in ipairs({'wait', 'delayed', 'lexp'}) do
   local first = redis.call('ZRANGE', P .. key, 0, 0, 'WITHSCORES')
@@ -234,16 +321,7 @@ for _, key in ipairs({'wait', 'delayed', 'lexp'}) do
   end
 end
 local m = redis.call('HMGET', META, 'pending', 'queued')
-wake()
 return {closed and 1 or 0, num(m[1], 0), num(m[2], 0), NOW, at, unpack(out)}
-`;
-
-/** ARGV: token. Frees the lease's host slot (idempotent). */
-export const RELEASE: string = COMMON + `
-local v = redis.call('HGET', P .. 'leases', ARGV[1])
-if v and v ~= 'H' then unfly(ARGV[1], (split(v))) end
-wake()
-return v and 1 or 0
 `;
 
 /** ARGV: token, delay ms, entry, front (1: give back unfetched, 0: a retry). Returns 0 if the lease was lost. */
@@ -252,8 +330,9 @@ local t = ARGV[1]
 local v = redis.call('HGET', P .. 'leases', t)
 if not v or v == 'H' then return 0 end
 local h = split(v)
-unfly(t, h)
-droplease(t)
+unfly({t}, {h})
+droplease({t})
+touch(h)
 local delay = tonumber(ARGV[2])
 if delay > 0 then
   redis.call('ZADD', P .. 'delayed', NOW + delay, h .. ' ' .. ARGV[3])
@@ -265,44 +344,91 @@ else
 end
 redis.call('HINCRBY', META, 'queued', 1)
 if ARGV[4] ~= '1' then redis.call('HINCRBY', P .. 'stats', 'retries', 1) end
-resched(h)
-wake()
+commit()
 return 1
 `;
 
 /**
- * ARGV: token, record ('' for none), ok (1/0), error code, bytes, consumer,
- * then tokens whose finish reply the consumer has seen. Appends the record
- * and ends the lease in one step. Returns 1 done, 2 done before (a resent
- * command), 0 lost (the lease expired and went to another process).
+ * Releases host slots and finishes leases, many in one call. ARGV: consumer;
+ * the count and tokens whose finish reply the consumer has seen; the count
+ * and tokens to release (free their host slot; idempotent); the count of
+ * finishes, then per finish: token, record ('' for none), ok (1/0), error
+ * code, bytes. Appends the records and ends their leases in one step.
+ * Returns per finish 1 done, 2 done before (a resent command), 0 lost (the
+ * lease expired and went to another process).
  */
-export const FINISH: string = COMMON + `
-local t = ARGV[1]
-local fin = P .. 'fin:' .. ARGV[6]
-if #ARGV > 6 then redis.call('HDEL', fin, unpack(ARGV, 7)) end
-local v = redis.call('HGET', P .. 'leases', t)
-if not v or v == 'H' then
-  if redis.call('HEXISTS', fin, t) == 1 then return 2 end
-  redis.call('HINCRBY', P .. 'stats', 'lost', 1)
-  return 0
+export const SETTLE: string = COMMON + `
+local fin = P .. 'fin:' .. ARGV[1]
+local i = 2
+local na = tonumber(ARGV[i])
+if na > 0 then redis.call('HDEL', fin, unpack(ARGV, i + 1, i + na)) end
+i = i + na + 1
+local nr = tonumber(ARGV[i])
+if nr > 0 then
+  local vs = redis.call('HMGET', P .. 'leases', unpack(ARGV, i + 1, i + nr))
+  local ts, hs = {}, {}
+  for j = 1, nr do
+    local v = vs[j]
+    if v and v ~= 'H' then ts[#ts + 1], hs[#hs + 1] = ARGV[i + j], (split(v)) end
+  end
+  unfly(ts, hs)
 end
-unfly(t, (split(v)))
-droplease(t)
+i = i + nr + 1
+local nf = tonumber(ARGV[i])
+local out = {}
+if nf == 0 then
+  commit()
+  return out
+end
+local toks = {}
+for j = 0, nf - 1 do toks[#toks + 1] = ARGV[i + 1 + j * 5] end
+local vs = redis.call('HMGET', P .. 'leases', unpack(toks))
+local ts, hs, marks, records, errors = {}, {}, {}, {}, {}
+local ok, bytes, skipped, lost = 0, 0, 0, 0
+for j = 1, nf do
+  local b = i + 1 + (j - 1) * 5
+  local t, v = ARGV[b], vs[j]
+  if not v or v == 'H' then
+    if redis.call('HEXISTS', fin, t) == 1 then
+      out[j] = 2
+    else
+      lost = lost + 1
+      out[j] = 0
+    end
+  else
+    ts[#ts + 1], hs[#hs + 1] = t, (split(v))
+    marks[#marks + 1], marks[#marks + 2] = t, '1'
+    if ARGV[b + 1] ~= '' then
+      records[#records + 1] = ARGV[b + 1]
+      if ARGV[b + 2] == '1' then ok = ok + 1 end
+      local code = ARGV[b + 3]
+      if code ~= '' then errors[code] = (errors[code] or 0) + 1 end
+      bytes = bytes + tonumber(ARGV[b + 4])
+    else
+      skipped = skipped + 1
+    end
+    out[j] = 1
+  end
+end
 local S = P .. 'stats'
-if ARGV[2] ~= '' then
-  redis.call('RPUSH', P .. 'results', ARGV[2])
-  redis.call('HINCRBY', S, 'records', 1)
-  if ARGV[3] == '1' then redis.call('HINCRBY', S, 'pagesOk', 1) end
-  if ARGV[4] ~= '' then redis.call('HINCRBY', S, 'error:' .. ARGV[4], 1) end
-  redis.call('HINCRBY', S, 'bytes', tonumber(ARGV[5]))
-else
-  redis.call('HINCRBY', S, 'skipped', 1)
+if lost > 0 then redis.call('HINCRBY', S, 'lost', lost) end
+if #ts > 0 then
+  unfly(ts, hs)
+  droplease(ts)
+  if #records > 0 then
+    redis.call('RPUSH', P .. 'results', unpack(records))
+    redis.call('HINCRBY', S, 'records', #records)
+    if ok > 0 then redis.call('HINCRBY', S, 'pagesOk', ok) end
+    for code, c in pairs(errors) do redis.call('HINCRBY', S, 'error:' .. code, c) end
+    redis.call('HINCRBY', S, 'bytes', bytes)
+  end
+  if skipped > 0 then redis.call('HINCRBY', S, 'skipped', skipped) end
+  redis.call('HSET', fin, unpack(marks))
+  redis.call('PEXPIRE', fin, 86400000)
+  settle(-#ts)
 end
-redis.call('HSET', fin, t, '1')
-redis.call('PEXPIRE', fin, 86400000)
-settle(-1)
-wake()
-return 1
+commit()
+return out
 `;
 
 /** ARGV: the job's leaseMs. Takes a hold: a lease without a URL that keeps the job open. Returns its token. */
@@ -327,15 +453,17 @@ return 1
 /** ARGV: the job's leaseMs, then tokens. Pushes their expiry to now + leaseMs; returns the tokens no longer leased. */
 export const EXTEND: string = COMMON + `
 local leaseMs = tonumber(ARGV[1])
-local lost = {}
-for i = 2, #ARGV do
-  local t = ARGV[i]
-  if redis.call('ZSCORE', P .. 'lexp', t) then
-    redis.call('ZADD', P .. 'lexp', NOW + leaseMs, t)
+local ts = {unpack(ARGV, 2)}
+local lost, live = {}, {}
+if #ts == 0 then return lost end
+for i, s in ipairs(redis.call('ZMSCORE', P .. 'lexp', unpack(ts))) do
+  if s then
+    live[#live + 1], live[#live + 2] = NOW + leaseMs, ts[i]
   else
-    lost[#lost + 1] = t
+    lost[#lost + 1] = ts[i]
   end
 end
+if #live > 0 then redis.call('ZADD', P .. 'lexp', unpack(live)) end
 return lost
 `;
 
@@ -361,7 +489,8 @@ if free and at <= NOW then
   redis.call('ZADD', P .. 'lexp', NOW + tonumber(ARGV[4]), t)
   redis.call('SADD', P .. 'fly', t)
   redis.call('HSET', k, 'a', a + 1, 'l', NOW)
-  resched(h)
+  touch(h)
+  commit()
   return {t, NOW, -1}
 end
 -- Someone waits for this host's slot: the next release publishes an event (for a lease's time).
@@ -373,9 +502,10 @@ return {'', NOW, free and at or -1}
 export const HOPEND: string = COMMON + `
 local v = redis.call('HGET', P .. 'leases', ARGV[1])
 if v and string.sub(v, 1, 2) == 'S ' then
-  unfly(ARGV[1], string.sub(v, 3))
-  droplease(ARGV[1])
+  unfly({ARGV[1]}, {string.sub(v, 3)})
+  droplease({ARGV[1]})
 end
+flush()
 redis.call('PUBLISH', P .. 'ev', 'w')
 return 1
 `;
@@ -390,7 +520,7 @@ if ARGV[2] == 'p' then
 else
   redis.call('HSET', k, 'd', ms)
 end
-resched(h)
-wake()
+touch(h)
+commit()
 return 1
 `;

@@ -37,6 +37,20 @@ export interface AddItem {
   entry: string;
 }
 
+/** One lease to finish (see {@linkcode JobScripts.settle}). */
+export interface FinishItem {
+  /** The lease. */
+  token: string;
+  /** The record's JSON, or `""` for none (a skip). */
+  record: string;
+  /** Whether it is a successful page. */
+  ok: boolean;
+  /** Its error code, or `""`. */
+  error: string;
+  /** Its body bytes. */
+  bytes: number;
+}
+
 /** What a lease call got. */
 export interface LeaseResult {
   /** Whether the job reached `maxPages`: nothing more is handed out. */
@@ -58,9 +72,8 @@ const NAMES = {
   crawlAdd: lua.ADD,
   crawlMark: lua.MARK,
   crawlLease: lua.LEASE,
-  crawlRelease: lua.RELEASE,
   crawlRequeue: lua.REQUEUE,
-  crawlFinish: lua.FINISH,
+  crawlSettle: lua.SETTLE,
   crawlHold: lua.HOLD,
   crawlUnhold: lua.UNHOLD,
   crawlExtend: lua.EXTEND,
@@ -253,15 +266,6 @@ export class JobScripts {
   }
 
   /**
-   * Frees a lease's host slot.
-   *
-   * @param token The lease.
-   */
-  async release(token: string): Promise<void> {
-    await this.#calls.crawlRelease(token);
-  }
-
-  /**
    * Ends a lease by queuing its entry again.
    *
    * @param token The lease.
@@ -276,34 +280,26 @@ export class JobScripts {
   }
 
   /**
-   * Appends a record (if any) and ends its lease, atomically.
+   * Frees host slots and finishes leases, in one call: the releases first,
+   * then each finish appends its record (if any) and ends its lease,
+   * atomically.
    *
-   * @param token The lease.
-   * @param record The record's JSON, or `""` for none.
-   * @param ok Whether it is a successful page.
-   * @param error Its error code, or `""`.
-   * @param bytes Its body bytes.
-   * @returns `true` if this call (or an earlier send of it) appended it; `false` if the lease was lost.
+   * @param releases Leases whose request is over (their host slot is freed; idempotent).
+   * @param finishes Leases to end, each with its record.
+   * @returns Per finish: `true` if this call (or an earlier send of it)
+   * appended it; `false` if the lease was lost.
    */
-  async finish(
-    token: string,
-    record: string,
-    ok: boolean,
-    error: string,
-    bytes: number,
-  ): Promise<boolean> {
-    const acked = this.#acked.splice(0, 256);
-    const result = await this.#calls.crawlFinish(
-      token,
-      record,
-      ok ? 1 : 0,
-      error,
-      bytes,
-      this.consumer,
-      ...acked,
-    );
-    if (result !== 0) this.#acked.push(token);
-    return result !== 0;
+  async settle(releases: string[], finishes: FinishItem[]): Promise<boolean[]> {
+    const acked = this.#acked.splice(0, 1024);
+    const args: (string | number)[] = [this.consumer, acked.length, ...acked, releases.length];
+    for (const token of releases) args.push(token);
+    args.push(finishes.length);
+    for (const f of finishes) args.push(f.token, f.record, f.ok ? 1 : 0, f.error, f.bytes);
+    const results = await this.#calls.crawlSettle(...args) as number[];
+    return finishes.map((f, i) => {
+      if (results[i] !== 0) this.#acked.push(f.token);
+      return results[i] !== 0;
+    });
   }
 
   /**
