@@ -57,32 +57,60 @@ local function split(v)
   local i = string.find(v, ' ', 1, true)
   return string.sub(v, 1, i - 1), string.sub(v, i + 1)
 end
--- Hosts changed by this call, rescheduled once each at its end (commit()), however many of
--- their URLs it touched: FREED counts the slots given back, OUT marks hosts popped off 'rr'.
-local DIRTY, FREED, OUT = {}, {}, {}
+-- The hosts this call reads, each read once (HMGET) and written once at its end: fields
+-- a in flight, c cap, l last start, d delay, p paused until, s state, hw hop waits until,
+-- m admitted; qn the queue's length when known. DIRTY lists the hosts to reschedule.
+local HOSTS, DIRTY = {}, {}
+local WAITED = false
+local FIELDS = {'a', 'c', 'l', 'd', 'p', 's', 'hw', 'm'}
+local function host(h)
+  local x = HOSTS[h]
+  if x then return x end
+  local f = redis.call('HMGET', hk(h), unpack(FIELDS))
+  x = {a = num(f[1], 0), c = f[2], l = f[3], d = f[4], p = f[5], s = f[6] or '', hw = f[7],
+    m = num(f[8], 0), set = {}, freed = 0}
+  x.s0 = x.s
+  HOSTS[h] = x
+  return x
+end
+-- Sets a host field, written at the end of the call.
+local function hset(h, field, v)
+  local x = host(h)
+  x[field] = v
+  x.set[field] = true
+end
 local function touch(h)
-  if not FREED[h] then
-    FREED[h] = 0
+  local x = host(h)
+  if not x.dirty then
+    x.dirty = true
     DIRTY[#DIRTY + 1] = h
   end
+  return x
 end
+local function ready_at(x)
+  return math.max(num(x.l, -1e15) + num(x.d, 0), num(x.p, 0))
+end
+-- A host is in 'rr' when it has queued entries, a free slot and its start time has come; in
+-- 'wait' when only time stands in its way; in neither otherwise. Keeps that, and writes the
+-- host's changed fields in one HSET.
 local function resched(h)
-  local k = hk(h)
-  local freed = FREED[h]
-  if freed > 0 then redis.call('HINCRBY', k, 'a', -freed) end
-  local f = redis.call('HMGET', k, 'a', 'c', 'l', 'd', 'p', 's', 'hw')
+  local x = HOSTS[h]
   -- A redirect hop waits for this host's slot (until 'hw'): tell the job a slot is free.
-  if freed > 0 and num(f[7], 0) >= NOW then WAKE = true end
-  local at = math.max(num(f[3], -1e15) + num(f[4], 0), num(f[5], 0))
-  local stored = f[6] or ''
-  local st = stored
-  if OUT[h] then st = '' end
+  if x.freed > 0 and num(x.hw, 0) >= NOW then WAKE = true end
+  local at = ready_at(x)
   local want = ''
-  if num(f[1], 0) < num(f[2], 1) and redis.call('LLEN', qk(h)) > 0 then
-    if at <= NOW then want = 'r' else want = 'w' end
+  if x.a < num(x.c, 1) then
+    if not x.qn then x.qn = redis.call('LLEN', qk(h)) end
+    if x.qn > 0 then
+      if at <= NOW then want = 'r' else want = 'w' end
+    end
   end
-  if st == 'r' and want ~= 'r' then redis.call('LREM', P .. 'rr', 1, h) end
-  if st == 'w' and want ~= 'w' then redis.call('ZREM', P .. 'wait', h) end
+  local st = x.s0
+  if st == 'r' and want ~= 'r' then redis.call('LREM', P .. 'rr', x.rotated and -1 or 1, h) end
+  if st == 'w' and want ~= 'w' then
+    redis.call('ZREM', P .. 'wait', h)
+    WAITED = true
+  end
   if want == 'r' and st ~= 'r' then
     redis.call('RPUSH', P .. 'rr', h)
     READY = true
@@ -94,24 +122,35 @@ local function resched(h)
       local first = redis.call('ZRANGE', P .. 'wait', 0, 0, 'WITHSCORES')
       if not first[2] or tonumber(first[2]) > at then WAKE = true end
       redis.call('ZADD', P .. 'wait', at, h)
+      WAITED = true
     end
   end
-  if want ~= stored then redis.call('HSET', k, 's', want) end
+  if want ~= st then x.set.s = true end
+  x.s = want
+  local kv = {}
+  for field in pairs(x.set) do
+    kv[#kv + 1], kv[#kv + 2] = field, x[field]
+  end
+  if #kv > 0 then redis.call('HSET', hk(h), unpack(kv)) end
+  x.set, x.freed, x.dirty, x.s0, x.rotated = {}, 0, false, want, false
 end
 local function flush()
   for _, h in ipairs(DIRTY) do resched(h) end
-  DIRTY, FREED, OUT = {}, {}, {}
+  DIRTY = {}
 end
 -- Frees the host slots of leases (tokens ts, hosts hs) that still hold one.
 local function unfly(ts, hs)
   if #ts == 0 then return end
   local held = redis.call('SMISMEMBER', P .. 'fly', unpack(ts))
-  local gone = {}
-  for i, x in ipairs(held) do
-    if x == 1 then
+  local gone, once = {}, {}
+  for i, y in ipairs(held) do
+    -- A token listed twice (released and finished in one call) frees its slot once.
+    if y == 1 and not once[ts[i]] then
+      once[ts[i]] = true
       gone[#gone + 1] = ts[i]
-      touch(hs[i])
-      FREED[hs[i]] = FREED[hs[i]] + 1
+      local x = touch(hs[i])
+      x.freed = x.freed + 1
+      hset(hs[i], 'a', x.a - 1)
     end
   end
   if #gone > 0 then redis.call('SREM', P .. 'fly', unpack(gone)) end
@@ -120,6 +159,18 @@ local function droplease(ts)
   if #ts == 0 then return end
   redis.call('HDEL', P .. 'leases', unpack(ts))
   redis.call('ZREM', P .. 'lexp', unpack(ts))
+end
+-- Pushes entries to a host's queue (front: in reverse, so the first stays first).
+local function push(h, es, front)
+  if #es == 0 then return end
+  local x = touch(h)
+  if front then
+    local back = {}
+    for j = #es, 1, -1 do back[#back + 1] = es[j] end
+    x.qn = redis.call('LPUSH', qk(h), unpack(back))
+  else
+    x.qn = redis.call('RPUSH', qk(h), unpack(es))
+  end
 end
 local function settle(delta)
   if redis.call('HINCRBY', META, 'pending', delta) <= 0 then
@@ -152,20 +203,20 @@ export const ADD: string = COMMON + SEEN + `
 local perHost, delay, maxHost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local closed = redis.call('HGET', META, 'closed') == '1'
 local out, added = {}, 0
--- Per host: its new entries, and how many URLs it had admitted before this call.
-local news, admitted = {}, {}
+-- Per host: its new entries.
+local news = {}
 for i = 0, tonumber(ARGV[4]) - 1 do
   local fp, h, e = ARGV[5 + i * 3], ARGV[6 + i * 3], ARGV[7 + i * 3]
   local outcome = 0
   if not closed and not news[h] then
-    local f = redis.call('HMGET', hk(h), 'c', 'd', 'm')
-    if not f[1] then redis.call('HSET', hk(h), 'c', perHost) end
-    if not f[2] then redis.call('HSET', hk(h), 'd', delay) end
-    news[h], admitted[h] = {}, num(f[3], 0)
+    local x = host(h)
+    if not x.c then hset(h, 'c', perHost) end
+    if not x.d then hset(h, 'd', delay) end
+    news[h] = {}
   end
   if closed then
     outcome = 3
-  elseif maxHost > 0 and admitted[h] + #news[h] >= maxHost then
+  elseif maxHost > 0 and host(h).m + #news[h] >= maxHost then
     if not seen_has(fp) then outcome = 2 end
   elseif seen_add(fp) then
     local q = news[h]
@@ -177,11 +228,10 @@ for i = 0, tonumber(ARGV[4]) - 1 do
 end
 seen_save()
 for h, q in pairs(news) do
-  if #q > 0 then
-    redis.call('HINCRBY', hk(h), 'm', #q)
-    redis.call('RPUSH', qk(h), unpack(q))
-    touch(h)
-  end
+  -- 'm' counts admissions only for maxPagesPerHost (a job's settings never change).
+  if #q > 0 and maxHost > 0 then hset(h, 'm', host(h).m + #q) end
+  push(h, q, false)
+  if next(host(h).set) then touch(h) end
 end
 local queued = redis.call('HINCRBY', META, 'queued', added)
 if added > 0 then
@@ -210,76 +260,83 @@ return added and 1 or 0
  */
 export const LEASE: string = COMMON + `
 local leaseMs, maxPages = tonumber(ARGV[2]), tonumber(ARGV[3])
-local expired = redis.call('ZRANGEBYSCORE', P .. 'lexp', '-inf', NOW, 'LIMIT', 0, 100)
-if #expired > 0 then
+local function first(key)
+  local f = redis.call('ZRANGE', P .. key, 0, 0, 'WITHSCORES')
+  if f[2] then return tonumber(f[2]) end
+  return nil
+end
+local firstLease, firstDelayed, firstWait = first('lexp'), first('delayed'), first('wait')
+local m = redis.call('HMGET', META, 'closed', 'seq', 'pending', 'queued', 'started')
+local closed, seq, pending, queued = m[1] == '1', num(m[2], 0), num(m[3], 0), num(m[4], 0)
+local started = num(m[5], 0)
+local queued0 = queued
+if firstLease and firstLease <= NOW then
+  local expired = redis.call('ZRANGEBYSCORE', P .. 'lexp', '-inf', NOW, 'LIMIT', 0, 100)
   local vs = redis.call('HMGET', P .. 'leases', unpack(expired))
-  local ts, hs, reclaimed = {}, {}, 0
+  local ts, hs, holds = {}, {}, 0
   for i, t in ipairs(expired) do
     local v = vs[i]
     if v == 'H' then
-      settle(-1)
+      holds = holds + 1
     elseif v and string.sub(v, 1, 2) == 'S ' then
       -- A redirect hop's host slot whose process stopped extending it.
       ts[#ts + 1], hs[#hs + 1] = t, string.sub(v, 3)
     elseif v then
       local h, e = split(v)
       ts[#ts + 1], hs[#hs + 1] = t, h
-      redis.call('LPUSH', qk(h), counted(e))
-      reclaimed = reclaimed + 1
+      push(h, {counted(e)}, true)
+      queued = queued + 1
+      redis.call('HINCRBY', P .. 'stats', 'reclaimed', 1)
     end
   end
   droplease(expired)
   unfly(ts, hs)
-  for _, h in ipairs(hs) do touch(h) end
-  if reclaimed > 0 then
-    redis.call('HINCRBY', META, 'queued', reclaimed)
-    redis.call('HINCRBY', P .. 'stats', 'reclaimed', reclaimed)
+  if holds > 0 then
+    pending = redis.call('HINCRBY', META, 'pending', -holds)
+    if pending <= 0 then redis.call('PUBLISH', P .. 'ev', 'end') end
   end
+  firstLease = first('lexp')
 end
-local due = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', NOW, 'LIMIT', 0, 100)
-if #due > 0 then
+if firstDelayed and firstDelayed <= NOW then
+  local due = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', NOW, 'LIMIT', 0, 100)
   redis.call('ZREM', P .. 'delayed', unpack(due))
   for _, v in ipairs(due) do
     local h, e = split(v)
-    redis.call('RPUSH', qk(h), e)
+    push(h, {e}, false)
+  end
+  firstDelayed = first('delayed')
+end
+if firstWait and firstWait <= NOW then
+  for _, h in ipairs(redis.call('ZRANGEBYSCORE', P .. 'wait', '-inf', NOW, 'LIMIT', 0, 100)) do
     touch(h)
   end
 end
-for _, h in ipairs(redis.call('ZRANGEBYSCORE', P .. 'wait', '-inf', NOW, 'LIMIT', 0, 100)) do
-  touch(h)
-end
 flush()
 local out = {}
-local closed = redis.call('HGET', META, 'closed') == '1'
 local n, taken = tonumber(ARGV[1]), 0
-local ready = redis.call('LLEN', P .. 'rr')
-local started
 local lf, lz, ls = {}, {}, {}
-local seq = num(redis.call('HGET', META, 'seq'), 0)
+local ready = 0
+if not closed then ready = redis.call('LLEN', P .. 'rr') end
+-- Round-robin over the ready hosts: each rotated to the back, given an even share of what is
+-- left to lease (one if it has a start interval), taken from its queue in one pop.
 while not closed and taken < n and ready > 0 do
-  local h = redis.call('LPOP', P .. 'rr')
+  local h = redis.call('LMOVE', P .. 'rr', P .. 'rr', 'LEFT', 'RIGHT')
   if not h then break end
-  touch(h)
-  OUT[h] = true
-  local k = hk(h)
-  local f = redis.call('HMGET', k, 'a', 'c', 'l', 'd', 'p')
-  local a = num(f[1], 0)
-  local at = math.max(num(f[3], -1e15) + num(f[4], 0), num(f[5], 0))
-  local want = math.min(num(f[2], 1) - a, math.ceil((n - taken) / ready))
-  if num(f[4], 0) > 0 then want = math.min(want, 1) end
+  local x = touch(h)
+  x.rotated = true
+  local want = math.min(num(x.c, 1) - x.a, math.ceil((n - taken) / ready))
+  if num(x.d, 0) > 0 then want = math.min(want, 1) end
   ready = ready - 1
   local es = {}
-  if want > 0 and at <= NOW then
-    es = redis.call('LPOP', qk(h), want)
-    if not es then es = {} end
+  if want > 0 and ready_at(x) <= NOW then
+    es = redis.call('LPOP', qk(h), want) or {}
+    if #es < want then x.qn = 0 else x.qn = nil end
   end
   local got = 0
   for i, e in ipairs(es) do
     if closed then
       -- maxPages was reached by an earlier entry of this pop: the rest go back, in order.
-      local back = {}
-      for j = #es, i, -1 do back[#back + 1] = es[j] end
-      redis.call('LPUSH', qk(h), unpack(back))
+      push(h, {unpack(es, i)}, true)
       break
     end
     seq = seq + 1
@@ -290,38 +347,35 @@ while not closed and taken < n and ready > 0 do
     out[#out + 1], out[#out + 2] = t, e
     got = got + 1
     if maxPages > 0 and uncounted(e) then
-      started = (started or num(redis.call('HGET', META, 'started'), 0)) + 1
-      if started >= maxPages then
-        redis.call('HSET', META, 'closed', '1')
-        closed = true
-      end
+      started = started + 1
+      if started >= maxPages then closed = true end
     end
   end
   if got > 0 then
-    redis.call('HSET', k, 'a', a + got, 'l', NOW)
+    hset(h, 'a', x.a + got)
+    hset(h, 'l', NOW)
     taken = taken + got
   end
 end
+queued = queued - taken
 if taken > 0 then
-  redis.call('HSET', META, 'seq', seq)
-  if started then redis.call('HSET', META, 'started', started) end
+  redis.call('HSET', META, 'seq', seq, 'queued', queued, 'started', started,
+    'closed', closed and '1' or '0')
   redis.call('HSET', P .. 'leases', unpack(lf))
   redis.call('ZADD', P .. 'lexp', unpack(lz))
   redis.call('SADD', P .. 'fly', unpack(ls))
-  redis.call('HINCRBY', META, 'queued', -taken)
   redis.call('HINCRBY', P .. 'stats', 'leased', taken)
+  if not firstLease or firstLease > NOW + leaseMs then firstLease = NOW + leaseMs end
+elseif queued ~= queued0 then
+  redis.call('HSET', META, 'queued', queued)
 end
 commit()
+if WAITED then firstWait = first('wait') end
 local at = -1
-for _, key in ipairs({'wait', 'delayed', 'lexp'}) do
-  local first = redis.call('ZRANGE', P .. key, 0, 0, 'WITHSCORES')
-  if first[2] then
-    local s = tonumber(first[2])
-    if at < 0 or s < at then at = s end
-  end
+for _, s in ipairs({firstLease or -1, firstDelayed or -1, firstWait or -1}) do
+  if s >= 0 and (at < 0 or s < at) then at = s end
 end
-local m = redis.call('HMGET', META, 'pending', 'queued')
-return {closed and 1 or 0, num(m[1], 0), num(m[2], 0), NOW, at, unpack(out)}
+return {closed and 1 or 0, pending, queued, NOW, at, unpack(out)}
 `;
 
 /** ARGV: token, delay ms, entry, front (1: give back unfetched, 0: a retry). Returns 0 if the lease was lost. */
@@ -338,9 +392,9 @@ if delay > 0 then
   redis.call('ZADD', P .. 'delayed', NOW + delay, h .. ' ' .. ARGV[3])
   WAKE = true
 elseif ARGV[4] == '1' then
-  redis.call('LPUSH', qk(h), counted(ARGV[3]))
+  push(h, {counted(ARGV[3])}, true)
 else
-  redis.call('RPUSH', qk(h), ARGV[3])
+  push(h, {ARGV[3]}, false)
 end
 redis.call('HINCRBY', META, 'queued', 1)
 if ARGV[4] ~= '1' then redis.call('HINCRBY', P .. 'stats', 'retries', 1) end
@@ -364,30 +418,25 @@ local na = tonumber(ARGV[i])
 if na > 0 then redis.call('HDEL', fin, unpack(ARGV, i + 1, i + na)) end
 i = i + na + 1
 local nr = tonumber(ARGV[i])
-if nr > 0 then
-  local vs = redis.call('HMGET', P .. 'leases', unpack(ARGV, i + 1, i + nr))
-  local ts, hs = {}, {}
-  for j = 1, nr do
-    local v = vs[j]
-    if v and v ~= 'H' then ts[#ts + 1], hs[#hs + 1] = ARGV[i + j], (split(v)) end
-  end
-  unfly(ts, hs)
-end
+local rel = i
 i = i + nr + 1
 local nf = tonumber(ARGV[i])
-local out = {}
-if nf == 0 then
-  commit()
-  return out
-end
-local toks = {}
+-- One read of the leases for the releases and the finishes.
+local toks = {unpack(ARGV, rel + 1, rel + nr)}
 for j = 0, nf - 1 do toks[#toks + 1] = ARGV[i + 1 + j * 5] end
+local out = {}
+if #toks == 0 then return out end
 local vs = redis.call('HMGET', P .. 'leases', unpack(toks))
-local ts, hs, marks, records, errors = {}, {}, {}, {}, {}
+local ts, hs = {}, {}
+for j = 1, nr do
+  local v = vs[j]
+  if v and v ~= 'H' then ts[#ts + 1], hs[#hs + 1] = toks[j], (split(v)) end
+end
+local done, marks, records, errors = {}, {}, {}, {}
 local ok, bytes, skipped, lost = 0, 0, 0, 0
 for j = 1, nf do
   local b = i + 1 + (j - 1) * 5
-  local t, v = ARGV[b], vs[j]
+  local t, v = ARGV[b], vs[nr + j]
   if not v or v == 'H' then
     if redis.call('HEXISTS', fin, t) == 1 then
       out[j] = 2
@@ -397,6 +446,7 @@ for j = 1, nf do
     end
   else
     ts[#ts + 1], hs[#hs + 1] = t, (split(v))
+    done[#done + 1] = t
     marks[#marks + 1], marks[#marks + 2] = t, '1'
     if ARGV[b + 1] ~= '' then
       records[#records + 1] = ARGV[b + 1]
@@ -410,11 +460,11 @@ for j = 1, nf do
     out[j] = 1
   end
 end
+unfly(ts, hs)
 local S = P .. 'stats'
 if lost > 0 then redis.call('HINCRBY', S, 'lost', lost) end
-if #ts > 0 then
-  unfly(ts, hs)
-  droplease(ts)
+if #done > 0 then
+  droplease(done)
   if #records > 0 then
     redis.call('RPUSH', P .. 'results', unpack(records))
     redis.call('HINCRBY', S, 'records', #records)
@@ -424,8 +474,8 @@ if #ts > 0 then
   end
   if skipped > 0 then redis.call('HINCRBY', S, 'skipped', skipped) end
   redis.call('HSET', fin, unpack(marks))
-  redis.call('PEXPIRE', fin, 86400000)
-  settle(-#ts)
+  if na == 0 then redis.call('PEXPIRE', fin, 86400000) end
+  settle(-#done)
 end
 commit()
 return out
@@ -476,25 +526,24 @@ return lost
  */
 export const HOP: string = COMMON + `
 local h = ARGV[1]
-local k = hk(h)
-redis.call('HSETNX', k, 'c', ARGV[2])
-redis.call('HSETNX', k, 'd', ARGV[3])
-local f = redis.call('HMGET', k, 'a', 'c', 'l', 'd', 'p')
-local a = num(f[1], 0)
-local free = a < num(f[2], 1)
-local at = math.max(num(f[3], -1e15) + num(f[4], 0), num(f[5], 0))
+local x = touch(h)
+if not x.c then hset(h, 'c', ARGV[2]) end
+if not x.d then hset(h, 'd', ARGV[3]) end
+local free = x.a < num(x.c, 1)
+local at = ready_at(x)
 if free and at <= NOW then
   local t = tostring(redis.call('HINCRBY', META, 'seq', 1))
   redis.call('HSET', P .. 'leases', t, 'S ' .. h)
   redis.call('ZADD', P .. 'lexp', NOW + tonumber(ARGV[4]), t)
   redis.call('SADD', P .. 'fly', t)
-  redis.call('HSET', k, 'a', a + 1, 'l', NOW)
-  touch(h)
+  hset(h, 'a', x.a + 1)
+  hset(h, 'l', NOW)
   commit()
   return {t, NOW, -1}
 end
 -- Someone waits for this host's slot: the next release publishes an event (for a lease's time).
-redis.call('HSET', k, 'hw', NOW + tonumber(ARGV[4]))
+hset(h, 'hw', NOW + tonumber(ARGV[4]))
+commit()
 return {'', NOW, free and at or -1}
 `;
 
@@ -512,15 +561,15 @@ return 1
 
 /** ARGV: host, field (`p` pause for ms, `d` delay), ms. */
 export const POLITENESS: string = COMMON + `
-local h, k = ARGV[1], hk(ARGV[1])
+local h = ARGV[1]
 local ms = tonumber(ARGV[3])
+local x = touch(h)
 if ARGV[2] == 'p' then
   local until_ = NOW + ms
-  if until_ > num(redis.call('HGET', k, 'p'), 0) then redis.call('HSET', k, 'p', until_) end
+  if until_ > num(x.p, 0) then hset(h, 'p', until_) end
 else
-  redis.call('HSET', k, 'd', ms)
+  hset(h, 'd', ms)
 end
-touch(h)
 commit()
 return 1
 `;
