@@ -29,7 +29,7 @@ import { WaitQueue } from "../async/wait_queue.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
 import { LeasePump } from "./lease_pump.ts";
 import { GroupCommit } from "./group_commit.ts";
-import type { AddItem, FinishItem, JobScripts, JobSettings } from "./scripts.ts";
+import type { AddItem, FinishItem, JobScripts, JobSettings, LeaseResult } from "./scripts.ts";
 
 /** Where an entry handed out by {@linkcode RedisFrontier.next} keeps its lease token. */
 export const LEASE: unique symbol = Symbol("redis lease");
@@ -71,14 +71,16 @@ export interface RedisFrontierStats {
   lost: number;
 }
 
-/** Most URLs per add call. */
-const ADD_BATCH = 256;
+/** Most items (releases, finishes, URLs, lease requests) per sync call. */
+const SYNC_BATCH = 256;
 
-/** Most releases and finishes per settle call. */
-const SETTLE_BATCH = 256;
-
-/** A release (no record) or a finish, for the settle call. */
-type SettleItem = { token: string; finish?: FinishItem };
+/** One thing for the next sync call; answered with a boolean, an outcome or a lease result. */
+type SyncItem =
+  | { release: string }
+  | { finish: FinishItem }
+  | { add: AddItem }
+  | { lease: number };
+type SyncAnswer = boolean | AddOutcome | LeaseResult;
 
 /** What the lease keeper holds for a redirect hop's host slot (no entry to give back). */
 const HOP_SLOT = "hop slot";
@@ -118,8 +120,7 @@ export class RedisFrontier implements CrawlFrontier {
   #fetching = 0;
   #startedHere = 0;
   #ops = new Set<Promise<unknown>>();
-  #adds: GroupCommit<AddItem, AddOutcome>;
-  #settles: GroupCommit<SettleItem, boolean>;
+  #sync: GroupCommit<SyncItem, SyncAnswer>;
   #stats: RedisFrontierStats = { leased: 0, finished: 0, lost: 0 };
   /** Redirect hops waiting for a host slot: woken by the job's events. */
   #hopWaiters = new WaitQueue<void>();
@@ -142,7 +143,7 @@ export class RedisFrontier implements CrawlFrontier {
       onError: (error) => this.#fail(error),
     });
     this.#pump = new LeasePump({
-      lease: (n) => this.#call(scripts.lease(n)),
+      lease: (n) => this.#sync.push({ lease: n }) as Promise<LeaseResult>,
       handOut: (token, json) => {
         const parsed = JSON.parse(json);
         this.#stats.leased++;
@@ -157,8 +158,7 @@ export class RedisFrontier implements CrawlFrontier {
         ? undefined
         : () => deps.maxPagesPerRun! - this.#startedHere,
     });
-    this.#adds = new GroupCommit((items) => this.#call(this.#sendAdds(items)), ADD_BATCH);
-    this.#settles = new GroupCommit((items) => this.#call(this.#sendSettles(items)), SETTLE_BATCH);
+    this.#sync = new GroupCommit((items) => this.#call(this.#send(items)), SYNC_BATCH);
     deps.subscriber.on("message", this.#onEvent);
     deps.client.on("ready", this.#onEvent);
   }
@@ -218,7 +218,8 @@ export class RedisFrontier implements CrawlFrontier {
   ): Promise<AddOutcome> {
     if (this.#pump.closed) return Promise.resolve("closed");
     const full = { ...entry, attempts: entry.attempts ?? 0, host: hostKey(entry.url) };
-    return this.#adds.push({ url: full.url, host: full.host, entry: entryJson(full) });
+    const add = { url: full.url, host: full.host, entry: entryJson(full) };
+    return this.#sync.push({ add }) as Promise<AddOutcome>;
   }
 
   /**
@@ -242,7 +243,7 @@ export class RedisFrontier implements CrawlFrontier {
    */
   release(entry: FrontierEntry): void {
     this.#fetching--;
-    this.#background(this.#settles.push({ token: this.#token(entry) }));
+    this.#background(this.#sync.push({ release: this.#token(entry) }));
   }
 
   /**
@@ -283,8 +284,7 @@ export class RedisFrontier implements CrawlFrontier {
     const token = this.#token(entry);
     const ok = record !== undefined && !record.error && record.status !== null &&
       record.status >= 200 && record.status < 300;
-    const finished = this.#settles.push({
-      token,
+    const finished = this.#sync.push({
       finish: {
         token,
         record: record ? JSON.stringify(record) : "",
@@ -292,7 +292,7 @@ export class RedisFrontier implements CrawlFrontier {
         error: record?.error ?? "",
         bytes: record?.bytes ?? 0,
       },
-    });
+    }) as Promise<boolean>;
     this.#track(finished);
     const kept = await finished;
     this.#keeper.drop(token);
@@ -454,29 +454,37 @@ export class RedisFrontier implements CrawlFrontier {
     return token;
   }
 
-  async #sendAdds(items: AddItem[]): Promise<AddOutcome[]> {
-    const { queued, outcomes } = await this.#deps.scripts.add(items);
-    this.#pump.queued = queued;
-    const answers = items.map((item, i) => {
-      const outcome = OUTCOMES[outcomes[i]!]!;
-      if (outcome === "added" || outcome === "seen") this.seen.add(item.url);
-      return outcome;
-    });
-    this.#pump.wake();
-    return answers;
-  }
-
-  async #sendSettles(items: SettleItem[]): Promise<boolean[]> {
+  /** One sync call for a batch: releases, finishes, adds, then the lease requests. */
+  async #send(items: SyncItem[]): Promise<SyncAnswer[]> {
     const releases: string[] = [];
     const finishes: FinishItem[] = [];
-    for (const { token, finish } of items) {
-      if (finish) finishes.push(finish);
-      else releases.push(token);
+    const adds: AddItem[] = [];
+    let lease = 0;
+    for (const item of items) {
+      if ("release" in item) releases.push(item.release);
+      else if ("finish" in item) finishes.push(item.finish);
+      else if ("add" in item) adds.push(item.add);
+      else lease += item.lease;
     }
-    const kept = await this.#deps.scripts.settle(releases, finishes);
-    let next = 0;
-    const answers = items.map(({ finish }) => finish ? kept[next++]! : true);
-    this.#pump.wake();
+    const result = await this.#deps.scripts.sync({ releases, finishes, adds, lease });
+    this.#pump.queued = result.lease.queued;
+    // The leases go to the lease requests in order (the pump sends one at a time).
+    let leases = result.lease.leases;
+    let finished = 0, added = 0;
+    const answers = items.map((item): SyncAnswer => {
+      if ("release" in item) return true;
+      if ("finish" in item) return result.finished[finished++]!;
+      if ("add" in item) {
+        const outcome = OUTCOMES[result.outcomes[added++]!]!;
+        if (outcome === "added" || outcome === "seen") this.seen.add(item.add.url);
+        return outcome;
+      }
+      const mine = leases.slice(0, item.lease);
+      leases = leases.slice(item.lease);
+      return { ...result.lease, leases: mine };
+    });
+    // Slots freed or URLs added may let a waiting next() lease, unless this call leased after them.
+    if (lease === 0 && items.length > 0) this.#pump.wake();
     return answers;
   }
 
