@@ -31,6 +31,8 @@ const ROOT = new URL("..", import.meta.url).pathname;
 interface RunResult {
   /** 0 for the in-memory crawl (no `--redis`), else how many processes shared the job. */
   processes: number;
+  /** Which checkout crawled: this one, or the `--baseline` one. */
+  variant: "this" | "baseline";
   pages: number;
   wallMs: number;
   crawlMs: number;
@@ -47,7 +49,7 @@ function summaryOf(stderr: string): Record<string, number> | undefined {
 }
 
 async function crawl(
-  entry: string,
+  root: string,
   store: (k: number) => string[],
   origin: string,
   processes: number,
@@ -59,7 +61,7 @@ async function crawl(
       args: [
         "run",
         "-P",
-        entry,
+        "main.ts",
         ...store(k),
         "--seeds",
         `${origin}/index.html`,
@@ -67,7 +69,7 @@ async function crawl(
         "--ignore-robots",
         ...flags,
       ],
-      cwd: ROOT,
+      cwd: root,
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -124,14 +126,15 @@ async function throughput(values: Record<string, string | boolean | undefined>):
     String(values["per-host"]),
   ];
   flags.push("--parsers", "1");
-  const entry = "main.ts";
+  const baseline = values.baseline ? String(values.baseline) : undefined;
   await using redis = await startRedis();
   await using server = await startBenchServer({ pages });
   const { client } = await openRedis(redis.url);
   const dir = await Deno.makeTempDir({ prefix: "crawler-bench-redis-" });
   console.log(
-    `# shared crawl: ${pages} pages (+ index), ${entry}, flags ${flags.join(" ")}, ` +
-      `${runs} run(s) each, the in-memory crawl (same flags, no --redis) first in each run; ` +
+    `# shared crawl: ${pages} pages (+ index), main.ts, flags ${flags.join(" ")}, ` +
+      `${runs} run(s) each, the in-memory crawl (same flags, no --redis) first in each run` +
+      `${baseline ? `, then each --redis crawl by ${baseline} and by this checkout` : ""}; ` +
       `Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs`,
   );
   const results: RunResult[] = [];
@@ -144,7 +147,8 @@ async function throughput(values: Record<string, string | boolean | undefined>):
     }
   };
   const report = (r: RunResult, run: number) => {
-    const what = r.processes === 0 ? "in-memory" : `processes=${r.processes}`;
+    const what = (r.processes === 0 ? "in-memory" : `processes=${r.processes}`) +
+      (r.variant === "baseline" ? " (baseline)" : "");
     const cpu = r.processes === 0
       ? ""
       : `, Redis CPU ${(r.redisCpuMs / r.pages).toFixed(4)} ms/page`;
@@ -161,52 +165,71 @@ async function throughput(values: Record<string, string | boolean | undefined>):
     for (let run = 1; run <= runs; run++) {
       await server.reset();
       const out = `${dir}/memory-${run}.jsonl`;
-      const m = await crawl(entry, () => ["--out", out], server.origin, 1, flags);
+      const m = await crawl(ROOT, () => ["--out", out], server.origin, 1, flags);
       const lines = m.failures.length
         ? 0
         : (await Deno.readTextFile(out)).split("\n").filter(Boolean).length;
-      const mine = { processes: 0, pages: pages + 1, redisCpuMs: 0, ...m };
+      const mine = {
+        processes: 0,
+        variant: "this" as const,
+        pages: pages + 1,
+        redisCpuMs: 0,
+        ...m,
+      };
       await verify(mine, lines);
       results.push(mine);
       report(mine, run);
+      const variants = baseline ? (["baseline", "this"] as const) : (["this"] as const);
       for (const processes of counts) {
-        await server.reset();
-        const job = `bench-${processes}-${run}`;
-        await client.config("RESETSTAT");
-        const cpuBefore = await redisCpuMs(client);
-        const r = await crawl(
-          entry,
-          (k) => ["--redis", redis.url, "--job", job, "--out", `${dir}/${job}-${k}.jsonl`],
-          server.origin,
-          processes,
-          flags,
-        );
-        const cpu = await redisCpuMs(client) - cpuBefore;
-        const result = { processes, pages: pages + 1, redisCpuMs: cpu, ...r };
-        await verify(result, (await jobTotals(redis.url, job)).records);
-        results.push(result);
-        report(result, run);
-        if (values.commands) {
-          for (const line of await commandLines(client, pages + 1)) console.log(line);
+        for (const variant of variants) {
+          await server.reset();
+          const job = `bench-${variant}-${processes}-${run}`;
+          await client.config("RESETSTAT");
+          const cpuBefore = await redisCpuMs(client);
+          const r = await crawl(
+            variant === "this" ? ROOT : baseline!,
+            (k) => ["--redis", redis.url, "--job", job, "--out", `${dir}/${job}-${k}.jsonl`],
+            server.origin,
+            processes,
+            flags,
+          );
+          const cpu = await redisCpuMs(client) - cpuBefore;
+          const result = { processes, variant, pages: pages + 1, redisCpuMs: cpu, ...r };
+          await verify(result, (await jobTotals(redis.url, job)).records);
+          results.push(result);
+          report(result, run);
+          if (values.commands) {
+            for (const line of await commandLines(client, pages + 1)) console.log(line);
+          }
+          await client.flushdb();
         }
-        await client.flushdb();
       }
     }
   } finally {
     client.disconnect();
     await Deno.remove(dir, { recursive: true });
   }
-  const ok = (processes: number) =>
-    results.filter((r) => r.processes === processes && r.failures.length === 0);
+  const ok = (processes: number, variant = "this") =>
+    results.filter((r) =>
+      r.processes === processes && r.variant === variant && r.failures.length === 0
+    );
   const memoryRate = median(ok(0).map((r) => r.pages / (r.crawlMs / 1000)));
   console.log(
     "\n| crawl | pages | pages/s (process wall, start-up included) | pages/s (crawl) " +
       "| vs in-memory (crawl) | Redis CPU ms/page |",
   );
   console.log("|---|---:|---:|---:|---:|---:|");
-  for (const processes of [0, ...counts]) {
-    const mine = ok(processes);
-    const name = processes === 0 ? "in-memory" : `${processes} process(es), --redis`;
+  const rows = [
+    [0, "this"],
+    ...counts.flatMap((c) => [
+      ...(baseline ? [[c, "baseline"] as const] : []),
+      [c, "this"] as const,
+    ]),
+  ] as const;
+  for (const [processes, variant] of rows) {
+    const mine = ok(processes, variant);
+    const name = (processes === 0 ? "in-memory" : `${processes} process(es), --redis`) +
+      (variant === "baseline" ? " (baseline)" : "");
     if (mine.length === 0) {
       console.log(`| ${name} | failed | | | | |`);
       continue;
@@ -296,6 +319,7 @@ if (import.meta.main) {
       runs: { type: "string", default: "1" },
       memory: { type: "string" },
       commands: { type: "boolean", default: false },
+      baseline: { type: "string" },
     },
   });
   const code = values.memory ? await memory(Number(values.memory)) : await throughput(values);

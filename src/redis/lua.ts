@@ -20,7 +20,7 @@ import { SEEN } from "./seen.ts";
  * | `leases` | hash | token → `HOST ENTRY` (or `H` for a hold) |
  * | `lexp` | zset | token → lease expiry |
  * | `fly` | set | tokens whose request holds a host slot (leased, not released) |
- * | `results` | list | the job's records (JSON), each appended once |
+ * | `results` | list | the job's records, each appended once: an element holds the records of one call as JSON lines |
  * | `fin:CONSUMER` | hash | tokens a process finished and has not seen the reply of yet |
  * | `s:N`, `smeta` | hashes | the seen set: 8-byte fingerprints in linear-hashing buckets |
  * | `ev` | channel | `w` (a host became ready or a timer moved earlier), `end` (nothing pending) |
@@ -41,6 +41,8 @@ local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
 local WAKE = false
 local READY = false
 local function num(v, d) if v then return tonumber(v) end return d end
+-- Integers as strings without Lua's float formatting (much slower in Redis' Lua).
+local function int(v) return string.format('%d', v) end
 local function hk(h) return P .. 'h:' .. h end
 -- A first fetch not yet counted against maxPages: attempts 0, and not marked as counted by a
 -- lease that went back to the queue unfetched (a reclaimed or given-back lease counts once).
@@ -287,7 +289,8 @@ local function settle_part(i0)
   if #done > 0 then
     droplease(done)
     if #records > 0 then
-      redis.call('RPUSH', P .. 'results', unpack(records))
+      -- One list element per call: the records as JSON lines (JSON has no raw newline).
+      redis.call('RPUSH', P .. 'results', table.concat(records, '\\n'))
       redis.call('HINCRBY', S, 'records', #records)
       if ok > 0 then redis.call('HINCRBY', S, 'pagesOk', ok) end
       for code, c in pairs(errors) do redis.call('HINCRBY', S, 'error:' .. code, c) end
@@ -392,6 +395,7 @@ local function lease_part()
   flush()
   local out = {}
   local taken = 0
+  local expiry = int(NOW + leaseMs)
   local lf, lz, ls = {}, {}, {}
   local ready = 0
   if not closed then ready = redis.call('LLEN', P .. 'rr') end
@@ -418,9 +422,9 @@ local function lease_part()
         break
       end
       seq = seq + 1
-      local t = tostring(seq)
+      local t = int(seq)
       lf[#lf + 1], lf[#lf + 2] = t, h .. ' ' .. e
-      lz[#lz + 1], lz[#lz + 2] = NOW + leaseMs, t
+      lz[#lz + 1], lz[#lz + 2] = expiry, t
       ls[#ls + 1] = t
       out[#out + 1], out[#out + 2] = t, e
       got = got + 1
