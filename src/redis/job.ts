@@ -386,7 +386,7 @@ export async function jobWarcFiles(
 
 /**
  * Writes a job's records (those appended when the export starts) to a file
- * or stdout, read in batches.
+ * or stdout, in batches of 1000.
  *
  * @param url The Redis URL.
  * @param name The job's name.
@@ -417,14 +417,11 @@ export async function exportJob(
   const key = `${jobPrefix(name)}results`;
   const { client, explain } = await openRedis(url, options);
   // The job's results, read in batches; each call reads them again (for outputs read in passes).
-  // An element holds the records one call appended, as JSON lines.
   async function* records(): AsyncIterable<CrawlRecord> {
     const total = await client.llen(key);
-    for (let start = 0; start < total; start += 100) {
-      const batch = await client.lrange(key, start, Math.min(start + 99, total - 1));
-      for (const element of batch) {
-        for (const line of element.split("\n")) yield JSON.parse(line);
-      }
+    for (let start = 0; start < total; start += 1000) {
+      const batch = await client.lrange(key, start, Math.min(start + 999, total - 1));
+      for (const line of batch) yield JSON.parse(line);
     }
   }
   try {

@@ -20,7 +20,7 @@ import { SEEN } from "./seen.ts";
  * | `leases` | hash | token → `HOST ENTRY` (or `H` for a hold) |
  * | `lexp` | zset | token → lease expiry |
  * | `fly` | set | tokens whose request holds a host slot (leased, not released) |
- * | `results` | list | the job's records, each appended once: an element holds the records of one call as JSON lines |
+ * | `results` | list | the job's records (JSON), each appended once |
  * | `fin:CONSUMER` | hash | tokens a process finished and has not seen the reply of yet |
  * | `s:N`, `smeta` | hashes | the seen set: 8-byte fingerprints in linear-hashing buckets |
  * | `ev` | channel | `w` (a host became ready or a timer moved earlier), `end` (nothing pending) |
@@ -289,8 +289,7 @@ local function settle_part(i0)
   if #done > 0 then
     droplease(done)
     if #records > 0 then
-      -- One list element per call: the records as JSON lines (JSON has no raw newline).
-      redis.call('RPUSH', P .. 'results', table.concat(records, '\\n'))
+      redis.call('RPUSH', P .. 'results', unpack(records))
       redis.call('HINCRBY', S, 'records', #records)
       if ok > 0 then redis.call('HINCRBY', S, 'pagesOk', ok) end
       for code, c in pairs(errors) do redis.call('HINCRBY', S, 'error:' .. code, c) end
