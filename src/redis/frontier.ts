@@ -143,7 +143,7 @@ export class RedisFrontier implements CrawlFrontier {
       onError: (error) => this.#fail(error),
     });
     this.#pump = new LeasePump({
-      lease: (n) => this.#sync.push({ lease: n }) as Promise<LeaseResult>,
+      lease: (n) => this.#sync.push({ lease: n }, true) as Promise<LeaseResult>,
       handOut: (token, json) => {
         const parsed = JSON.parse(json);
         this.#stats.leased++;

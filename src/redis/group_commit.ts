@@ -3,7 +3,9 @@
  * is in flight and then go out together, so a busy crawl sends a few large
  * calls instead of one per page, and an idle one sends at once (a microtask
  * later, so the calls of one tick share one). No timer: the batch is
- * whatever came in during the previous round trip.
+ * whatever came in during the previous round trip. An urgent item (a
+ * lease a fetcher waits for) need not wait for that round trip: it goes at
+ * once in a second call, with whatever is queued.
  *
  * @module
  */
@@ -16,7 +18,7 @@ interface Pending<I, R> {
 
 /**
  * One call in flight at a time, carrying every item queued meanwhile (up
- * to `max`).
+ * to `max`); a second one for an urgent item.
  *
  * @example Usage
  * No Redis needed: in a job, `send` runs one script for the whole batch.
@@ -40,6 +42,7 @@ export class GroupCommit<I, R> {
   #max: number;
   #queue: Pending<I, R>[] = [];
   #running = false;
+  #urgent = false;
 
   /**
    * Creates an empty group.
@@ -56,29 +59,40 @@ export class GroupCommit<I, R> {
    * Queues an item for the next call.
    *
    * @param item The item.
+   * @param urgent Send it now even if a call is in flight (at most one such call at a time).
    * @returns Its result, once its call is answered.
    * @throws The call's failure.
    */
-  push(item: I): Promise<R> {
+  push(item: I, urgent = false): Promise<R> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       if (!this.#running) {
         this.#running = true;
         queueMicrotask(() => this.#run());
+      } else if (urgent && !this.#urgent) {
+        this.#urgent = true;
+        queueMicrotask(() => this.#sendOnce());
       }
     });
   }
 
   async #run(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#max);
-      try {
-        const results = await this.#send(batch.map((p) => p.item));
-        batch.forEach((p, i) => p.resolve(results[i]!));
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
-    }
+    while (this.#queue.length > 0) await this.#sendBatch();
     this.#running = false;
+  }
+
+  async #sendOnce(): Promise<void> {
+    if (this.#queue.length > 0) await this.#sendBatch();
+    this.#urgent = false;
+  }
+
+  async #sendBatch(): Promise<void> {
+    const batch = this.#queue.splice(0, this.#max);
+    try {
+      const results = await this.#send(batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(results[i]!));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    }
   }
 }
