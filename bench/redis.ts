@@ -2,15 +2,26 @@
  * The shared-crawl benchmark: 1, 2 and 4 local crawler processes share one
  * Redis job and crawl the benchmark site (`bench/serve.ts`, in its own
  * process); prints pages/s per process count, verified (every page once in
- * the job's results, no request twice). With `--memory N` it instead
- * measures what N URLs cost in Redis.
+ * the job's results, no request twice). Each run first crawls the site in
+ * memory (same flags, no `--redis`), so every row shows its pages/s against
+ * the in-memory crawl of the same runs, and Redis' own CPU per page (`INFO
+ * cpu`: used_cpu_user + used_cpu_sys of the redis-server, its change over
+ * the crawl divided by the pages). With `--memory N` it instead measures what
+ * N URLs cost in Redis.
  *
  * ```sh
  * deno run --allow-run=deno,redis-server --allow-net=127.0.0.1 --allow-read --allow-write \
  *   --allow-env --allow-sys bench/redis.ts [--pages 3000] [--processes 1,2,4] \
- *   [--concurrency 16] [--per-host 32] [--runs 1]
+ *   [--concurrency 16] [--per-host 32] [--runs 1] [--commands] [--baseline DIR]
  * deno run ... bench/redis.ts --memory 100000
  * ```
+ *
+ * `--commands` prints, after each Redis crawl, Redis' busiest commands and
+ * scripts per page (`INFO commandstats`; commands run by scripts are counted
+ * too, and inside the scripts' time). `--baseline DIR` also crawls, in each
+ * run, with the checkout in DIR (e.g. an older commit, `git archive REV |
+ * tar -x -C DIR`), interleaved with this one, so the two compare on the same
+ * machine at the same time. The table has medians of the runs.
  *
  * Each crawler is `main.ts --redis URL --job NAME`.
  * A private redis-server is started on a free port and stopped at the end.

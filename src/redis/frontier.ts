@@ -10,6 +10,14 @@
  * ({@linkcode RedisFrontier.finish}), so a process whose lease was taken
  * over appends nothing.
  *
+ * Round trips are shared (`group_commit.ts`): what the process has for
+ * Redis (released slots, finished records, new URLs, a lease request) waits
+ * while its previous call is in flight and goes out in one call of the
+ * job's sync script, which applies it in that order, so a lease sees the
+ * slots and URLs just freed and added. A lease request does not wait: it
+ * goes at once in a second call (with whatever is queued) if one is in
+ * flight, so a fetcher waits one round trip, as before.
+ *
  * Waiting never polls: see `lease_pump.ts`.
  *
  * @module

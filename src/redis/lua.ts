@@ -234,6 +234,41 @@ end
 local CONSUMER = ARGV[1]
 local perHost, delay, maxHost = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local leaseMs, maxPages, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+-- The job's counters, read once and written once (changed fields only) at the end.
+local mv = redis.call('HMGET', META, 'closed', 'seq', 'pending', 'queued', 'started')
+local M = {closed = mv[1] == '1', seq = num(mv[2], 0), pending = num(mv[3], 0),
+  queued = num(mv[4], 0), started = num(mv[5], 0)}
+local M0 = {closed = M.closed, seq = M.seq, pending = M.pending, queued = M.queued,
+  started = M.started}
+local ENDED = false
+local function pend(delta)
+  M.pending = M.pending + delta
+  if delta < 0 and M.pending <= 0 then ENDED = true end
+end
+-- The job's stats to add, written at the end.
+local STATS = {}
+local function stat(field, d)
+  if d ~= 0 then STATS[field] = (STATS[field] or 0) + d end
+end
+local function save()
+  local kv = {}
+  for _, f in ipairs({'seq', 'pending', 'queued', 'started'}) do
+    if M[f] ~= M0[f] then kv[#kv + 1], kv[#kv + 2] = f, int(M[f]) end
+  end
+  if M.closed and not M0.closed then kv[#kv + 1], kv[#kv + 2] = 'closed', '1' end
+  if #kv > 0 then redis.call('HSET', META, unpack(kv)) end
+  if ENDED and M.pending <= 0 then redis.call('PUBLISH', P .. 'ev', 'end') end
+  local fields = {}
+  for f in pairs(STATS) do fields[#fields + 1] = f end
+  if #fields < 3 then
+    for _, f in ipairs(fields) do redis.call('HINCRBY', P .. 'stats', f, STATS[f]) end
+  elseif #fields > 0 then
+    local old = redis.call('HMGET', P .. 'stats', unpack(fields))
+    local skv = {}
+    for j, f in ipairs(fields) do skv[#skv + 1], skv[#skv + 2] = f, int(num(old[j], 0) + STATS[f]) end
+    redis.call('HSET', P .. 'stats', unpack(skv))
+  end
+end
 local function settle_part(i0)
   local fin = P .. 'fin:' .. CONSUMER
   local i = i0
@@ -284,26 +319,25 @@ local function settle_part(i0)
     end
   end
   unfly(ts, hs)
-  local S = P .. 'stats'
-  if lost > 0 then redis.call('HINCRBY', S, 'lost', lost) end
+  stat('lost', lost)
   if #done > 0 then
     droplease(done)
     if #records > 0 then
       redis.call('RPUSH', P .. 'results', unpack(records))
-      redis.call('HINCRBY', S, 'records', #records)
-      if ok > 0 then redis.call('HINCRBY', S, 'pagesOk', ok) end
-      for code, c in pairs(errors) do redis.call('HINCRBY', S, 'error:' .. code, c) end
-      redis.call('HINCRBY', S, 'bytes', bytes)
+      stat('records', #records)
+      stat('pagesOk', ok)
+      for code, c in pairs(errors) do stat('error:' .. code, c) end
+      stat('bytes', bytes)
     end
-    if skipped > 0 then redis.call('HINCRBY', S, 'skipped', skipped) end
+    stat('skipped', skipped)
     redis.call('HSET', fin, unpack(marks))
-    if na == 0 then redis.call('PEXPIRE', fin, 86400000) end
-    settle(-#done)
+    redis.call('PEXPIRE', fin, 86400000)
+    pend(-#done)
   end
   return out, i + 1 + nf * 5
 end
 local function add_part(i0)
-  local closed = redis.call('HGET', META, 'closed') == '1'
+  local closed = M.closed
   local out, added = {}, 0
   -- Per host: its new entries.
   local news = {}
@@ -335,20 +369,14 @@ local function add_part(i0)
     push(h, q, false)
     if next(host(h).set) then touch(h) end
   end
-  if added > 0 then
-    redis.call('HINCRBY', META, 'queued', added)
-    redis.call('HINCRBY', META, 'pending', added)
-    redis.call('HINCRBY', P .. 'stats', 'added', added)
-  end
+  M.queued = M.queued + added
+  pend(added)
+  stat('added', added)
   return out
 end
 local function lease_part()
-  local m = redis.call('HMGET', META, 'closed', 'seq', 'pending', 'queued', 'started')
-  local closed, seq, pending, queued = m[1] == '1', num(m[2], 0), num(m[3], 0), num(m[4], 0)
-  local started = num(m[5], 0)
-  local queued0 = queued
-
-  if n == 0 then return {closed and 1 or 0, pending, queued, NOW, -1}, {} end
+  if n == 0 then return {M.closed and 1 or 0, M.pending, M.queued, NOW, -1}, {} end
+  local closed, seq, started = M.closed, M.seq, M.started
   local firstLease, firstDelayed, firstWait = first('lexp'), first('delayed'), first('wait')
   if firstLease and firstLease <= NOW then
     local expired = redis.call('ZRANGEBYSCORE', P .. 'lexp', '-inf', NOW, 'LIMIT', 0, 100)
@@ -365,16 +393,13 @@ local function lease_part()
         local h, e = split(v)
         ts[#ts + 1], hs[#hs + 1] = t, h
         push(h, {counted(e)}, true)
-        queued = queued + 1
-        redis.call('HINCRBY', P .. 'stats', 'reclaimed', 1)
+        M.queued = M.queued + 1
+        stat('reclaimed', 1)
       end
     end
     droplease(expired)
     unfly(ts, hs)
-    if holds > 0 then
-      pending = redis.call('HINCRBY', META, 'pending', -holds)
-      if pending <= 0 then redis.call('PUBLISH', P .. 'ev', 'end') end
-    end
+    pend(-holds)
     firstLease = first('lexp')
   end
   if firstDelayed and firstDelayed <= NOW then
@@ -438,17 +463,13 @@ local function lease_part()
       taken = taken + got
     end
   end
-  queued = queued - taken
+  M.queued, M.seq, M.started, M.closed = M.queued - taken, seq, started, closed
   if taken > 0 then
-    redis.call('HSET', META, 'seq', seq, 'queued', queued, 'started', started,
-      'closed', closed and '1' or '0')
     redis.call('HSET', P .. 'leases', unpack(lf))
     redis.call('ZADD', P .. 'lexp', unpack(lz))
     redis.call('SADD', P .. 'fly', unpack(ls))
-    redis.call('HINCRBY', P .. 'stats', 'leased', taken)
+    stat('leased', taken)
     if not firstLease or firstLease > NOW + leaseMs then firstLease = NOW + leaseMs end
-  elseif queued ~= queued0 then
-    redis.call('HSET', META, 'queued', queued)
   end
   flush()
   if WAITED then firstWait = first('wait') end
@@ -456,12 +477,13 @@ local function lease_part()
   for _, s in ipairs({firstLease or -1, firstDelayed or -1, firstWait or -1}) do
     if s >= 0 and (at < 0 or s < at) then at = s end
   end
-  return {closed and 1 or 0, pending, queued, NOW, at}, out
+  return {closed and 1 or 0, M.pending, M.queued, NOW, at}, out
 end
 local finished, i = settle_part(8)
 local outcomes = add_part(i)
 seen_save()
 local head, leases = lease_part()
+save()
 commit()
 head[#head + 1] = #finished
 for _, r in ipairs(finished) do head[#head + 1] = r end
