@@ -8,6 +8,7 @@
 import type { Redis } from "ioredis";
 import type { Buffer } from "node:buffer";
 import * as lua from "./lua.ts";
+import { SYNC } from "./sync_lua.ts";
 import { fingerprintBytes } from "./seen.ts";
 
 /** How long a lease lives unless extended, in ms, when a job is joined without `leaseMs`. */
@@ -93,7 +94,7 @@ const NAMES = {
   crawlInit: lua.INIT,
   crawlMark: lua.MARK,
   crawlRequeue: lua.REQUEUE,
-  crawlSync: lua.SYNC,
+  crawlSync: SYNC,
   crawlHold: lua.HOLD,
   crawlUnhold: lua.UNHOLD,
   crawlExtend: lua.EXTEND,
