@@ -14,6 +14,7 @@
  *   --allow-env --allow-sys bench/redis.ts [--pages 3000] [--processes 1,2,4] \
  *   [--concurrency 16] [--per-host 32] [--runs 1] [--commands] [--baseline DIR]
  * deno run ... bench/redis.ts --memory 100000
+ * deno run ... bench/redis.ts --frontier 10000
  * ```
  *
  * `--commands` prints, after each Redis crawl, Redis' busiest commands and
@@ -21,7 +22,9 @@
  * too, and inside the scripts' time). `--baseline DIR` also crawls, in each
  * run, with the checkout in DIR (e.g. an older commit, `git archive REV |
  * tar -x -C DIR`), interleaved with this one, so the two compare on the same
- * machine at the same time. The table has medians of the runs.
+ * machine at the same time. The table has medians of the runs. With
+ * `--frontier N` it drives the Redis frontier alone for N pages (no HTTP,
+ * no parsing) and prints Redis' CPU per page and its busiest commands.
  *
  * Each crawler is `main.ts --redis URL --job NAME`.
  * A private redis-server is started on a free port and stopped at the end.
@@ -258,6 +261,69 @@ async function throughput(values: Record<string, string | boolean | undefined>):
   return results.some((r) => r.failures.length > 0) ? 1 : 0;
 }
 
+/**
+ * The frontier alone, no HTTP and no parsing: 16 workers in this process
+ * lease, release, add two new links and finish with a 2.5 KB record, page
+ * after page, until N pages are done. Redis' CPU per page here is the cost of
+ * the frontier's protocol, without the noise of a whole crawl on the machine.
+ */
+async function frontierOnly(pages: number): Promise<number> {
+  await using redis = await startRedis();
+  const { client } = await openRedis(redis.url);
+  const job = await connectJob(redis.url, "frontier");
+  const frontier = await job.openFrontier({ perHost: 32, delayMs: 0 });
+  const title = "x".repeat(2300);
+  let next = 1;
+  await frontier.add({ url: "http://h.test/0", depth: 0, parent: null });
+  await client.config("RESETSTAT");
+  const cpuBefore = await redisCpuMs(client);
+  const started = performance.now();
+  const worker = async () => {
+    for (;;) {
+      const entry = await frontier.next();
+      if (!entry) return;
+      frontier.release(entry);
+      const links = [];
+      for (let i = 0; i < 2 && next < pages; i++) links.push(`http://h.test/${next++}`);
+      await Promise.all(links.map((url) => frontier.add({ url, depth: 1, parent: entry.url })));
+      const record = {
+        url: entry.url,
+        requestedUrl: entry.url,
+        status: 200,
+        depth: entry.depth,
+        parent: entry.parent,
+        fetchedAt: new Date().toISOString(),
+        contentType: "text/html",
+        bytes: 32_000,
+        durationMs: 1,
+        attempts: 1,
+        title,
+        description: null,
+        canonical: null,
+        h1: [],
+        links: [],
+      };
+      await job.finish(entry, record, () => Promise.resolve());
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  const ms = performance.now() - started;
+  const cpu = await redisCpuMs(client) - cpuBefore;
+  const records = (await job.totals()).records;
+  await job.close();
+  console.log(
+    `# frontier only: ${records} pages (16 workers, 2 new links and a 2.5 KB record a page)`,
+  );
+  console.log(
+    `${(records / (ms / 1000)).toFixed(0)} pages/s, Redis CPU ${
+      (cpu / records).toFixed(4)
+    } ms/page`,
+  );
+  for (const line of await commandLines(client, records)) console.log(line);
+  client.disconnect();
+  return records === pages ? 0 : 1;
+}
+
 /** Adds N URLs to a job and reads what they cost in Redis. */
 async function memory(n: number): Promise<number> {
   await using redis = await startRedis();
@@ -331,8 +397,13 @@ if (import.meta.main) {
       memory: { type: "string" },
       commands: { type: "boolean", default: false },
       baseline: { type: "string" },
+      frontier: { type: "string" },
     },
   });
-  const code = values.memory ? await memory(Number(values.memory)) : await throughput(values);
+  const code = values.memory
+    ? await memory(Number(values.memory))
+    : values.frontier
+    ? await frontierOnly(Number(values.frontier))
+    : await throughput(values);
   Deno.exit(code);
 }
