@@ -3,9 +3,7 @@
  * is in flight and then go out together, so a busy crawl sends a few large
  * calls instead of one per page, and an idle one sends at once (a microtask
  * later, so the calls of one tick share one). No timer: the batch is
- * whatever came in during the previous round trip. An urgent item (a
- * lease a fetcher waits for) need not wait for that round trip: it goes at
- * once in a second call, with whatever is queued.
+ * whatever came in during the previous round trip.
  *
  * @module
  */
@@ -18,7 +16,7 @@ interface Pending<I, R> {
 
 /**
  * One call in flight at a time, carrying every item queued meanwhile (up
- * to `max`); a second one for an urgent item.
+ * to `max`).
  *
  * @example Usage
  * No Redis needed: in a job, `send` runs one script for the whole batch.
@@ -42,7 +40,6 @@ export class GroupCommit<I, R> {
   #max: number;
   #queue: Pending<I, R>[] = [];
   #running = false;
-  #urgent = false;
 
   /**
    * Creates an empty group.
@@ -59,19 +56,15 @@ export class GroupCommit<I, R> {
    * Queues an item for the next call.
    *
    * @param item The item.
-   * @param urgent Send it now even if a call is in flight (at most one such call at a time).
    * @returns Its result, once its call is answered.
    * @throws The call's failure.
    */
-  push(item: I, urgent = false): Promise<R> {
+  push(item: I): Promise<R> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       if (!this.#running) {
         this.#running = true;
         queueMicrotask(() => this.#run());
-      } else if (urgent && !this.#urgent) {
-        this.#urgent = true;
-        queueMicrotask(() => this.#sendOnce());
       }
     });
   }
@@ -79,11 +72,6 @@ export class GroupCommit<I, R> {
   async #run(): Promise<void> {
     while (this.#queue.length > 0) await this.#sendBatch();
     this.#running = false;
-  }
-
-  async #sendOnce(): Promise<void> {
-    if (this.#queue.length > 0) await this.#sendBatch();
-    this.#urgent = false;
   }
 
   async #sendBatch(): Promise<void> {

@@ -41,29 +41,6 @@ Deno.test("GroupCommit.push() queues items while a call is in flight and sends t
   assert.deepEqual(await Promise.all(later), ["b!", "c!"]);
 });
 
-Deno.test("GroupCommit.push() sends an urgent item at once in a second call, with what is queued", async () => {
-  const { calls, send } = manualSend();
-  const group = new GroupCommit(send, 100);
-  const first = group.push("a");
-  await null;
-  const queued = group.push("b");
-  const urgent = group.push("lease", true);
-  await null;
-  assert.deepEqual(calls.map((c) => c.items), [["a"], ["b", "lease"]]);
-  // One urgent call at a time: while it is in flight, an urgent item waits like any other.
-  const another = group.push("lease again", true);
-  await null;
-  assert.equal(calls.length, 2);
-  calls[1]!.answer();
-  assert.deepEqual(await Promise.all([queued, urgent]), ["b!", "lease!"]);
-  calls[0]!.answer();
-  assert.equal(await first, "a!");
-  await null;
-  assert.deepEqual(calls.at(-1)!.items, ["lease again"]);
-  calls.at(-1)!.answer();
-  assert.equal(await another, "lease again!");
-});
-
 Deno.test("GroupCommit.push() splits what is queued into calls of at most max items", async () => {
   const { calls, send } = manualSend();
   const group = new GroupCommit(send, 2);
