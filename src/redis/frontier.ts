@@ -214,7 +214,7 @@ export class RedisFrontier implements CrawlFrontier {
   }
 
   /**
-   * Queues a URL in the job unless seen; calls made while the previous add
+   * Queues a URL in the job unless seen; calls made while the previous sync
    * call is in flight share the next round trip.
    *
    * @param entry The URL (normalized), its depth and its parent.
@@ -242,7 +242,7 @@ export class RedisFrontier implements CrawlFrontier {
   }
 
   /**
-   * Frees the entry's host slot, job-wide (with the next settle call: see
+   * Frees the entry's host slot, job-wide (with the next sync call: see
    * {@linkcode RedisFrontier.finish}).
    *
    * @param entry An entry from `next()`.
@@ -280,8 +280,8 @@ export class RedisFrontier implements CrawlFrontier {
 
   /**
    * Appends the entry's record to the job and ends its lease, atomically.
-   * The store calls this. Releases and finishes made while the previous
-   * settle call is in flight go out together in the next one.
+   * The store calls this. Releases, finishes and adds made while the
+   * previous sync call is in flight go out together in the next one.
    *
    * @param entry An entry from `next()`.
    * @param record Its record, or `undefined` for a skip.
