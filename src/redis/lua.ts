@@ -251,18 +251,21 @@ return 1
 
 /** ARGV: the job's leaseMs, then tokens. Pushes their expiry to now + leaseMs; returns the tokens no longer leased. */
 export const EXTEND: string = COMMON + `
-local leaseMs = tonumber(ARGV[1])
-local ts = {unpack(ARGV, 2)}
-local lost, live = {}, {}
-if #ts == 0 then return lost end
-for i, s in ipairs(redis.call('ZMSCORE', P .. 'lexp', unpack(ts))) do
-  if s then
-    live[#live + 1], live[#live + 2] = NOW + leaseMs, ts[i]
-  else
-    lost[#lost + 1] = ts[i]
+local expiry = int(NOW + tonumber(ARGV[1]))
+local lost = {}
+-- In chunks: Lua's unpack() takes a few thousand values at most.
+for from = 2, #ARGV, 1000 do
+  local ts = {unpack(ARGV, from, math.min(from + 999, #ARGV))}
+  local live = {}
+  for i, s in ipairs(redis.call('ZMSCORE', P .. 'lexp', unpack(ts))) do
+    if s then
+      live[#live + 1], live[#live + 2] = expiry, ts[i]
+    else
+      lost[#lost + 1] = ts[i]
+    end
   end
+  if #live > 0 then redis.call('ZADD', P .. 'lexp', unpack(live)) end
 end
-if #live > 0 then redis.call('ZADD', P .. 'lexp', unpack(live)) end
 return lost
 `;
 
