@@ -12,7 +12,7 @@ import { SEEN } from "./seen.ts";
  * | `meta` | hash | `pending` (queued + leased + holds), `queued`, `seq`, `started`, `closed` |
  * | `cfg` | hash | the job's `perHost`, `delayMs`, `maxPages`, `maxPagesPerHost`, `leaseMs`, set by the first process (`INIT`); the scripts that apply them are given them by each call, so a job keeps its settings even if Redis lost its data |
  * | `stats` | hash | job totals: `added`, `leased`, `records`, `pagesOk`, `bytes`, `error:CODE`, ... |
- * | `h:HOST` | hash | politeness: `a` in flight, `c` cap, `l` last start, `d` delay, `p` paused until, `s` state, `m` admitted, `hw` a redirect hop waits for a slot until |
+ * | `h:HOST` | hash | politeness: `a` in flight, `c` cap, `l` last start, `d` delay, `p` paused until, `s` state, `m` admitted (kept only with `maxPagesPerHost`), `hw` a redirect hop waits for a slot until |
  * | `q:HOST` | list | the host's queued entries (JSON) |
  * | `rr` | list | hosts ready now, served round-robin |
  * | `wait` | zset | hosts with work that become ready at a known time |
@@ -28,7 +28,13 @@ import { SEEN } from "./seen.ts";
  * A host is in `rr` when it has queued entries, a free slot and its start
  * time has come; in `wait` when only time stands in its way; in neither when
  * its queue is empty or all its slots are taken (a release puts it back).
- * `resched` keeps that invariant after every change to a host.
+ * `resched` keeps that invariant for every host a call changed, once, at
+ * the end of the call (`commit`).
+ *
+ * A busy process calls one script for nearly everything: `SYNC`
+ * (`sync_lua.ts`) takes its releases, finishes, new URLs and lease request
+ * together; the scripts here are the rarer steps (retries, holds, lease
+ * renewals, redirect hops, politeness).
  *
  * @module
  */
