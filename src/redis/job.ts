@@ -264,6 +264,7 @@ export class RedisJob implements CrawlStore {
  * @throws {TypeError} If the URL or the name is malformed.
  * @throws {RangeError} If `leaseMs` is not a positive integer.
  * @throws {RedisUnreachableError} If Redis cannot be reached: print its message, exit 1.
+ * @throws {Error} If the server is older than Redis 6.2.
  *
  * @example Usage
  * Not run as a test: it needs a Redis server.
@@ -292,6 +293,15 @@ export async function connectJob(
     throw error;
   }
   try {
+    // The scripts use commands of Redis 6.2 (LMOVE, SMISMEMBER, ZMSCORE, LPOP with a count).
+    const version = /^redis_version:(\d+)\.(\d+)/m.exec(await command.client.info("server"));
+    if (version && Number(version[1]) * 100 + Number(version[2]) < 602) {
+      throw new Error(
+        `Cannot join job ${name} as shared crawls need Redis 6.2 or later: received ${version[1]}.${
+          version[2]
+        }`,
+      );
+    }
     const scripts = new JobScripts(command.client, name, consumer);
     await subscriber.client.subscribe(`${scripts.prefix}ev`);
     return new RedisJob(name, command, subscriber, scripts, { leaseMs, onNote: options.onNote });

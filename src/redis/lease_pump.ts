@@ -17,6 +17,9 @@ import { WaitQueue } from "../async/wait_queue.ts";
 import type { FrontierEntry, PageBudget } from "../frontier/types.ts";
 import type { LeaseResult } from "./scripts.ts";
 
+/** Most leases one call asks for (the script hands them over in a few Lua calls of bounded size). */
+const MAX_LEASES = 1000;
+
 /** What a {@linkcode LeasePump} works with. */
 export interface LeasePumpOptions {
   /** Asks Redis for up to `n` leases. */
@@ -160,7 +163,7 @@ export class LeasePump {
           this.#closed = true;
           break;
         }
-        const wanted = Math.min(this.#waiters.length, budget);
+        const wanted = Math.min(this.#waiters.length, budget, MAX_LEASES);
         const result = await this.#options.lease(wanted);
         this.queued = result.queued;
         for (const { token, entry } of result.leases) this.#handOut(token, entry);

@@ -12,7 +12,7 @@ import { SEEN } from "./seen.ts";
  * | `meta` | hash | `pending` (queued + leased + holds), `queued`, `seq`, `started`, `closed` |
  * | `cfg` | hash | the job's `perHost`, `delayMs`, `maxPages`, `maxPagesPerHost`, `leaseMs`, set by the first process (`INIT`); the scripts that apply them are given them by each call, so a job keeps its settings even if Redis lost its data |
  * | `stats` | hash | job totals: `added`, `leased`, `records`, `pagesOk`, `bytes`, `error:CODE`, ... |
- * | `h:HOST` | hash | politeness: `a` in flight, `c` cap, `l` last start, `d` delay, `p` paused until, `s` state, `m` admitted, `hw` a redirect hop waits for a slot until |
+ * | `h:HOST` | hash | politeness: `a` in flight, `c` cap, `l` last start, `d` delay, `p` paused until, `s` state, `m` admitted (kept only with `maxPagesPerHost`), `hw` a redirect hop waits for a slot until |
  * | `q:HOST` | list | the host's queued entries (JSON) |
  * | `rr` | list | hosts ready now, served round-robin |
  * | `wait` | zset | hosts with work that become ready at a known time |
@@ -28,12 +28,22 @@ import { SEEN } from "./seen.ts";
  * A host is in `rr` when it has queued entries, a free slot and its start
  * time has come; in `wait` when only time stands in its way; in neither when
  * its queue is empty or all its slots are taken (a release puts it back).
- * `resched` keeps that invariant after every change to a host.
+ * `resched` keeps that invariant for every host a call changed, once, at
+ * the end of the call (`commit`).
+ *
+ * A busy process calls one script for nearly everything: `SYNC`
+ * (`sync_lua.ts`) takes its releases, finishes, new URLs and lease request
+ * together; the scripts here are the rarer steps (retries, holds, lease
+ * renewals, redirect hops, politeness).
  *
  * @module
  */
 
-const COMMON = `
+/**
+ * The Lua every script starts with: the job's keys, Redis' clock, and the
+ * per-host bookkeeping (each host read once and written once per call).
+ */
+export const COMMON: string = `
 local META = KEYS[1]
 local P = string.sub(META, 1, -5)
 local T = redis.call('TIME')
@@ -41,6 +51,8 @@ local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
 local WAKE = false
 local READY = false
 local function num(v, d) if v then return tonumber(v) end return d end
+-- Integers as strings without Lua's float formatting (much slower in Redis' Lua).
+local function int(v) return string.format('%d', v) end
 local function hk(h) return P .. 'h:' .. h end
 -- A first fetch not yet counted against maxPages: attempts 0, and not marked as counted by a
 -- lease that went back to the queue unfetched (a reclaimed or given-back lease counts once).
@@ -57,17 +69,60 @@ local function split(v)
   local i = string.find(v, ' ', 1, true)
   return string.sub(v, 1, i - 1), string.sub(v, i + 1)
 end
-local function resched(h)
-  local k = hk(h)
-  local f = redis.call('HMGET', k, 'a', 'c', 'l', 'd', 'p', 's')
-  local at = math.max(num(f[3], -1e15) + num(f[4], 0), num(f[5], 0))
-  local st = f[6] or ''
-  local want = ''
-  if num(f[1], 0) < num(f[2], 1) and redis.call('LLEN', qk(h)) > 0 then
-    if at <= NOW then want = 'r' else want = 'w' end
+-- The hosts this call reads, each read once (HMGET) and written once at its end: fields
+-- a in flight, c cap, l last start, d delay, p paused until, s state, hw hop waits until,
+-- m admitted; qn the queue's length when known. DIRTY lists the hosts to reschedule.
+local HOSTS, DIRTY = {}, {}
+local WAITED = false
+local FIELDS = {'a', 'c', 'l', 'd', 'p', 's', 'hw', 'm'}
+local function host(h)
+  local x = HOSTS[h]
+  if x then return x end
+  local f = redis.call('HMGET', hk(h), unpack(FIELDS))
+  x = {a = num(f[1], 0), c = f[2], l = f[3], d = f[4], p = f[5], s = f[6] or '', hw = f[7],
+    m = num(f[8], 0), set = {}, freed = 0}
+  x.s0 = x.s
+  HOSTS[h] = x
+  return x
+end
+-- Sets a host field, written at the end of the call.
+local function hset(h, field, v)
+  local x = host(h)
+  x[field] = v
+  x.set[field] = true
+end
+local function touch(h)
+  local x = host(h)
+  if not x.dirty then
+    x.dirty = true
+    DIRTY[#DIRTY + 1] = h
   end
-  if st == 'r' and want ~= 'r' then redis.call('LREM', P .. 'rr', 1, h) end
-  if st == 'w' and want ~= 'w' then redis.call('ZREM', P .. 'wait', h) end
+  return x
+end
+local function ready_at(x)
+  return math.max(num(x.l, -1e15) + num(x.d, 0), num(x.p, 0))
+end
+-- A host is in 'rr' when it has queued entries, a free slot and its start time has come; in
+-- 'wait' when only time stands in its way; in neither otherwise. Keeps that, and writes the
+-- host's changed fields in one HSET.
+local function resched(h)
+  local x = HOSTS[h]
+  -- A redirect hop waits for this host's slot (until 'hw'): tell the job a slot is free.
+  if x.freed > 0 and num(x.hw, 0) >= NOW then WAKE = true end
+  local at = ready_at(x)
+  local want = ''
+  if x.a < num(x.c, 1) then
+    if not x.qn then x.qn = redis.call('LLEN', qk(h)) end
+    if x.qn > 0 then
+      if at <= NOW then want = 'r' else want = 'w' end
+    end
+  end
+  local st = x.s0
+  if st == 'r' and want ~= 'r' then redis.call('LREM', P .. 'rr', x.rotated and -1 or 1, h) end
+  if st == 'w' and want ~= 'w' then
+    redis.call('ZREM', P .. 'wait', h)
+    WAITED = true
+  end
   if want == 'r' and st ~= 'r' then
     redis.call('RPUSH', P .. 'rr', h)
     READY = true
@@ -79,28 +134,64 @@ local function resched(h)
       local first = redis.call('ZRANGE', P .. 'wait', 0, 0, 'WITHSCORES')
       if not first[2] or tonumber(first[2]) > at then WAKE = true end
       redis.call('ZADD', P .. 'wait', at, h)
+      WAITED = true
     end
   end
-  if want ~= st then redis.call('HSET', k, 's', want) end
-end
-local function unfly(t, h)
-  if redis.call('SREM', P .. 'fly', t) == 1 then
-    redis.call('HINCRBY', hk(h), 'a', -1)
-    -- A redirect hop waits for this host's slot (until 'hw'): tell the job a slot is free.
-    if num(redis.call('HGET', hk(h), 'hw'), 0) >= NOW then WAKE = true end
-    resched(h)
+  if want ~= st then x.set.s = true end
+  x.s = want
+  local kv = {}
+  for field in pairs(x.set) do
+    kv[#kv + 1], kv[#kv + 2] = field, x[field]
   end
+  if #kv > 0 then redis.call('HSET', hk(h), unpack(kv)) end
+  x.set, x.freed, x.dirty, x.s0, x.rotated = {}, 0, false, want, false
 end
-local function droplease(t)
-  redis.call('HDEL', P .. 'leases', t)
-  redis.call('ZREM', P .. 'lexp', t)
+local function flush()
+  for _, h in ipairs(DIRTY) do resched(h) end
+  DIRTY = {}
+end
+-- Frees the host slots of leases (tokens ts, hosts hs) that still hold one.
+local function unfly(ts, hs)
+  if #ts == 0 then return end
+  local held = redis.call('SMISMEMBER', P .. 'fly', unpack(ts))
+  local gone, once = {}, {}
+  for i, y in ipairs(held) do
+    -- A token listed twice (released and finished in one call) frees its slot once.
+    if y == 1 and not once[ts[i]] then
+      once[ts[i]] = true
+      gone[#gone + 1] = ts[i]
+      local x = touch(hs[i])
+      x.freed = x.freed + 1
+      hset(hs[i], 'a', x.a - 1)
+    end
+  end
+  if #gone > 0 then redis.call('SREM', P .. 'fly', unpack(gone)) end
+end
+local function droplease(ts)
+  if #ts == 0 then return end
+  redis.call('HDEL', P .. 'leases', unpack(ts))
+  redis.call('ZREM', P .. 'lexp', unpack(ts))
+end
+-- Pushes entries to a host's queue (front: in reverse, so the first stays first).
+local function push(h, es, front)
+  if #es == 0 then return end
+  local x = touch(h)
+  if front then
+    local back = {}
+    for j = #es, 1, -1 do back[#back + 1] = es[j] end
+    x.qn = redis.call('LPUSH', qk(h), unpack(back))
+  else
+    x.qn = redis.call('RPUSH', qk(h), unpack(es))
+  end
 end
 local function settle(delta)
   if redis.call('HINCRBY', META, 'pending', delta) <= 0 then
     redis.call('PUBLISH', P .. 'ev', 'end')
   end
 end
-local function wake()
+-- Ends every script that changed hosts: reschedules them, then tells sleepers if needed.
+local function commit()
+  flush()
   if WAKE or (READY and redis.call('LLEN', P .. 'rr') > 0) then
     redis.call('PUBLISH', P .. 'ev', 'w')
   end
@@ -114,136 +205,11 @@ for i, name in ipairs(names) do redis.call('HSETNX', P .. 'cfg', name, ARGV[i]) 
 return redis.call('HMGET', P .. 'cfg', unpack(names))
 `;
 
-/**
- * ARGV: the job's perHost, delayMs and maxPagesPerHost (0: unlimited), the
- * count, then (fingerprint, host, entry) per URL. Returns queued, then 0 seen
- * / 1 added / 2 host limit / 3 closed.
- */
-export const ADD: string = COMMON + SEEN + `
-local perHost, delay, maxHost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local closed = redis.call('HGET', META, 'closed') == '1'
-local out, added = {}, 0
-for i = 0, tonumber(ARGV[4]) - 1 do
-  local fp, h, e = ARGV[5 + i * 3], ARGV[6 + i * 3], ARGV[7 + i * 3]
-  local k = hk(h)
-  local outcome = 0
-  if closed then
-    outcome = 3
-  elseif maxHost > 0 and num(redis.call('HGET', k, 'm'), 0) >= maxHost then
-    if not seen_has(fp) then outcome = 2 end
-  elseif seen_add(fp) then
-    redis.call('HSETNX', k, 'c', perHost)
-    redis.call('HSETNX', k, 'd', delay)
-    redis.call('HINCRBY', k, 'm', 1)
-    redis.call('RPUSH', qk(h), e)
-    resched(h)
-    added = added + 1
-    outcome = 1
-  end
-  out[#out + 1] = outcome
-end
-seen_save()
-local queued = redis.call('HINCRBY', META, 'queued', added)
-redis.call('HINCRBY', META, 'pending', added)
-redis.call('HINCRBY', P .. 'stats', 'added', added)
-wake()
-table.insert(out, 1, queued)
-return out
-`;
-
 /** ARGV: fingerprint. Returns 1 if newly marked seen. */
 export const MARK: string = COMMON + SEEN + `
 local added = seen_add(ARGV[1])
 seen_save()
 return added and 1 or 0
-`;
-
-/**
- * ARGV: most entries to lease, the job's leaseMs and maxPages (0: unlimited).
- * Reclaims expired leases, promotes due retries and hosts, then leases
- * round-robin over ready hosts. Returns closed, pending, queued, now,
- * wake-at (-1: none), then token, entry pairs.
- */
-export const LEASE: string = COMMON + `
-local leaseMs, maxPages = tonumber(ARGV[2]), tonumber(ARGV[3])
-for _, t in ipairs(redis.call('ZRANGEBYSCORE', P .. 'lexp', '-inf', NOW, 'LIMIT', 0, 100)) do
-  local v = redis.call('HGET', P .. 'leases', t)
-  droplease(t)
-  if v == 'H' then
-    settle(-1)
-  elseif v and string.sub(v, 1, 2) == 'S ' then
-    -- A redirect hop's host slot whose process stopped extending it.
-    unfly(t, string.sub(v, 3))
-  elseif v then
-    local h, e = split(v)
-    unfly(t, h)
-    redis.call('LPUSH', qk(h), counted(e))
-    redis.call('HINCRBY', META, 'queued', 1)
-    redis.call('HINCRBY', P .. 'stats', 'reclaimed', 1)
-    resched(h)
-  end
-end
-for _, v in ipairs(redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', NOW, 'LIMIT', 0, 100)) do
-  redis.call('ZREM', P .. 'delayed', v)
-  local h, e = split(v)
-  redis.call('RPUSH', qk(h), e)
-  resched(h)
-end
-for _, h in ipairs(redis.call('ZRANGEBYSCORE', P .. 'wait', '-inf', NOW, 'LIMIT', 0, 100)) do
-  resched(h)
-end
-local out = {}
-local closed = redis.call('HGET', META, 'closed') == '1'
-local n, taken = tonumber(ARGV[1]), 0
-while not closed and taken < n do
-  local h = redis.call('LPOP', P .. 'rr')
-  if not h then break end
-  local k = hk(h)
-  redis.call('HSET', k, 's', '')
-  local f = redis.call('HMGET', k, 'a', 'c', 'l', 'd', 'p')
-  local a = num(f[1], 0)
-  local at = math.max(num(f[3], -1e15) + num(f[4], 0), num(f[5], 0))
-  local e = false
-  if a < num(f[2], 1) and at <= NOW then e = redis.call('LPOP', qk(h)) end
-  if e then
-    local t = tostring(redis.call('HINCRBY', META, 'seq', 1))
-    redis.call('HSET', P .. 'leases', t, h .. ' ' .. e)
-    redis.call('ZADD', P .. 'lexp', NOW + leaseMs, t)
-    redis.call('SADD', P .. 'fly', t)
-    redis.call('HSET', k, 'a', a + 1, 'l', NOW)
-    redis.call('HINCRBY', META, 'queued', -1)
-    taken = taken + 1
-    out[#out + 1] = t
-    out[#out + 1] = e
-    if maxPages > 0 and uncounted(e) then
-      if redis.call('HINCRBY', META, 'started', 1) >= maxPages then
-        redis.call('HSET', META, 'closed', '1')
-        closed = true
-      end
-    end
-  end
-  resched(h)
-end
-if taken > 0 then redis.call('HINCRBY', P .. 'stats', 'leased', taken) end
-local at = -1
-for _, key in ipairs({'wait', 'delayed', 'lexp'}) do
-  local first = redis.call('ZRANGE', P .. key, 0, 0, 'WITHSCORES')
-  if first[2] then
-    local s = tonumber(first[2])
-    if at < 0 or s < at then at = s end
-  end
-end
-local m = redis.call('HMGET', META, 'pending', 'queued')
-wake()
-return {closed and 1 or 0, num(m[1], 0), num(m[2], 0), NOW, at, unpack(out)}
-`;
-
-/** ARGV: token. Frees the lease's host slot (idempotent). */
-export const RELEASE: string = COMMON + `
-local v = redis.call('HGET', P .. 'leases', ARGV[1])
-if v and v ~= 'H' then unfly(ARGV[1], (split(v))) end
-wake()
-return v and 1 or 0
 `;
 
 /** ARGV: token, delay ms, entry, front (1: give back unfetched, 0: a retry). Returns 0 if the lease was lost. */
@@ -252,56 +218,21 @@ local t = ARGV[1]
 local v = redis.call('HGET', P .. 'leases', t)
 if not v or v == 'H' then return 0 end
 local h = split(v)
-unfly(t, h)
-droplease(t)
+unfly({t}, {h})
+droplease({t})
+touch(h)
 local delay = tonumber(ARGV[2])
 if delay > 0 then
   redis.call('ZADD', P .. 'delayed', NOW + delay, h .. ' ' .. ARGV[3])
   WAKE = true
 elseif ARGV[4] == '1' then
-  redis.call('LPUSH', qk(h), counted(ARGV[3]))
+  push(h, {counted(ARGV[3])}, true)
 else
-  redis.call('RPUSH', qk(h), ARGV[3])
+  push(h, {ARGV[3]}, false)
 end
 redis.call('HINCRBY', META, 'queued', 1)
 if ARGV[4] ~= '1' then redis.call('HINCRBY', P .. 'stats', 'retries', 1) end
-resched(h)
-wake()
-return 1
-`;
-
-/**
- * ARGV: token, record ('' for none), ok (1/0), error code, bytes, consumer,
- * then tokens whose finish reply the consumer has seen. Appends the record
- * and ends the lease in one step. Returns 1 done, 2 done before (a resent
- * command), 0 lost (the lease expired and went to another process).
- */
-export const FINISH: string = COMMON + `
-local t = ARGV[1]
-local fin = P .. 'fin:' .. ARGV[6]
-if #ARGV > 6 then redis.call('HDEL', fin, unpack(ARGV, 7)) end
-local v = redis.call('HGET', P .. 'leases', t)
-if not v or v == 'H' then
-  if redis.call('HEXISTS', fin, t) == 1 then return 2 end
-  redis.call('HINCRBY', P .. 'stats', 'lost', 1)
-  return 0
-end
-unfly(t, (split(v)))
-droplease(t)
-local S = P .. 'stats'
-if ARGV[2] ~= '' then
-  redis.call('RPUSH', P .. 'results', ARGV[2])
-  redis.call('HINCRBY', S, 'records', 1)
-  if ARGV[3] == '1' then redis.call('HINCRBY', S, 'pagesOk', 1) end
-  if ARGV[4] ~= '' then redis.call('HINCRBY', S, 'error:' .. ARGV[4], 1) end
-  redis.call('HINCRBY', S, 'bytes', tonumber(ARGV[5]))
-else
-  redis.call('HINCRBY', S, 'skipped', 1)
-end
-redis.call('HSET', fin, t, '1')
-redis.call('PEXPIRE', fin, 86400000)
-settle(-1)
-wake()
+commit()
 return 1
 `;
 
@@ -326,15 +257,20 @@ return 1
 
 /** ARGV: the job's leaseMs, then tokens. Pushes their expiry to now + leaseMs; returns the tokens no longer leased. */
 export const EXTEND: string = COMMON + `
-local leaseMs = tonumber(ARGV[1])
+local expiry = int(NOW + tonumber(ARGV[1]))
 local lost = {}
-for i = 2, #ARGV do
-  local t = ARGV[i]
-  if redis.call('ZSCORE', P .. 'lexp', t) then
-    redis.call('ZADD', P .. 'lexp', NOW + leaseMs, t)
-  else
-    lost[#lost + 1] = t
+-- In chunks: Lua's unpack() takes a few thousand values at most.
+for from = 2, #ARGV, 1000 do
+  local ts = {unpack(ARGV, from, math.min(from + 999, #ARGV))}
+  local live = {}
+  for i, s in ipairs(redis.call('ZMSCORE', P .. 'lexp', unpack(ts))) do
+    if s then
+      live[#live + 1], live[#live + 2] = expiry, ts[i]
+    else
+      lost[#lost + 1] = ts[i]
+    end
   end
+  if #live > 0 then redis.call('ZADD', P .. 'lexp', unpack(live)) end
 end
 return lost
 `;
@@ -348,24 +284,24 @@ return lost
  */
 export const HOP: string = COMMON + `
 local h = ARGV[1]
-local k = hk(h)
-redis.call('HSETNX', k, 'c', ARGV[2])
-redis.call('HSETNX', k, 'd', ARGV[3])
-local f = redis.call('HMGET', k, 'a', 'c', 'l', 'd', 'p')
-local a = num(f[1], 0)
-local free = a < num(f[2], 1)
-local at = math.max(num(f[3], -1e15) + num(f[4], 0), num(f[5], 0))
+local x = touch(h)
+if not x.c then hset(h, 'c', ARGV[2]) end
+if not x.d then hset(h, 'd', ARGV[3]) end
+local free = x.a < num(x.c, 1)
+local at = ready_at(x)
 if free and at <= NOW then
   local t = tostring(redis.call('HINCRBY', META, 'seq', 1))
   redis.call('HSET', P .. 'leases', t, 'S ' .. h)
   redis.call('ZADD', P .. 'lexp', NOW + tonumber(ARGV[4]), t)
   redis.call('SADD', P .. 'fly', t)
-  redis.call('HSET', k, 'a', a + 1, 'l', NOW)
-  resched(h)
+  hset(h, 'a', x.a + 1)
+  hset(h, 'l', NOW)
+  commit()
   return {t, NOW, -1}
 end
 -- Someone waits for this host's slot: the next release publishes an event (for a lease's time).
-redis.call('HSET', k, 'hw', NOW + tonumber(ARGV[4]))
+hset(h, 'hw', NOW + tonumber(ARGV[4]))
+commit()
 return {'', NOW, free and at or -1}
 `;
 
@@ -373,24 +309,25 @@ return {'', NOW, free and at or -1}
 export const HOPEND: string = COMMON + `
 local v = redis.call('HGET', P .. 'leases', ARGV[1])
 if v and string.sub(v, 1, 2) == 'S ' then
-  unfly(ARGV[1], string.sub(v, 3))
-  droplease(ARGV[1])
+  unfly({ARGV[1]}, {string.sub(v, 3)})
+  droplease({ARGV[1]})
 end
+flush()
 redis.call('PUBLISH', P .. 'ev', 'w')
 return 1
 `;
 
 /** ARGV: host, field (`p` pause for ms, `d` delay), ms. */
 export const POLITENESS: string = COMMON + `
-local h, k = ARGV[1], hk(ARGV[1])
+local h = ARGV[1]
 local ms = tonumber(ARGV[3])
+local x = touch(h)
 if ARGV[2] == 'p' then
   local until_ = NOW + ms
-  if until_ > num(redis.call('HGET', k, 'p'), 0) then redis.call('HSET', k, 'p', until_) end
+  if until_ > num(x.p, 0) then hset(h, 'p', until_) end
 else
-  redis.call('HSET', k, 'd', ms)
+  hset(h, 'd', ms)
 end
-resched(h)
-wake()
+commit()
 return 1
 `;

@@ -8,6 +8,7 @@
 import type { Redis } from "ioredis";
 import type { Buffer } from "node:buffer";
 import * as lua from "./lua.ts";
+import { SYNC } from "./sync_lua.ts";
 import { fingerprintBytes } from "./seen.ts";
 
 /** How long a lease lives unless extended, in ms, when a job is joined without `leaseMs`. */
@@ -37,6 +38,42 @@ export interface AddItem {
   entry: string;
 }
 
+/** One lease to finish (see {@linkcode JobScripts.sync}). */
+export interface FinishItem {
+  /** The lease. */
+  token: string;
+  /** The record's JSON, or `""` for none (a skip). */
+  record: string;
+  /** Whether it is a successful page. */
+  ok: boolean;
+  /** Its error code, or `""`. */
+  error: string;
+  /** Its body bytes. */
+  bytes: number;
+}
+
+/** What {@linkcode JobScripts.sync} sends. */
+export interface SyncRequest {
+  /** Leases whose request is over: their host slots are freed (idempotent). */
+  releases: string[];
+  /** Leases to end, each with its record. */
+  finishes: FinishItem[];
+  /** URLs to add unless seen. */
+  adds: AddItem[];
+  /** Most entries to lease, after the rest is done (0: none). */
+  lease: number;
+}
+
+/** What {@linkcode JobScripts.sync} got. */
+export interface SyncResult {
+  /** Per finish: `true` if appended (now or by an earlier send), `false` if the lease was lost. */
+  finished: boolean[];
+  /** Per URL: 0 seen, 1 added, 2 over its host's limit, 3 closed. */
+  outcomes: number[];
+  /** The leases taken and the job's state. */
+  lease: LeaseResult;
+}
+
 /** What a lease call got. */
 export interface LeaseResult {
   /** Whether the job reached `maxPages`: nothing more is handed out. */
@@ -55,12 +92,9 @@ export interface LeaseResult {
 
 const NAMES = {
   crawlInit: lua.INIT,
-  crawlAdd: lua.ADD,
   crawlMark: lua.MARK,
-  crawlLease: lua.LEASE,
-  crawlRelease: lua.RELEASE,
   crawlRequeue: lua.REQUEUE,
-  crawlFinish: lua.FINISH,
+  crawlSync: SYNC,
   crawlHold: lua.HOLD,
   crawlUnhold: lua.UNHOLD,
   crawlExtend: lua.EXTEND,
@@ -104,7 +138,7 @@ export function jobPrefix(job: string): string {
  *
  * ```ts ignore
  * const scripts = new JobScripts(client, "shop-2026", "worker-1");
- * const { leases } = await scripts.lease(4);
+ * const { lease } = await scripts.sync({ releases: [], finishes: [], adds: [], lease: 4 });
  * ```
  */
 export class JobScripts {
@@ -174,20 +208,6 @@ export class JobScripts {
   }
 
   /**
-   * Adds URLs unless seen.
-   *
-   * @param items The URLs.
-   * @returns The job's queue length, and per URL 0 seen, 1 added, 2 over its host's limit, 3 closed.
-   */
-  async add(items: AddItem[]): Promise<{ queued: number; outcomes: number[] }> {
-    const { perHost, delayMs, maxPagesPerHost } = this.#job;
-    const args: (string | number | Buffer)[] = [perHost, delayMs, maxPagesPerHost, items.length];
-    for (const item of items) args.push(fingerprintBytes(item.url), item.host, item.entry);
-    const [queued, ...outcomes] = await this.#calls.crawlAdd(...args) as number[];
-    return { queued: queued!, outcomes };
-  }
-
-  /**
    * Takes a host's slot for a redirect hop, if free and ready now.
    *
    * @param host The host key.
@@ -229,39 +249,6 @@ export class JobScripts {
   }
 
   /**
-   * Leases up to `n` entries (reclaiming expired leases first).
-   *
-   * @param n How many at most.
-   * @returns The leases and the job's state.
-   */
-  async lease(n: number): Promise<LeaseResult> {
-    const { leaseMs, maxPages } = this.#job;
-    const reply = await this.#calls.crawlLease(n, leaseMs, maxPages) as (number | string)[];
-    const [closed, pending, queued, now, wakeAt] = reply.slice(0, 5).map(Number);
-    const leases = [];
-    for (let i = 5; i < reply.length; i += 2) {
-      leases.push({ token: String(reply[i]), entry: String(reply[i + 1]) });
-    }
-    return {
-      closed: closed === 1,
-      pending: pending!,
-      queued: queued!,
-      now: now!,
-      wakeAt: wakeAt! < 0 ? undefined : wakeAt,
-      leases,
-    };
-  }
-
-  /**
-   * Frees a lease's host slot.
-   *
-   * @param token The lease.
-   */
-  async release(token: string): Promise<void> {
-    await this.#calls.crawlRelease(token);
-  }
-
-  /**
    * Ends a lease by queuing its entry again.
    *
    * @param token The lease.
@@ -276,34 +263,66 @@ export class JobScripts {
   }
 
   /**
-   * Appends a record (if any) and ends its lease, atomically.
+   * Sends one process's pending work in one call: frees host slots, finishes
+   * leases (each appends its record, if any, and ends its lease,
+   * atomically), adds URLs unless seen, then leases up to `lease` entries
+   * (reclaiming expired leases first).
    *
-   * @param token The lease.
-   * @param record The record's JSON, or `""` for none.
-   * @param ok Whether it is a successful page.
-   * @param error Its error code, or `""`.
-   * @param bytes Its body bytes.
-   * @returns `true` if this call (or an earlier send of it) appended it; `false` if the lease was lost.
+   * @param request What to send.
+   * @returns Per finish whether it was appended (by this call or an earlier
+   * send of it; `false`: the lease was lost), per URL its outcome (0 seen,
+   * 1 added, 2 over its host's limit, 3 closed), and the leases with the
+   * job's state.
    */
-  async finish(
-    token: string,
-    record: string,
-    ok: boolean,
-    error: string,
-    bytes: number,
-  ): Promise<boolean> {
-    const acked = this.#acked.splice(0, 256);
-    const result = await this.#calls.crawlFinish(
-      token,
-      record,
-      ok ? 1 : 0,
-      error,
-      bytes,
+  async sync(request: SyncRequest): Promise<SyncResult> {
+    const { perHost, delayMs, maxPagesPerHost, leaseMs, maxPages } = this.#job;
+    const { releases, finishes, adds, lease } = request;
+    const acked = this.#acked.splice(0, 1024);
+    const args: (string | number | Buffer)[] = [
       this.consumer,
+      perHost,
+      delayMs,
+      maxPagesPerHost,
+      leaseMs,
+      maxPages,
+      lease,
+      acked.length,
       ...acked,
-    );
-    if (result !== 0) this.#acked.push(token);
-    return result !== 0;
+      releases.length,
+      ...releases,
+      finishes.length,
+    ];
+    for (const f of finishes) args.push(f.token, f.record, f.ok ? 1 : 0, f.error, f.bytes);
+    args.push(adds.length);
+    for (const item of adds) args.push(fingerprintBytes(item.url), item.host, item.entry);
+    const reply = await this.#calls.crawlSync(...args) as (number | string)[];
+    const [closed, pending, queued, now, wakeAt] = reply.slice(0, 5).map(Number);
+    let at = 5;
+    const nf = Number(reply[at++]);
+    const finished = reply.slice(at, at + nf).map((r) => Number(r) !== 0);
+    at += nf;
+    const na = Number(reply[at++]);
+    const outcomes = reply.slice(at, at + na).map(Number);
+    at += na;
+    finishes.forEach((f, i) => {
+      if (finished[i]) this.#acked.push(f.token);
+    });
+    const leases = [];
+    for (let i = at; i < reply.length; i += 2) {
+      leases.push({ token: String(reply[i]), entry: String(reply[i + 1]) });
+    }
+    return {
+      finished,
+      outcomes,
+      lease: {
+        closed: closed === 1,
+        pending: pending!,
+        queued: queued!,
+        now: now!,
+        wakeAt: wakeAt! < 0 ? undefined : wakeAt,
+        leases,
+      },
+    };
   }
 
   /**

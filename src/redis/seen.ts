@@ -61,7 +61,7 @@ local function sbucket(x)
   end
   local b = x % (2 ^ sL)
   if b < sS then b = x % (2 ^ (sL + 1)) end
-  return P .. 's:' .. b
+  return P .. 's:' .. int(b)
 end
 local function seen_has(fp)
   return redis.call('HEXISTS', sbucket(lo32(fp)), fp) == 1
@@ -71,12 +71,17 @@ local function seen_add(fp)
   sN = sN + 1
   sDirty = true
   if sN > LOAD * (2 ^ sL + sS) then
-    local from, to, mod = P .. 's:' .. sS, P .. 's:' .. (sS + 2 ^ sL), 2 ^ (sL + 1)
+    local from, to, mod = P .. 's:' .. int(sS), P .. 's:' .. int(sS + 2 ^ sL), 2 ^ (sL + 1)
+    local moved, kv = {}, {}
     for _, f in ipairs(redis.call('HKEYS', from)) do
       if lo32(f) % mod ~= sS then
-        redis.call('HDEL', from, f)
-        redis.call('HSET', to, f, '')
+        moved[#moved + 1] = f
+        kv[#kv + 1], kv[#kv + 2] = f, ''
       end
+    end
+    if #moved > 0 then
+      redis.call('HDEL', from, unpack(moved))
+      redis.call('HSET', to, unpack(kv))
     end
     sS = sS + 1
     if sS == 2 ^ sL then sL, sS = sL + 1, 0 end

@@ -578,3 +578,160 @@ redisTest("redis frontier: maxPagesPerHost counts admissions job-wide", async ()
     await b.close();
   }
 });
+
+/** The job's keys, read straight from Redis. */
+async function peek(url: string, job: string) {
+  const { client } = await openRedis(url);
+  try {
+    const prefix = `crawl:{${job}}:`;
+    return {
+      inFlight: Number(await client.hget(`${prefix}h:h.test`, "a") ?? 0),
+      fly: await client.scard(`${prefix}fly`),
+      leases: await client.hlen(`${prefix}leases`),
+      queue: await client.lrange(`${prefix}q:h.test`, 0, -1),
+    };
+  } finally {
+    client.disconnect();
+  }
+}
+
+redisTest(
+  "redis frontier: next() calls of one tick share one lease batch; two processes' batches split the queue",
+  async () => {
+    await using redis = await startRedis();
+    const a = await join(redis.url, "batch", { perHost: 6 });
+    const b = await join(redis.url, "batch", { perHost: 6 });
+    try {
+      for (let i = 0; i < 10; i++) {
+        await a.frontier.add({ url: `http://h.test/${i}`, depth: 0, parent: null });
+      }
+      // Three waiters in each process, in one tick each: the host's six slots job-wide.
+      const gotA = await Promise.all([1, 2, 3].map(() => a.frontier.next()));
+      const gotB = await Promise.all([1, 2, 3].map(() => b.frontier.next()));
+      const urls = [...gotA, ...gotB].map((e) => e!.url);
+      assert.equal(new Set(urls).size, 6, "no URL leased twice");
+      assert.deepEqual(await peek(redis.url, "batch"), {
+        inFlight: 6,
+        fly: 6,
+        leases: 6,
+        queue: [6, 7, 8, 9].map((i) =>
+          JSON.stringify({
+            attempts: 0,
+            url: `http://h.test/${i}`,
+            depth: 0,
+            parent: null,
+          })
+        ),
+      });
+      // No slot is free: a seventh waits, and B's finish (release and record in one call) frees one.
+      let granted = false;
+      const waiting = a.frontier.next().then((e) => (granted = true, e));
+      await a.totals();
+      await a.totals();
+      assert.equal(granted, false);
+      const first = gotB[0]!;
+      b.frontier.release(first);
+      await b.finish(first, record(first), () => Promise.resolve());
+      const seventh = await guard(waiting, 10_000, "the freed slot");
+      assert.equal(seventh?.url, "http://h.test/6");
+      assert.equal((await peek(redis.url, "batch")).inFlight, 6);
+      // The rest, each URL once, the slots all given back in the end.
+      const rest = [...gotA, ...gotB.slice(1), seventh!].map(async (entry) => {
+        const job = gotA.includes(entry) || entry === seventh ? a : b;
+        job.frontier.release(entry!);
+        await job.finish(entry!, record(entry!), () => Promise.resolve());
+      });
+      await Promise.all(rest);
+      const { fetched } = await crawlTogether([a, b], 1);
+      assert.deepEqual(fetched.sort(), [7, 8, 9].map((i) => `http://h.test/${i}`));
+      assert.equal((await a.totals()).records, 10);
+      assert.deepEqual(await peek(redis.url, "batch"), {
+        inFlight: 0,
+        fly: 0,
+        leases: 0,
+        queue: [],
+      });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
+
+redisTest(
+  "redis frontier: a batch leased by a process that stops is taken over whole, each URL once",
+  async () => {
+    await using redis = await startRedis();
+    const settings = { ...SETTINGS, perHost: 10, leaseMs: 300 };
+    const frozen = await openFrozen(redis.url, "batch-expiry", settings);
+    const other = await join(redis.url, "batch-expiry", settings);
+    try {
+      for (let i = 0; i < 5; i++) {
+        await frozen.frontier.add({ url: `http://h.test/${i}`, depth: 0, parent: null });
+      }
+      // One lease call for four URLs, one of them fetched (released) before the process froze.
+      const mine = await Promise.all([1, 2, 3, 4].map(() => frozen.frontier.next()));
+      assert.equal(frozen.frontier.stats.leased, 4);
+      frozen.frontier.release(mine[0]!);
+      await frozen.frontier.settled();
+      const taken: string[] = [];
+      for (;;) {
+        const entry = await guard(other.frontier.next(), 5000, "lease");
+        if (!entry) break;
+        taken.push(entry.url);
+        other.frontier.release(entry);
+        await other.finish(entry, record(entry), () => Promise.resolve());
+      }
+      assert.deepEqual(taken.toSorted(), [0, 1, 2, 3, 4].map((i) => `http://h.test/${i}`));
+      // The frozen process' late finishes append nothing.
+      for (const entry of mine) {
+        assert.equal(await frozen.frontier.finish(entry!, record(entry!)), false);
+      }
+      const totals = await other.totals();
+      assert.equal(totals.records, 5);
+      assert.equal(totals.reclaimed, 4);
+      assert.equal(totals.lost, 4);
+      assert.equal(totals.pending, 0);
+      assert.deepEqual(await peek(redis.url, "batch-expiry"), {
+        inFlight: 0,
+        fly: 0,
+        leases: 0,
+        queue: [],
+      });
+    } finally {
+      await frozen.close();
+      await other.close();
+    }
+  },
+);
+
+redisTest(
+  "redis frontier: a lease batch that reaches maxPages stops there and keeps the queue's order",
+  async () => {
+    await using redis = await startRedis();
+    const job = await join(redis.url, "batch-max", { maxPages: 3, perHost: 10 });
+    try {
+      for (let i = 0; i < 6; i++) {
+        await job.frontier.add({ url: `http://h.test/${i}`, depth: 0, parent: null });
+      }
+      const got = await Promise.all([1, 2, 3, 4, 5].map(() => job.frontier.next()));
+      assert.deepEqual(
+        got.map((e) => e?.url),
+        ["http://h.test/0", "http://h.test/1", "http://h.test/2", undefined, undefined],
+      );
+      assert.equal(job.frontier.limitReached, "max_pages");
+      const { queue } = await peek(redis.url, "batch-max");
+      assert.deepEqual(
+        queue.map((e) => JSON.parse(e).url),
+        [3, 4, 5].map((i) => `http://h.test/${i}`),
+      );
+      for (const entry of got.slice(0, 3)) {
+        job.frontier.release(entry!);
+        await job.finish(entry!, record(entry!), () => Promise.resolve());
+      }
+      assert.equal((await job.totals()).records, 3);
+    } finally {
+      await job.close();
+    }
+  },
+);
