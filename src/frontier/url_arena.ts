@@ -1,0 +1,170 @@
+/**
+ * URLs kept as bytes outside the JS heap: each stored URL is its UTF-8 bytes
+ * behind a LEB128 length, appended to 64 KiB chunks. A URL is named by one
+ * 32-bit position (chunk id × 64 Ki + offset), so a queued URL costs its
+ * length plus one or two bytes, instead of a JS string (16 bytes of header,
+ * rounded to 8) and the pointers to it. Each chunk counts its live URLs and is
+ * dropped when the last one is released, so a long crawl holds the bytes of
+ * the URLs still queued, not of every URL it ever queued.
+ *
+ * @module
+ */
+
+/** Bytes per chunk; positions are `id * CHUNK + offset`. */
+const CHUNK = 65_536;
+/** Chunk ids fit the 16 high bits of a 32-bit position. */
+const MAX_CHUNKS = 65_536;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * A store of strings (URLs) as UTF-8 bytes in reference-counted chunks.
+ *
+ * @example Usage
+ * ```ts
+ * import { UrlArena } from "./url_arena.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const arena = new UrlArena();
+ * const at = arena.store("https://example.org/a");
+ * assert.equal(arena.read(at), "https://example.org/a");
+ * arena.release(at); // its bytes may now be reclaimed
+ * ```
+ */
+export class UrlArena {
+  #chunks: (Uint8Array | undefined)[] = [];
+  /** Live (stored, not released) strings per chunk id. */
+  #live: number[] = [];
+  /** Ids of dropped chunks, for reuse. */
+  #freeIds: number[] = [];
+  /** The chunk being appended to, and where the next string goes in it. */
+  #current = -1;
+  #offset = CHUNK;
+  /** A dropped standard chunk kept for the next one, so a steady crawl does not reallocate. */
+  #spare: Uint8Array | undefined;
+  #bytes = 0;
+
+  /** Bytes held by the chunks (what the arena costs). */
+  get byteLength(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Stores a string.
+   *
+   * @param text The string (any; URLs are usually ASCII).
+   * @returns Its position, for `read()` and `release()`.
+   * @throws {RangeError} If 4 GiB of chunks are live.
+   */
+  store(text: string): number {
+    const n = text.length;
+    // ASCII, the common case: bytes are code units, written without an encoder call.
+    const head = lebSize(n);
+    if (this.#offset + head + n <= CHUNK) {
+      const chunk = this.#chunks[this.#current]!;
+      let at = writeLeb(chunk, this.#offset, n);
+      let i = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        chunk[at++] = c;
+      }
+      if (i === n) return this.#commit(at);
+    }
+    const bytes = encoder.encode(text);
+    const size = lebSize(bytes.length) + bytes.length;
+    if (this.#offset + size > CHUNK) this.#open(size);
+    const chunk = this.#chunks[this.#current]!;
+    const at = writeLeb(chunk, this.#offset, bytes.length);
+    chunk.set(bytes, at);
+    return this.#commit(at + bytes.length);
+  }
+
+  /**
+   * Reads a stored string back.
+   *
+   * @param position What `store()` returned (not released).
+   * @returns The string.
+   */
+  read(position: number): string {
+    const chunk = this.#chunks[Math.floor(position / CHUNK)]!;
+    let at = position % CHUNK;
+    let length = 0;
+    let shift = 0;
+    while (true) {
+      const b = chunk[at++]!;
+      length += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+      shift += 7;
+    }
+    return decoder.decode(chunk.subarray(at, at + length));
+  }
+
+  /**
+   * Releases a stored string: its chunk is dropped once none of its strings
+   * is live and it is no longer appended to.
+   *
+   * @param position What `store()` returned.
+   */
+  release(position: number): void {
+    const id = Math.floor(position / CHUNK);
+    if (--this.#live[id]! === 0 && id !== this.#current) this.#drop(id);
+  }
+
+  /** The string ends at `end` in the current chunk: count it and advance. */
+  #commit(end: number): number {
+    const position = this.#current * CHUNK + this.#offset;
+    this.#offset = end;
+    this.#live[this.#current]!++;
+    return position;
+  }
+
+  /** Starts a new chunk with room for `size` bytes (a chunk of its own when larger than standard). */
+  #open(size: number): void {
+    const previous = this.#current;
+    const id = this.#freeIds.pop() ?? this.#chunks.length;
+    if (id >= MAX_CHUNKS) {
+      throw new RangeError("Cannot store the URL as the arena holds 4 GiB of queued URLs");
+    }
+    let chunk: Uint8Array;
+    if (size > CHUNK) chunk = new Uint8Array(size);
+    else {
+      chunk = this.#spare ?? new Uint8Array(CHUNK);
+      this.#spare = undefined;
+    }
+    this.#chunks[id] = chunk;
+    this.#live[id] = 0;
+    this.#bytes += chunk.byteLength;
+    this.#current = id;
+    // An oversized chunk ends up fuller than CHUNK after its one string: the next store opens another.
+    this.#offset = 0;
+    if (previous >= 0 && this.#live[previous] === 0) this.#drop(previous);
+  }
+
+  #drop(id: number): void {
+    const chunk = this.#chunks[id]!;
+    this.#chunks[id] = undefined;
+    this.#bytes -= chunk.byteLength;
+    if (chunk.byteLength === CHUNK) this.#spare ??= chunk;
+    this.#freeIds.push(id);
+  }
+}
+
+function lebSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeLeb(chunk: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    chunk[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  chunk[at++] = n;
+  return at;
+}
