@@ -3,8 +3,9 @@
  * host in the frontier). An entry is a slot of four 32-bit integers in one
  * growing `Int32Array` (its URL's position in a {@linkcode UrlArena}, its
  * depth, its parent's id, the next slot of its list) and the URL's UTF-8
- * bytes: about 16 bytes plus the URL's length, where a `FrontierEntry` object
- * with its strings costs 150 or more. What a fetcher needs is rebuilt when the
+ * bytes less its origin (`http://` or `https://` and the list's host, which
+ * every URL of a host queue shares): about 17 bytes plus the URL's path and
+ * query, where a `FrontierEntry` object with its strings costs 150 or more. What a fetcher needs is rebuilt when the
  * entry is taken. Parents are interned (a page's links share their parent)
  * and counted, so a parent string lives while a child of it is queued. The
  * rare fields (attempts after a failure, `extra`, `failure`) sit in a side
@@ -18,6 +19,10 @@ import { UrlArena } from "./url_arena.ts";
 
 /** Int32s per slot: URL position, depth, parent id (-1: none), next slot (-1: none). */
 const STRIDE = 4;
+/** The arena's tags: the URL stored whole, or after `http://HOST` or `https://HOST`. */
+const WHOLE = 0;
+const HTTP = 1;
+const HTTPS = 2;
 
 /** A FIFO list of entries in an {@linkcode EntryPool}; create with {@linkcode newEntryList}. */
 export interface EntryList {
@@ -112,7 +117,7 @@ export class EntryPool {
     const slot = this.#alloc();
     const s = this.#slots;
     const i = slot * STRIDE;
-    s[i] = this.#arena.store(entry.url) | 0;
+    s[i] = this.#storeUrl(entry.url, entry.host) | 0;
     s[i + 1] = entry.depth;
     s[i + 2] = entry.parent === null ? -1 : this.#intern(entry.parent);
     s[i + 3] = -1;
@@ -171,8 +176,11 @@ export class EntryPool {
     const s = this.#slots;
     const i = slot * STRIDE;
     const parentId = s[i + 2]!;
+    const at = s[i]! >>> 0;
+    const tag = this.#arena.tag(at);
+    const rest = this.#arena.read(at);
     const entry: FrontierEntry = {
-      url: this.#arena.read(s[i]! >>> 0),
+      url: tag === WHOLE ? rest : `${tag === HTTP ? "http://" : "https://"}${host}${rest}`,
       depth: s[i + 1]!,
       parent: parentId === -1 ? null : this.#parents[parentId]!,
       attempts: 0,
@@ -185,6 +193,20 @@ export class EntryPool {
       if (rare.failure !== undefined) entry.failure = rare.failure;
     }
     return entry;
+  }
+
+  /** Stores a URL without its origin when it is `http(s)://` and the host. */
+  #storeUrl(url: string, host: string): number {
+    const end = url.startsWith("https://") ? 8 : url.startsWith("http://") ? 7 : 0;
+    if (end > 0 && url.startsWith(host, end)) {
+      const from = end + host.length;
+      // The host must end there, not be a prefix of a longer one.
+      const next = url.charCodeAt(from);
+      if (from === url.length || next === 0x2f || next === 0x3f || next === 0x23) {
+        return this.#arena.store(url, from, end === 8 ? HTTPS : HTTP);
+      }
+    }
+    return this.#arena.store(url, 0, WHOLE);
   }
 
   #alloc(): number {

@@ -1,6 +1,7 @@
 /**
  * URLs kept as bytes outside the JS heap: each stored URL is its UTF-8 bytes
- * behind a LEB128 length, appended to 64 KiB chunks. A URL is named by one
+ * behind a LEB128 header (its length and a 2-bit tag the caller gives, e.g.
+ * which prefix it left out), appended to 64 KiB chunks. A URL is named by one
  * 32-bit position (chunk id × 64 Ki + offset), so a queued URL costs its
  * length plus one or two bytes, instead of a JS string (16 bytes of header,
  * rounded to 8) and the pointers to it. Each chunk counts its live URLs and is
@@ -51,32 +52,35 @@ export class UrlArena {
   }
 
   /**
-   * Stores a string.
+   * Stores a string, or its end.
    *
    * @param text The string (any; URLs are usually ASCII).
-   * @returns Its position, for `read()` and `release()`.
+   * @param start Where the stored part starts (the caller keeps what is before).
+   * @param tag 0 to 3, given back by `tag()` (e.g. which prefix was left out).
+   * @returns Its position, for `read()`, `tag()` and `release()`.
    * @throws {RangeError} If 4 GiB of chunks are live.
    */
-  store(text: string): number {
-    const n = text.length;
+  store(text: string, start = 0, tag = 0): number {
+    const n = text.length - start;
     // ASCII, the common case: bytes are code units, written without an encoder call.
-    const head = lebSize(n);
+    const head = lebSize(n * 4 + tag);
     if (this.#offset + head + n <= CHUNK) {
       const chunk = this.#chunks[this.#current]!;
-      let at = writeLeb(chunk, this.#offset, n);
-      let i = 0;
-      for (; i < n; i++) {
+      let at = writeLeb(chunk, this.#offset, n * 4 + tag);
+      let i = start;
+      for (; i < text.length; i++) {
         const c = text.charCodeAt(i);
         if (c >= 0x80) break;
         chunk[at++] = c;
       }
-      if (i === n) return this.#commit(at);
+      if (i === text.length) return this.#commit(at);
     }
-    const bytes = encoder.encode(text);
-    const size = lebSize(bytes.length) + bytes.length;
+    const bytes = encoder.encode(start === 0 ? text : text.slice(start));
+    const header = bytes.length * 4 + tag;
+    const size = lebSize(header) + bytes.length;
     if (this.#offset + size > CHUNK) this.#open(size);
     const chunk = this.#chunks[this.#current]!;
-    const at = writeLeb(chunk, this.#offset, bytes.length);
+    const at = writeLeb(chunk, this.#offset, header);
     chunk.set(bytes, at);
     return this.#commit(at + bytes.length);
   }
@@ -85,20 +89,31 @@ export class UrlArena {
    * Reads a stored string back.
    *
    * @param position What `store()` returned (not released).
-   * @returns The string.
+   * @returns The string (the part stored).
    */
   read(position: number): string {
     const chunk = this.#chunks[Math.floor(position / CHUNK)]!;
     let at = position % CHUNK;
-    let length = 0;
-    let shift = 0;
+    let header = 0;
+    let scale = 1;
     while (true) {
       const b = chunk[at++]!;
-      length += (b & 0x7f) * 2 ** shift;
+      header += (b & 0x7f) * scale;
       if (b < 0x80) break;
-      shift += 7;
+      scale *= 128;
     }
+    const length = Math.floor(header / 4);
     return decoder.decode(chunk.subarray(at, at + length));
+  }
+
+  /**
+   * The tag a string was stored with.
+   *
+   * @param position What `store()` returned (not released).
+   * @returns The tag, 0 to 3.
+   */
+  tag(position: number): number {
+    return this.#chunks[Math.floor(position / CHUNK)]![position % CHUNK]! & 3;
   }
 
   /**
