@@ -1,7 +1,7 @@
 /**
  * URLs kept as bytes outside the JS heap: each stored URL is its UTF-8 bytes
- * behind a LEB128 header (its length and a 2-bit tag the caller gives, e.g.
- * which prefix it left out), appended to 64 KiB chunks. A URL is named by one
+ * behind a LEB128 header (its length, whether it is ASCII, and a 2-bit tag
+ * the caller gives, e.g. which prefix it left out), appended to 64 KiB chunks. A URL is named by one
  * 32-bit position (chunk id × 64 Ki + offset), so a queued URL costs its
  * length plus one or two bytes, instead of a JS string (16 bytes of header,
  * rounded to 8) and the pointers to it. Each chunk counts its live URLs and is
@@ -15,6 +15,8 @@
 const CHUNK = 65_536;
 /** Chunk ids fit the 16 high bits of a 32-bit position. */
 const MAX_CHUNKS = 65_536;
+/** The header bit of a string stored as ASCII (above the 2-bit tag, below the length × 8). */
+const ASCII = 4;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -63,10 +65,10 @@ export class UrlArena {
   store(text: string, start = 0, tag = 0): number {
     const n = text.length - start;
     // ASCII, the common case: bytes are code units, written without an encoder call.
-    const head = lebSize(n * 4 + tag);
+    const head = lebSize(n * 8 + ASCII + tag);
     if (this.#offset + head + n <= CHUNK) {
       const chunk = this.#chunks[this.#current]!;
-      let at = writeLeb(chunk, this.#offset, n * 4 + tag);
+      let at = writeLeb(chunk, this.#offset, n * 8 + ASCII + tag);
       let i = start;
       for (; i < text.length; i++) {
         const c = text.charCodeAt(i);
@@ -76,7 +78,7 @@ export class UrlArena {
       if (i === text.length) return this.#commit(at);
     }
     const bytes = encoder.encode(start === 0 ? text : text.slice(start));
-    const header = bytes.length * 4 + tag;
+    const header = bytes.length * 8 + (bytes.length === n ? ASCII : 0) + tag;
     const size = lebSize(header) + bytes.length;
     if (this.#offset + size > CHUNK) this.#open(size);
     const chunk = this.#chunks[this.#current]!;
@@ -102,8 +104,13 @@ export class UrlArena {
       if (b < 0x80) break;
       scale *= 128;
     }
-    const length = Math.floor(header / 4);
-    return decoder.decode(chunk.subarray(at, at + length));
+    const length = Math.floor(header / 8);
+    const bytes = chunk.subarray(at, at + length);
+    // Short ASCII (nearly every URL): code units are the bytes, no decoder call.
+    if ((header & ASCII) !== 0 && length <= 4096) {
+      return String.fromCharCode.apply(null, bytes as unknown as number[]);
+    }
+    return decoder.decode(bytes);
   }
 
   /**
