@@ -80,7 +80,8 @@ export class Checkpointer {
   }
 
   /**
-   * Closes the worker's connection (after its checkpoint in progress) and stops it.
+   * Closes the worker's connection after the checkpoints asked for (the one
+   * in progress and one waiting, if any), and stops it.
    *
    * @returns A promise that resolves once the worker has stopped.
    */
@@ -88,6 +89,9 @@ export class Checkpointer {
     const worker = this.#worker;
     if (!worker) return;
     const closed = new Promise<void>((resolve) => this.#closed = resolve);
+    // The worker answers in order: a waiting checkpoint posted now runs before the close.
+    if (this.#wanted) worker.postMessage({ type: "checkpoint" } satisfies CheckpointRequest);
+    this.#wanted = false;
     worker.postMessage({ type: "close" } satisfies CheckpointRequest);
     await closed;
     this.terminate();
