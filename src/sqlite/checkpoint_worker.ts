@@ -7,15 +7,13 @@
  * @module
  */
 
-/// <reference lib="deno.worker" />
-
 import { DatabaseSync } from "node:sqlite";
+import { parentPort } from "node:worker_threads";
 import type { CheckpointRequest, CheckpointResponse } from "./checkpointer.ts";
 
 let db: DatabaseSync | undefined;
 
-self.onmessage = (event: MessageEvent<CheckpointRequest>) => {
-  const request = event.data;
+parentPort?.on("message", (request: CheckpointRequest) => {
   let response: CheckpointResponse;
   try {
     if (request.type === "open") {
@@ -35,5 +33,5 @@ self.onmessage = (event: MessageEvent<CheckpointRequest>) => {
       error: error instanceof Error ? error.message : String(error),
     };
   }
-  self.postMessage(response);
-};
+  parentPort?.postMessage(response);
+});

@@ -7,7 +7,8 @@
  * which never block the writer; the writer's own auto-checkpoint stays as a
  * backstop (it then only copies what the worker has not, and lets the WAL
  * start over). Checkpoints move committed data only, so a process killed at
- * any moment loses nothing that was committed.
+ * any moment loses nothing that was committed. The worker is `node:worker_threads`'
+ * for its `unref()`: an idle checkpointer never keeps a process alive.
  *
  * @module
  */
@@ -25,6 +26,8 @@ export interface CheckpointResponse {
   /** Why it failed; a failed checkpoint is left to the writer's backstop. */
   error?: string;
 }
+
+import { Worker } from "node:worker_threads";
 
 const WORKER_URL = new URL("./checkpoint_worker.ts", import.meta.url);
 
@@ -52,17 +55,15 @@ export class Checkpointer {
    * @param path The state file (in WAL mode).
    */
   constructor(path: string) {
-    const worker = new Worker(WORKER_URL, { type: "module", name: "sqlite-checkpoint" });
-    worker.onmessage = (event: MessageEvent<CheckpointResponse>) => {
-      if (event.data.type === "close") return this.#closed?.();
+    const worker = new Worker(WORKER_URL, { name: "sqlite-checkpoint" });
+    worker.unref();
+    worker.on("message", (response: CheckpointResponse) => {
+      if (response.type === "close") return this.#closed?.();
       this.#busy = false;
       if (this.#wanted) this.request();
-    };
-    worker.onerror = (event) => {
-      // The writer's auto-checkpoint still keeps the WAL bounded.
-      event.preventDefault();
-      this.terminate();
-    };
+    });
+    // The writer's auto-checkpoint still keeps the WAL bounded.
+    worker.on("error", () => this.terminate());
     worker.postMessage({ type: "open", path } satisfies CheckpointRequest);
     this.#worker = worker;
   }
@@ -89,6 +90,8 @@ export class Checkpointer {
     const worker = this.#worker;
     if (!worker) return;
     const closed = new Promise<void>((resolve) => this.#closed = resolve);
+    // Awaited: the worker holds the process open until it answers.
+    worker.ref();
     // The worker answers in order: a waiting checkpoint posted now runs before the close.
     if (this.#wanted) worker.postMessage({ type: "checkpoint" } satisfies CheckpointRequest);
     this.#wanted = false;
@@ -99,7 +102,7 @@ export class Checkpointer {
 
   /** Stops the worker at once (what a killed process does). */
   terminate(): void {
-    this.#worker?.terminate();
+    void this.#worker?.terminate();
     this.#worker = undefined;
     this.#closed?.();
   }
