@@ -51,3 +51,24 @@ Deno.test("Checkpointer.terminate() stops the worker at once and later requests 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Checkpointer left open does not keep the process alive", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/state.db`;
+    walDatabase(path).close();
+    const module = new URL("../../src/sqlite/checkpointer.ts", import.meta.url).href;
+    const script = `import { Checkpointer } from ${JSON.stringify(module)};
+      new Checkpointer(${JSON.stringify(path)}).request();
+      console.log("left open");`;
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--quiet", script],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.equal(code, 0);
+    assert.equal(new TextDecoder().decode(stdout).trim(), "left open");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
