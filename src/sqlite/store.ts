@@ -279,7 +279,11 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
         PRAGMA cache_size = -4096; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4096;`);
       const store = new SqliteStore(db, path, options);
       store.#lock = lock;
-      store.#checkpointer = new Checkpointer(path);
+      try {
+        store.#checkpointer = new Checkpointer(path);
+      } catch {
+        // No worker (e.g. a module loaded from where workers cannot start): the backstop does.
+      }
       return store;
     } catch (error) {
       db.close();
