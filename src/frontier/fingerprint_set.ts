@@ -13,7 +13,8 @@
  * multiply-xorshift lanes over the UTF-16 code units).
  *
  * @param text The string.
- * @returns `[high, low]`, each an unsigned 32-bit integer.
+ * @returns `[high, low]`, each an unsigned 32-bit integer (the last string's
+ * pair is returned again for the same string: do not modify it).
  *
  * @example Usage
  * ```ts
@@ -22,6 +23,8 @@
  * ```
  */
 export function fingerprint(text: string): [number, number] {
+  // A link is checked (has), then admitted (add) and stored: hash it once.
+  if (text === lastText) return lastPair;
   let h1 = 0xdeadbeef ^ text.length;
   let h2 = 0x41c6ce57 ^ text.length;
   for (let i = 0; i < text.length; i++) {
@@ -31,8 +34,13 @@ export function fingerprint(text: string): [number, number] {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return [h1 >>> 0, h2 >>> 0];
+  lastText = text;
+  lastPair = [h1 >>> 0, h2 >>> 0];
+  return lastPair;
 }
+
+let lastText: string | undefined;
+let lastPair: [number, number] = [0, 0];
 
 /**
  * A compact set of strings by fingerprint, with the `has`/`add` of a
@@ -84,8 +92,8 @@ export class FingerprintSet {
    * @returns `true` if it (or a string with the same fingerprint) was added.
    */
   has(text: string): boolean {
-    const [hi, lo] = key(text);
-    return this.#find(hi, lo) >= 0;
+    const [hi, lo] = fingerprint(text);
+    return this.#find(hi, hi === 0 && lo === 0 ? 1 : lo) >= 0;
   }
 
   /**
@@ -95,7 +103,7 @@ export class FingerprintSet {
    * @returns `true` if it was not a member yet.
    */
   add(text: string): boolean {
-    const [hi, lo] = key(text);
+    const [hi, lo] = fingerprint(text);
     return this.addFingerprint(hi, lo);
   }
 
@@ -140,9 +148,4 @@ export class FingerprintSet {
       if (old[i] !== 0 || old[i + 1] !== 0) this.addFingerprint(old[i]!, old[i + 1]!);
     }
   }
-}
-
-function key(text: string): [number, number] {
-  const [hi, lo] = fingerprint(text);
-  return hi === 0 && lo === 0 ? [0, 1] : [hi, lo];
 }

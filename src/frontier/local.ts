@@ -12,6 +12,7 @@
 
 import { WaitQueue } from "../async/wait_queue.ts";
 import { checkInteger } from "../validate/integer.ts";
+import { type EntryList, EntryPool, newEntryList } from "./entry_pool.ts";
 import { hostKey, type HostSlot, newHostSlot, slotReadyAt } from "./host_slot.ts";
 import { MemoryQueue } from "./memory_queue.ts";
 import type {
@@ -49,9 +50,11 @@ export interface LocalFrontierOptions {
 }
 
 interface HostQueue {
+  /** The host key, shared by the entries handed out. */
+  host: string;
   slot: HostSlot;
-  entries: FrontierEntry[];
-  head: number;
+  /** Its queued entries, packed in the frontier's pool. */
+  entries: EntryList;
   admitted: number;
   /** Redirect hops waiting for this host's slot. */
   hops: WaitQueue<Disposable> | undefined;
@@ -88,6 +91,8 @@ export class LocalFrontier implements CrawlFrontier {
   #perHost: number;
   #delayMs: number;
   #hosts = new Map<string, HostQueue>();
+  /** The entries of every host queue, packed (about 16 bytes plus the URL each). */
+  #pool = new EntryPool();
   /** Hosts with queued entries, visited round-robin. */
   #rotation: HostQueue[] = [];
   #cursor = 0;
@@ -305,8 +310,7 @@ export class LocalFrontier implements CrawlFrontier {
     if (!this.#closed) return [];
     const retries = this.#delayed.splice(0).map(({ entry }) => entry);
     for (const queue of this.#rotation) {
-      for (let i = queue.head; i < queue.entries.length; i++) {
-        const entry = queue.entries[i]!;
+      for (const entry of this.#pool.entries(queue.entries, queue.host)) {
         if (entry.attempts > 0) retries.push(entry);
       }
     }
@@ -416,9 +420,9 @@ export class LocalFrontier implements CrawlFrontier {
     let queue = this.#hosts.get(host);
     if (!queue) {
       queue = {
+        host,
         slot: newHostSlot(this.#perHost, this.#delayMs),
-        entries: [],
-        head: 0,
+        entries: newEntryList(),
         admitted: this.#admittedBefore.get(host) ?? 0,
         hops: undefined,
       };
@@ -442,12 +446,8 @@ export class LocalFrontier implements CrawlFrontier {
   }
 
   #enqueue(queue: HostQueue, entry: FrontierEntry): void {
-    if (queue.head === queue.entries.length) {
-      queue.entries = [];
-      queue.head = 0;
-      this.#rotation.push(queue);
-    }
-    queue.entries.push(entry);
+    if (queue.entries.length === 0) this.#rotation.push(queue);
+    this.#pool.push(queue.entries, entry);
     this.#queued++;
   }
 
@@ -468,11 +468,9 @@ export class LocalFrontier implements CrawlFrontier {
       const queue = this.#rotation[i]!;
       const slot = queue.slot;
       if (slot.active >= slot.concurrency || slotReadyAt(slot) > now) continue;
-      const entry = queue.entries[queue.head]!;
-      queue.entries[queue.head] = undefined as unknown as FrontierEntry;
-      queue.head++;
+      const entry = this.#pool.shift(queue.entries, queue.host)!;
       this.#queued--;
-      if (queue.head === queue.entries.length) {
+      if (queue.entries.length === 0) {
         this.#rotation.splice(i, 1);
         this.#cursor = n > 1 ? i % (n - 1) : 0;
       } else {

@@ -239,3 +239,36 @@ Deno.test("LocalFrontier.acquireHost() keeps the host's delay between request st
   a[Symbol.dispose]();
   b[Symbol.dispose]();
 });
+
+Deno.test("LocalFrontier hands out each host's URLs first in, first out, round-robin over hosts", async () => {
+  const frontier = new LocalFrontier({ perHost: 100, delayMs: 0 });
+  for (let i = 0; i < 2_000; i++) {
+    frontier.add({ url: `https://a.test/${i}`, depth: 1, parent: "https://a.test/" });
+    if (i < 3) frontier.add({ url: `http://b.test:81/${i}`, depth: 2, parent: null });
+  }
+  const taken: FrontierEntry[] = [];
+  for (let i = 0; i < 2_003; i++) {
+    const entry = (await frontier.next())!;
+    taken.push(entry);
+    frontier.release(entry);
+    frontier.done(entry);
+  }
+  assert.deepEqual(taken.slice(0, 6).map((e) => e.url), [
+    "https://a.test/0",
+    "http://b.test:81/0",
+    "https://a.test/1",
+    "http://b.test:81/1",
+    "https://a.test/2",
+    "http://b.test:81/2",
+  ]);
+  assert.deepEqual(taken[1], {
+    url: "http://b.test:81/0",
+    depth: 2,
+    parent: null,
+    attempts: 0,
+    host: "b.test:81",
+  });
+  const a = taken.filter((e) => e.host === "a.test").map((e) => e.url);
+  assert.deepEqual(a, Array.from({ length: 2_000 }, (_, i) => `https://a.test/${i}`));
+  assert.equal(await frontier.next(), undefined);
+});
