@@ -6,9 +6,7 @@
  *
  * Durability: WAL with `synchronous = NORMAL`. A commit is in the WAL (the
  * OS page cache) when COMMIT returns, so it survives `kill -9`; only power
- * loss may drop the last commits (never corrupt the file). Checkpoints (the
- * WAL copied into the database, with the fsyncs) run in a worker
- * (`checkpointer.ts`), off the crawl's thread. The output file
+ * loss may drop the last commits (never corrupt the file). The output file
  * is not fsynced either, and {@linkcode SqliteStore.repairOutput} rewrites
  * it from the store if it ever holds more than the store committed.
  *
@@ -20,7 +18,6 @@
  * @module
  */
 
-import { Checkpointer } from "./checkpointer.ts";
 import { latestLinkRecords } from "./link_records.ts";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { ArchiveLedger, CrawlHistory, CrawlStore, Deliver } from "../store/types.ts";
@@ -48,9 +45,6 @@ import {
   toEntry,
   toRun,
 } from "./schema.ts";
-
-/** About how many bytes of commits (WAL) between two checkpoints the worker is asked for. */
-const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 
 /** Thrown by {@linkcode SqliteStore.open} when another process has the state file open. */
 export class StateInUseError extends Error {
@@ -184,9 +178,6 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
   #closed = false;
   /** Reads the WARC files' mark, saved with every commit once an archive follows the store. */
   #archiveMark: (() => string) | undefined;
-  #checkpointer: Checkpointer | undefined;
-  /** About how many bytes were committed since the last checkpoint was asked for. */
-  #walBytes = 0;
 
   private constructor(db: DatabaseSync, path: string, options: SqliteStoreOptions) {
     this.#db = db;
@@ -273,17 +264,11 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
     }
     try {
       // page_size applies to a new file only; 8 KiB made record inserts ~30% faster. Writes
-      // append (rowid order) and reads follow the queue's order: a small cache does. The
-      // worker checkpoints; this connection's auto-checkpoint (32 MiB of WAL) is the backstop.
+      // append (rowid order) and reads follow the queue's order: a small cache does.
       db.exec(`PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-        PRAGMA cache_size = -4096; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4096;`);
+        PRAGMA cache_size = -4096; PRAGMA temp_store = MEMORY;`);
       const store = new SqliteStore(db, path, options);
       store.#lock = lock;
-      try {
-        store.#checkpointer = new Checkpointer(path);
-      } catch {
-        // No worker (e.g. a module loaded from where workers cannot start): the backstop does.
-      }
       return store;
     } catch (error) {
       db.close();
@@ -565,8 +550,6 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
     } finally {
       this.#closed = true;
       this.#clearTimer();
-      // The worker's connection first: the last one to close checkpoints and removes the WAL.
-      await this.#checkpointer?.close();
       this.#db.close();
       this.#lock?.close();
     }
@@ -581,7 +564,6 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
     if (this.#closed) return;
     this.#closed = true;
     this.#clearTimer();
-    this.#checkpointer?.terminate();
     this.#db.close();
     this.#lock?.close();
   }
@@ -677,11 +659,7 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
           hash,
           capture,
         );
-        if (record && output) {
-          const json = JSON.stringify(record);
-          st.record.run(runId, ord, json);
-          this.#walBytes += json.length;
-        }
+        if (record && output) st.record.run(runId, ord, JSON.stringify(record));
       }
       if (this.#archiveMark) {
         // In the same commit: the WARC files hold these finishes' records up to here.
@@ -693,11 +671,6 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       this.#fail(error);
       throw error;
-    }
-    this.#walBytes += 200 * (this.#seenOnly.length + this.#pushes.length + finishes.length);
-    if (this.#walBytes >= CHECKPOINT_BYTES) {
-      this.#walBytes = 0;
-      this.#checkpointer?.request();
     }
     this.#dbBacklog += this.#pushes.length - this.#pushHead;
     this.#seenOnly = [];
