@@ -6,7 +6,7 @@
  * ```sh
  * deno task bench:profile                      # 5,000 pages, concurrency 32
  * deno task bench:profile --pages 2000 --out prof.cpuprofile
- * deno task bench:profile --flags "--state /tmp/s.db"
+ * deno task bench:profile --flags="--state /tmp/s.db"
  * ```
  *
  * The CLI runs with its default options (`--flags` adds more). Only this
@@ -29,7 +29,7 @@
  *
  * It runs with `-A`: Deno grants a process's own `/proc/PID/task` (per-thread CPU) to `-A` alone.
  *
- * Flags: `--pages N` (5000), `--concurrency C` (32), `--flags "..."` (extra CLI flags),
+ * Flags: `--pages N` (5000), `--concurrency C` (32), `--flags="..."` (extra CLI flags; with `=`, as they start with a dash),
  * `--out FILE` (also write the `.cpuprofile`, for Chrome DevTools), `--interval US` (sampling
  * interval in microseconds, 1000: coarse enough to cost little).
  *
