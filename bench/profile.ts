@@ -226,7 +226,8 @@ if (import.meta.main) {
   console.log(
     `# CPU by stage: ${pages + 1} pages, concurrency ${values.concurrency}, ` +
       `flags: ${values.flags || "(none)"}; process CPU ${processMs.toFixed(0)} ms, main thread ` +
-      `${mainMs.toFixed(0)} ms (profiler included), busy in ${sampled.toFixed(0)} ms of samples`,
+      `${mainMs.toFixed(0)} ms (profiler included), busy in ${sampled.toFixed(0)} ms of ` +
+      `${wallMs.toFixed(0)} ms sampled`,
   );
   const row = (name: string, ms: number) =>
     console.log(
