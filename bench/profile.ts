@@ -41,6 +41,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { runCli } from "../src/cli/main.ts";
 import { startBenchServer } from "./serve.ts";
+import { threadCpuMs } from "./measure.ts";
 
 /** A node of V8's `Profiler.Profile`. */
 interface ProfileNode {
@@ -147,30 +148,6 @@ export function stageTimes(profile: Profile): Map<Stage, number> {
     if (stage !== "idle") times.set(stage, times.get(stage)! + ms);
   }
   return times;
-}
-
-/**
- * CPU time so far of each of this process's threads, in ms, by thread name
- * (Linux's `/proc/PID/task/TID/stat`); the main thread is `main`.
- */
-export function threadCpuMs(): Map<string, number> {
-  const tick = 10; // USER_HZ is 100 on Linux: a tick is 10 ms.
-  const byName = new Map<string, number>();
-  for (const task of Deno.readDirSync(`/proc/${Deno.pid}/task`)) {
-    let stat: string;
-    try {
-      stat = Deno.readTextFileSync(`/proc/${Deno.pid}/task/${task.name}/stat`);
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    const close = stat.lastIndexOf(")");
-    const name = task.name === String(Deno.pid) ? "main" : stat.slice(stat.indexOf("(") + 1, close);
-    const fields = stat.slice(close + 2).split(" ");
-    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the name.
-    const ms = (Number(fields[11]) + Number(fields[12])) * tick;
-    byName.set(name, (byName.get(name) ?? 0) + ms);
-  }
-  return byName;
 }
 
 if (import.meta.main) {

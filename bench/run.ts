@@ -49,57 +49,13 @@ import { runLine, type RunResult, table } from "./results.ts";
 import { joinFlagsValue } from "./results.ts";
 import { type BenchServer, startBenchServer } from "./serve.ts";
 import { type CrawlCheck, verifyOutput } from "./verify_output.ts";
+import { findSummary, positiveInt, splitFlags } from "./args.ts";
+import { machineBusyMs } from "./measure.ts";
 
 /** Flags the CLI may not know yet (they are being added); dropped with a note if it refuses them. */
 const OPTIONAL_FLAGS = ["--allow-private", "--ignore-robots"];
 
 const ROOT = new URL("..", import.meta.url).pathname;
-
-/** Splits `--flags` like a shell would, for the simple cases: spaces, '…' and "…". */
-function splitFlags(text: string): string[] {
-  const words: string[] = [];
-  for (const match of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
-    words.push(match[1] ?? match[2] ?? match[3]!);
-  }
-  return words;
-}
-
-function positiveInt(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot run benchmark as '${name}' must be a positive integer: received ${text}`,
-    );
-  }
-  return value;
-}
-
-/** Busy CPU of the whole machine (all cores), in ms, or `undefined` off Linux. */
-async function machineBusyMs(): Promise<number | undefined> {
-  try {
-    const line = (await Deno.readTextFile("/proc/stat")).split("\n", 1)[0]!;
-    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
-    // USER_HZ is 100 on every Linux architecture Deno runs on.
-    return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads the CLI's summary: the last stderr line that is a JSON object with `pagesOk`. */
-function findSummary(stderr: string): Record<string, number> | undefined {
-  const lines = stderr.trimEnd().split("\n").reverse();
-  for (const line of lines) {
-    if (!line.startsWith("{")) continue;
-    try {
-      const value = JSON.parse(line);
-      if (typeof value?.pagesOk === "number") return value;
-    } catch {
-      // Not the summary.
-    }
-  }
-  return undefined;
-}
 
 async function removeState(path: string): Promise<void> {
   for (const suffix of ["", "-wal", "-shm", "-journal"]) {

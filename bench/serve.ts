@@ -24,6 +24,7 @@
  */
 
 import { generateSite } from "./gen_site.ts";
+import { processCpuMs } from "./measure.ts";
 
 /** What `GET /__stats` answers. */
 export interface ServerStats {
@@ -153,17 +154,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       const response = await fetch(`${origin}/__stats`);
       return await response.json() as ServerStats;
     },
-    async cpuMs() {
-      try {
-        const stat = await Deno.readTextFile(`/proc/${child.pid}/stat`);
-        // Fields after "(comm)": state is the first, utime the 12th, stime the 13th.
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        // USER_HZ is 100 on every Linux architecture Deno runs on.
-        return (Number(fields[11]) + Number(fields[12])) * 10;
-      } catch {
-        return undefined;
-      }
-    },
+    cpuMs: () => processCpuMs(child.pid),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -33,6 +33,7 @@
 
 import { renderIndex, renderPage } from "./gen_site.ts";
 import { firstLine } from "./serve.ts";
+import { processCpuMs } from "./measure.ts";
 
 /** What `GET /__stats` answers. */
 export interface HostsStats {
@@ -169,17 +170,7 @@ export async function startHostsServer(options: HostsServerOptions): Promise<Hos
       const response = await fetch(`${control}/__stats`);
       return await response.json() as HostsStats;
     },
-    async cpuMs() {
-      try {
-        const stat = await Deno.readTextFile(`/proc/${child.pid}/stat`);
-        // Fields after "(comm)": state is the first, utime the 12th, stime the 13th.
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        // USER_HZ is 100 on every Linux architecture Deno runs on.
-        return (Number(fields[11]) + Number(fields[12])) * 10;
-      } catch {
-        return undefined;
-      }
-    },
+    cpuMs: () => processCpuMs(child.pid),
     close,
     [Symbol.asyncDispose]: close,
   };
