@@ -139,7 +139,6 @@ async function throughput(values: Record<string, string | boolean | undefined>):
     "--per-host",
     String(values["per-host"]),
   ];
-  flags.push("--parsers", "1");
   const baseline = values.baseline ? String(values.baseline) : undefined;
   await using redis = await startRedis();
   await using server = await startBenchServer({ pages });

@@ -79,7 +79,8 @@ type ParseFn = (
 /**
  * Consumers per worker: while a worker parses a batch, the pages its
  * consumers bring wait and go out together as the next batch, so a busy
- * crawl costs one message each way per batch, not per page.
+ * crawl costs one message each way per batch, not per page. Parsing in this
+ * isolate uses as many, for the awaits after the parse.
  */
 const DEPTH = 8;
 
@@ -186,7 +187,11 @@ export class ParseStage {
           }
         }
       });
-    return new ParseStage(deps, 1, parse, () => {});
+    // Parsing is synchronous, so one page parses at a time whatever the count; more consumers
+    // let the awaits after it (admission and the finish, a round trip with Redis or SQLite)
+    // overlap, and a shared round trip carry several pages. A hook function is called by one
+    // consumer, as it always was: it may not expect to run twice at once.
+    return new ParseStage(deps, deps.extract ? 1 : DEPTH, parse, () => {});
   }
 
   /** Pages in the channel, being parsed, or being admitted now. */
