@@ -19,6 +19,8 @@ import { UrlArena } from "./url_arena.ts";
 
 /** Int32s per slot: URL position, depth, parent id (-1: none), next slot (-1: none). */
 const STRIDE = 4;
+/** The arena size below which it is never compacted (four chunks). */
+const COMPACT_MIN_BYTES = 4 * 65_536;
 /** The arena's tags: the URL stored whole, or after `http://HOST` or `https://HOST`. */
 const WHOLE = 0;
 const HTTP = 1;
@@ -156,6 +158,15 @@ export class EntryPool {
     s[i + 3] = this.#freeSlot;
     this.#freeSlot = slot;
     this.#size--;
+    // A chunk lives while any of its URLs is queued: one slow host's few URLs could hold every
+    // chunk written since. Past twice the live bytes (and a few chunks), copy the live URLs out
+    // (now that this slot is on the free list, which the copy skips).
+    if (
+      this.#arena.byteLength > COMPACT_MIN_BYTES &&
+      this.#arena.byteLength > 2 * this.#arena.liveByteLength
+    ) {
+      this.#compact();
+    }
     return entry;
   }
 
@@ -193,6 +204,26 @@ export class EntryPool {
       if (rare.failure !== undefined) entry.failure = rare.failure;
     }
     return entry;
+  }
+
+  /**
+   * Moves every queued URL to a new arena, packed, and drops the old one:
+   * time linear in the queued URLs, and at least half the arena freed, so
+   * amortized over the releases that made it worth doing.
+   */
+  #compact(): void {
+    const s = this.#slots;
+    const free = new Uint8Array(this.#used);
+    for (let slot = this.#freeSlot; slot !== -1; slot = s[slot * STRIDE + 3]!) free[slot] = 1;
+    const old = this.#arena;
+    const fresh = new UrlArena();
+    for (let slot = 0; slot < this.#used; slot++) {
+      if (free[slot] === 1) continue;
+      const i = slot * STRIDE;
+      const at = s[i]! >>> 0;
+      s[i] = fresh.store(old.read(at), 0, old.tag(at)) | 0;
+    }
+    this.#arena = fresh;
   }
 
   /** Stores a URL without its origin when it is `http(s)://` and the host. */

@@ -5,8 +5,11 @@
  * 32-bit position (chunk id × 64 Ki + offset), so a queued URL costs its
  * length plus one or two bytes, instead of a JS string (16 bytes of header,
  * rounded to 8) and the pointers to it. Each chunk counts its live URLs and is
- * dropped when the last one is released, so a long crawl holds the bytes of
- * the URLs still queued, not of every URL it ever queued.
+ * dropped when the last one is released; a chunk held by a few long-queued
+ * URLs (a slow host's) is what `liveByteLength` shows, and the owner
+ * (entry_pool.ts) then copies the live URLs to a new arena, so a long crawl
+ * holds about the bytes of the URLs still queued, not of every URL it ever
+ * queued.
  *
  * @module
  */
@@ -47,10 +50,22 @@ export class UrlArena {
   /** A dropped standard chunk kept for the next one, so a steady crawl does not reallocate. */
   #spare: Uint8Array | undefined;
   #bytes = 0;
+  /** Bytes of the strings stored and not released (headers included). */
+  #liveBytes = 0;
 
   /** Bytes held by the chunks (what the arena costs). */
   get byteLength(): number {
     return this.#bytes;
+  }
+
+  /**
+   * Bytes of the strings stored and not released. A chunk is held while any
+   * of its strings is live, so this can be far below {@linkcode UrlArena.byteLength}
+   * when a few old strings outlive their neighbours: the owner compacts then
+   * (copies the live strings to a new arena).
+   */
+  get liveByteLength(): number {
+    return this.#liveBytes;
   }
 
   /**
@@ -131,12 +146,30 @@ export class UrlArena {
    */
   release(position: number): void {
     const id = Math.floor(position / CHUNK);
+    this.#liveBytes -= this.#sizeAt(position);
     if (--this.#live[id]! === 0 && id !== this.#current) this.#drop(id);
+  }
+
+  /** The stored size (header and bytes) of the string at `position`. */
+  #sizeAt(position: number): number {
+    const chunk = this.#chunks[Math.floor(position / CHUNK)]!;
+    const start = position % CHUNK;
+    let at = start;
+    let header = 0;
+    let scale = 1;
+    while (true) {
+      const b = chunk[at++]!;
+      header += (b & 0x7f) * scale;
+      if (b < 0x80) break;
+      scale *= 128;
+    }
+    return at - start + Math.floor(header / 8);
   }
 
   /** The string ends at `end` in the current chunk: count it and advance. */
   #commit(end: number): number {
     const position = this.#current * CHUNK + this.#offset;
+    this.#liveBytes += end - this.#offset;
     this.#offset = end;
     this.#live[this.#current]!++;
     return position;

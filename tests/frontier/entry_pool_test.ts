@@ -81,3 +81,41 @@ Deno.test("EntryPool keeps a shared parent while any child is queued", () => {
   assert.equal(pool.shift(list, "a.test")?.parent, "https://a.test/p");
   assert.equal(pool.shift(list, "a.test")?.parent, "https://a.test/r");
 });
+
+Deno.test("EntryPool compacts its URLs when a few old entries of a slow host outlive the rest", () => {
+  // Without compaction each chunk stays while one of its URLs is queued: the slow host's one
+  // URL in a thousand held every chunk, about 50 KB per queued URL.
+  const fill = (withSlow: boolean) => {
+    const pool = new EntryPool();
+    const slow = newEntryList();
+    const fast = newEntryList();
+    for (let i = 0; i < 200_000; i++) {
+      const isSlow = i % 1000 === 0;
+      if (isSlow && !withSlow) continue;
+      const host = isSlow ? "slow.test" : "fast.test";
+      pool.push(isSlow ? slow : fast, {
+        url: `http://${host}/page/${i}/a-longer-path-segment`,
+        depth: 1,
+        parent: null,
+        attempts: 0,
+        host,
+      });
+      if (!isSlow && i % 2 === 0) pool.shift(fast, "fast.test");
+    }
+    while (pool.shift(fast, "fast.test")) { /* drain the fast host */ }
+    return { pool, slow };
+  };
+  const { pool, slow } = fill(true);
+  const { pool: without } = fill(false);
+  assert.equal(pool.size, 200);
+  // The slow host's 200 URLs cost a few chunks at most, not the 8 MB the fast ones took.
+  assert.ok(pool.byteLength - without.byteLength < 4 * 65_536, `${pool.byteLength}`);
+  // And they come back intact, in order.
+  for (let i = 0; i < 200; i++) {
+    assert.equal(
+      pool.shift(slow, "slow.test")!.url,
+      `http://slow.test/page/${i * 1000}/a-longer-path-segment`,
+    );
+  }
+  assert.equal(pool.size, 0);
+});
