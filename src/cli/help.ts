@@ -124,7 +124,7 @@ Pipeline
   --parsers N              parser Web Workers (default: 0, parse in the main isolate; one per
                            core when pages are loaded into a DOM: --extract rules, --parser parse5)
   --parse-timeout MS       longest a page may take to parse in a worker (default ${D.parseTimeoutMs}); past it
-                           the worker is replaced and the page recorded parse_timeout
+                           the worker is replaced and the page recorded parse_timeout (workers only)
   --queue-size N           pages buffered between fetchers and parsers (default ${D.queueSize})
   --shutdown count|sentinel  how parsers learn the crawl is over (default ${D.shutdown})
   --parser htmlparser2|parse5  HTML parser (default ${D.parser})

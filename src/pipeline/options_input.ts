@@ -40,8 +40,10 @@ export interface CrawlOptionsInput {
   /**
    * The longest one page may take to parse in a parser worker: past it the
    * worker is stopped and replaced, and the page recorded `parse_timeout`.
-   * (A hook function runs in this isolate, where nothing can interrupt it.)
-   * Default 5 000.
+   * Only with workers (`parsers` above 0, the default for DOM parsing): a
+   * page parsed in this isolate, or a hook function, cannot be interrupted
+   * (the streaming scan's time is linear in the page, which `maxBytes`
+   * bounds). Default 5 000.
    */
   parseTimeoutMs?: number;
   /**
