@@ -104,6 +104,13 @@ export interface NextOptions {
  * asynchronously.
  */
 export interface CrawlFrontier {
+  /**
+   * `true` when admissions and finishes are answered over the network (a
+   * frontier shared by processes): the parse stage then keeps several pages
+   * between their parse and their finish, so their round trips overlap and
+   * share calls. Absent or `false` for a frontier in this process.
+   */
+  readonly roundTrips?: boolean;
   /** URLs waiting to be fetched. */
   readonly queued: number;
   /** Requests in flight (handed out by `next()`, not released). */

@@ -119,6 +119,8 @@ function entryJson(entry: FrontierEntry): string {
  * ```
  */
 export class RedisFrontier implements CrawlFrontier {
+  /** Admissions and finishes are calls to Redis: the parse stage overlaps them. */
+  readonly roundTrips = true;
   /** A local cache of URLs known seen, for the fast `has()` pre-check. */
   readonly seen: FingerprintSet = new FingerprintSet();
   #deps: RedisFrontierDeps;
