@@ -110,15 +110,8 @@ export class UrlArena {
    */
   read(position: number): string {
     const chunk = this.#chunks[Math.floor(position / CHUNK)]!;
-    let at = position % CHUNK;
-    let header = 0;
-    let scale = 1;
-    while (true) {
-      const b = chunk[at++]!;
-      header += (b & 0x7f) * scale;
-      if (b < 0x80) break;
-      scale *= 128;
-    }
+    const header = readLeb(chunk, position % CHUNK);
+    const at = position % CHUNK + lebSize(header);
     const length = Math.floor(header / 8);
     const bytes = chunk.subarray(at, at + length);
     // Short ASCII (nearly every URL): code units are the bytes, no decoder call.
@@ -152,18 +145,8 @@ export class UrlArena {
 
   /** The stored size (header and bytes) of the string at `position`. */
   #sizeAt(position: number): number {
-    const chunk = this.#chunks[Math.floor(position / CHUNK)]!;
-    const start = position % CHUNK;
-    let at = start;
-    let header = 0;
-    let scale = 1;
-    while (true) {
-      const b = chunk[at++]!;
-      header += (b & 0x7f) * scale;
-      if (b < 0x80) break;
-      scale *= 128;
-    }
-    return at - start + Math.floor(header / 8);
+    const header = readLeb(this.#chunks[Math.floor(position / CHUNK)]!, position % CHUNK);
+    return lebSize(header) + Math.floor(header / 8);
   }
 
   /** The string ends at `end` in the current chunk: count it and advance. */
@@ -203,6 +186,18 @@ export class UrlArena {
     this.#bytes -= chunk.byteLength;
     if (chunk.byteLength === CHUNK) this.#spare ??= chunk;
     this.#freeIds.push(id);
+  }
+}
+
+/** The LEB128 number written at `at`. */
+function readLeb(chunk: Uint8Array, at: number): number {
+  let value = 0;
+  let scale = 1;
+  while (true) {
+    const b = chunk[at++]!;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return value;
+    scale *= 128;
   }
 }
 
