@@ -88,6 +88,51 @@ export async function firstLine(stream: ReadableStream<Uint8Array>): Promise<str
   }
 }
 
+/** A server subprocess started by {@linkcode spawnServer}. */
+export interface ServerProcess {
+  /** The process (its stdout carries the `LISTENING` line). */
+  child: Deno.ChildProcess;
+  /** Closes its stdin, sends SIGTERM and waits for its exit; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `deno ARGS` with piped stdin and stdout, the way the bench servers
+ * run: the child exits when its stdin closes, so it dies with its parent.
+ *
+ * @param args The arguments after `deno`.
+ * @returns The process and its close function.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const { child, close } = spawnServer(["run", "--allow-net=127.0.0.1", "bench/serve.ts"]);
+ * console.log(await firstLine(child.stdout));
+ * await close();
+ * ```
+ */
+export function spawnServer(args: string[]): ServerProcess {
+  // `deno` by name, so `--allow-run=deno` suffices (Deno.execPath() is the resolved binary).
+  const child = new Deno.Command("deno", {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    closed ??= (async () => {
+      await child.stdin.close().catch(() => {});
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    })();
+  return { child, close };
+}
+
 /**
  * Starts `serve.ts` in its own process and resolves once it listens.
  *
@@ -111,25 +156,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const args = ["run", "--allow-net=127.0.0.1", new URL(import.meta.url).pathname];
   args.push("--pages", String(options.pages), "--port", "0");
   if (options.seed !== undefined) args.push("--seed", String(options.seed));
-  // `deno` by name, so `--allow-run=deno` suffices (Deno.execPath() is the resolved binary).
-  const child = new Deno.Command("deno", {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  let closed: Promise<void> | undefined;
-  const close = () =>
-    closed ??= (async () => {
-      await child.stdin.close().catch(() => {});
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // Already gone.
-      }
-      await child.status;
-      await child.stdout.cancel().catch(() => {});
-    })();
+  const { child, close } = spawnServer(args);
   const line = await firstLine(child.stdout).catch(() => undefined);
   const match = line && /^LISTENING (\S+) pages=\d+ bytes=(\d+)$/.exec(line);
   if (!match) {

@@ -32,7 +32,7 @@
  */
 
 import { renderIndex, renderPage } from "./gen_site.ts";
-import { firstLine } from "./serve.ts";
+import { firstLine, spawnServer } from "./serve.ts";
 import { processCpuMs } from "./measure.ts";
 
 /** What `GET /__stats` answers. */
@@ -119,25 +119,7 @@ export async function startHostsServer(options: HostsServerOptions): Promise<Hos
   args.push("--pages", String(options.pages), "--hosts", String(options.hosts));
   args.push("--latency-ms", String(options.latencyMs));
   if (options.seed !== undefined) args.push("--seed", String(options.seed));
-  // `deno` by name, so `--allow-run=deno` suffices (Deno.execPath() is the resolved binary).
-  const child = new Deno.Command("deno", {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  let closed: Promise<void> | undefined;
-  const close = () =>
-    closed ??= (async () => {
-      await child.stdin.close().catch(() => {});
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // Already gone.
-      }
-      await child.status;
-      await child.stdout.cancel().catch(() => {});
-    })();
+  const { child, close } = spawnServer(args);
   const line = await firstLine(child.stdout).catch(() => undefined);
   const match = line && /^LISTENING http:\/\/[\d.]+:(\d+) hosts=\d+ pages=\d+ bytes=(\d+)$/
     .exec(line);
