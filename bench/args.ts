@@ -88,3 +88,40 @@ export function findSummary(stderr: string): Record<string, number> | undefined 
   }
   return undefined;
 }
+
+/**
+ * Runs a benchmark's `main` as a program: SIGINT or SIGTERM aborts the
+ * signal it is given (so it unwinds through its `finally`s and `await
+ * using`s, stopping its servers), an error is one line, and the process
+ * exits with `main`'s code (130 when interrupted, 1 on an error).
+ *
+ * @param name The benchmark's name, for the error line.
+ * @param main The benchmark; resolves with its exit code.
+ * @returns Never: it exits.
+ *
+ * @example Usage
+ * ```ts ignore
+ * if (import.meta.main) await runMain("scale", main);
+ * ```
+ */
+export async function runMain(
+  name: string,
+  main: (signal: AbortSignal) => Promise<number>,
+): Promise<never> {
+  const interrupt = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, () => interrupt.abort(new Error(`interrupted by ${signal}`)));
+    } catch {
+      // Windows has no SIGTERM.
+    }
+  }
+  let code: number;
+  try {
+    code = await main(interrupt.signal);
+  } catch (error) {
+    console.error(`${name}: ${error instanceof Error ? error.message : error}`);
+    code = interrupt.signal.aborted ? 130 : 1;
+  }
+  Deno.exit(code);
+}

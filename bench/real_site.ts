@@ -46,7 +46,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { findSummary, positiveInt, splitFlags } from "./args.ts";
+import { findSummary, positiveInt, runMain, splitFlags } from "./args.ts";
 import { freePort } from "../tests/support/redis_server.ts";
 import { machineBusyMs, median } from "./measure.ts";
 import { joinFlagsValue } from "./results.ts";
@@ -401,22 +401,7 @@ async function main(signal: AbortSignal): Promise<number> {
 }
 
 if (import.meta.main) {
-  // A signal stops the crawler under way and unwinds through the `finally`s and
-  // `await using`s, so nginx is stopped and the temp directories removed.
-  const interrupt = new AbortController();
-  for (const name of ["SIGINT", "SIGTERM"] as const) {
-    try {
-      Deno.addSignalListener(name, () => interrupt.abort(new Error(`interrupted by ${name}`)));
-    } catch {
-      // Windows has no SIGTERM.
-    }
-  }
-  let code: number;
-  try {
-    code = await main(interrupt.signal);
-  } catch (error) {
-    console.error(`real_site: ${error instanceof Error ? error.message : error}`);
-    code = interrupt.signal.aborted ? 130 : 1;
-  }
-  Deno.exit(code);
+  // A signal unwinds the run through its `finally`s and `await using`s: servers stop, temp
+  // directories go.
+  await runMain("real_site", main);
 }

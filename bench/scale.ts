@@ -53,7 +53,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { findSummary, positiveInt, positiveInts, splitFlags } from "./args.ts";
+import { findSummary, positiveInt, positiveInts, runMain, splitFlags } from "./args.ts";
 import { startRedis } from "../tests/support/redis_server.ts";
 import { machineBusyMs, median } from "./measure.ts";
 import { joinFlagsValue } from "./results.ts";
@@ -457,22 +457,7 @@ async function main(signal: AbortSignal): Promise<number> {
 }
 
 if (import.meta.main) {
-  // A signal stops the crawlers under way and unwinds through the `await using`s, so the
-  // server and redis-server are stopped and the temp directory removed.
-  const interrupt = new AbortController();
-  for (const name of ["SIGINT", "SIGTERM"] as const) {
-    try {
-      Deno.addSignalListener(name, () => interrupt.abort(new Error(`interrupted by ${name}`)));
-    } catch {
-      // Windows has no SIGTERM.
-    }
-  }
-  let code: number;
-  try {
-    code = await main(interrupt.signal);
-  } catch (error) {
-    console.error(`scale: ${error instanceof Error ? error.message : error}`);
-    code = interrupt.signal.aborted ? 130 : 1;
-  }
-  Deno.exit(code);
+  // A signal unwinds the run through its `finally`s and `await using`s: servers stop, temp
+  // directories go.
+  await runMain("scale", main);
 }

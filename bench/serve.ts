@@ -88,6 +88,36 @@ export async function firstLine(stream: ReadableStream<Uint8Array>): Promise<str
   }
 }
 
+/**
+ * The `POST /__reset` and `GET /__stats` of a bench server at `origin`.
+ *
+ * @param origin Where the server answers them.
+ * @param label The server, for the error message.
+ * @returns `reset()` and `stats()`.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const { stats } = controls<ServerStats>("http://127.0.0.1:8080", "the bench server");
+ * console.log((await stats()).requests);
+ * ```
+ */
+export function controls<S>(
+  origin: string,
+  label: string,
+): { reset(): Promise<void>; stats(): Promise<S> } {
+  return {
+    async reset() {
+      const response = await fetch(`${origin}/__reset`, { method: "POST" });
+      await response.body?.cancel();
+      if (response.status !== 204) throw new Error(`Cannot reset ${label}: ${response.status}`);
+    },
+    async stats() {
+      const response = await fetch(`${origin}/__stats`);
+      return await response.json() as S;
+    },
+  };
+}
+
 /** A server subprocess started by {@linkcode spawnServer}. */
 export interface ServerProcess {
   /** The process (its stdout carries the `LISTENING` line). */
@@ -170,17 +200,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     origin,
     pid: child.pid,
     totalBytes: Number(match[2]),
-    async reset() {
-      const response = await fetch(`${origin}/__reset`, { method: "POST" });
-      await response.body?.cancel();
-      if (response.status !== 204) {
-        throw new Error(`Cannot reset the bench server: ${response.status}`);
-      }
-    },
-    async stats() {
-      const response = await fetch(`${origin}/__stats`);
-      return await response.json() as ServerStats;
-    },
+    ...controls<ServerStats>(origin, "the bench server"),
     cpuMs: () => processCpuMs(child.pid),
     close,
     [Symbol.asyncDispose]: close,

@@ -32,7 +32,7 @@
  */
 
 import { renderIndex, renderPage } from "./gen_site.ts";
-import { firstLine, spawnServer } from "./serve.ts";
+import { controls, firstLine, spawnServer } from "./serve.ts";
 import { processCpuMs } from "./measure.ts";
 
 /** What `GET /__stats` answers. */
@@ -141,17 +141,7 @@ export async function startHostsServer(options: HostsServerOptions): Promise<Hos
     expectedPages: options.pages + options.hosts,
     pid: child.pid,
     totalBytes: Number(match[2]),
-    async reset() {
-      const response = await fetch(`${control}/__reset`, { method: "POST" });
-      await response.body?.cancel();
-      if (response.status !== 204) {
-        throw new Error(`Cannot reset the hosts server: ${response.status}`);
-      }
-    },
-    async stats() {
-      const response = await fetch(`${control}/__stats`);
-      return await response.json() as HostsStats;
-    },
+    ...controls<HostsStats>(control, "the hosts server"),
     cpuMs: () => processCpuMs(child.pid),
     close,
     [Symbol.asyncDispose]: close,
