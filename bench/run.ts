@@ -14,7 +14,8 @@
  * ```
  *
  * Flags: `--pages N` (5000), `--runs R` (3), `--concurrency C` (32), `--flags "..."`, `--state`,
- * `--keep` (keep outputs), `--baseline-rss MIB` (peak RSS of a small crawl, for bytes per URL),
+ * `--runtime-flags "..."` (Deno's flags before `main.ts`, `-P` implied; default: those of
+ * `deno task crawl`, so the CLI is launched as users launch it), `--keep` (keep outputs), `--baseline-rss MIB` (peak RSS of a small crawl, for bytes per URL),
  * `--warc` (each run crawls twice, without and with `--warc --warc-cdx`, interleaved so both see
  * the same machine; two tables, the second with the WARC bytes per page).
  * `--render-pages N` (100; 0 for none): after the runs, one crawl of an N-page site with
@@ -127,6 +128,8 @@ async function samplePeakRss(pid: number, done: Promise<unknown>): Promise<numbe
 }
 
 interface RunOptions {
+  /** Deno's flags before `main.ts` (`-P` and the V8 flags). */
+  runtime: string[];
   pages: number;
   concurrency: number;
   extra: string[];
@@ -157,7 +160,7 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
     const warc = options.warc ? ["--warc", options.warc, "--warc-cdx"] : [];
     const args = [
       "run",
-      "-P",
+      ...options.runtime,
       "main.ts",
       "--seeds",
       `${server.origin}/index.html`,
@@ -255,6 +258,16 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
   }
 }
 
+/**
+ * Deno's flags of `deno task crawl`, between `deno run` and `main.ts`: the
+ * CLI is launched as a user launches it (`-P` and the V8 heap flags).
+ */
+async function crawlTaskFlags(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const words = splitFlags(config.tasks.crawl);
+  return words.slice(2, words.indexOf("main.ts"));
+}
+
 async function main(signal: AbortSignal): Promise<number> {
   const args = joinFlagsValue(Deno.args);
   const { values } = parseArgs({
@@ -270,8 +283,12 @@ async function main(signal: AbortSignal): Promise<number> {
       keep: { type: "boolean", default: false },
       "baseline-rss": { type: "string" },
       "render-pages": { type: "string", default: "100" },
+      "runtime-flags": { type: "string" },
     },
   });
+  const runtime = values["runtime-flags"] === undefined
+    ? await crawlTaskFlags()
+    : ["-P", ...splitFlags(values["runtime-flags"])];
   const pages = positiveInt("pages", values.pages);
   if (pages < 3) {
     throw new RangeError(`Cannot run benchmark as 'pages' must be >= 3: received ${pages}`);
@@ -310,6 +327,7 @@ async function main(signal: AbortSignal): Promise<number> {
   console.log(
     `# crawler benchmark: ${pages} pages (+ index), concurrency ${concurrency}, ${runs} run(s), ` +
       `flags: ${[values.state ? "--state" : "", values.flags].join(" ").trim() || "(none)"}; ` +
+      `deno run ${runtime.join(" ")} main.ts; ` +
       `Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs`,
   );
   try {
@@ -319,6 +337,7 @@ async function main(signal: AbortSignal): Promise<number> {
       const statePath = values.state ? `${dir}/run-${k}.db` : userState;
       const runExtra = values.state ? [...extra, "--state", statePath!] : extra;
       const result = await crawlOnce(server, {
+        runtime,
         pages,
         concurrency,
         extra: runExtra,
@@ -335,6 +354,7 @@ async function main(signal: AbortSignal): Promise<number> {
       await using again = await startBenchServer({ pages });
       if (statePath) await removeState(statePath);
       const withWarc = await crawlOnce(again, {
+        runtime,
         pages,
         concurrency,
         extra: runExtra,
@@ -354,6 +374,7 @@ async function main(signal: AbortSignal): Promise<number> {
       signal.throwIfAborted();
       await using server = await startBenchServer({ pages: renderPages });
       const rendered = await crawlOnce(server, {
+        runtime,
         pages: renderPages,
         concurrency: 8,
         extra: ["--render", ...extra],
