@@ -125,3 +125,33 @@ export async function runMain(
   }
   Deno.exit(code);
 }
+
+/**
+ * Deno's flags of `deno task crawl`, between `deno run` and `main.ts`
+ * (`-P` and the V8 heap flags): the benchmarks launch the CLI as a user
+ * launches it.
+ *
+ * @returns The flags, e.g. `["-P", "--v8-flags=--max-semi-space-size=8"]`.
+ */
+export async function crawlTaskFlags(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const words = splitFlags(config.tasks.crawl);
+  return words.slice(2, words.indexOf("main.ts"));
+}
+
+/**
+ * Flags for `deno run` with more V8 flags merged into the one
+ * `--v8-flags=` Deno reads (a second one would replace the first).
+ *
+ * @param runtime Deno's flags, as {@linkcode crawlTaskFlags} gives them.
+ * @param v8 More V8 flags, e.g. `--max-old-space-size=64`.
+ * @returns The flags.
+ */
+export function withV8Flags(runtime: string[], ...v8: string[]): string[] {
+  const prefix = "--v8-flags=";
+  const merged = runtime.filter((flag) => flag.startsWith(prefix))
+    .flatMap((flag) => flag.slice(prefix.length).split(","))
+    .concat(v8);
+  const rest = runtime.filter((flag) => !flag.startsWith(prefix));
+  return merged.length === 0 ? rest : [...rest, `${prefix}${merged.join(",")}`];
+}

@@ -33,6 +33,7 @@
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
 import { joinFlagsValue } from "./results.ts";
+import { crawlTaskFlags, withV8Flags } from "./args.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -140,10 +141,12 @@ async function measure(
   // One fetcher and a one-page queue keep fetching barely ahead of parsing, so nearly
   // every fetched page's links are admitted before --max-pages closes the frontier.
   const fetched = Math.ceil(target / fanout);
+  const runtime = await crawlTaskFlags();
   const args = [
     "run",
-    "-P",
-    ...(heapCapMiB === undefined ? [] : [`--v8-flags=--max-old-space-size=${heapCapMiB}`]),
+    ...(heapCapMiB === undefined
+      ? runtime
+      : withV8Flags(runtime, `--max-old-space-size=${heapCapMiB}`)),
     "main.ts",
     ...["--seeds", `${origin}/p/0.html`, "--max-pages", String(fetched + 2)],
     ...["--concurrency", "1", "--queue-size", "1", "--parsers", "0"],

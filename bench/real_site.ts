@@ -46,7 +46,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { findSummary, positiveInt, runMain, splitFlags } from "./args.ts";
+import { crawlTaskFlags, findSummary, positiveInt, runMain, splitFlags } from "./args.ts";
 import { freePort } from "../tests/support/redis_server.ts";
 import { machineBusyMs, median } from "./measure.ts";
 import { joinFlagsValue } from "./results.ts";
@@ -318,7 +318,7 @@ async function main(signal: AbortSignal): Promise<number> {
   const ourArgv = [
     "deno",
     "run",
-    "-P",
+    ...await crawlTaskFlags(),
     "--config",
     `${ROOT}deno.json`,
     `${ROOT}main.ts`,

@@ -50,7 +50,7 @@ import { runLine, type RunResult, table } from "./results.ts";
 import { joinFlagsValue } from "./results.ts";
 import { type BenchServer, startBenchServer } from "./serve.ts";
 import { type CrawlCheck, verifyOutput } from "./verify_output.ts";
-import { findSummary, positiveInt, splitFlags } from "./args.ts";
+import { crawlTaskFlags, findSummary, positiveInt, splitFlags } from "./args.ts";
 import { machineBusyMs } from "./measure.ts";
 
 /** Flags the CLI may not know yet (they are being added); dropped with a note if it refuses them. */
@@ -256,16 +256,6 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
       failures,
     };
   }
-}
-
-/**
- * Deno's flags of `deno task crawl`, between `deno run` and `main.ts`: the
- * CLI is launched as a user launches it (`-P` and the V8 heap flags).
- */
-async function crawlTaskFlags(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-  const words = splitFlags(config.tasks.crawl);
-  return words.slice(2, words.indexOf("main.ts"));
 }
 
 async function main(signal: AbortSignal): Promise<number> {
