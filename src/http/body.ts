@@ -290,7 +290,12 @@ async function readWithin(
   if (response.body === null) return new Uint8Array();
   const length = Number(response.headers.get("content-length") ?? NaN);
   const encoding = response.headers.get("content-encoding");
-  if (length <= limit && (encoding === null || encoding === "identity")) {
+  // A Content-Length is the body's length only without a Transfer-Encoding, which overrides
+  // it (RFC 9112 6.3): a chunked body sent with "content-length: 3" may be endless.
+  if (
+    length <= limit && (encoding === null || encoding === "identity") &&
+    !response.headers.has("transfer-encoding")
+  ) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     // A server that sent more than it declared gets the same answer as any overlong body.
     if (bytes.byteLength <= limit) return bytes;

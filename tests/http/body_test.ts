@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { request } from "../../src/http/request.ts";
 import {
   BodyDecodeError,
   BodyTooLargeError,
@@ -101,4 +102,38 @@ Deno.test("BodyTooLargeError and BodyDecodeError keep a caller's message", () =>
   assert.ok(decode instanceof TypeError);
   assert.equal(decode.cause, cause);
   assert.equal(decode.name, "BodyDecodeError");
+});
+
+Deno.test("request() fails too_large on a chunked body past the cap that also declares a small Content-Length", async () => {
+  // Transfer-Encoding overrides Content-Length: the body is 4 MiB, not the 3 bytes declared.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { promise: finished, resolve: finish } = Promise.withResolvers<void>();
+  const serving = (async () => {
+    const conn = await listener.accept();
+    try {
+      await conn.read(new Uint8Array(64 * 1024));
+      const encoder = new TextEncoder();
+      await conn.write(encoder.encode(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 3\r\n" +
+          "transfer-encoding: chunked\r\n\r\n",
+      ));
+      const chunk = encoder.encode(`100000\r\n${"a".repeat(0x100000)}\r\n`);
+      for (let i = 0; i < 4; i++) await conn.write(chunk);
+      // The body never ends: only the client's giving up ends this exchange.
+      await finished;
+    } catch {
+      // The client closed the connection, as it should once past the cap.
+    } finally {
+      conn.close();
+    }
+  })();
+  const page = await request(`http://127.0.0.1:${listener.addr.port}/`, {
+    timeoutMs: 60_000,
+    maxBytes: 64 * 1024,
+    maxRedirects: 0,
+  });
+  finish();
+  await serving;
+  listener.close();
+  assert.equal(page.error, "too_large", `${page.error}: ${page.errorMessage}`);
 });
