@@ -111,3 +111,49 @@ export function decodeHtml(bytes: Uint8Array, contentType?: string | null): stri
   // TextDecoder strips a matching BOM itself; without `stream` it keeps no state between calls.
   return decoderFor(encoding)!.decode(bytes);
 }
+
+/**
+ * Bytes decoded per piece by {@linkcode decodeHtmlPieces}: its text stays
+ * under 128 KiB even as two-byte characters, below the size V8 moves a
+ * string into its large-object space.
+ */
+const PIECE_BYTES = 32 * 1024;
+
+/**
+ * Decodes an HTML body to text in pieces of at most 32 KiB of bytes, for
+ * {@linkcode scanHtml}: a large page never becomes one large string. A
+ * body that fits in one piece is decoded as {@linkcode decodeHtml} does.
+ *
+ * @param bytes The body.
+ * @param contentType The Content-Type header, if any.
+ * @returns The text's pieces, in order; joined, {@linkcode decodeHtml}'s text.
+ *
+ * @example Usage
+ * ```ts
+ * import { decodeHtmlPieces } from "./charset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const body = new TextEncoder().encode(`<p>${"é".repeat(40_000)}</p>`);
+ * const pieces = [...decodeHtmlPieces(body, "text/html")];
+ * assert.ok(pieces.length > 1);
+ * assert.equal(pieces.join(""), `<p>${"é".repeat(40_000)}</p>`);
+ * ```
+ */
+export function* decodeHtmlPieces(
+  bytes: Uint8Array,
+  contentType?: string | null,
+): Generator<string, void, undefined> {
+  const encoding = sniffEncoding(bytes, contentType);
+  if (bytes.byteLength <= PIECE_BYTES) {
+    yield decoderFor(encoding)!.decode(bytes);
+    return;
+  }
+  // A decoder of its own: a streaming one keeps state between calls, and a scan that throws
+  // midway would leave the shared one holding half a character.
+  const decoder = new TextDecoder(encoding);
+  for (let at = 0; at < bytes.byteLength; at += PIECE_BYTES) {
+    const end = Math.min(bytes.byteLength, at + PIECE_BYTES);
+    const piece = decoder.decode(bytes.subarray(at, end), { stream: end < bytes.byteLength });
+    if (piece !== "") yield piece;
+  }
+}

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { decodeHtml } from "./charset.ts";
+import { decodeHtml, decodeHtmlPieces } from "./charset.ts";
 import type { CompiledRules, DataError } from "../extract/apply.ts";
 import type { RulesFile } from "../extract/schema.ts";
 import { scanHtml } from "./scan.ts";
@@ -130,15 +130,18 @@ export async function createParser(config: ParserConfig, extract?: ExtractHook):
   }
   return {
     parse(job: ParseJob): ParseResult {
-      const html = decodeHtml(job.body, job.contentType);
       const rule = rules?.match(job.url);
       // A DOM is built only when something needs selectors.
       const linksFrom = rule?.linksFrom ?? config.linksFrom;
       const pageNeedsDom = rule !== undefined || hooks.length > 0 || linksFrom !== undefined ||
         config.parser === "parse5";
-      const $ = pageNeedsDom ? dom!.loadHtml(html, config.parser) : undefined;
+      const $ = pageNeedsDom
+        ? dom!.loadHtml(decodeHtml(job.body, job.contentType), config.parser)
+        : undefined;
       const result: ParseResult = finishPage(
-        $ ? dom!.scanDocument($, config) : scanHtml(html, config),
+        $
+          ? dom!.scanDocument($, config)
+          : scanHtml(decodeHtmlPieces(job.body, job.contentType), config),
         job.url,
         config,
       );

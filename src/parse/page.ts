@@ -10,7 +10,7 @@
  */
 
 import type { CheerioAPI } from "cheerio";
-import { decodeHtml } from "./charset.ts";
+import { decodeHtmlPieces } from "./charset.ts";
 import type { LinkTag } from "../output/record.ts";
 import { scanHtml, type ScannedPage, type ScanOptions } from "./scan.ts";
 import { LinkResolver } from "./links.ts";
@@ -197,5 +197,5 @@ export function parsePage(
   pageUrl: string,
   options: ParsePageOptions = {},
 ): ParsedPage {
-  return finishPage(scanHtml(decodeHtml(body, contentType), options), pageUrl, options);
+  return finishPage(scanHtml(decodeHtmlPieces(body, contentType), options), pageUrl, options);
 }

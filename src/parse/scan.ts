@@ -14,6 +14,7 @@
 
 import { decodeHTML, decodeHTMLAttribute } from "entities";
 import { Tokenizer } from "htmlparser2";
+import { PieceText } from "./pieces.ts";
 import type { LinkTag } from "../output/record.ts";
 
 /** A link as written in the page: its href and rel, and with details, its tag and text. */
@@ -236,6 +237,8 @@ interface TokenizerCursor {
   buffer: string;
   index: number;
   offset: number;
+  /** Where the section being read (a name, a value, text) starts; `-1` between sections. */
+  sectionStart: number;
 }
 
 /** One-character strings by char code, for `indexOf`. */
@@ -284,7 +287,9 @@ const WANTED_MORE = new Set([
 /**
  * Scans an HTML document.
  *
- * @param html The document text.
+ * @param html The document text, whole or in pieces (see
+ * {@linkcode decodeHtmlPieces}: a large page scanned in pieces never becomes
+ * one large string).
  * @param options What to collect besides the default fields.
  * @returns The raw fields and links.
  *
@@ -306,7 +311,10 @@ const WANTED_MORE = new Set([
  * assert.deepEqual(detailed.resources, [{ href: "i.png", rel: "", tag: "img[src]", text: "more" }]);
  * ```
  */
-export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
+export function scanHtml(
+  html: string | Iterable<string>,
+  options: ScanOptions = {},
+): ScannedPage {
   const { details = false, resources = false, ids = false } = options;
   const wanted = details || resources || ids ? WANTED_MORE : WANTED;
   // Images, scripts, styles, frames and media matter only to link details and resources.
@@ -342,7 +350,7 @@ export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
     anchor = undefined;
     anchorText = "";
   };
-  const text = (value: string) => {
+  const addText = (value: string) => {
     if (inTitle) title += value;
     if (h1Depth > 0) h1 += value;
     if (anchor && !inRawText && anchorText.length < MAX_LINK_TEXT * 4) anchorText += value;
@@ -445,15 +453,24 @@ export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
     tag = Tag.Other;
   };
 
+  const source = new PieceText();
+  // A tag's name, read in place when it lies in the current piece (nearly always).
+  const tagAt = (start: number, end: number): Tag => {
+    const lastStart = source.lastStart;
+    const name = start >= lastStart ? source.last : source.slice(start, end);
+    const from = start >= lastStart ? start - lastStart : 0;
+    const to = from + end - start;
+    const found = tagOf(name, from, to);
+    return found === Tag.Other && extra ? extraTagOf(name, from, to) : found;
+  };
   const tokenizer = new FastTokenizer({ xmlMode: false, decodeEntities: false }, {
     onopentagname(start, end) {
-      tag = tagOf(html, start, end);
-      if (tag === Tag.Other && extra) tag = extraTagOf(html, start, end);
+      tag = tagAt(start, end);
       if (tag !== Tag.Other || ids) attrs = {};
     },
     onattribname(start, end) {
       if (tag === Tag.Other && !ids) return;
-      const name = html.slice(start, end).toLowerCase();
+      const name = source.slice(start, end).toLowerCase();
       attrName = wanted.has(name) && attrs[name] === undefined &&
           (tag !== Tag.Other || name === "id")
         ? name
@@ -461,7 +478,7 @@ export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
       attrValue = "";
     },
     onattribdata(start, end) {
-      if (attrName !== undefined) attrValue += html.slice(start, end);
+      if (attrName !== undefined) attrValue += source.slice(start, end);
     },
     onattribentity(codepoint) {
       if (attrName !== undefined) attrValue += String.fromCodePoint(codepoint);
@@ -475,14 +492,13 @@ export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
     onopentagend: openTag,
     onselfclosingtag: openTag,
     ontext(start, end) {
-      if (inTitle || h1Depth > 0 || anchor) text(html.slice(start, end));
+      if (inTitle || h1Depth > 0 || anchor) addText(source.slice(start, end));
     },
     ontextentity(codepoint) {
-      if (inTitle || h1Depth > 0 || anchor) text(String.fromCodePoint(codepoint));
+      if (inTitle || h1Depth > 0 || anchor) addText(String.fromCodePoint(codepoint));
     },
     onclosetag(start, end) {
-      let closed = tagOf(html, start, end);
-      if (closed === Tag.Other && extra) closed = extraTagOf(html, start, end);
+      const closed = tagAt(start, end);
       if (closed === Tag.Script || closed === Tag.Style) inRawText = false;
       if (closed === Tag.Title && inTitle) {
         inTitle = false;
@@ -501,7 +517,13 @@ export function scanHtml(html: string, options: ScanOptions = {}): ScannedPage {
     onend() {},
     onprocessinginstruction() {},
   });
-  tokenizer.write(html);
+  const cursor = tokenizer as unknown as TokenizerCursor;
+  for (const piece of typeof html === "string" ? [html] : html) {
+    source.add(piece);
+    tokenizer.write(piece);
+    // What is left of a section in progress (a name) is all a later callback may slice again.
+    source.release(cursor.sectionStart >= 0 ? cursor.sectionStart : cursor.index);
+  }
   tokenizer.end();
   // An unclosed title or h1 runs to the end of the document, as a parser would close it there.
   if (inTitle) page.title = decodeText(title);

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { scanHtml, type ScanOptions } from "../../src/parse/scan.ts";
+import { decodeHtml, decodeHtmlPieces } from "../../src/parse/charset.ts";
+import { PieceText } from "../../src/parse/pieces.ts";
+import { FIXTURES } from "../support/fixture_server.ts";
+import { fuzzTest } from "../support/fuzz.ts";
+import type { Rng } from "../support/fuzz_rng.ts";
+import { mutateText, tokenSoup } from "../support/fuzz_text.ts";
+
+function fixtureTexts(dir: string): string[] {
+  const texts: string[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) texts.push(...fixtureTexts(path));
+    else if (entry.name.endsWith(".html")) texts.push(Deno.readTextFileSync(path));
+  }
+  return texts;
+}
+
+const SEEDS = ["site", "shop", "charset"].flatMap((dir) => fixtureTexts(`${FIXTURES}${dir}`));
+const TOKENS = [
+  '<a href="/x" rel="nofollow">',
+  "<a href=y>",
+  "</a>",
+  "<title>",
+  "</title>",
+  "<h1>",
+  "</h1>",
+  '<img src="i.png" alt="alt &amp; text">',
+  '<source srcset="a.png 1x, b.png 2x">',
+  '<base href="/sub/">',
+  '<meta name="description" content="d &lt; e">',
+  '<link rel="canonical" href="/c">',
+  '<div id="frag">',
+  "<script>var a = '</a>';</script>",
+  "<!-- <a href=no> -->",
+  "&amp;",
+  " text ",
+];
+const OPTIONS: ScanOptions[] = [{}, { details: true, resources: true, ids: true }];
+
+/** Cuts a text at random places, pieces of 1 to `max` characters (single characters included). */
+function cut(rng: Rng, text: string, max: number): string[] {
+  const pieces: string[] = [];
+  for (let at = 0; at < text.length;) {
+    const size = 1 + rng.int(max);
+    pieces.push(text.slice(at, at + size));
+    at += size;
+  }
+  return pieces;
+}
+
+fuzzTest(import.meta.url, "scanHtml() finds the same page in its text cut into pieces as whole", {
+  cases: 400,
+  input(rng) {
+    const text = rng.chance(0.5)
+      ? mutateText(rng, rng.pick(SEEDS), TOKENS, SEEDS)
+      : tokenSoup(rng, TOKENS, 300);
+    return { text, pieces: cut(rng, text, rng.pick([3, 40, 2000])), options: rng.pick(OPTIONS) };
+  },
+  check({ text, pieces, options }) {
+    assert.equal(pieces.join(""), text);
+    assert.deepEqual(scanHtml(pieces, options), scanHtml(text, options));
+  },
+});
+
+Deno.test("decodeHtmlPieces() decodes a large page in pieces that join to decodeHtml()'s text", () => {
+  // Multi-byte characters straddle the piece boundaries; the charset comes from a meta tag.
+  const text = `<meta charset="utf-8"><title>Grüße</title>${"<p>日本語 é ✓</p>".repeat(20_000)}`;
+  const body = new TextEncoder().encode(text);
+  const pieces = [...decodeHtmlPieces(body, "text/html")];
+  assert.ok(pieces.length > 10, `${pieces.length} pieces`);
+  assert.ok(pieces.every((piece) => piece.length <= 32 * 1024));
+  assert.equal(pieces.join(""), decodeHtml(body, "text/html"));
+  const latin = new Uint8Array(100_000).fill(0xe9);
+  assert.equal(
+    [...decodeHtmlPieces(latin, "text/html; charset=windows-1252")].join(""),
+    "é".repeat(100_000),
+  );
+});
+
+Deno.test("scanHtml() reads a title and links that straddle decodeHtmlPieces() boundaries", () => {
+  const filler = "x".repeat(32 * 1024 - 10);
+  const html =
+    `<p>${filler}<title>Straddling</title><a href="/after">after</a>${filler}<a href="/end">`;
+  const body = new TextEncoder().encode(html);
+  const page = scanHtml(decodeHtmlPieces(body, "text/html"), { details: true });
+  assert.equal(page.title, "Straddling");
+  assert.deepEqual(page.links.map((link) => link.href), ["/after", "/end"]);
+});
+
+Deno.test("PieceText.slice() reads across pieces and release() keeps what is still needed", () => {
+  const text = new PieceText();
+  text.add("ab");
+  text.add("cd");
+  text.add("ef");
+  assert.equal(text.slice(1, 5), "bcde");
+  text.release(3);
+  assert.equal(text.slice(2, 6), "cdef");
+  text.release(100);
+  assert.equal(text.last, "ef");
+  assert.equal(text.slice(4, 6), "ef");
+});
