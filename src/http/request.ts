@@ -13,6 +13,7 @@ import { classifyFetchError } from "./errors.ts";
 import type { ErrorCode } from "../output/record.ts";
 import { startDeadline } from "./deadline.ts";
 import { type BodyReader, readCappedBody, readRawBody } from "./body.ts";
+import { HttpClient } from "./client.ts";
 
 /**
  * One HTTP exchange as it went over the wire, for an archive (a WARC file):
@@ -85,8 +86,11 @@ export interface RequestOptions {
   maxRedirects: number;
   /** Request headers (User-Agent among them), sent to every URL of the chain. */
   headers?: Record<string, string>;
-  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
-  client?: Deno.HttpClient;
+  /**
+   * The client to send with (the crawl's own HTTP/1.1 connections for
+   * `http:`, its proxy); default: `fetch()` alone.
+   */
+  client?: HttpClient;
   /**
    * Extra headers for one request of the chain (e.g. a Cookie or an
    * Authorization header that belongs to that origin only).
@@ -206,6 +210,8 @@ const NEVER = new AbortController().signal;
 /** What a body reader answers for a body it leaves alone; shared, as it never changes. */
 const NOT_READ: Promise<null> = Promise.resolve(null);
 const DECODER = new TextDecoder();
+/** The client of a request given none: `fetch()` alone, which holds no connections of its own. */
+const FETCH = new HttpClient({ http1: false });
 
 // No split(): for the usual "text/html" header this allocates nothing.
 function mediaType(header: string | null): string | null {
@@ -358,11 +364,9 @@ export async function request(url: string, options: RequestOptions): Promise<Fet
       // An archive keeps the bytes as sent: ask for them unencoded, so headers and body agree.
       if (recorder) headers = { "accept-encoding": "identity", ...headers };
       const startedAt = recorder && new Date().toISOString();
-      let response = await fetch(current, {
+      let response = await (options.client ?? FETCH).send(current, {
         method: options.method,
         signal,
-        client: options.client,
-        redirect: "manual",
         headers,
       });
       await options.onResponse?.(current, response);

@@ -29,6 +29,7 @@ import type { PageChannel } from "./parse_stage.ts";
 import type { RequestPolicy } from "./request_policy.ts";
 import type { Renderer } from "../render/renderer.ts";
 import { retryAfterOf, retryDelayOf, type RetrySettings } from "./retry.ts";
+import type { HttpClient } from "../http/client.ts";
 
 /** The options the fetch stage reads. */
 export type FetchSettings =
@@ -88,8 +89,8 @@ export interface FetchStageDeps {
   authorization: ReadonlyMap<string, string>;
   /** The cookie jar, with `cookies` on. */
   cookies: CookieStore | undefined;
-  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
-  client?: Deno.HttpClient;
+  /** The HTTP client to send with (the crawl's connections, its proxy); default: `fetch()` alone. */
+  client?: HttpClient;
   /** Fingerprint each response's content (for a store that keeps history: change detection). */
   fingerprint?: boolean;
   /** Archives a URL's exchanges (`warc`): the recorder for one frontier URL. */

@@ -15,6 +15,7 @@ import type { ExchangeRecorder } from "../http/request.ts";
 import { RobotsCache, type RobotsStore } from "../robots/cache.ts";
 import type { CrawlOptions } from "./options.ts";
 import { isTransient } from "./retry.ts";
+import type { HttpClient } from "../http/client.ts";
 
 /** The options the request policy reads. */
 export type PolicySettings = Pick<
@@ -40,8 +41,8 @@ export interface RequestPolicyDeps {
   sharedRobots?: RobotsStore;
   /** The crawl's signal: aborting it aborts robots.txt fetches. */
   signal: AbortSignal;
-  /** The HTTP client robots.txt is fetched with (e.g. one with a proxy); default: fetch's own. */
-  client?: Deno.HttpClient;
+  /** The HTTP client robots.txt is fetched with (the crawl's connections, its proxy); default: `fetch()` alone. */
+  client?: HttpClient;
   /** Archives robots.txt exchanges (`warc`). */
   recorder?: ExchangeRecorder;
 }

@@ -42,6 +42,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { renderChoice } from "../render/match.ts";
 import type { Renderer } from "../render/renderer.ts";
 import { SECRET_HEADERS } from "./options.ts";
+import { HttpClient } from "../http/client.ts";
 
 /** Live counters of a running crawl, for a status line. */
 export interface CrawlProgress {
@@ -106,10 +107,8 @@ export interface RunContext {
  */
 export async function runCrawl(options: CrawlOptions, context: RunContext): Promise<CrawlSummary> {
   const stats = new CrawlStats();
-  // One client for every request of the crawl when it goes through a proxy; closed at the end.
-  using client = options.proxy
-    ? Deno.createHttpClient({ proxy: { url: options.proxy } })
-    : undefined;
+  // One client for every request of the crawl (its connections, its proxy); closed at the end.
+  using client = new HttpClient({ proxy: options.proxy });
   // The browser starts first: one that cannot start fails the crawl before any request.
   await using renderer = await startRenderer(options, context.signal);
   const store: CrawlStore = context.store ?? new MemoryStore();

@@ -11,6 +11,7 @@ import type { LinkAdmission } from "./admission.ts";
 import type { CrawlOptions } from "./options.ts";
 import type { RequestPolicy } from "./request_policy.ts";
 import type { ExchangeRecorder } from "../http/request.ts";
+import type { HttpClient } from "../http/client.ts";
 
 /** The options sitemap seeding reads. */
 export type SitemapSettings = Pick<CrawlOptions, "timeoutMs" | "userAgent" | "maxSitemapUrls">;
@@ -31,8 +32,8 @@ export interface SitemapSeedDeps {
   stats: CrawlStats;
   /** Aborted when the crawl stops early: reading ends, the crawl goes on ending. */
   stopping: AbortSignal;
-  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
-  client?: Deno.HttpClient;
+  /** The HTTP client to send with (the crawl's connections, its proxy); default: `fetch()` alone. */
+  client?: HttpClient;
   /** Archives each sitemap exchange (`warc`). */
   recorder?: ExchangeRecorder;
 }

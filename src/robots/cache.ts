@@ -11,6 +11,7 @@ import { abortable } from "../async/abortable.ts";
 import { ALLOW_ALL, parseRobots } from "./rules.ts";
 import { fetchRobots, type RobotsResult } from "./fetch.ts";
 import type { ExchangeRecorder, HopCheck } from "../http/request.ts";
+import type { HttpClient } from "../http/client.ts";
 
 /** A robots.txt result as a shared cache keeps it: plain data, parsed again on load. */
 export interface StoredRobots {
@@ -60,8 +61,8 @@ export interface RobotsCacheOptions {
   recorder?: ExchangeRecorder;
   /** A cache shared with other processes of the same crawl, consulted before fetching. */
   shared?: RobotsStore;
-  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
-  client?: Deno.HttpClient;
+  /** The HTTP client to send with (the crawl's connections, its proxy); default: `fetch()` alone. */
+  client?: HttpClient;
 }
 
 /** Options for {@linkcode RobotsCache.get}. */

@@ -10,6 +10,7 @@ import type { ErrorCode } from "../output/record.ts";
 import { type ExchangeRecorder, type HopCheck, request } from "../http/request.ts";
 import { ALLOW_ALL, DISALLOW_ALL, parseRobots, type Robots, ROBOTS_MAX_BYTES } from "./rules.ts";
 import { readResponseBody } from "../http/body.ts";
+import type { HttpClient } from "../http/client.ts";
 
 /** The most redirects followed to reach a robots.txt. */
 export const ROBOTS_MAX_REDIRECTS = 5;
@@ -28,8 +29,8 @@ export interface FetchRobotsOptions {
    * unreachable (`disallow_all`, the code as `reason`).
    */
   checkHop?: HopCheck;
-  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
-  client?: Deno.HttpClient;
+  /** The HTTP client to send with (the crawl's connections, its proxy); default: `fetch()` alone. */
+  client?: HttpClient;
   /** Archives each exchange (`warc`). */
   recorder?: ExchangeRecorder;
 }

@@ -21,6 +21,7 @@ import {
   SITEMAP_MAX_ENTRIES,
 } from "./sitemap_file.ts";
 import { checkInteger } from "../validate/integer.ts";
+import type { HttpClient } from "../http/client.ts";
 
 /**
  * The conventional sitemap location of a site.
@@ -85,8 +86,8 @@ export interface CollectSitemapsOptions {
    * with an error entry (`not allowed: URL` for `robots`).
    */
   checkHop?: HopCheck;
-  /** The HTTP client to send with (e.g. one with a proxy); default: fetch's own. */
-  client?: Deno.HttpClient;
+  /** The HTTP client to send with (the crawl's connections, its proxy); default: `fetch()` alone. */
+  client?: HttpClient;
   /** Archives each exchange (`warc`). */
   recorder?: ExchangeRecorder;
 }
