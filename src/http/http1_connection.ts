@@ -15,8 +15,8 @@ export interface ResponseHead {
   status: number;
   /** The reason phrase, as sent. */
   statusText: string;
-  /** The header fields (repeated ones joined but Set-Cookie, as `Headers` does). */
-  headers: Headers;
+  /** The header fields in order, names lower-cased, values trimmed; not validated yet. */
+  fields: [string, string][];
   /** The body's length from Content-Length; `-1` when none was sent. */
   contentLength: number;
   /** Whether the body is sent in chunks (Transfer-Encoding: chunked). */
@@ -37,7 +37,7 @@ export class Http1Connection {
   /** `host:port`, the pool's key. */
   readonly key: string;
   /** The read buffer; bytes `start` to `end` are unread. */
-  buffer: Uint8Array = new Uint8Array(16 * 1024);
+  buffer: Uint8Array = new Uint8Array(64 * 1024);
   /** Where the unread bytes start. */
   start = 0;
   /** Where the unread bytes end. */
@@ -185,7 +185,7 @@ export class Http1Connection {
     }
     const status = Number(statusLine[2]);
     if (status > 599) throw new Error(`invalid HTTP response: status ${status}`);
-    const headers = new Headers();
+    const fields: [string, string][] = [];
     let contentLength = -1;
     let chunked = false;
     let connection = "";
@@ -199,11 +199,7 @@ export class Http1Connection {
       }
       const name = line.slice(0, colon).toLowerCase();
       const value = line.slice(colon + 1).trim();
-      try {
-        headers.append(name, value);
-      } catch {
-        throw new Error(`invalid HTTP response: header ${JSON.stringify(line.slice(0, 80))}`);
-      }
+      fields.push([name, value]);
       if (name === "content-length") {
         const length = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
         if (Number.isNaN(length) || (contentLength !== -1 && contentLength !== length)) {
@@ -224,7 +220,7 @@ export class Http1Connection {
     return {
       status,
       statusText: statusLine[3] ?? "",
-      headers,
+      fields,
       contentLength: noBody ? 0 : chunked ? -1 : contentLength,
       chunked: noBody ? false : chunked,
       // A body that runs to the end of the stream leaves nothing to reuse.

@@ -261,33 +261,55 @@ class Exchange {
   }
 
   response(head: ResponseHead, decode: boolean): Response {
-    const init = { status: head.status, statusText: head.statusText, headers: head.headers };
-    if (head.contentLength === 0) {
-      this.finish(head.keepAlive);
-      const none = head.bodiless || NULL_BODY.has(head.status);
-      return new Response(none ? null : new Uint8Array(0), init);
+    const { status } = head;
+    let response: Response;
+    if (head.contentLength === 0 || NULL_BODY.has(status)) {
+      // A body where none may be (a 204 or 304 with a length) is not read, nor the connection reused.
+      this.finish(head.contentLength === 0 && head.keepAlive);
+      const none = head.bodiless || NULL_BODY.has(status);
+      response = new Response(none ? null : new Uint8Array(0), {
+        status,
+        statusText: head.statusText,
+      });
+    } else {
+      let encoding: string | undefined;
+      if (decode) {
+        for (const [name, value] of head.fields) {
+          if (name === "content-encoding") encoding = value.toLowerCase();
+        }
+      }
+      const format = encoding === undefined ? undefined : DECODINGS[encoding];
+      const piece = format === undefined ? CHUNK_BYTES : ENCODED_PIECE_BYTES;
+      const conn = this.#conn;
+      if (
+        format === undefined && !head.chunked && head.contentLength > 0 &&
+        conn.buffered >= head.contentLength
+      ) {
+        // The usual small page came whole with its head: handed over as bytes, no stream
+        // to pull, and the connection is free at once.
+        const bytes = conn.buffer.slice(conn.start, conn.start + head.contentLength);
+        conn.start += head.contentLength;
+        this.finish(head.keepAlive);
+        return withFields(new Response(bytes, { status, statusText: head.statusText }), head);
+      }
+      let body: ReadableStream<Uint8Array> = head.chunked
+        ? this.#chunkedBody(head.keepAlive, piece)
+        : head.contentLength > 0
+        ? this.#lengthBody(head.contentLength, head.keepAlive, piece)
+        : this.#untilCloseBody(piece);
+      if (format !== undefined) {
+        body = (body as ReadableStream<Uint8Array<ArrayBuffer>>).pipeThrough(
+          new DecompressionStream(format),
+        );
+      }
+      response = new Response(body, { status, statusText: head.statusText });
     }
-    if (NULL_BODY.has(head.status)) {
-      // A body where none may be: not read, and the connection not reused.
+    try {
+      return withFields(response, head);
+    } catch (error) {
       this.finish(false);
-      return new Response(null, init);
+      throw error;
     }
-    const encoding = decode
-      ? head.headers.get("content-encoding")?.trim().toLowerCase()
-      : undefined;
-    const format = encoding === undefined ? undefined : DECODINGS[encoding];
-    const piece = format === undefined ? CHUNK_BYTES : ENCODED_PIECE_BYTES;
-    let body: ReadableStream<Uint8Array> = head.chunked
-      ? this.#chunkedBody(head.keepAlive, piece)
-      : head.contentLength > 0
-      ? this.#lengthBody(head.contentLength, head.keepAlive, piece)
-      : this.#untilCloseBody(piece);
-    if (format !== undefined) {
-      body = (body as ReadableStream<Uint8Array<ArrayBuffer>>).pipeThrough(
-        new DecompressionStream(format),
-      );
-    }
-    return new Response(body, init);
   }
 
   #stream(
@@ -310,8 +332,18 @@ class Exchange {
     const conn = this.#conn;
     let remaining = length;
     return this.#stream(async (controller) => {
-      const chunk = new Uint8Array(Math.min(remaining, piece));
-      let filled = conn.take(chunk);
+      const size = Math.min(remaining, piece);
+      let chunk: Uint8Array;
+      let filled: number;
+      if (conn.buffered >= size) {
+        // The usual small page: it came with its head, one copy out of the buffer.
+        chunk = conn.buffer.slice(conn.start, conn.start + size);
+        conn.start += size;
+        filled = size;
+      } else {
+        chunk = new Uint8Array(size);
+        filled = conn.take(chunk);
+      }
       while (filled < chunk.length) {
         const read = await conn.conn.read(chunk.subarray(filled));
         if (read === null) throw new Error("connection closed before the body ended");
@@ -376,6 +408,23 @@ class Exchange {
       controller.enqueue(chunk);
     });
   }
+}
+
+/**
+ * Appends a head's fields to a response's own headers: one validation
+ * pass, no copy.
+ */
+function withFields(response: Response, head: ResponseHead): Response {
+  const headers = response.headers;
+  for (const [name, value] of head.fields) {
+    try {
+      headers.append(name, value);
+    } catch {
+      const field = `${name}: ${value}`.slice(0, 80);
+      throw new Error(`invalid HTTP response: header ${JSON.stringify(field)}`);
+    }
+  }
+  return response;
 }
 
 /** The request head's bytes, and whether the body is to be decoded (no caller's `accept-encoding`). */
