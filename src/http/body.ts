@@ -1,3 +1,4 @@
+import { PREREAD } from "./preread.ts";
 /**
  * Reading response bodies within a byte budget, so a huge or endless body
  * (or a decompression bomb) cannot grow memory past it, and the
@@ -288,6 +289,13 @@ async function readWithin(
   overflow: "error" | "cut",
 ): Promise<Uint8Array> {
   if (response.body === null) return new Uint8Array();
+  const preread = PREREAD.get(response);
+  if (preread !== undefined && !response.bodyUsed) {
+    PREREAD.delete(response);
+    if (preread.byteLength <= limit) return preread;
+    if (overflow === "error") throw new BodyTooLargeError(limit);
+    return preread.subarray(0, limit);
+  }
   const length = Number(response.headers.get("content-length") ?? NaN);
   const encoding = response.headers.get("content-encoding");
   // A Content-Length is the body's length only without a Transfer-Encoding, which overrides

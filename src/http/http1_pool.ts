@@ -12,6 +12,7 @@
 
 import { abortable } from "../async/abortable.ts";
 import { Http1Connection, type ResponseHead } from "./http1_connection.ts";
+import { PREREAD } from "./preread.ts";
 
 /** Options for {@linkcode Http1Pool}. */
 export interface Http1PoolOptions {
@@ -290,7 +291,17 @@ class Exchange {
         const bytes = conn.buffer.slice(conn.start, conn.start + head.contentLength);
         conn.start += head.contentLength;
         this.finish(head.keepAlive);
-        return withFields(new Response(bytes, { status, statusText: head.statusText }), head);
+        let given = false;
+        const lazy = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (!given) controller.enqueue(bytes);
+            given = true;
+            controller.close();
+          },
+        }, { highWaterMark: 0 });
+        const preread = new Response(lazy, { status, statusText: head.statusText });
+        PREREAD.set(preread, bytes);
+        return withFields(preread, head);
       }
       let body: ReadableStream<Uint8Array> = head.chunked
         ? this.#chunkedBody(head.keepAlive, piece)
