@@ -1,4 +1,3 @@
-import { PREREAD } from "./preread.ts";
 /**
  * Reading response bodies within a byte budget, so a huge or endless body
  * (or a decompression bomb) cannot grow memory past it, and the
@@ -7,6 +6,8 @@ import { PREREAD } from "./preread.ts";
  *
  * @module
  */
+
+import { takeHeldBody } from "./held_body.ts";
 
 /**
  * Thrown by a body reader when a body is longer than its limit; `request()`
@@ -289,12 +290,11 @@ async function readWithin(
   overflow: "error" | "cut",
 ): Promise<Uint8Array> {
   if (response.body === null) return new Uint8Array();
-  const preread = PREREAD.get(response);
-  if (preread !== undefined && !response.bodyUsed) {
-    PREREAD.delete(response);
-    if (preread.byteLength <= limit) return preread;
+  const held = takeHeldBody(response);
+  if (held !== undefined) {
+    if (held.byteLength <= limit) return held;
     if (overflow === "error") throw new BodyTooLargeError(limit);
-    return preread.subarray(0, limit);
+    return held.subarray(0, limit);
   }
   const length = Number(response.headers.get("content-length") ?? NaN);
   const encoding = response.headers.get("content-encoding");

@@ -65,7 +65,9 @@ export function classifyFetchError(error: unknown, runSignal?: AbortSignal): Cla
   if (/connection refused|os error 111/i.test(text)) return { code: "refused", message };
   // A compressed body that does not inflate: the same bytes would fail again.
   if (
-    /(deflate|gzip|brotli|zstd|decompression) .*error|decompression|corrupt deflate/i.test(text)
+    /(deflate|gzip|brotli|zstd|decompression) .*error|decompression|corrupt (deflate|gzip)/i.test(
+      text,
+    )
   ) {
     return { code: "decode", message };
   }

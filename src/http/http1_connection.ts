@@ -49,6 +49,10 @@ export class Http1Connection {
   /** Bytes read into the buffer so far (a body read past the buffer is not counted). */
   received = 0;
   #closed = false;
+  /** The read started when the connection went idle, until a request takes it over. */
+  #idleRead: Promise<number | null> | undefined;
+  /** Whether that read has ended (bytes, the end of the stream, or an error). */
+  #idleEnded = false;
 
   /**
    * Wraps a connected stream.
@@ -72,12 +76,45 @@ export class Http1Connection {
   }
 
   /**
+   * Starts reading while the connection waits for its next request: an idle
+   * connection must stay silent, and whatever comes (bytes, the end of the
+   * stream, an error) makes it {@linkcode Http1Connection.spoiled}. The next
+   * {@linkcode Http1Connection.fill} takes the read over.
+   */
+  watchIdle(): void {
+    this.start = this.end = 0;
+    this.#idleEnded = false;
+    const read = this.conn.read(this.buffer);
+    this.#idleRead = read;
+    read.then(() => this.#idleEnded = true, () => this.#idleEnded = true);
+  }
+
+  /**
+   * Whether something came while the connection was idle: bytes no request
+   * asked for (a server's late or extra answer) would be read as the next
+   * response, so the connection is not to be reused.
+   */
+  get spoiled(): boolean {
+    return this.#idleEnded;
+  }
+
+  /**
    * Reads more bytes into the buffer, moving the unread ones to its start
    * or growing it (up to {@linkcode MAX_HEAD_BYTES}) when it is full.
    *
    * @returns `false` at the end of the stream.
    */
   async fill(): Promise<boolean> {
+    const idle = this.#idleRead;
+    if (idle !== undefined) {
+      // Started into the empty buffer when the connection went idle.
+      this.#idleRead = undefined;
+      const read = await idle;
+      if (read === null) return false;
+      this.end += read;
+      this.received += read;
+      return true;
+    }
     if (this.start === this.end) this.start = this.end = 0;
     else if (this.end === this.buffer.length) {
       if (this.start > 0) {
@@ -217,14 +254,18 @@ export class Http1Connection {
     const close = /(?:^|,)\s*close\s*(?:,|$)/.test(connection);
     const keepAlive = http11 ? !close : /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(connection) && !close;
     const noBody = method === "HEAD" || status < 200 || status === 204 || status === 304;
+    const reason = statusLine[3] ?? "";
     return {
       status,
-      statusText: statusLine[3] ?? "",
+      // A reason phrase with control characters is dropped: it carries nothing a crawl needs.
+      statusText: REASON.test(reason) ? reason : "",
       fields,
       contentLength: noBody ? 0 : chunked ? -1 : contentLength,
       chunked: noBody ? false : chunked,
       // A body that runs to the end of the stream leaves nothing to reuse.
-      keepAlive: keepAlive && (noBody || chunked || contentLength !== -1),
+      // Both framings at once (RFC 9112 6.3): read as chunked, and the connection not trusted.
+      keepAlive: keepAlive && (noBody || chunked || contentLength !== -1) &&
+        !(chunked && contentLength !== -1),
       bodiless: noBody,
     };
   }
@@ -240,6 +281,9 @@ export class Http1Connection {
     }
   }
 }
+
+/** What a reason phrase may hold (RFC 9112 4: tab, space, visible and obs-text bytes). */
+const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Where the head ends (past its empty line), searching from `from`; `-1` when not yet. */
 function endOfHead(buffer: Uint8Array, from: number, end: number): number {

@@ -12,7 +12,8 @@
 
 import { abortable } from "../async/abortable.ts";
 import { Http1Connection, type ResponseHead } from "./http1_connection.ts";
-import { PREREAD } from "./preread.ts";
+import { holdBody } from "./held_body.ts";
+import { BodyDecodeError } from "./body.ts";
 
 /** Options for {@linkcode Http1Pool}. */
 export interface Http1PoolOptions {
@@ -51,11 +52,16 @@ const NULL_BODY = new Set([204, 205, 304]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const ENCODER = new TextEncoder();
+/**
+ * The codings decoded when the caller left `accept-encoding` to this client,
+ * which asks for gzip alone: brotli can grow a hundred bytes into gigabytes
+ * in one call of the platform's decoder, before any byte cap can look. A
+ * server's deflate is decoded too; any other coding is a `decode` failure.
+ */
 const DECODINGS: Record<string, CompressionFormat> = {
   gzip: "gzip",
   "x-gzip": "gzip",
   deflate: "deflate",
-  br: "brotli" as CompressionFormat,
 };
 
 /**
@@ -84,6 +90,8 @@ export class Http1Pool implements Disposable {
   /** Every open connection, idle or busy: closed on dispose. */
   readonly #open = new Set<Http1Connection>();
   #closed = false;
+  /** The timer that closes connections idle past their time, while any are idle. */
+  #sweep: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Creates an empty pool.
@@ -136,6 +144,11 @@ export class Http1Pool implements Disposable {
       const reused = conn !== undefined;
       conn ??= await this.#connect(hostname, port, key, signal);
       const exchange = new Exchange(conn, signal, (reusable) => this.#release(conn, reusable));
+      if (signal.aborted) {
+        // Aborted while connecting, before the exchange listened for it.
+        exchange.finish(false);
+        throw signal.reason;
+      }
       const before = conn.received;
       let head: ResponseHead | null;
       try {
@@ -154,13 +167,20 @@ export class Http1Pool implements Disposable {
         if (reused) continue;
         throw new Error("connection closed before a response");
       }
-      return exchange.response(head, decode);
+      try {
+        return exchange.response(head, decode);
+      } catch (error) {
+        exchange.finish(false);
+        throw error;
+      }
     }
   }
 
   /** Closes every connection, busy ones included. */
   [Symbol.dispose](): void {
     this.#closed = true;
+    clearTimeout(this.#sweep);
+    this.#sweep = undefined;
     for (const conn of this.#open) conn.close();
     this.#open.clear();
     this.#idle.clear();
@@ -172,10 +192,34 @@ export class Http1Pool implements Disposable {
     const now = performance.now();
     while (idle.length > 0) {
       const conn = idle.pop()!;
-      if (now - conn.idleSince <= this.#idleTimeoutMs) return conn;
+      if (now - conn.idleSince <= this.#idleTimeoutMs && !conn.spoiled) return conn;
       this.#discard(conn);
     }
+    this.#idle.delete(key);
     return undefined;
+  }
+
+  /** Closes the connections idle past their time, and waits for the next to be. */
+  #sweepIdle(): void {
+    this.#sweep = undefined;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [key, idle] of this.#idle) {
+      // Oldest first: the ones past their time lead.
+      while (idle.length > 0 && now - idle[0]!.idleSince > this.#idleTimeoutMs) {
+        this.#discard(idle.shift()!);
+      }
+      if (idle.length === 0) this.#idle.delete(key);
+      else next = Math.min(next, idle[0]!.idleSince + this.#idleTimeoutMs);
+    }
+    if (next !== Infinity) this.#armSweep(next - now);
+  }
+
+  #armSweep(delayMs: number): void {
+    if (this.#sweep !== undefined || this.#closed) return;
+    this.#sweep = setTimeout(() => this.#sweepIdle(), Math.max(0, delayMs) + 1);
+    // Idle connections are no work left to do: they never keep the program running.
+    Deno.unrefTimer(this.#sweep);
   }
 
   async #connect(
@@ -206,7 +250,9 @@ export class Http1Pool implements Disposable {
 
   #release(conn: Http1Connection, reusable: boolean): void {
     // Bytes past the response are a broken server's: that connection is not to be trusted.
-    if (!reusable || this.#closed || conn.closed || conn.buffered > 0) {
+    if (
+      !reusable || this.#closed || conn.closed || conn.buffered > 0 || this.#maxIdlePerHost === 0
+    ) {
       this.#discard(conn);
       return;
     }
@@ -222,6 +268,8 @@ export class Http1Pool implements Disposable {
       this.#discard(idle.shift()!);
     }
     idle.push(conn);
+    conn.watchIdle();
+    this.#armSweep(this.#idleTimeoutMs);
   }
 
   #discard(conn: Http1Connection): void {
@@ -279,7 +327,15 @@ class Exchange {
           if (name === "content-encoding") encoding = value.toLowerCase();
         }
       }
-      const format = encoding === undefined ? undefined : DECODINGS[encoding];
+      const format = encoding === undefined || encoding === "identity"
+        ? undefined
+        : DECODINGS[encoding];
+      if (encoding !== undefined && encoding !== "identity" && format === undefined) {
+        this.finish(false);
+        throw new BodyDecodeError(
+          `Cannot decode the body as its content-encoding '${encoding}' was not asked for`,
+        );
+      }
       const piece = format === undefined ? CHUNK_BYTES : ENCODED_PIECE_BYTES;
       const conn = this.#conn;
       if (
@@ -290,18 +346,20 @@ class Exchange {
         // to pull, and the connection is free at once.
         const bytes = conn.buffer.slice(conn.start, conn.start + head.contentLength);
         conn.start += head.contentLength;
-        this.finish(head.keepAlive);
-        let given = false;
-        const lazy = new ReadableStream<Uint8Array>({
+        // The stream, for a reader other than the body readers (the archive's): the same bytes.
+        const stream = new ReadableStream<Uint8Array>({
           pull(controller) {
-            if (!given) controller.enqueue(bytes);
-            given = true;
+            controller.enqueue(bytes);
             controller.close();
           },
         }, { highWaterMark: 0 });
-        const preread = new Response(lazy, { status, statusText: head.statusText });
-        PREREAD.set(preread, bytes);
-        return withFields(preread, head);
+        const response = withFields(
+          holdBody(new Response(stream, { status, statusText: head.statusText }), bytes),
+          head,
+        );
+        // Free for the next request once the head proved well-formed.
+        this.finish(head.keepAlive);
+        return response;
       }
       let body: ReadableStream<Uint8Array> = head.chunked
         ? this.#chunkedBody(head.keepAlive, piece)
@@ -345,20 +403,18 @@ class Exchange {
     return this.#stream(async (controller) => {
       const size = Math.min(remaining, piece);
       let chunk: Uint8Array;
-      let filled: number;
-      if (conn.buffered >= size) {
-        // The usual small page: it came with its head, one copy out of the buffer.
-        chunk = conn.buffer.slice(conn.start, conn.start + size);
-        conn.start += size;
-        filled = size;
+      if (conn.buffered > 0) {
+        // What came with the head (for a small page, all of it): one copy out of the buffer.
+        const count = Math.min(size, conn.buffered);
+        chunk = conn.buffer.slice(conn.start, conn.start + count);
+        conn.start += count;
       } else {
-        chunk = new Uint8Array(size);
-        filled = conn.take(chunk);
-      }
-      while (filled < chunk.length) {
-        const read = await conn.conn.read(chunk.subarray(filled));
+        // One read a pull, handed over as it came: a reader's byte cap sees a stalled body's
+        // bytes, and a deadline cuts it where it stopped.
+        const space = new Uint8Array(size);
+        const read = await conn.conn.read(space);
         if (read === null) throw new Error("connection closed before the body ended");
-        filled += read;
+        chunk = read === size ? space : space.subarray(0, read);
       }
       remaining -= chunk.length;
       controller.enqueue(chunk);
@@ -399,8 +455,10 @@ class Exchange {
       const chunk = new Uint8Array(Math.min(left, conn.buffered, piece));
       conn.take(chunk);
       left -= chunk.length;
-      if (left === 0 && (await conn.readLine()) !== "") {
-        throw new Error("invalid HTTP response: a chunk longer than its size");
+      if (left === 0) {
+        const end = await conn.readLine();
+        if (end === null) throw new Error("connection closed before the body ended");
+        if (end !== "") throw new Error("invalid HTTP response: a chunk longer than its size");
       }
       controller.enqueue(chunk);
     });
@@ -445,7 +503,7 @@ function serializeRequest(
   headers: Record<string, string> | undefined,
 ): { bytes: Uint8Array; decode: boolean } {
   let text = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
-  let accept = false, language = false, encoding = false, agent = false;
+  let accept = false, language = false, encoding = false, agent = false, authorization = false;
   for (const name in headers) {
     const value = headers[name]!;
     if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) {
@@ -459,14 +517,27 @@ function serializeRequest(
     language ||= lower === "accept-language";
     encoding ||= lower === "accept-encoding";
     agent ||= lower === "user-agent";
+    authorization ||= lower === "authorization";
     text += `${name}: ${value.trim()}\r\n`;
   }
   if (!accept) text += "accept: */*\r\n";
   if (!language) text += "accept-language: *\r\n";
-  if (!encoding) text += "accept-encoding: gzip, deflate, br\r\n";
+  if (!encoding) text += "accept-encoding: gzip\r\n";
+  if (!authorization && (url.username !== "" || url.password !== "")) {
+    // As fetch() does: a URL's credentials become Basic authorization.
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    text += `authorization: Basic ${base64(ENCODER.encode(credentials))}\r\n`;
+  }
   if (!agent) text += `user-agent: Deno/${Deno.version.deno}\r\n`;
   text += "\r\n";
   return { bytes: latin1Bytes(text), decode: !encoding };
+}
+
+/** Bytes in base64. */
+function base64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 /** A head's text as bytes, one per char (field values are Latin-1, not UTF-8). */
