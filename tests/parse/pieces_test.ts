@@ -2,22 +2,14 @@ import assert from "node:assert/strict";
 import { scanHtml, type ScanOptions } from "../../src/parse/scan.ts";
 import { decodeHtml, decodeHtmlPieces } from "../../src/parse/charset.ts";
 import { PieceText } from "../../src/parse/pieces.ts";
-import { FIXTURES } from "../support/fixture_server.ts";
+import { htmlFixtures } from "../support/fixture_server.ts";
 import { fuzzTest } from "../support/fuzz.ts";
 import type { Rng } from "../support/fuzz_rng.ts";
 import { mutateText, tokenSoup } from "../support/fuzz_text.ts";
 
-function fixtureTexts(dir: string): string[] {
-  const texts: string[] = [];
-  for (const entry of Deno.readDirSync(dir)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) texts.push(...fixtureTexts(path));
-    else if (entry.name.endsWith(".html")) texts.push(Deno.readTextFileSync(path));
-  }
-  return texts;
-}
-
-const SEEDS = ["site", "shop", "charset"].flatMap((dir) => fixtureTexts(`${FIXTURES}${dir}`));
+const SEEDS = htmlFixtures(["site", "shop", "charset"]).map((bytes) =>
+  new TextDecoder().decode(bytes)
+);
 const TOKENS = [
   '<a href="/x" rel="nofollow">',
   "<a href=y>",

@@ -5,24 +5,13 @@ import { loadHtml, scanDocument } from "../../src/parse/dom.ts";
 import { decodeHtml } from "../../src/parse/charset.ts";
 import { createParser, type ParserConfig } from "../../src/parse/job.ts";
 import { normalizeUrl } from "../../src/frontier/url.ts";
-import { FIXTURES } from "../support/fixture_server.ts";
+import { htmlFixtures } from "../support/fixture_server.ts";
 import { fuzzTest } from "../support/fuzz.ts";
 import { mutateBytes, randomBytes } from "../support/fuzz_bytes.ts";
 import type { Rng } from "../support/fuzz_rng.ts";
 import { mutateText, randomText, tokenSoup } from "../support/fuzz_text.ts";
 
-/** Every fixture page, as served: the realistic seeds. */
-function fixturePages(dir: string): Uint8Array[] {
-  const pages: Uint8Array[] = [];
-  for (const entry of Deno.readDirSync(dir)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) pages.push(...fixturePages(path));
-    else if (entry.name.endsWith(".html")) pages.push(Deno.readFileSync(path));
-  }
-  return pages;
-}
-
-const SEED_BYTES = ["site", "shop", "charset"].flatMap((dir) => fixturePages(`${FIXTURES}${dir}`));
+const SEED_BYTES = htmlFixtures(["site", "shop", "charset"]);
 const SEEDS = SEED_BYTES.map((bytes) => new TextDecoder().decode(bytes));
 
 const TOKENS = [

@@ -55,6 +55,26 @@ const TYPES: Record<string, string> = {
 export const FIXTURES = new URL("../../fixtures/", import.meta.url).pathname;
 
 /**
+ * The bytes of every `.html` file under fixture folders, as served: the
+ * realistic seeds of the parser's fuzz tests.
+ *
+ * @param dirs Folders under {@linkcode FIXTURES}, e.g. `["site", "shop"]`.
+ * @returns The pages' bytes.
+ */
+export function htmlFixtures(dirs: readonly string[]): Uint8Array[] {
+  const pages: Uint8Array[] = [];
+  const walk = (dir: string) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory) walk(path);
+      else if (entry.name.endsWith(".html")) pages.push(Deno.readFileSync(path));
+    }
+  };
+  for (const dir of dirs) walk(`${FIXTURES}${dir}`);
+  return pages;
+}
+
+/**
  * Starts a fixture server. `{{origin}}` in served HTML is replaced by the
  * server's origin, so fixtures can hold absolute links.
  *
