@@ -7,7 +7,7 @@
  */
 
 /** Longest response head (status line and header fields) accepted, in bytes. */
-export const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_HEAD_BYTES = 64 * 1024;
 
 /** A response's status line and header fields, and how its body is framed. */
 export interface ResponseHead {
@@ -36,16 +36,14 @@ export class Http1Connection {
   readonly conn: Deno.Conn;
   /** `host:port`, the pool's key. */
   readonly key: string;
-  /** The read buffer; bytes `start` to `end` are unread. */
-  buffer: Uint8Array = new Uint8Array(64 * 1024);
+  /** The read buffer, as long as the longest head accepted; bytes `start` to `end` are unread. */
+  buffer: Uint8Array = new Uint8Array(MAX_HEAD_BYTES);
   /** Where the unread bytes start. */
   start = 0;
   /** Where the unread bytes end. */
   end = 0;
   /** When it went back to the pool, from `performance.now()`. */
   idleSince = 0;
-  /** Requests sent on it so far. */
-  requests = 0;
   /** Bytes read into the buffer so far (a body read past the buffer is not counted). */
   received = 0;
   #closed = false;
@@ -100,7 +98,7 @@ export class Http1Connection {
 
   /**
    * Reads more bytes into the buffer, moving the unread ones to its start
-   * or growing it (up to {@linkcode MAX_HEAD_BYTES}) when it is full.
+   * when it is full.
    *
    * @returns `false` at the end of the stream.
    */
@@ -122,14 +120,9 @@ export class Http1Connection {
         this.end -= this.start;
         this.start = 0;
       } else {
-        if (this.buffer.length >= MAX_HEAD_BYTES) {
-          throw new Error(
-            `invalid HTTP response: a line or head longer than ${MAX_HEAD_BYTES} bytes`,
-          );
-        }
-        const grown = new Uint8Array(this.buffer.length * 2);
-        grown.set(this.buffer.subarray(0, this.end));
-        this.buffer = grown;
+        throw new Error(
+          `invalid HTTP response: a line or head longer than ${MAX_HEAD_BYTES} bytes`,
+        );
       }
     }
     const read = await this.conn.read(this.buffer.subarray(this.end));

@@ -127,7 +127,6 @@ export class Http1Pool implements Disposable {
       let head: ResponseHead | null;
       try {
         await conn.write(bytes);
-        conn.requests++;
         head = await conn.readHead(method);
       } catch (error) {
         exchange.finish(false);
