@@ -45,8 +45,8 @@ function waitForScript(selector: string): string {
 export class PageDone implements Disposable {
   #done = Promise.withResolvers<void>();
   #listeners = new DisposableStack();
-  /** Requests of the page (and its frames) not finished yet: id → URL. */
-  #inFlight = new Map<string, string>();
+  /** Requests of the page (and its frames) not finished yet: id → URL and document (loader). */
+  #inFlight = new Map<string, { url: string; loader: string }>();
   #loaded = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #rule: DoneRule;
@@ -64,7 +64,7 @@ export class PageDone implements Disposable {
     const on = (method: string, listener: (event: CdpParams) => void) =>
       this.#listeners.use(tab.on(method, listener));
     on("Network.requestWillBeSent", (event) => {
-      this.#inFlight.set(event.requestId, event.request?.url);
+      this.#inFlight.set(event.requestId, { url: event.request?.url, loader: event.loaderId });
       this.#busy();
     });
     const finished = (event: CdpParams) => {
@@ -76,8 +76,18 @@ export class PageDone implements Disposable {
     // A worker's main script is reported sent on the page but finished on the worker's own
     // session: the worker starting is its end here.
     on("Target.attachedToTarget", ({ targetInfo }) => {
-      for (const [id, url] of this.#inFlight) {
+      for (const [id, { url }] of this.#inFlight) {
         if (url === targetInfo?.url) this.#inFlight.delete(id);
+      }
+      this.#settle();
+    });
+    // A new document in the main frame ends the old one's requests, its own included, and the
+    // browser does not always say so (a page that navigates before its body has ended): only
+    // the new document's requests are waited for.
+    on("Page.frameNavigated", ({ frame }) => {
+      if (frame?.id !== tab.targetId) return;
+      for (const [id, { loader }] of this.#inFlight) {
+        if (loader !== frame.loaderId) this.#inFlight.delete(id);
       }
       this.#settle();
     });

@@ -301,6 +301,52 @@ chromiumTest(
   },
 );
 
+chromiumTest(
+  "render: a page that sends itself elsewhere before its own body ends is done with the new page",
+  async () => {
+    // The first document's request never finishes (its body stays open): the browser drops it
+    // at the navigation without a word, and the wait for an idle network must not count it.
+    const streams = new Set<ReadableStreamDefaultController>();
+    const ENCODED = new TextEncoder().encode(
+      `<!doctype html><title>t</title><script>location.replace("/arrived.html");</script>`,
+    );
+    await using server = startFixtureServer({
+      hostname: SITE,
+      routes: {
+        "/": () =>
+          new Response(
+            new ReadableStream({
+              start(controller) {
+                streams.add(controller);
+                controller.enqueue(ENCODED);
+              },
+            }),
+            { headers: { "content-type": "text/html; charset=utf-8" } },
+          ),
+        "/arrived.html": () => html(`<h1>arrived</h1>`),
+      },
+    });
+    try {
+      const { records } = await renderCrawl(
+        { timeoutMs: 10_000, retries: 0, maxDepth: 0 },
+        [`${server.origin}/`],
+      );
+      assert.equal(records.length, 1);
+      assert.equal(records[0]!.error, undefined);
+      assert.equal(records[0]!.url, `${server.origin}/arrived.html`);
+      assert.deepEqual(records[0]!.h1, ["arrived"]);
+    } finally {
+      for (const controller of streams) {
+        try {
+          controller.close();
+        } catch {
+          // Cancelled already.
+        }
+      }
+    }
+  },
+);
+
 chromiumTest("render: popups are refused", async () => {
   await using server = startFixtureServer({
     hostname: SITE,
