@@ -26,7 +26,8 @@
  * `--frontier N` it drives the Redis frontier alone for N pages (no HTTP,
  * no parsing) and prints Redis' CPU per page and its busiest commands.
  *
- * Each crawler is `main.ts --redis URL --job NAME`.
+ * Each crawler is `main.ts --redis URL --job NAME`, launched with the Deno flags
+ * `deno task crawl` uses (its V8 flags included).
  * A private redis-server is started on a free port and stopped at the end.
  *
  * @module
@@ -39,6 +40,7 @@ import { openRedis } from "../src/redis/connect.ts";
 import { fingerprintBytes } from "../src/redis/seen.ts";
 import { startRedis } from "../tests/support/redis_server.ts";
 import { startBenchServer } from "./serve.ts";
+import { crawlTaskFlags } from "./args.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -69,12 +71,14 @@ async function crawl(
   processes: number,
   flags: string[],
 ): Promise<{ wallMs: number; crawlMs: number; failures: string[] }> {
+  // Launched as `deno task crawl` launches it (its V8 flags included).
+  const runtime = await crawlTaskFlags();
   const started = performance.now();
   const children = Array.from({ length: processes }, (_, k) =>
     new Deno.Command("deno", {
       args: [
         "run",
-        "-P",
+        ...runtime,
         "main.ts",
         ...store(k),
         "--seeds",

@@ -27,7 +27,7 @@
  * Every crawl is the real CLI: `main.ts --seeds FILE (each host's
  * /index.html) --allow-private --ignore-robots --per-host P --concurrency C
  * --out FILE`, plus `--redis URL --job NAME` in part 1, otherwise default
- * options. A run is verified on the server's own counts (every page
+ * options, launched with the Deno flags `deno task crawl` uses. A run is verified on the server's own counts (every page
  * requested exactly once across all processes, none outside the site) and on
  * the CLIs' summaries (their `pagesOk` add up to the site). Figures:
  * - pages/s on the server's span (first request to last response: the
@@ -53,7 +53,14 @@
  */
 
 import { parseArgs } from "node:util";
-import { findSummary, positiveInt, positiveInts, runMain, splitFlags } from "./args.ts";
+import {
+  crawlTaskFlags,
+  findSummary,
+  positiveInt,
+  positiveInts,
+  runMain,
+  splitFlags,
+} from "./args.ts";
 import { startRedis } from "../tests/support/redis_server.ts";
 import { machineBusyMs, median } from "./measure.ts";
 import { joinFlagsValue } from "./results.ts";
@@ -124,6 +131,8 @@ async function crawlFleet(setup: Setup, options: FleetOptions): Promise<Crawl> {
   const { processes, concurrency, redis } = options;
   await server.reset();
   const shared = redis ? ["--redis", redis.url, "--job", redis.job] : [];
+  // Launched as `deno task crawl` launches it (its V8 flags included).
+  const runtime = await crawlTaskFlags();
   const serverBefore = await server.cpuMs();
   const redisBefore = redis ? await redisCpuMs(redis.port) : undefined;
   const busyBefore = await machineBusyMs();
@@ -133,7 +142,7 @@ async function crawlFleet(setup: Setup, options: FleetOptions): Promise<Crawl> {
       new Deno.Command("deno", {
         args: [
           "run",
-          "-P",
+          ...runtime,
           "main.ts",
           "--seeds",
           setup.seeds,
