@@ -6,16 +6,15 @@
  */
 
 import type { LinkCheckResult } from "../linkcheck/check_links.ts";
-import { RecordSpill } from "../linkcheck/spill.ts";
+import type { RecordSpill } from "../linkcheck/spill.ts";
 import type { CrawlRecord } from "../output/record.ts";
 import { openSink, type RecordSink } from "../output/sink.ts";
 import type { CrawlSummary } from "../output/stats.ts";
 import { type CrawlOptions, shownOptions } from "../pipeline/options.ts";
 import { runCrawl } from "../pipeline/run.ts";
-import { ReportBuilder } from "../report/builder.ts";
+import type { ReportBuilder } from "../report/builder.ts";
 import type { CrawlHistory } from "../store/types.ts";
 import type { CliConfig } from "./args.ts";
-import { WarcResumeError } from "../warc/repair.ts";
 import { linkCheck } from "./link_check.ts";
 import type { Reporter } from "./reporter.ts";
 import { openStore } from "./store.ts";
@@ -107,12 +106,17 @@ export async function runCrawlCommand(
     // run's earlier records are in them too.
     const streaming = !history || config.format === "jsonl";
     const sink = await openOutput(config, out, history);
-    const report = config.report === undefined ? undefined : new ReportBuilder();
+    // The report's and the link checker's code is loaded only by a run that uses it.
+    const report = config.report === undefined
+      ? undefined
+      : new (await import("../report/builder.ts")).ReportBuilder();
     const reportPath = config.report && withRun(config.report, history);
     // Without a store history, the link check reads the run's records back from a spill, kept
     // beside an output the person named (where the crawl may write already).
-    await using spill = checking && !history
-      ? await RecordSpill.create(linksOut?.path ?? reportPath ?? out)
+    await using spill: RecordSpill | undefined = checking && !history
+      ? await (await import("../linkcheck/spill.ts")).RecordSpill.create(
+        linksOut?.path ?? reportPath ?? out,
+      )
       : undefined;
     // The links of each page go to the output when asked for (--link-refs, --check) only.
     const shown = config.recordRefs ? (r: CrawlRecord) => r : withoutRefs;
@@ -147,7 +151,10 @@ export async function runCrawlCommand(
       reporter?.endRun();
       await sink.close().catch(() => {});
       // Files the run cannot continue are the person's to sort out: the same --warc, or --restart.
-      if (error instanceof WarcResumeError) throw new UsageError(`--warc: ${error.message}`);
+      if (
+        config.options.warc !== undefined &&
+        error instanceof (await import("../warc/repair.ts")).WarcResumeError
+      ) throw new UsageError(`--warc: ${error.message}`);
       throw error;
     }
     let links: LinkCheckResult | undefined;

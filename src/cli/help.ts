@@ -8,7 +8,7 @@
 
 import { DEFAULT_FORMAT, OUTPUT_FORMATS } from "../output/sink.ts";
 import { OPTION_DEFAULTS as D } from "../pipeline/options.ts";
-import { DEFAULT_LEASE_MS } from "../redis/scripts.ts";
+import { DEFAULT_LEASE_MS } from "../redis/job_settings.ts";
 
 /** How long a stopped crawl may finish its in-flight work before it is aborted, in ms. */
 export const DEFAULT_GRACE_MS = 10_000;

@@ -1,12 +1,13 @@
 /**
  * The CLI's link check at the end of a run: every link of the crawled pages
  * joined with its target's outcome, the link table written (`--links-out`).
+ * The link checker's code is loaded only by a run that checks links.
  *
  * @module
  */
 
-import { checkLinks, type LinkCheckResult, type RecordSource } from "../linkcheck/check_links.ts";
-import { LinkTable } from "../linkcheck/table.ts";
+import type { LinkCheckResult, RecordSource } from "../linkcheck/check_links.ts";
+import type { LinkTable } from "../linkcheck/table.ts";
 import type { OutputFormat } from "../output/sink.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -33,9 +34,11 @@ export async function linkCheck(
   table: { path: string; format: OutputFormat } | undefined,
   signal?: AbortSignal,
 ): Promise<LinkCheckResult> {
+  const { checkLinks } = await import("../linkcheck/check_links.ts");
   if (table === undefined) return await checkLinks(source, { signal });
   let writer: LinkTable;
   try {
+    const { LinkTable } = await import("../linkcheck/table.ts");
     writer = await LinkTable.create(table.path, table.format);
   } catch (error) {
     throw new UsageError(`--links-out: cannot write '${table.path}': ${(error as Error).message}`);

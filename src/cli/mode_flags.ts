@@ -9,7 +9,7 @@
 
 import type { OutputFormat } from "../output/sink.ts";
 import { checkRedisUrl } from "../redis/url.ts";
-import { jobPrefix } from "../redis/scripts.ts";
+import { jobPrefix } from "../redis/job_settings.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** How `--redis` is used. */

@@ -7,8 +7,6 @@
  */
 
 import { identityOf, shownOptions } from "../pipeline/options.ts";
-import { StateMismatchError } from "../sqlite/schema.ts";
-import { SqliteStore, StateInUseError } from "../sqlite/store.ts";
 import { MemoryStore } from "../store/memory.ts";
 import type { CrawlStore } from "../store/types.ts";
 import type { CliConfig } from "./args.ts";
@@ -52,6 +50,11 @@ export async function openStore(
 ): Promise<CrawlStore> {
   const { state, redis, options } = config;
   if (state) {
+    // Loaded only for a durable crawl, as the Redis code below is for a shared one.
+    const [{ SqliteStore, StateInUseError }, { StateMismatchError }] = await Promise.all([
+      import("../sqlite/store.ts"),
+      import("../sqlite/schema.ts"),
+    ]);
     try {
       return SqliteStore.open(state.path, {
         identity: identityOf(options),

@@ -37,7 +37,7 @@ import { type END, type PageItem, ParseStage } from "./parse_stage.ts";
 import { RequestPolicy } from "./request_policy.ts";
 import { seedFromSitemaps } from "./sitemap_seed.ts";
 import { watchStop } from "./stop.ts";
-import { WarcArchive } from "../warc/archive.ts";
+import type { WarcArchive } from "../warc/archive.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { renderChoice } from "../render/match.ts";
 import type { Renderer } from "../render/renderer.ts";
@@ -245,12 +245,16 @@ export async function runCrawl(options: CrawlOptions, context: RunContext): Prom
   return stats.summary();
 }
 
-/** Opens the crawl's WARC archive; its `warcinfo` says who crawled, how, and under which options. */
-function openArchive(
+/**
+ * Opens the crawl's WARC archive; its `warcinfo` says who crawled, how, and
+ * under which options. The WARC code is loaded only for a crawl that archives.
+ */
+async function openArchive(
   options: CrawlOptions,
   store: CrawlStore,
   addressOf: (url: string) => string | undefined,
 ): Promise<WarcArchive> {
+  const { WarcArchive } = await import("../warc/archive.ts");
   const shown = shownOptions(options);
   return WarcArchive.open({
     path: options.warc!,

@@ -36,7 +36,8 @@ import { WaitQueue } from "../async/wait_queue.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
 import { LeasePump } from "./lease_pump.ts";
 import { GroupCommit } from "./group_commit.ts";
-import type { AddItem, FinishItem, JobScripts, JobSettings, LeaseResult } from "./scripts.ts";
+import type { AddItem, FinishItem, JobScripts, LeaseResult } from "./scripts.ts";
+import type { JobSettings } from "./job_settings.ts";
 
 /** Where an entry handed out by {@linkcode RedisFrontier.next} keeps its lease token. */
 export const LEASE: unique symbol = Symbol("redis lease");

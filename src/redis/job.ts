@@ -19,7 +19,8 @@ import { checkInteger } from "../validate/integer.ts";
 import { openRedis, type OpenRedisOptions, type RedisConnection } from "./connect.ts";
 import { RedisFrontier } from "./frontier.ts";
 import { redisRobotsStore } from "./robots.ts";
-import { DEFAULT_LEASE_MS, jobPrefix, JobScripts, type JobSettings } from "./scripts.ts";
+import { JobScripts } from "./scripts.ts";
+import { DEFAULT_LEASE_MS, jobPrefix, type JobSettings } from "./job_settings.ts";
 
 /** Options for {@linkcode connectJob}. */
 export interface ConnectJobOptions extends OpenRedisOptions {

@@ -10,23 +10,7 @@ import type { Buffer } from "node:buffer";
 import * as lua from "./lua.ts";
 import { SYNC } from "./sync_lua.ts";
 import { fingerprintBytes } from "./seen.ts";
-
-/** How long a lease lives unless extended, in ms, when a job is joined without `leaseMs`. */
-export const DEFAULT_LEASE_MS = 30_000;
-
-/** The job-wide settings, fixed by the first process that starts the job. */
-export interface JobSettings {
-  /** Most requests in flight per host, across all processes. */
-  perHost: number;
-  /** Least interval between request starts to one host, in ms. */
-  delayMs: number;
-  /** Most first fetches in the whole job; 0 is unlimited. */
-  maxPages: number;
-  /** Most URLs admitted per host; 0 is unlimited. */
-  maxPagesPerHost: number;
-  /** How long a lease lives without being extended, in ms. */
-  leaseMs: number;
-}
+import { jobPrefix, type JobSettings } from "./job_settings.ts";
 
 /** One URL to add. */
 export interface AddItem {
@@ -104,31 +88,6 @@ const NAMES = {
 } as const;
 
 type Call = (...args: (string | number | Buffer)[]) => Promise<unknown>;
-
-/**
- * The key prefix of a job.
- *
- * @param job The job's name.
- * @returns `crawl:{job}:`
- * @throws {TypeError} If the name is empty, too long, or has characters other than letters, digits, `.`, `_`, `-`.
- *
- * @example Usage
- * ```ts
- * import { jobPrefix } from "./scripts.ts";
- * import assert from "node:assert/strict";
- * assert.equal(jobPrefix("shop-2026"), "crawl:{shop-2026}:");
- * ```
- */
-export function jobPrefix(job: string): string {
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(job)) {
-    throw new TypeError(
-      `Cannot use job as 'job' must be 1 to 100 letters, digits, '.', '_' or '-': received ${
-        JSON.stringify(job)
-      }`,
-    );
-  }
-  return `crawl:{${job}}:`;
-}
 
 /**
  * The scripts of one job, bound to one client.

@@ -6,7 +6,8 @@ import { openRedis, RedisLostError, RedisUnreachableError } from "../../src/redi
 import { connectJob, exportJob, jobTotals, type RedisJob } from "../../src/redis/job.ts";
 import { redactRedisUrl } from "../../src/redis/url.ts";
 import { RedisFrontier } from "../../src/redis/frontier.ts";
-import { JobScripts, type JobSettings } from "../../src/redis/scripts.ts";
+import { JobScripts } from "../../src/redis/scripts.ts";
+import type { JobSettings } from "../../src/redis/job_settings.ts";
 import { fingerprintBytes } from "../../src/redis/seen.ts";
 import { freePort, redisTest, startRedis } from "../support/redis_server.ts";
 
