@@ -131,7 +131,7 @@ export async function runMain(
  * (`-P` and the V8 heap flags): the benchmarks launch the CLI as a user
  * launches it.
  *
- * @returns The flags, e.g. `["-P", "--v8-flags=--max-semi-space-size=8"]`.
+ * @returns The flags, e.g. `["-P", "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=50"]`.
  */
 export async function crawlTaskFlags(): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
