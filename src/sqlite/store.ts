@@ -77,7 +77,12 @@ export interface SqliteStoreOptions {
   window?: number;
   /** The clock, in ms since the epoch. Default `Date.now`. */
   now?: () => number;
-  /** Commit pending writes at most this long after the first, in ms. Default 50. */
+  /**
+   * Commit pending writes at most this long after the first, in ms. Default 5:
+   * a record waiting longer outlives two young-generation collections, and V8
+   * moves it to the old generation, where it lingers as garbage (a 50 ms
+   * window cost 50 MB of peak RSS and 8 % more CPU on the 5,001-page bench).
+   */
   batchMs?: number;
   /** Commit once this many writes are pending. Default 500. */
   batchSize?: number;
@@ -182,8 +187,8 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
   private constructor(db: DatabaseSync, path: string, options: SqliteStoreOptions) {
     this.#db = db;
     this.#now = options.now ?? Date.now;
-    this.#batchMs = options.batchMs ?? 50;
-    this.#batchSize = options.batchSize ?? 500;
+    this.#batchMs = options.batchMs ?? DEFAULT_BATCH_MS;
+    this.#batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.#maxPending = options.maxPending ?? 4 * this.#batchSize;
     this.#output = options.output;
     this.#window = options.window ?? 10_000;
@@ -742,6 +747,11 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
   }
 }
 
+/** Most time a write waits for its commit, in ms (see `SqliteStoreOptions.batchMs`). */
+const DEFAULT_BATCH_MS = 5;
+/** Pending writes that commit at once. */
+const DEFAULT_BATCH_SIZE = 500;
+
 function checkOptions(options: SqliteStoreOptions): void {
   const maxAgeMs = options.recrawl?.maxAgeMs ?? 0;
   if (!(maxAgeMs >= 0)) {
@@ -749,7 +759,7 @@ function checkOptions(options: SqliteStoreOptions): void {
       `Cannot open store as 'maxAgeMs' must be a non-negative number: received ${maxAgeMs}`,
     );
   }
-  const { batchMs = 50, batchSize = 500 } = options;
+  const { batchMs = DEFAULT_BATCH_MS, batchSize = DEFAULT_BATCH_SIZE } = options;
   if (!(batchMs >= 0)) {
     throw new RangeError(
       `Cannot open store as 'batchMs' must be a non-negative number: received ${batchMs}`,
