@@ -39,3 +39,47 @@ Deno.test("package: deno publish --dry-run passes", async () => {
   // Only the package's own files are published: no tests, fixtures or benchmarks.
   assert.doesNotMatch(text, /\/(tests|fixtures|bench)\//);
 });
+
+Deno.test("package: the CLI loads no optional feature's code until a run uses it", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "main.ts"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const graph = JSON.parse(new TextDecoder().decode(stdout)) as {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const modules = new Map(graph.modules.map((module) => [module.specifier, module]));
+  // What start-up loads: the modules reached from main.ts by static imports only.
+  const loaded = new Set<string>(graph.roots);
+  const queue = [...graph.roots];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    for (const dependency of modules.get(next)?.dependencies ?? []) {
+      const target = dependency.code?.specifier;
+      if (dependency.isDynamic || target === undefined || loaded.has(target)) continue;
+      loaded.add(target);
+      queue.push(target);
+    }
+  }
+  const root = new URL(`file://${ROOT}`).href;
+  const own = [...loaded].filter((s) => s.startsWith(root)).map((s) => s.slice(root.length));
+  assert.ok(own.includes("src/pipeline/run.ts"), "the walk reaches the pipeline");
+  // Each of these is imported by the run that uses it (--warc, --state, --report, link checks,
+  // --redis, --render); the Redis job's name check and the render match rules are small.
+  const optional = own.filter((path) =>
+    /^src\/(warc|sqlite|report|linkcheck|redis|render)\//.test(path) &&
+    !["src/redis/job_settings.ts", "src/redis/url.ts", "src/render/match.ts"].includes(path)
+  );
+  assert.deepEqual(optional, []);
+  const packages = [...loaded].filter((s) =>
+    /^npm:\/?(ioredis|warcio|cheerio@|tough-cookie|croner|csv-)/.test(s)
+  );
+  assert.deepEqual(packages, []);
+});
