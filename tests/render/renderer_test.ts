@@ -40,6 +40,33 @@ function html(body: string, status = 200): Response {
   );
 }
 
+/**
+ * Response bodies that never end by themselves (a request kept open), each
+ * sending `first` at once; all ended when the test is done with them.
+ */
+class OpenBodies implements Disposable {
+  #controllers = new Set<ReadableStreamDefaultController>();
+
+  body(first?: string): ReadableStream<Uint8Array> {
+    return new ReadableStream({
+      start: (controller) => {
+        this.#controllers.add(controller);
+        if (first !== undefined) controller.enqueue(new TextEncoder().encode(first));
+      },
+    });
+  }
+
+  [Symbol.dispose](): void {
+    for (const controller of this.#controllers) {
+      try {
+        controller.close();
+      } catch {
+        // Cancelled already.
+      }
+    }
+  }
+}
+
 async function renderCrawl(options: Omit<CrawlOptionsInput, "seeds">, seeds: string[]) {
   return await crawlRecords({ seeds, ...ALLOW, render: true, ...options }, { deadlineMs: 60_000 });
 }
@@ -183,7 +210,6 @@ chromiumTest("render: images load only with renderResources", async () => {
 chromiumTest(
   "render: a page that never goes idle ends at the timeout; the rest of the crawl goes on",
   async () => {
-    const streams = new Set<ReadableStreamDefaultController>();
     await using server = startFixtureServer({
       hostname: SITE,
       routes: {
@@ -191,36 +217,19 @@ chromiumTest(
         // Its script keeps a request open for ever: the network is never idle.
         "/busy.html": () => html(`<script>fetch("/stream").then((r) => r.text());</script>`),
         "/stream": () =>
-          new Response(
-            new ReadableStream({
-              start(controller) {
-                streams.add(controller);
-                controller.enqueue(new TextEncoder().encode("tick"));
-              },
-              cancel() {},
-            }),
-            { headers: { "content-type": "text/plain" } },
-          ),
+          new Response(bodies.body("tick"), { headers: { "content-type": "text/plain" } }),
       },
     });
-    try {
-      const { records } = await renderCrawl(
-        { timeoutMs: 3_000, retries: 0, renderTabs: 1 },
-        [`${server.origin}/`],
-      );
-      const pages = byPath(records);
-      assert.equal(pages.get("/")!.error, undefined);
-      assert.equal(pages.get("/busy.html")!.error, "timeout");
-      assert.equal(pages.get("/busy.html")!.rendered, true);
-    } finally {
-      for (const controller of streams) {
-        try {
-          controller.close();
-        } catch {
-          // Cancelled already.
-        }
-      }
-    }
+    // Declared after the server, so ended before it shuts down (which waits for them).
+    using bodies = new OpenBodies();
+    const { records } = await renderCrawl(
+      { timeoutMs: 3_000, retries: 0, renderTabs: 1 },
+      [`${server.origin}/`],
+    );
+    const pages = byPath(records);
+    assert.equal(pages.get("/")!.error, undefined);
+    assert.equal(pages.get("/busy.html")!.error, "timeout");
+    assert.equal(pages.get("/busy.html")!.rendered, true);
     await assertNoBrowserLeft();
   },
 );
@@ -228,7 +237,6 @@ chromiumTest(
 chromiumTest(
   "render: waitFor ends the page when its selector appears, though the network stays busy",
   async () => {
-    const streams = new Set<ReadableStreamDefaultController>();
     await using server = startFixtureServer({
       hostname: SITE,
       routes: {
@@ -240,29 +248,17 @@ chromiumTest(
           });
         </script>`),
         "/api.json": () => Response.json({ title: "Ready" }),
-        "/stream": () =>
-          new Response(
-            new ReadableStream({ start: (controller) => void streams.add(controller) }),
-            { headers: { "content-type": "text/plain" } },
-          ),
+        "/stream": () => new Response(bodies.body(), { headers: { "content-type": "text/plain" } }),
       },
     });
-    try {
-      const { records } = await renderCrawl(
-        { waitFor: ".ready h1", timeoutMs: 20_000, retries: 0 },
-        [`${server.origin}/`],
-      );
-      assert.equal(records[0]!.error, undefined);
-      assert.deepEqual(records[0]!.h1, ["Ready"]);
-    } finally {
-      for (const controller of streams) {
-        try {
-          controller.close();
-        } catch {
-          // Cancelled already.
-        }
-      }
-    }
+    // Declared after the server, so ended before it shuts down (which waits for them).
+    using bodies = new OpenBodies();
+    const { records } = await renderCrawl(
+      { waitFor: ".ready h1", timeoutMs: 20_000, retries: 0 },
+      [`${server.origin}/`],
+    );
+    assert.equal(records[0]!.error, undefined);
+    assert.deepEqual(records[0]!.h1, ["Ready"]);
   },
 );
 
@@ -306,44 +302,29 @@ chromiumTest(
   async () => {
     // The first document's request never finishes (its body stays open): the browser drops it
     // at the navigation without a word, and the wait for an idle network must not count it.
-    const streams = new Set<ReadableStreamDefaultController>();
-    const ENCODED = new TextEncoder().encode(
-      `<!doctype html><title>t</title><script>location.replace("/arrived.html");</script>`,
-    );
     await using server = startFixtureServer({
       hostname: SITE,
       routes: {
         "/": () =>
           new Response(
-            new ReadableStream({
-              start(controller) {
-                streams.add(controller);
-                controller.enqueue(ENCODED);
-              },
-            }),
+            bodies.body(
+              `<!doctype html><title>t</title><script>location.replace("/arrived.html");</script>`,
+            ),
             { headers: { "content-type": "text/html; charset=utf-8" } },
           ),
         "/arrived.html": () => html(`<h1>arrived</h1>`),
       },
     });
-    try {
-      const { records } = await renderCrawl(
-        { timeoutMs: 10_000, retries: 0, maxDepth: 0 },
-        [`${server.origin}/`],
-      );
-      assert.equal(records.length, 1);
-      assert.equal(records[0]!.error, undefined);
-      assert.equal(records[0]!.url, `${server.origin}/arrived.html`);
-      assert.deepEqual(records[0]!.h1, ["arrived"]);
-    } finally {
-      for (const controller of streams) {
-        try {
-          controller.close();
-        } catch {
-          // Cancelled already.
-        }
-      }
-    }
+    // Declared after the server, so ended before it shuts down (which waits for them).
+    using bodies = new OpenBodies();
+    const { records } = await renderCrawl(
+      { timeoutMs: 10_000, retries: 0, maxDepth: 0 },
+      [`${server.origin}/`],
+    );
+    assert.equal(records.length, 1);
+    assert.equal(records[0]!.error, undefined);
+    assert.equal(records[0]!.url, `${server.origin}/arrived.html`);
+    assert.deepEqual(records[0]!.h1, ["arrived"]);
   },
 );
 
