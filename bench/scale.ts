@@ -27,9 +27,10 @@
  * Every crawl is the real CLI: `main.ts --seeds FILE (each host's
  * /index.html) --allow-private --ignore-robots --per-host P --concurrency C
  * --out FILE`, plus `--redis URL --job NAME` in part 1, otherwise default
- * options, launched with the Deno flags `deno task crawl` uses. A run is verified on the server's own counts (every page
- * requested exactly once across all processes, none outside the site) and on
- * the CLIs' summaries (their `pagesOk` add up to the site). Figures:
+ * options, launched with the Deno flags `deno task crawl` uses. A run is
+ * verified on the server's own counts (every page requested exactly once
+ * across all processes, none outside the site) and on the CLIs' summaries
+ * (their `pagesOk` add up to the site). Figures:
  * - pages/s on the server's span (first request to last response: the
  *   crawl itself, the processes' start-up excluded) and on the wall time
  *   from spawning the processes to the last exit (start-up included);

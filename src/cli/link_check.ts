@@ -36,10 +36,10 @@ export async function linkCheck(
 ): Promise<LinkCheckResult> {
   const { checkLinks } = await import("../linkcheck/check_links.ts");
   if (table === undefined) return await checkLinks(source, { signal });
+  const tables = await import("../linkcheck/table.ts");
   let writer: LinkTable;
   try {
-    const { LinkTable } = await import("../linkcheck/table.ts");
-    writer = await LinkTable.create(table.path, table.format);
+    writer = await tables.LinkTable.create(table.path, table.format);
   } catch (error) {
     throw new UsageError(`--links-out: cannot write '${table.path}': ${(error as Error).message}`);
   }

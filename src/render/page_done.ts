@@ -84,8 +84,11 @@ export class PageDone implements Disposable {
     // A new document in the main frame ends the old one's requests, its own included, and the
     // browser does not always say so (a page that navigates before its body has ended): only
     // the new document's requests are waited for.
-    on("Page.frameNavigated", ({ frame }) => {
+    on("Page.frameNavigated", ({ frame, type }) => {
       if (frame?.id !== tab.targetId) return;
+      // Nor has the new document loaded yet, whatever the old one's load event said (a page
+      // restored from the back/forward cache fires no new one).
+      if (type !== "BackForwardCacheRestore") this.#loaded = false;
       for (const [id, { loader }] of this.#inFlight) {
         if (loader !== frame.loaderId) this.#inFlight.delete(id);
       }

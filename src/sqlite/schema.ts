@@ -120,6 +120,7 @@ export const SQL = {
   take: `SELECT url, host, depth, parent, extra, attempts, etag, last_modified, status,
     content_hash, capture, ord FROM urls WHERE state = ${QUEUED} AND ord > ? ORDER BY ord LIMIT ?`,
   records: "SELECT json FROM records WHERE run = ? ORDER BY seq LIMIT -1 OFFSET ?",
+  mark: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
 };
 
 /** A row as `node:sqlite` returns it. */

@@ -668,8 +668,7 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
       }
       if (this.#archiveMark) {
         // In the same commit: the WARC files hold these finishes' records up to here.
-        this.#db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
-          .run(`warc:${runId}`, this.#archiveMark());
+        st.mark.run(`warc:${runId}`, this.#archiveMark());
       }
       this.#db.exec("COMMIT");
     } catch (error) {
