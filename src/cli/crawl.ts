@@ -105,7 +105,6 @@ export async function runCrawlCommand(
     // With a history, json/csv and the report are written from it at the end, so a resumed
     // run's earlier records are in them too.
     const streaming = !history || config.format === "jsonl";
-    const sink = await openOutput(config, out, history);
     // The report's and the link checker's code is loaded only by a run that uses it.
     const report = config.report === undefined
       ? undefined
@@ -118,6 +117,9 @@ export async function runCrawlCommand(
         linksOut?.path ?? reportPath ?? out,
       )
       : undefined;
+    // Opened last: nothing between here and the crawl's own error handling can fail and leave it
+    // open (a scheduled run would keep its handle).
+    const sink = await openOutput(config, out, history);
     // The links of each page go to the output when asked for (--link-refs, --check) only.
     const shown = config.recordRefs ? (r: CrawlRecord) => r : withoutRefs;
     const startedAt = new Date().toISOString();
