@@ -124,7 +124,12 @@ export interface CrawlFrontier {
   has(url: string): boolean;
   /** Marks a URL seen without queuing it; `false` if it already was. */
   markSeen(url: string): boolean | Promise<boolean>;
-  /** Queues a URL unless seen or refused by a limit; the authoritative dedupe. */
+  /**
+   * Queues a URL unless seen or refused by a limit; the authoritative dedupe.
+   * The URL counts as queued from the call, even when the answer comes later:
+   * what is called after it (a finish of its parent page) is applied after
+   * it, and never at all if it fails.
+   */
   add(
     entry: Omit<FrontierEntry, "attempts" | "host"> & { attempts?: number },
   ): AddOutcome | Promise<AddOutcome>;

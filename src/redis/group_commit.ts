@@ -5,6 +5,10 @@
  * later, so the calls of one tick share one). No timer: the batch is
  * whatever came in during the previous round trip.
  *
+ * Items may depend on the ones before them (a page's finish on the adds of
+ * its links, pushed first), so a call is never sent after an earlier one
+ * failed: the failure ends the group, rejecting what waits and what comes.
+ *
  * @module
  */
 
@@ -16,7 +20,8 @@ interface Pending<I, R> {
 
 /**
  * One call in flight at a time, carrying every item queued meanwhile (up
- * to `max`).
+ * to `max`), in push order. A failed call ends the group: its items, the
+ * items queued behind them and every later push reject with its error.
  *
  * @example Usage
  * No Redis needed: in a job, `send` runs one script for the whole batch.
@@ -40,6 +45,8 @@ export class GroupCommit<I, R> {
   #max: number;
   #queue: Pending<I, R>[] = [];
   #running = false;
+  /** The failure that ended the group, once a call failed. */
+  #failure: { error: unknown } | undefined;
 
   /**
    * Creates an empty group.
@@ -57,9 +64,10 @@ export class GroupCommit<I, R> {
    *
    * @param item The item.
    * @returns Its result, once its call is answered.
-   * @throws The call's failure.
+   * @throws The failure of its call or of an earlier one.
    */
   push(item: I): Promise<R> {
+    if (this.#failure) return Promise.reject(this.#failure.error);
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       if (!this.#running) {
@@ -80,7 +88,9 @@ export class GroupCommit<I, R> {
       const results = await this.#send(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      // Nothing queued behind a failed call is sent: it may depend on what failed.
+      this.#failure = { error };
+      for (const p of [...batch, ...this.#queue.splice(0)]) p.reject(error);
     }
   }
 }

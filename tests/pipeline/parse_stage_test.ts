@@ -7,42 +7,83 @@ import { Finisher } from "../../src/pipeline/finisher.ts";
 import { parseCrawlOptions } from "../../src/pipeline/options.ts";
 import { type PageChannel, ParseStage } from "../../src/pipeline/parse_stage.ts";
 import { MemoryStore } from "../../src/store/memory.ts";
+import { unfetchedPage } from "../../src/http/request.ts";
+import type { CrawlRecord } from "../../src/output/record.ts";
 
 /** A parse stage parsing in this isolate, over a memory store's frontier as `wrap` gives it. */
 async function stageOver(
   wrap: (frontier: CrawlFrontier) => CrawlFrontier,
   extract?: () => void,
-): Promise<ParseStage> {
+  onRecord: (record: CrawlRecord) => void = () => {},
+): Promise<{ stage: ParseStage; pages: PageChannel; frontier: CrawlFrontier }> {
   const settings = parseCrawlOptions({ seeds: ["https://a.test/"] });
   const stats = new CrawlStats();
   const store = new MemoryStore();
   const frontier = wrap(await store.openFrontier(settings));
   const pages: PageChannel = new Channel({ capacity: 8 });
-  return await ParseStage.create(settings, {
+  const stage = await ParseStage.create(settings, {
     pages,
     admission: new LinkAdmission({ settings, frontier, stats, inScope: () => true }),
-    finisher: new Finisher({ stats, store, frontier, onRecord: () => {} }),
+    finisher: new Finisher({ stats, store, frontier, onRecord }),
     frontier,
     stats,
     extract,
   });
+  return { stage, pages, frontier };
+}
+
+/**
+ * The frontier, saying its answers are round trips (as the Redis one does);
+ * `add()` takes the URL at the call and answers a microtask later.
+ */
+function remote(local: CrawlFrontier, onAnswer: () => void = () => {}): CrawlFrontier {
+  return new Proxy(local, {
+    get: (target, key) => {
+      if (key === "roundTrips") return true;
+      if (key === "add") {
+        return (entry: Parameters<CrawlFrontier["add"]>[0]) => {
+          const outcome = target.add(entry);
+          return Promise.resolve().then(() => {
+            onAnswer();
+            return outcome;
+          });
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 Deno.test("ParseStage parsing in this isolate runs one consumer over a frontier in this process", async () => {
-  const stage = await stageOver((frontier) => frontier);
+  const { stage } = await stageOver((frontier) => frontier);
   assert.equal(stage.consumers, 1);
 });
 
 Deno.test("ParseStage runs several consumers over a frontier answering over the network, one with a hook", async () => {
-  // The frontier, saying its answers are round trips (as the Redis one does).
-  const remote = (local: CrawlFrontier) =>
-    new Proxy(local, {
-      get: (target, key) => {
-        if (key === "roundTrips") return true;
-        const value = Reflect.get(target, key, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  assert.ok((await stageOver(remote)).consumers > 1);
-  assert.equal((await stageOver(remote, () => {})).consumers, 1);
+  assert.ok((await stageOver((local) => remote(local))).stage.consumers > 1);
+  assert.equal((await stageOver((local) => remote(local), () => {})).stage.consumers, 1);
+});
+
+Deno.test("ParseStage hands a page to the store before its links' answers come, its links queued first", async () => {
+  let answers = 0;
+  const finishes: { answers: number; queued: number }[] = [];
+  let frontier: CrawlFrontier | undefined;
+  const over = await stageOver(
+    (local) => (frontier = remote(local, () => answers++)),
+    undefined,
+    () => finishes.push({ answers, queued: frontier!.queued }),
+  );
+  const { stage, pages } = over;
+  frontier!.add({ url: "https://a.test/", depth: 0, parent: null });
+  const entry = (await frontier!.next())!;
+  answers = 0;
+  const body = new TextEncoder().encode(`<a href="/b">b</a><a href="/c">c</a>`);
+  await pages.send({ entry, page: { ...unfetchedPage(entry.url), status: 200, body } });
+  pages.close();
+  await stage.run(new AbortController().signal);
+  // One round trip for the page over the network: the finish did not wait for the adds'
+  // answers, and the links were queued before it, so the crawl could not end in between.
+  assert.deepEqual(finishes, [{ answers: 0, queued: 2 }]);
+  assert.equal(answers, 2, "the answers were awaited before the page was done");
 });
