@@ -2,12 +2,15 @@
  * What `bench/real_site.ts` and `bench/scale.ts` measure besides the
  * crawlers' own figures: CPU time from Linux's `/proc` (the whole machine's
  * busy time, to tell whether other work shared the cores during a run, and
- * a process's or its children's CPU time), and the median of runs.
+ * a process's or its children's CPU time), Redis's own CPU time, and the
+ * median of runs.
  *
  * Off Linux the CPU functions return `undefined`.
  *
  * @module
  */
+
+import type { Redis } from "ioredis";
 
 /** USER_HZ is 100 on every Linux architecture Deno runs on: a tick is 10 ms. */
 const TICK_MS = 10;
@@ -128,4 +131,23 @@ export function threadCpuMs(): Map<string, number> {
     byName.set(name, (byName.get(name) ?? 0) + ms);
   }
   return byName;
+}
+
+/**
+ * Redis's own CPU time so far (`INFO cpu`: `used_cpu_user` + `used_cpu_sys`), in ms.
+ *
+ * @param client A client of that Redis.
+ * @returns The ms since the server started.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const before = await redisCpuMs(client);
+ * // ... the run ...
+ * const used = await redisCpuMs(client) - before;
+ * ```
+ */
+export async function redisCpuMs(client: Redis): Promise<number> {
+  const info = await client.info("cpu");
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)![1]);
+  return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
 }

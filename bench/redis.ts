@@ -41,6 +41,7 @@ import { fingerprintBytes } from "../src/redis/seen.ts";
 import { startRedis } from "../tests/support/redis_server.ts";
 import { startBenchServer } from "./serve.ts";
 import { crawlTaskFlags } from "./args.ts";
+import { median, redisCpuMs } from "./measure.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -105,13 +106,6 @@ async function crawl(
   return { wallMs, crawlMs, failures };
 }
 
-/** Redis' own CPU so far (`INFO cpu`: used_cpu_user + used_cpu_sys), in ms. */
-async function redisCpuMs(client: Redis): Promise<number> {
-  const info = await client.info("cpu");
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)![1]);
-  return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
-}
-
 /** The commands and scripts Redis ran since the last `CONFIG RESETSTAT`, per page. */
 async function commandLines(client: Redis, pages: number): Promise<string[]> {
   const info = await client.info("commandstats");
@@ -126,12 +120,6 @@ async function commandLines(client: Redis, pages: number): Promise<string[]> {
     } ms/page`
   );
 }
-
-const median = (values: number[]) => {
-  const sorted = values.toSorted((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 async function throughput(values: Record<string, string | boolean | undefined>): Promise<number> {
   const pages = Number(values.pages);

@@ -30,6 +30,7 @@ import { openRedis } from "../src/redis/connect.ts";
 import { SYNC } from "../src/redis/sync_lua.ts";
 import { startRedis } from "../tests/support/redis_server.ts";
 import { crawlTaskFlags } from "./args.ts";
+import { median, redisCpuMs } from "./measure.ts";
 import { startBenchServer } from "./serve.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -117,13 +118,6 @@ async function monitor(port: number): Promise<{ stop(): Promise<Buffer[][]> }> {
   };
 }
 
-/** Redis's CPU so far (`INFO cpu`: user + sys), in ms. */
-async function redisCpuMs(client: Redis): Promise<number> {
-  const info = await client.info("cpu");
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)![1]);
-  return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
-}
-
 /** Replays the calls on an emptied Redis, with `sync` in place of the job's sync script; its CPU in ms. */
 async function replayOnce(client: Redis, calls: Buffer[][], sync: string): Promise<number> {
   await client.flushall();
@@ -208,9 +202,8 @@ async function main(
   client.disconnect();
   console.log("\n| sync script | Redis CPU ms/page (median) | least |\n|---|---:|---:|");
   for (const [name, values] of perPage) {
-    const sorted = values.toSorted((a, b) => a - b);
     console.log(
-      `| ${name} | ${sorted[sorted.length >> 1]!.toFixed(4)} | ${sorted[0]!.toFixed(4)} |`,
+      `| ${name} | ${median(values).toFixed(4)} | ${Math.min(...values).toFixed(4)} |`,
     );
   }
   return 0;
