@@ -226,6 +226,20 @@ if (import.meta.main) {
   }
   // The job's own sync script, then each --script, replayed in turn.
   const scripts = new Map([["sync_lua.ts", SYNC]]);
-  for (const path of values.script) scripts.set(path, await Deno.readTextFile(path));
-  Deno.exit(await main({ pages: Number(values.pages), runs: Number(values.runs), scripts }));
+  for (const path of values.script) {
+    try {
+      scripts.set(path, await Deno.readTextFile(path));
+    } catch (error) {
+      console.error(`bench:replay: cannot read --script ${path}: ${(error as Error).message}`);
+      Deno.exit(2);
+    }
+  }
+  const [pages, runs] = [Number(values.pages), Number(values.runs)];
+  for (const [name, value] of [["pages", pages], ["runs", runs]] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      console.error(`bench:replay: --${name} must be a positive integer: received ${values[name]}`);
+      Deno.exit(2);
+    }
+  }
+  Deno.exit(await main({ pages, runs, scripts }));
 }
