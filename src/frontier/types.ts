@@ -127,8 +127,9 @@ export interface CrawlFrontier {
   /**
    * Queues a URL unless seen or refused by a limit; the authoritative dedupe.
    * The URL counts as queued from the call, even when the answer comes later:
-   * what is called after it (a finish of its parent page) is applied after
-   * it, and never at all if it fails.
+   * a finish (through the store) called after it is applied no earlier than
+   * it (in the same atomic step or a later one), and never if it fails. Only
+   * finishes are ordered so; other calls are not.
    */
   add(
     entry: Omit<FrontierEntry, "attempts" | "host"> & { attempts?: number },

@@ -218,7 +218,11 @@ export class RedisFrontier implements CrawlFrontier {
 
   /**
    * Queues a URL in the job unless seen; calls made while the previous sync
-   * call is in flight share the next round trip.
+   * call is in flight share the next round trip. Also once this process
+   * takes no more work (stopped, or its `maxPagesPerRun` spent): the job
+   * goes on without it, and the links of the pages it still finishes are
+   * the job's (Redis answers `closed` when the job itself reached
+   * `maxPages`).
    *
    * @param entry The URL (normalized), its depth and its parent.
    * @returns What happened to it.
@@ -226,7 +230,6 @@ export class RedisFrontier implements CrawlFrontier {
   add(
     entry: Omit<FrontierEntry, "attempts" | "host"> & { attempts?: number },
   ): Promise<AddOutcome> {
-    if (this.#pump.closed) return Promise.resolve("closed");
     const full = { ...entry, attempts: entry.attempts ?? 0, host: hostKey(entry.url) };
     const add = { url: full.url, host: full.host, entry: entryJson(full) };
     return this.#sync.push({ add }) as Promise<AddOutcome>;

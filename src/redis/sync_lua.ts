@@ -48,6 +48,8 @@ local M = {closed = mv[1] == '1', seq = num(mv[2], 0), pending = num(mv[3], 0),
   queued = num(mv[4], 0), started = num(mv[5], 0)}
 local M0 = {closed = M.closed, seq = M.seq, pending = M.pending, queued = M.queued,
   started = M.started}
+-- Whether the job ran out of pending work, decided once, in save() at the end of the call: the
+-- finishes are settled before the adds, and a page's finish may share a call with its links.
 local ENDED = false
 local function pend(delta)
   M.pending = M.pending + delta

@@ -87,3 +87,33 @@ Deno.test("ParseStage hands a page to the store before its links' answers come, 
   assert.deepEqual(finishes, [{ answers: 0, queued: 2 }]);
   assert.equal(answers, 2, "the answers were awaited before the page was done");
 });
+
+Deno.test("ParseStage sends nothing for a page when the crawl is aborted during its parse", async () => {
+  let adds = 0;
+  let frontier: CrawlFrontier | undefined;
+  const { stage, pages } = await stageOver((local) =>
+    frontier = new Proxy(remote(local), {
+      get: (target, key) => {
+        if (key === "add") {
+          return (entry: Parameters<CrawlFrontier["add"]>[0]) => {
+            adds++;
+            return target.add(entry);
+          };
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    })
+  );
+  frontier!.add({ url: "https://a.test/", depth: 0, parent: null });
+  const entry = (await frontier!.next())!;
+  adds = 0;
+  const body = new TextEncoder().encode(`<a href="/b">b</a>`);
+  await pages.send({ entry, page: { ...unfetchedPage(entry.url), status: 200, body } });
+  pages.close();
+  const controller = new AbortController();
+  controller.abort(new Error("crawl aborted"));
+  await assert.rejects(stage.run(controller.signal), /crawl aborted/);
+  // Were its links sent, their answers would be left unawaited (unhandled, if they failed).
+  assert.equal(adds, 0);
+});

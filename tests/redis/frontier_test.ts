@@ -736,3 +736,54 @@ redisTest(
     }
   },
 );
+
+redisTest(
+  "redis frontier: a process whose own budget is spent still queues the links of the pages it finishes",
+  async () => {
+    await using redis = await startRedis();
+    const a = await connectJob(redis.url, "budget");
+    const b = await join(redis.url, "budget");
+    try {
+      const frontier = await a.openFrontier({ perHost: 2, delayMs: 0, maxPagesPerRun: 1 });
+      await frontier.add({ url: "https://a.test/", depth: 0, parent: null });
+      const entry = (await frontier.next())!;
+      assert.equal(await frontier.next(), undefined, "this process's one page is spent");
+      // The job goes on without this process: the page's link is the job's.
+      const link = { url: "https://a.test/b", depth: 1, parent: entry.url };
+      assert.equal(await frontier.add(link), "added");
+      await a.finish(entry, record(entry), () => Promise.resolve());
+      const next = await guard(b.frontier.next(), 10_000, "the other process's next()");
+      assert.equal(next?.url, link.url);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
+
+redisTest(
+  "redis frontier: a last page's finish sent in one call with its links does not end the job",
+  async () => {
+    await using redis = await startRedis();
+    const a = await join(redis.url, "samecall");
+    const b = await join(redis.url, "samecall");
+    try {
+      await a.frontier.add({ url: "https://a.test/", depth: 0, parent: null });
+      const entry = (await a.frontier.next())!;
+      const waiting = b.frontier.next();
+      // One tick: the links and the finish go in one sync call, the finish (nothing else
+      // pending) settled before the adds in the script; the job must still see the links.
+      const adds = [1, 2].map((i) =>
+        a.frontier.add({ url: `https://a.test/${i}`, depth: 1, parent: entry.url })
+      );
+      const finished = a.finish(entry, record(entry), () => Promise.resolve());
+      assert.deepEqual(await Promise.all(adds), ["added", "added"]);
+      await finished;
+      const next = await guard(waiting, 10_000, "the other process's next()");
+      assert.equal(next?.url, "https://a.test/1");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
