@@ -760,30 +760,3 @@ redisTest(
     }
   },
 );
-
-redisTest(
-  "redis frontier: a last page's finish sent in one call with its links does not end the job",
-  async () => {
-    await using redis = await startRedis();
-    const a = await join(redis.url, "samecall");
-    const b = await join(redis.url, "samecall");
-    try {
-      await a.frontier.add({ url: "https://a.test/", depth: 0, parent: null });
-      const entry = (await a.frontier.next())!;
-      const waiting = b.frontier.next();
-      // One tick: the links and the finish go in one sync call, the finish (nothing else
-      // pending) settled before the adds in the script; the job must still see the links.
-      const adds = [1, 2].map((i) =>
-        a.frontier.add({ url: `https://a.test/${i}`, depth: 1, parent: entry.url })
-      );
-      const finished = a.finish(entry, record(entry), () => Promise.resolve());
-      assert.deepEqual(await Promise.all(adds), ["added", "added"]);
-      await finished;
-      const next = await guard(waiting, 10_000, "the other process's next()");
-      assert.equal(next?.url, "https://a.test/1");
-    } finally {
-      await a.close();
-      await b.close();
-    }
-  },
-);
