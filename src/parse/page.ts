@@ -14,6 +14,7 @@ import { decodeHtmlPieces } from "./charset.ts";
 import type { LinkTag } from "../output/record.ts";
 import { scanHtml, type ScannedPage, type ScanOptions } from "./scan.ts";
 import { LinkResolver } from "./links.ts";
+import { detach } from "./detach.ts";
 import type { NormalizeOptions } from "../frontier/url.ts";
 
 /** Which HTML parser is used. */
@@ -65,10 +66,11 @@ export interface ParsedPage {
 /** The parsed document (cheerio), for extraction that needs selectors. */
 export type Document = CheerioAPI;
 
+/** Text with its whitespace collapsed, in its own memory (it goes in the record). */
 function clean(text: string | undefined): string | null {
   if (text === undefined) return null;
   const collapsed = text.replace(/\s+/g, " ").trim();
-  return collapsed === "" ? null : collapsed;
+  return collapsed === "" ? null : detach(collapsed);
 }
 
 /** One resolver (and cache) per options object: normalization options change results. */
@@ -108,7 +110,10 @@ export function finishPage(
   const links: string[] = [];
   const follow: string[] = [];
   const resolve = resolverFor(options).forBase(base);
-  // Each URL once, with whether it is followed yet: one hash lookup per link.
+  // Each URL once, with whether it is followed yet: one hash lookup per link. The lookup also
+  // leaves each URL in its own memory (V8 turns a string it looks up as a key into a pointer to
+  // a copy of its own), so the links kept in the record do not keep the page's text alive
+  // without a detach() each (see detach.ts; tests/parse/detach_test.ts checks it).
   const seen = new Map<string, boolean>();
   for (const { href, rel } of scanned.links) {
     const url = resolve(href);
@@ -121,9 +126,11 @@ export function finishPage(
     if (follows) follow.push(url);
     if (followed === undefined || follows) seen.set(url, follows);
   }
-  const canonical = scanned.canonical === undefined
-    ? null
-    : (URL.parse(scanned.canonical.trim(), base)?.href ?? null);
+  // URL parsing hands back its input when it is already in normal form: a view on the page.
+  const href = scanned.canonical === undefined
+    ? undefined
+    : URL.parse(scanned.canonical.trim(), base)?.href;
+  const canonical = href === undefined ? null : detach(href);
   const parsed: ParsedPage = {
     title: clean(scanned.title),
     description: clean(scanned.description),
@@ -133,6 +140,7 @@ export function finishPage(
     follow,
   };
   if (options.details) parsed.refs = refsOf(scanned, resolve);
+  // The Set's lookups leave each id in its own memory, as the links' Map does.
   if (options.ids) parsed.anchors = [...new Set(scanned.ids)];
   return parsed;
 }
@@ -161,9 +169,9 @@ function refsOf(scanned: ScannedPage, resolve: (href: string) => string | null):
       const key = `${url}\n${fragment ?? ""}\n${tag}\n${text ?? ""}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const ref: LinkRef = { url, tag };
-      if (text) ref.text = text;
-      if (fragment !== undefined) ref.fragment = fragment;
+      const ref: LinkRef = { url: detach(url), tag };
+      if (text) ref.text = detach(text);
+      if (fragment !== undefined) ref.fragment = detach(fragment);
       refs.push(ref);
     }
   }
