@@ -20,6 +20,7 @@
 import type { CheerioAPI } from "cheerio";
 import { convert } from "./convert.ts";
 import { compilePattern, type FieldType, type Rule, type RulesFile } from "./schema.ts";
+import { detach } from "../parse/detach.ts";
 
 /** How a field reads an element. */
 export type ValueReader =
@@ -176,7 +177,8 @@ function readValues($: CheerioAPI, field: CompiledField, limit: number): string[
     }
     value = value?.trim();
     if (value === undefined || value === "") continue;
-    values.push(value);
+    // Kept in the record: not a view on the page's text (see ../parse/detach.ts).
+    values.push(detach(value));
     if (values.length === limit) break;
   }
   return values;
