@@ -13,7 +13,7 @@
  */
 
 import { decodeHTML, decodeHTMLAttribute } from "entities";
-import { Tokenizer } from "htmlparser2";
+import { FastTokenizer, type TokenizerCursor } from "./fast_tokenizer.ts";
 import { PieceText } from "./pieces.ts";
 import type { LinkTag } from "../output/record.ts";
 
@@ -231,43 +231,6 @@ export function cleanLinkText(text: string): string {
 function decodeText(text: string): string {
   return text.includes("&") ? decodeHTML(text) : text;
 }
-
-/** The fields of htmlparser2's (10.1) Tokenizer that its `fastForwardTo` reads and moves. */
-interface TokenizerCursor {
-  buffer: string;
-  index: number;
-  offset: number;
-  /** Where the section being read (a name, a value, text) starts; `-1` between sections. */
-  sectionStart: number;
-}
-
-/** One-character strings by char code, for `indexOf`. */
-const CHARS = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code));
-
-/**
- * htmlparser2's Tokenizer, with its `fastForwardTo` (the search for the next
- * `<` in text, the closing quote of an attribute value, the end of a
- * comment) done with `String.prototype.indexOf` instead of a loop over
- * `charCodeAt` in JavaScript: the same result, and on a page of mostly text
- * most of the tokenizer's time. tests/parse/scan_test.ts checks both give
- * the same tokens, and that the method is still there to replace.
- */
-export class FastTokenizer extends Tokenizer {}
-Object.defineProperty(FastTokenizer.prototype, "fastForwardTo", {
-  value: function fastForwardTo(this: TokenizerCursor, c: number): boolean {
-    const at = this.buffer.indexOf(
-      CHARS[c] ?? String.fromCharCode(c),
-      this.index + 1 - this.offset,
-    );
-    if (at === -1) {
-      // Where the original leaves the cursor when the character is not in this buffer.
-      this.index = this.buffer.length + this.offset - 1;
-      return false;
-    }
-    this.index = at + this.offset;
-    return true;
-  },
-});
 
 /** The attributes the scan reads. */
 const WANTED = new Set(["href", "rel", "name", "content"]);

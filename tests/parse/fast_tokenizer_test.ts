@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Tokenizer } from "htmlparser2";
-import { FastTokenizer } from "../../src/parse/scan.ts";
+import { FastTokenizer } from "../../src/parse/fast_tokenizer.ts";
 import { renderPage } from "../../bench/gen_site.ts";
 import { FIXTURES } from "../support/fixture_server.ts";
 import { fuzzTest } from "../support/fuzz.ts";
