@@ -64,6 +64,35 @@ function isPlainPath(path: string, from = 0): boolean {
 }
 
 /**
+ * Whether an absolute http(s) URL is in normal form already: `http://` or
+ * `https://` as written, a host of lowercase letters, digits, `-` and `.`
+ * (no port, no credentials, no IDNA `xn--` label, the last label starting
+ * with a letter so that it is no IPv4 address), then a plain path
+ * ({@linkcode isPlainPath}). URL parsing and normalization would give it back
+ * unchanged: links to other sites skip both.
+ */
+function isPlainAbsolute(url: string): boolean {
+  let i: number;
+  if (url.startsWith("http://")) i = 7;
+  else if (url.startsWith("https://")) i = 8;
+  else return false;
+  let label = i;
+  for (; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45) continue;
+    // Anything else in a host (a capital, ":", "@", "[", "%", "\\"...) is the parser's to read.
+    if (c !== 46 && c !== 47) return false;
+    if (url.startsWith("xn--", label)) return false;
+    if (c === 47) break;
+    label = i + 1;
+  }
+  // No path at all ("http://a.test") gets "/" from the parser.
+  if (i === url.length) return false;
+  const first = url.charCodeAt(label);
+  return first >= 97 && first <= 122 && isPlainPath(url, i + 1);
+}
+
+/**
  * A segment that looks like a Windows drive letter (`/c:/`, `/c|/`): Deno's
  * URL parser does not remove it on `..`, even in an http URL.
  */
@@ -172,6 +201,7 @@ export class LinkResolver {
         if (bare.startsWith(originSlash) && isPlainPath(bare, originSlash.length)) {
           return bare;
         }
+        if (isPlainAbsolute(bare)) return bare;
         // mailto:, javascript:, tel:, ftp:... never give an http(s) URL, whatever the base.
         if (!HTTP_SCHEME.test(href)) return null;
         // "http:x" without "//" is relative to a base of the same scheme: it depends on the page.

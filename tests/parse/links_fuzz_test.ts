@@ -55,6 +55,12 @@ const HREFS = [
   "/%2e%2e/x",
   "dir/%7Efile",
   "\t/x\n",
+  "http://b.test/p/1.html",
+  "https://www.b.test/x-y/z#f",
+  "http://b.test",
+  "http://xn--bcher-kva.example/x",
+  "http://b.0x7f/x",
+  "http://127.1/x",
 ];
 
 const TOKENS = [
@@ -85,6 +91,13 @@ const TOKENS = [
   "\t",
   "\n",
   "\0",
+  "http://b.test/",
+  "xn--",
+  "0x",
+  "1",
+  "B",
+  ":80",
+  "@",
 ];
 
 const OPTIONS: NormalizeOptions[] = [{}, { sortQuery: true }, { stripParams: ["utm_*", "q"] }];

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { LinkResolver } from "../../src/parse/links.ts";
+import { normalizeUrl } from "../../src/frontier/url.ts";
 
 Deno.test("LinkResolver gives the same answers as URL parsing across pages sharing its cache", () => {
   const resolver = new LinkResolver({});
@@ -94,6 +95,53 @@ Deno.test("LinkResolver's plain-path shortcut agrees with URL parsing", () => {
       const want = expected.href.endsWith("?") ? expected.href.slice(0, -1) : expected.href;
       assert.equal(page(href), want.replace("%7e", "~"), `${href} against ${base}`);
     }
+  }
+});
+
+Deno.test("LinkResolver's shortcut for links to other sites agrees with URL parsing", () => {
+  const page = new LinkResolver({}).forBase("http://a.test/d1/page.html");
+  const hrefs = [
+    // In normal form already: the shortcut's.
+    "http://b.test/p/1.html",
+    "https://www.example.com/articles/65276",
+    "http://external.invalid/ref/11647.html#sec",
+    "http://b.test/",
+    "http://a-b.c1.test/x-y_z~1/",
+    "http://1.b.test/x",
+    "http://b-.test/x",
+    "http://-b.test/x",
+    "http://ab--c.test/x",
+    // Changed or refused by the parser: not the shortcut's.
+    "http://B.test/x",
+    "HTTP://b.test/x",
+    "http://b.test",
+    "http://b.test:80/x",
+    "https://b.test:443/x",
+    "http://b.test:8080/x",
+    "http://b.test./x",
+    "http://b..test/x",
+    "http://.b.test/x",
+    "http://xn--bcher-kva.example/x",
+    "http://xn--a.test/x",
+    "http://b.xn--zz/x",
+    "http://1.2.3.4/x",
+    "http://127.1/x",
+    "http://b.0x7f/x",
+    "http://b.1/x",
+    "http://u@b.test/x",
+    "http://u:p@b.test/x",
+    "http://b.test/a/../b",
+    "http://b.test//x",
+    "http://b.test/%41",
+    "http://b.test/x?q=1",
+    "http://b.test/x.",
+    "http://b_c.test/x",
+    "http://b%41.test/x",
+    "http://[::1]/x",
+    "http://b.test\\x",
+  ];
+  for (const href of hrefs) {
+    assert.equal(page(href), normalizeUrl(href) ?? null, href);
   }
 });
 
