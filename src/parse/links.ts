@@ -171,7 +171,8 @@ export class LinkResolver {
     const dir = path.slice(0, path.lastIndexOf("/") + 1);
     // The groups this page's hrefs fall in, looked up once per page rather than per link.
     const absolute = this.#group("");
-    const schemeRelative = this.#group(url.protocol);
+    const scheme = url.protocol;
+    const schemeRelative = this.#group(scheme);
     const absolutePath = this.#group(origin);
     const relative = this.#group(origin + dir);
     let whole: Map<string, string | null> | undefined;
@@ -193,7 +194,11 @@ export class LinkResolver {
       const hash = href.indexOf("#");
       const bare = hash > 0 ? href.slice(0, hash) : href;
       if (first === 47 /* / */) {
-        if (href.charCodeAt(1) === 47) return this.#resolve(schemeRelative, href, base);
+        if (href.charCodeAt(1) === 47) {
+          // "//host/path": the page's scheme, then as an absolute link to another site.
+          const absolute = scheme + bare;
+          return isPlainAbsolute(absolute) ? absolute : this.#resolve(schemeRelative, href, base);
+        }
         if (isPlainPath(bare, 1)) return origin + bare;
         return this.#resolve(absolutePath, href, base);
       }

@@ -139,9 +139,16 @@ Deno.test("LinkResolver's shortcut for links to other sites agrees with URL pars
     "http://b%41.test/x",
     "http://[::1]/x",
     "http://b.test\\x",
+    // Scheme-relative: the page's scheme first.
+    "//b.test/p/1.html",
+    "//cdn.example.net/assets/12.html#x",
+    "//B.test/x",
+    "//b.test",
+    "//b.test:80/x",
+    "///x",
   ];
   for (const href of hrefs) {
-    assert.equal(page(href), normalizeUrl(href) ?? null, href);
+    assert.equal(page(href), normalizeUrl(href, "http://a.test/d1/page.html") ?? null, href);
   }
 });
 
