@@ -232,20 +232,41 @@ function decodeText(text: string): string {
   return text.includes("&") ? decodeHTML(text) : text;
 }
 
-/** The attributes the scan reads. */
-const WANTED = new Set(["href", "rel", "name", "content"]);
-/** What the scan reads with details, resources or ids too. */
-const WANTED_MORE = new Set([
-  "href",
-  "rel",
-  "name",
-  "content",
-  "src",
-  "srcset",
-  "alt",
-  "title",
-  "id",
-]);
+/** Whether the text from `start` is `lower` (ASCII letters), in any case. */
+function isNamed(text: string, start: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    if ((text.charCodeAt(start + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * The attribute the scan reads that a name is, lowercase, or `undefined`:
+ * `href`, `rel`, `name` and `content`, and with `more` (details, resources
+ * or ids) `src`, `srcset`, `alt`, `title` and `id`. By length first and in
+ * place, as {@linkcode tagOf} does, since most attributes are none of them.
+ */
+function attributeOf(text: string, start: number, end: number, more: boolean): string | undefined {
+  switch (end - start) {
+    case 2:
+      return more && isNamed(text, start, "id") ? "id" : undefined;
+    case 3:
+      if (isNamed(text, start, "rel")) return "rel";
+      if (!more) return undefined;
+      if (isNamed(text, start, "src")) return "src";
+      return isNamed(text, start, "alt") ? "alt" : undefined;
+    case 4:
+      if (isNamed(text, start, "href")) return "href";
+      return isNamed(text, start, "name") ? "name" : undefined;
+    case 5:
+      return more && isNamed(text, start, "title") ? "title" : undefined;
+    case 6:
+      return more && isNamed(text, start, "srcset") ? "srcset" : undefined;
+    case 7:
+      return isNamed(text, start, "content") ? "content" : undefined;
+  }
+  return undefined;
+}
 
 /**
  * Scans an HTML document.
@@ -279,7 +300,7 @@ export function scanHtml(
   options: ScanOptions = {},
 ): ScannedPage {
   const { details = false, resources = false, ids = false } = options;
-  const wanted = details || resources || ids ? WANTED_MORE : WANTED;
+  const more = details || resources || ids;
   // Images, scripts, styles, frames and media matter only to link details and resources.
   const extra = details || resources;
   // Inside a script or style element: its text is no link's text.
@@ -433,8 +454,12 @@ export function scanHtml(
     },
     onattribname(start, end) {
       if (tag === Tag.Other && !ids) return;
-      const name = source.slice(start, end).toLowerCase();
-      attrName = wanted.has(name) && attrs[name] === undefined &&
+      // The name read in place when it lies in the current piece (nearly always).
+      const lastStart = source.lastStart;
+      const name = start >= lastStart
+        ? attributeOf(source.last, start - lastStart, end - lastStart, more)
+        : attributeOf(source.slice(start, end), 0, end - start, more);
+      attrName = name !== undefined && attrs[name] === undefined &&
           (tag !== Tag.Other || name === "id")
         ? name
         : undefined;
