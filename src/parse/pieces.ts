@@ -32,6 +32,9 @@ export class PieceText {
   /** Where each piece starts in the whole document. */
   readonly #starts: number[] = [];
   #end = 0;
+  // The last piece and its start, kept apart: the scan reads them for nearly every name.
+  #last = "";
+  #lastStart = 0;
 
   /**
    * Appends the next piece.
@@ -41,17 +44,19 @@ export class PieceText {
   add(piece: string): void {
     this.#pieces.push(piece);
     this.#starts.push(this.#end);
+    this.#last = piece;
+    this.#lastStart = this.#end;
     this.#end += piece.length;
   }
 
   /** The last piece added. */
   get last(): string {
-    return this.#pieces[this.#pieces.length - 1] ?? "";
+    return this.#last;
   }
 
   /** Where the last piece starts in the whole document. */
   get lastStart(): number {
-    return this.#starts[this.#starts.length - 1] ?? 0;
+    return this.#lastStart;
   }
 
   /**
