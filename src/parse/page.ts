@@ -89,7 +89,7 @@ function resolverFor(options: NormalizeOptions): LinkResolver {
  * Resolves a scanned page's links and cleans its fields.
  *
  * @param scanned The raw fields and links.
- * @param pageUrl The page's final URL.
+ * @param pageUrl The page's final URL, serialized (as `URL.href` gives it, as a fetched page's is).
  * @param options Link-following and normalization options.
  * @returns The parsed page.
  */
@@ -126,11 +126,17 @@ export function finishPage(
     if (follows) follow.push(url);
     if (followed === undefined || follows) seen.set(url, follows);
   }
-  // URL parsing hands back its input when it is already in normal form: a view on the page.
-  const href = scanned.canonical === undefined
-    ? undefined
-    : URL.parse(scanned.canonical.trim(), base)?.href;
-  const canonical = href === undefined ? null : detach(href);
+  const named = scanned.canonical?.trim();
+  let canonical: string | null = null;
+  if (named === pageUrl) {
+    // A page naming itself (most pages that name one): its URL is serialized already, so
+    // parsing would give it back as it is.
+    canonical = pageUrl;
+  } else if (named !== undefined) {
+    // URL parsing hands back its input when it is in normal form already: a view on the page.
+    const href = URL.parse(named, base)?.href;
+    if (href !== undefined) canonical = detach(href);
+  }
   const parsed: ParsedPage = {
     title: clean(scanned.title),
     description: clean(scanned.description),
