@@ -376,18 +376,22 @@ export class FetchStage {
     if (extra?.etag) headers["if-none-match"] = extra.etag;
     if (extra?.lastModified) headers["if-modified-since"] = extra.lastModified;
     const { authorization, cookies } = this.#deps;
-    // The user's Authorization and Cookie headers go to the seeds' origins only (which hold the
-    // authorization map's keys), and only while a redirect chain stays on the origin it began at.
-    const origin = new URL(url).origin;
-    if (
-      this.#headers.secret.length > 0 && this.#seedOrigins.has(origin) &&
-      origin === new URL(entry.url).origin
-    ) {
-      for (const [name, value] of this.#headers.secret) headers[name] = value;
+    // Without secret headers or credentials (most crawls) no URL needs parsing here.
+    if (this.#headers.secret.length > 0 || authorization.size > 0) {
+      // The user's Authorization and Cookie headers go to the seeds' origins only (which hold
+      // the authorization map's keys), and only while a redirect chain stays on the origin it
+      // began at.
+      const origin = new URL(url).origin;
+      if (
+        this.#headers.secret.length > 0 && this.#seedOrigins.has(origin) &&
+        origin === new URL(entry.url).origin
+      ) {
+        for (const [name, value] of this.#headers.secret) headers[name] = value;
+      }
+      // Credentials from a seed go to that origin only, never to a redirect target elsewhere.
+      const auth = authorization.get(origin);
+      if (auth) headers.authorization = auth;
     }
-    // Credentials from a seed go to that origin only, never to a redirect target elsewhere.
-    const auth = authorization.size > 0 ? authorization.get(origin) : undefined;
-    if (auth) headers.authorization = auth;
     if (cookies) {
       const cookie = await cookies.getCookieString(url);
       if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
