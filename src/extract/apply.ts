@@ -20,7 +20,7 @@
 import type { CheerioAPI } from "cheerio";
 import { convert } from "./convert.ts";
 import { compilePattern, type FieldType, type Rule, type RulesFile } from "./schema.ts";
-import { detach } from "../parse/detach.ts";
+import { detach } from "../output/detach.ts";
 
 /** How a field reads an element. */
 export type ValueReader =
@@ -177,7 +177,7 @@ function readValues($: CheerioAPI, field: CompiledField, limit: number): string[
     }
     value = value?.trim();
     if (value === undefined || value === "") continue;
-    // Kept in the record: not a view on the page's text (see ../parse/detach.ts).
+    // Kept in the record: not a view on the page's text (see ../output/detach.ts).
     values.push(detach(value));
     if (values.length === limit) break;
   }

@@ -14,7 +14,7 @@ import { decodeHtmlPieces } from "./charset.ts";
 import type { LinkTag } from "../output/record.ts";
 import { scanHtml, type ScannedPage, type ScanOptions } from "./scan.ts";
 import { LinkResolver } from "./links.ts";
-import { detach } from "./detach.ts";
+import { detach } from "../output/detach.ts";
 import type { NormalizeOptions } from "../frontier/url.ts";
 
 /** Which HTML parser is used. */
@@ -113,7 +113,7 @@ export function finishPage(
   // Each URL once, with whether it is followed yet: one hash lookup per link. The lookup also
   // leaves each URL in its own memory (V8 turns a string it looks up as a key into a pointer to
   // a copy of its own), so the links kept in the record do not keep the page's text alive
-  // without a detach() each (see detach.ts; tests/parse/detach_test.ts checks it).
+  // without a detach() each (see ../output/detach.ts; tests/output/detach_test.ts checks it).
   const seen = new Map<string, boolean>();
   for (const { href, rel } of scanned.links) {
     const url = resolve(href);

@@ -8,7 +8,7 @@ import type { FetchedPage } from "../http/request.ts";
 import type { FrontierEntry } from "../frontier/types.ts";
 import type { ParseResult } from "../parse/job.ts";
 import type { CrawlRecord } from "../output/record.ts";
-import { detach } from "../parse/detach.ts";
+import { detach } from "../output/detach.ts";
 
 /**
  * Builds the record of one URL.
@@ -67,7 +67,7 @@ export function buildRecord(
   const etag = page.headers?.get("etag");
   const lastModified = page.headers?.get("last-modified");
   // Header values are views on the response's head: detached, the record keeps
-  // JSON.stringify's fast path (see ../parse/detach.ts).
+  // JSON.stringify's fast path (see ../output/detach.ts).
   if (etag) record.etag = detach(etag);
   if (lastModified) record.lastModified = detach(lastModified);
   if (page.contentHash) record.contentHash = page.contentHash;

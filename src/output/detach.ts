@@ -1,10 +1,10 @@
 /**
- * Strings that outlive the page they were cut from.
+ * Strings a record keeps, cut from a page: none may stay a view on it.
  *
  * V8 makes a substring of 13 characters or more (`slice`, a regex match, a
  * tokenizer's attribute value) as a view on the string it was cut from, so a
  * page's title or canonical URL kept in a record keeps the whole decoded
- * page alive with it, up to a 32 KiB piece (see `pieces.ts`), as long as the
+ * page alive with it, up to a 32 KiB piece (see `../parse/pieces.ts`), as long as the
  * record lives. Over Redis a record waits a round trip for its finish: the
  * bench site then kept 15 pages' text alive at any moment instead of one, and
  * V8's young-generation collections copied 104 MB instead of 59 over 5,001
@@ -30,7 +30,7 @@ const LOOKUPS = new Map<string, never>();
  * it was cut from can be collected. That also keeps `JSON.stringify` on its
  * fast path: one view anywhere in a record sent the whole record down the
  * slow one (2.0 against 5.0–5.6 µs for a bench-site record).
- * tests/parse/detach_test.ts checks that kept results hold no page alive.
+ * tests/output/detach_test.ts checks that kept results hold no page alive.
  *
  * @param text A string, possibly a view on a larger one.
  * @returns `text`, which holds only its own characters from now on.

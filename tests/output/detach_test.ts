@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { detach } from "../../src/parse/detach.ts";
+import { detach } from "../../src/output/detach.ts";
 
 /** The modules the probe imports, as absolute URLs (it runs from stdin). */
 const MODULES = {
