@@ -26,8 +26,8 @@ export interface AddItem {
 export interface FinishItem {
   /** The lease. */
   token: string;
-  /** The record's JSON, or `""` for none (a skip). */
-  record: string;
+  /** The record's JSON (its UTF-8 bytes, or the string), or `""` for none (a skip). */
+  record: string | Buffer;
   /** Whether it is a successful page. */
   ok: boolean;
   /** Its error code, or `""`. */
