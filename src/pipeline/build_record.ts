@@ -8,7 +8,6 @@ import type { FetchedPage } from "../http/request.ts";
 import type { FrontierEntry } from "../frontier/types.ts";
 import type { ParseResult } from "../parse/job.ts";
 import type { CrawlRecord } from "../output/record.ts";
-import { detach } from "../output/detach.ts";
 
 /**
  * Builds the record of one URL.
@@ -66,10 +65,8 @@ export function buildRecord(
   if (entry.extra?.lastmod !== undefined) record.lastmod = entry.extra.lastmod;
   const etag = page.headers?.get("etag");
   const lastModified = page.headers?.get("last-modified");
-  // Header values are views on the response's head: detached, the record keeps
-  // JSON.stringify's fast path (see ../output/detach.ts).
-  if (etag) record.etag = detach(etag);
-  if (lastModified) record.lastModified = detach(lastModified);
+  if (etag) record.etag = etag;
+  if (lastModified) record.lastModified = lastModified;
   if (page.contentHash) record.contentHash = page.contentHash;
   if (page.status === 304 || sameAsBefore(entry, page)) record.unchanged = true;
   if (page.redirects.length > 0) record.redirects = page.redirects;
