@@ -92,7 +92,15 @@ const enum Tag {
   Style,
 }
 
-/** Tags by name length first, so most tags are dismissed without slicing their name. */
+/** Whether the text from `start` is `lower` (ASCII letters), in any case. */
+function isNamed(text: string, start: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    if ((text.charCodeAt(start + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Tags by name length first, then letter by letter in place: no tag name is sliced. */
 function tagOf(html: string, start: number, end: number): Tag {
   switch (end - start) {
     case 1:
@@ -111,19 +119,12 @@ function tagOf(html: string, start: number, end: number): Tag {
       }
       return Tag.Other;
     case 4:
-      switch (html.slice(start, end).toLowerCase()) {
-        case "area":
-          return Tag.Area;
-        case "base":
-          return Tag.Base;
-        case "link":
-          return Tag.Link;
-        case "meta":
-          return Tag.Meta;
-      }
-      return Tag.Other;
+      if (isNamed(html, start, "area")) return Tag.Area;
+      if (isNamed(html, start, "base")) return Tag.Base;
+      if (isNamed(html, start, "link")) return Tag.Link;
+      return isNamed(html, start, "meta") ? Tag.Meta : Tag.Other;
     case 5:
-      return html.slice(start, end).toLowerCase() === "title" ? Tag.Title : Tag.Other;
+      return isNamed(html, start, "title") ? Tag.Title : Tag.Other;
   }
   return Tag.Other;
 }
@@ -230,14 +231,6 @@ export function cleanLinkText(text: string): string {
 /** Decodes character references in kept text (most text has none). */
 function decodeText(text: string): string {
   return text.includes("&") ? decodeHTML(text) : text;
-}
-
-/** Whether the text from `start` is `lower` (ASCII letters), in any case. */
-function isNamed(text: string, start: number, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) {
-    if ((text.charCodeAt(start + i) | 0x20) !== lower.charCodeAt(i)) return false;
-  }
-  return true;
 }
 
 /**
