@@ -80,9 +80,21 @@ export class JsonlWriter {
    * @throws The error of an earlier failed write, or if the writer is closed.
    */
   async write(value: unknown): Promise<void> {
+    await this.writeText(JSON.stringify(value));
+  }
+
+  /**
+   * Buffers one line of JSON text made elsewhere (e.g. a record's
+   * `recordJson()`), as {@linkcode JsonlWriter.write} does a value.
+   *
+   * @param json The JSON text of one value, without its newline.
+   * @returns A promise that resolves once the line is buffered.
+   * @throws The error of an earlier failed write, or if the writer is closed.
+   */
+  async writeText(json: string): Promise<void> {
     if (this.#closed) throw new Error("Cannot write as the writer is closed");
     if (this.#error !== undefined) throw this.#error;
-    const line = JSON.stringify(value) + "\n";
+    const line = json + "\n";
     this.#lines.push(line);
     this.#buffered += line.length;
     if (this.#buffered >= this.#flushBytes) {

@@ -12,6 +12,7 @@
 
 import { dirname } from "node:path";
 import { type ByteWriter, JsonlWriter } from "./jsonl_writer.ts";
+import { takeRecordJson } from "./record_json.ts";
 import type { CrawlRecord } from "./record.ts";
 
 /** An output format. */
@@ -247,7 +248,7 @@ export async function openSink(
     });
     const writer = new JsonlWriter(file ?? Deno.stdout);
     return {
-      write: (record) => writer.write(record),
+      write: (record) => writer.writeText(takeRecordJson(record)),
       close: async () => {
         try {
           await writer.close();
@@ -270,7 +271,7 @@ export async function openSink(
   return {
     write: async (record) => {
       for (const key of Object.keys(record.data ?? {})) dataColumns.add(key);
-      await lines.write(record);
+      await lines.writeText(takeRecordJson(record));
       count++;
     },
     close: async () => {

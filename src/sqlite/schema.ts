@@ -98,14 +98,6 @@ CREATE TABLE records (seq INTEGER PRIMARY KEY, run INTEGER NOT NULL, url_ord INT
   json TEXT NOT NULL);
 CREATE INDEX records_run ON records (run, seq);`;
 
-/**
- * The settings each connection to a state file makes: commits reach the WAL
- * (the OS page cache) without an fsync, a 4 MiB page cache (writes append in
- * rowid order and reads follow the queue's order), temporary data in memory.
- */
-export const CONNECTION_PRAGMAS =
-  "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -4096; PRAGMA temp_store = MEMORY;";
-
 /** The statements the store prepares once, by name. */
 export const SQL = {
   seen: `INSERT INTO urls (ord, fp, state, url) VALUES (?1, (?2 << 32) | ?3, ${SEEN_ONLY}, ?4)`,
