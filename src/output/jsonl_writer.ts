@@ -85,7 +85,7 @@ export class JsonlWriter {
 
   /**
    * Buffers one line of JSON text made elsewhere (e.g. a record's
-   * `recordJson()`), as {@linkcode JsonlWriter.write} does a value.
+   * `takeRecordJson()`), as {@linkcode JsonlWriter.write} does a value.
    *
    * @param json The JSON text of one value, without its newline.
    * @returns A promise that resolves once the line is buffered.

@@ -500,7 +500,7 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
     return await reconcileRunOutput(this.#db, {
       id: this.run.id,
       countRecords: () => this.countRecords(),
-      recordJson: (index) => this.#recordJson(index),
+      recordJson: (index) => this.#storedJson(index),
     }, path);
   }
 
@@ -746,7 +746,7 @@ export class SqliteStore implements CrawlStore, CrawlHistory, UrlQueue, AsyncDis
     return (this.#st.find.get(hi, lo)?.ord ?? null) as number | null;
   }
 
-  #recordJson(index: number): string | undefined {
+  #storedJson(index: number): string | undefined {
     const row = this.#st.records.get(this.run.id, index) as Row | undefined;
     return row?.json as string | undefined;
   }
