@@ -25,12 +25,22 @@ import { hostKey } from "../src/frontier/host_slot.ts";
 import type { CrawlRecord } from "../src/output/record.ts";
 import { SqliteStore } from "../src/sqlite/store.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { pages: { type: "string", default: "20000" }, runs: { type: "string", default: "3" } },
-});
-const pages = positiveInt("pages", values.pages);
-const runs = positiveInt("runs", values.runs);
+let pages: number;
+let runs: number;
+try {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      pages: { type: "string", default: "20000" },
+      runs: { type: "string", default: "3" },
+    },
+  });
+  pages = positiveInt("pages", values.pages);
+  runs = positiveInt("runs", values.runs);
+} catch (error) {
+  console.error(`bench: ${error instanceof Error ? error.message : error}`);
+  Deno.exit(2);
+}
 const ORIGIN = "http://127.0.0.1:18090";
 // The bench pages' records: some 60 links each.
 const links = Array.from({ length: 60 }, (_, i) => ({
