@@ -248,7 +248,7 @@ export async function openSink(
     });
     const writer = new JsonlWriter(file ?? Deno.stdout);
     return {
-      write: (record) => writer.writeText(takeRecordJson(record)),
+      write: (record) => writer.writeJson(takeRecordJson(record)),
       close: async () => {
         try {
           await writer.close();
@@ -271,7 +271,7 @@ export async function openSink(
   return {
     write: async (record) => {
       for (const key of Object.keys(record.data ?? {})) dataColumns.add(key);
-      await lines.writeText(takeRecordJson(record));
+      await lines.writeJson(takeRecordJson(record));
       count++;
     },
     close: async () => {

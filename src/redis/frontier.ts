@@ -32,6 +32,7 @@ import type {
 } from "../frontier/types.ts";
 import { hostKey } from "../frontier/host_slot.ts";
 import type { CrawlRecord } from "../output/record.ts";
+import { recordJsonBytes } from "../output/record_json.ts";
 import { Buffer } from "node:buffer";
 import { WaitQueue } from "../async/wait_queue.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
@@ -80,15 +81,14 @@ export interface RedisFrontierStats {
   lost: number;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * A record's JSON as bytes, outside V8's heap while the finish waits its round trip (a string
  * would live that long in the young generation and be copied by its collections), and handed
  * to ioredis as a `Buffer`, which it copies as it is rather than measuring and encoding a string.
+ * The output then writes the same bytes (`takeRecordJson()`).
  */
 function recordBytes(record: CrawlRecord): Buffer {
-  const bytes = encoder.encode(JSON.stringify(record));
+  const bytes = recordJsonBytes(record);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

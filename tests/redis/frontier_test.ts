@@ -4,6 +4,7 @@ import type { FrontierEntry } from "../../src/frontier/types.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 import { openRedis, RedisLostError, RedisUnreachableError } from "../../src/redis/connect.ts";
 import { connectJob, exportJob, jobTotals, type RedisJob } from "../../src/redis/job.ts";
+import { openSink } from "../../src/output/sink.ts";
 import { redactRedisUrl } from "../../src/redis/url.ts";
 import { RedisFrontier } from "../../src/redis/frontier.ts";
 import { JobScripts } from "../../src/redis/scripts.ts";
@@ -123,6 +124,33 @@ redisTest(
     const out = `${redis.dir}/all.jsonl`;
     assert.equal(await exportJob(redis.url, "basic", out, "jsonl"), 1);
     assert.equal(JSON.parse(await Deno.readTextFile(out)).url, "http://a.test/");
+  },
+);
+
+redisTest(
+  "redis frontier: a finished record goes to the job and the output from one JSON.stringify",
+  async () => {
+    await using redis = await startRedis();
+    const job = await join(redis.url, "once");
+    const out = `${redis.dir}/out.jsonl`;
+    const sink = await openSink("jsonl", out);
+    let made = 0;
+    try {
+      await job.frontier.add({ url: "http://a.test/", depth: 0, parent: null });
+      const entry = await job.frontier.next();
+      const fields = { ...record(entry!), title: "Ünïcode ✓" };
+      const counted = { ...fields, toJSON: () => (made++, fields) } as unknown as CrawlRecord;
+      await job.finish(entry!, counted, (r) => sink.write(r));
+    } finally {
+      await sink.close();
+      await job.close();
+    }
+    assert.equal(made, 1);
+    const line = await Deno.readTextFile(out);
+    assert.equal(JSON.parse(line).title, "Ünïcode ✓");
+    const exported = `${redis.dir}/all.jsonl`;
+    assert.equal(await exportJob(redis.url, "once", exported, "jsonl"), 1);
+    assert.equal(await Deno.readTextFile(exported), line, "the job holds the same line");
   },
 );
 
