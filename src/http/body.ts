@@ -291,7 +291,7 @@ async function readWithin(
 ): Promise<Uint8Array> {
   if (response.body === null) return new Uint8Array();
   const held = takeHeldBody(response);
-  if (held !== undefined) {
+  if (held instanceof Uint8Array) {
     if (held.byteLength <= limit) return held;
     if (overflow === "error") throw new BodyTooLargeError(limit);
     return held.subarray(0, limit);
@@ -304,7 +304,8 @@ async function readWithin(
     length <= limit && (encoding === null || encoding === "identity") &&
     !response.headers.has("transfer-encoding")
   ) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    // Our HTTP/1.1 client reads such a body straight into one array of its length.
+    const bytes = held !== undefined ? await held() : new Uint8Array(await response.arrayBuffer());
     // A server that sent more than it declared gets the same answer as any overlong body.
     if (bytes.byteLength <= limit) return bytes;
     if (overflow === "error") throw new BodyTooLargeError(limit);

@@ -1,20 +1,26 @@
 /**
- * A body the client already holds whole when it hands out the response
- * (a small page arrives with its head): the body readers take the bytes
- * as they are, where reading `response.body` would push them through a
- * stream and copy them again. The response's stream still gives the same
- * bytes to anyone else who reads it.
+ * A body the client holds whole when it hands out the response (a small
+ * page arrives with its head), or can read whole into one array of its
+ * declared length (a larger page): the body readers take it as it is,
+ * where reading `response.body` would push it through a stream, chunk by
+ * chunk, and copy the chunks into one array at the end (a 10 MB page then
+ * needs 20 MB). The response's stream still gives the same bytes to anyone
+ * else who reads it instead.
  *
  * @module
  */
 
-const HELD = new WeakMap<Response, Uint8Array>();
+/** The bytes, or a function that reads all of them into one array. */
+export type HeldBody = Uint8Array | (() => Promise<Uint8Array>);
+
+const HELD = new WeakMap<Response, HeldBody>();
 
 /**
- * Marks a response's body as held whole.
+ * Marks a response's body as held whole, or readable whole.
  *
  * @param response The response, whose body stream gives the same bytes.
- * @param bytes The body.
+ * @param body The body, or a function that reads it whole (called at most
+ * once, and only while nobody read the stream).
  * @returns The response.
  *
  * @example Usage
@@ -28,8 +34,8 @@ const HELD = new WeakMap<Response, Uint8Array>();
  * assert.equal(takeHeldBody(response), undefined);
  * ```
  */
-export function holdBody(response: Response, bytes: Uint8Array): Response {
-  HELD.set(response, bytes);
+export function holdBody(response: Response, body: HeldBody): Response {
+  HELD.set(response, body);
   return response;
 }
 
@@ -37,7 +43,8 @@ export function holdBody(response: Response, bytes: Uint8Array): Response {
  * Takes a response's held body, once, unless its stream was read meanwhile.
  *
  * @param response The response.
- * @returns The body, or `undefined` when none is held.
+ * @returns The body or the function that reads it whole, or `undefined`
+ * when none is held.
  *
  * @example Usage
  * ```ts
@@ -47,9 +54,9 @@ export function holdBody(response: Response, bytes: Uint8Array): Response {
  * assert.equal(takeHeldBody(new Response("x")), undefined);
  * ```
  */
-export function takeHeldBody(response: Response): Uint8Array | undefined {
-  const bytes = HELD.get(response);
-  if (bytes === undefined) return undefined;
+export function takeHeldBody(response: Response): HeldBody | undefined {
+  const body = HELD.get(response);
+  if (body === undefined) return undefined;
   HELD.delete(response);
-  return response.bodyUsed ? undefined : bytes;
+  return response.bodyUsed ? undefined : body;
 }

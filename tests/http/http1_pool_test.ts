@@ -3,7 +3,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { Http1Pool } from "../../src/http/http1_pool.ts";
 import { HttpClient } from "../../src/http/client.ts";
 import { request } from "../../src/http/request.ts";
-import { BodyDecodeError } from "../../src/http/body.ts";
+import { BodyDecodeError, readCappedBody } from "../../src/http/body.ts";
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
@@ -262,6 +262,56 @@ Deno.test("Http1Pool closes connections idle past their time and keeps none with
   using none = new Http1Pool({ maxIdlePerHost: 0 });
   await (await none.send(`${server.origin}/`, { signal: never() })).text();
   assert.equal(none.openConnections, 0);
+});
+
+/** Answers with a body of `size` bytes of `a`, declared by Content-Length, written 64 KiB at a time. */
+function largeBody(size: number): (conn: Deno.Conn) => Promise<void> {
+  return async (conn) => {
+    await conn.write(ENCODER.encode(
+      `HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: ${size}\r\n\r\n`,
+    ));
+    const piece = new Uint8Array(64 * 1024).fill(0x61);
+    for (let at = 0; at < size;) {
+      // A write may take only part of what it is given.
+      at += await conn.write(piece.subarray(0, Math.min(piece.length, size - at)));
+    }
+  };
+}
+
+Deno.test("Http1Pool.send() streams a large body in chunks that hold just the bytes read", async () => {
+  const size = 4 * 1024 * 1024;
+  await using server = new ScriptedServer(() => largeBody(size));
+  using pool = new Http1Pool();
+  const response = await pool.send(`${server.origin}/big`, { signal: never() });
+  let read = 0;
+  let held = 0;
+  for await (const chunk of response.body!) {
+    read += chunk.byteLength;
+    held += chunk.buffer.byteLength;
+  }
+  assert.equal(read, size);
+  // A fresh 1 MiB array a socket read would keep whole for the tens of KiB it returned.
+  assert.ok(held <= size * 1.1, `chunks keep ${held} bytes for ${size}`);
+});
+
+Deno.test("readCappedBody() reads a large body of declared length into one array, once", async () => {
+  const size = 8 * 1024 * 1024;
+  await using server = new ScriptedServer(() => largeBody(size));
+  using pool = new Http1Pool();
+  const signal = never();
+  const first = await pool.send(`${server.origin}/big`, { signal });
+  const before = Deno.memoryUsage().external;
+  const bytes = await readCappedBody(first, signal, size);
+  const grown = Deno.memoryUsage().external - before;
+  assert.equal(bytes.byteLength, size);
+  assert.ok(bytes.every((b) => b === 0x61));
+  // Through the stream, the chunks and the array they are copied into: twice the body.
+  assert.ok(grown < size * 1.5, `${grown} bytes allocated for a ${size}-byte body`);
+  assert.equal(first.bodyUsed, false, "the stream was not read");
+  // Read to its end, the connection carries the next request.
+  const second = await pool.send(`${server.origin}/again`, { signal });
+  assert.equal((await readCappedBody(second, signal, size)).byteLength, size);
+  assert.equal(server.connections, 1);
 });
 
 Deno.test("Http1Pool.send() hands over a stalled body's bytes as they come, sends a URL's credentials, and drops a bad reason phrase", async () => {
