@@ -11,8 +11,12 @@ import type { Http1Connection, ResponseHead } from "./http1_connection.ts";
 import { holdBody } from "./held_body.ts";
 import { BodyDecodeError } from "./body.ts";
 
-/** Most bytes of a body handed over in one chunk. */
-const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Most bytes of a body read whole into one array of its declared length
+ * (see `held_body.ts`). The array is reserved at once, though its pages take
+ * memory only as bytes arrive; a longer body is streamed, chunk by chunk.
+ */
+const WHOLE_MAX_BYTES = 64 * 1024 * 1024;
 /**
  * Most bytes of an encoded body handed to the decoder at once: it inflates
  * each piece whole, and deflate's ratio reaches about 1000:1, so a bigger
@@ -142,7 +146,8 @@ export class Exchange {
           `Cannot decode the body as its content-encoding '${encoding}' was not asked for`,
         );
       }
-      const piece = format === undefined ? CHUNK_BYTES : ENCODED_PIECE_BYTES;
+      // An unencoded body's chunks are what each read brought (at most the connection's buffer).
+      const piece = format === undefined ? Number.POSITIVE_INFINITY : ENCODED_PIECE_BYTES;
       const conn = this.#conn;
       if (
         format === undefined && !head.chunked && head.contentLength > 0 &&
@@ -178,7 +183,10 @@ export class Exchange {
         );
       }
       response = new Response(body, { status, statusText: head.statusText });
-      if (format === undefined && !head.chunked && head.contentLength > 0) {
+      if (
+        format === undefined && !head.chunked && head.contentLength > 0 &&
+        head.contentLength <= WHOLE_MAX_BYTES
+      ) {
         const { contentLength, keepAlive } = head;
         holdBody(response, () => this.#wholeBody(contentLength, keepAlive));
       }
@@ -214,9 +222,10 @@ export class Exchange {
   async #wholeBody(length: number, keepAlive: boolean): Promise<Uint8Array> {
     this.#readWhole = true;
     const conn = this.#conn;
-    const bytes = new Uint8Array(length);
-    let at = conn.take(bytes);
+    let bytes: Uint8Array;
     try {
+      bytes = new Uint8Array(length);
+      let at = conn.take(bytes);
       while (at < length) {
         const read = await conn.conn.read(bytes.subarray(at));
         if (read === null) throw new Error("connection closed before the body ended");

@@ -105,10 +105,17 @@ export class JsonlWriter {
    *
    * @param value A JSON-serializable value.
    * @returns A promise that resolves once the line is buffered.
+   * @throws {TypeError} If the value has no JSON form (`undefined`, a function).
    * @throws The error of an earlier failed write, or if the writer is closed.
    */
   async write(value: unknown): Promise<void> {
-    await this.writeJson(JSON.stringify(value));
+    const json = JSON.stringify(value) as string | undefined;
+    if (json === undefined) {
+      throw new TypeError(
+        `Cannot write the value as it has no JSON form: received ${typeof value}`,
+      );
+    }
+    await this.writeJson(json);
   }
 
   /**
@@ -118,11 +125,17 @@ export class JsonlWriter {
    *
    * @param json The JSON of one value, as text or UTF-8 bytes, without its newline.
    * @returns A promise that resolves once the line is buffered.
+   * @throws {TypeError} If `json` is neither text nor bytes.
    * @throws The error of an earlier failed write, or if the writer is closed.
    */
   async writeJson(json: string | Uint8Array): Promise<void> {
     if (this.#closed) throw new Error("Cannot write as the writer is closed");
     if (this.#error !== undefined) throw this.#error;
+    if (typeof json !== "string" && !(json instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot write the line as it is not text or bytes: received ${typeof json}`,
+      );
+    }
     if (typeof json === "string") {
       const line = json + "\n";
       this.#lines.push(line);

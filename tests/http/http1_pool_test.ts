@@ -437,6 +437,19 @@ Deno.test("request() over Http1Pool gives reset for a body cut short and timeout
   assert.equal(slow.status, 200);
 });
 
+Deno.test("request() over Http1Pool gives reset for a body declared too long to hold that is cut short", async () => {
+  await using server = new ScriptedServer(() => async (conn) => {
+    await conn.write(ENCODER.encode(
+      "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 99999999999999\r\n\r\npartial!",
+    ));
+    conn.close();
+  });
+  using client = new HttpClient();
+  const options = { timeoutMs: 5_000, maxBytes: Number.MAX_SAFE_INTEGER, maxRedirects: 0, client };
+  const page = await request(`${server.origin}/huge`, options);
+  assert.equal(page.error, "reset");
+});
+
 Deno.test("request() over Http1Pool gives refused for a port nobody listens on", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;

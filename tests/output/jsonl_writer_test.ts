@@ -89,3 +89,14 @@ Deno.test("JsonlWriter counts bytes lines toward flushBytes", async () => {
   assert.equal(sink.writes.length, 1, "two 40-byte lines pass 50 bytes");
   await writer.close();
 });
+
+Deno.test("JsonlWriter.write() refuses a value without a JSON form and keeps the lines around it", async () => {
+  const sink = new Sink();
+  const writer = new JsonlWriter(sink, { flushBytes: 1 << 20 });
+  await writer.write({ a: 1 });
+  await assert.rejects(writer.write(undefined), TypeError);
+  await assert.rejects(writer.writeJson(42 as unknown as string), TypeError);
+  await writer.write({ a: 2 });
+  await writer.close();
+  assert.equal(sink.text(), '{"a":1}\n{"a":2}\n');
+});
