@@ -251,10 +251,9 @@ export class Exchange {
       if (conn.buffered === 0 && !(await conn.fill())) {
         throw new Error("connection closed before the body ended");
       }
-      const count = Math.min(remaining, piece, conn.buffered);
-      const chunk = conn.buffer.slice(conn.start, conn.start + count);
-      conn.start += count;
-      remaining -= count;
+      const chunk = new Uint8Array(Math.min(remaining, piece, conn.buffered));
+      conn.take(chunk);
+      remaining -= chunk.length;
       controller.enqueue(chunk);
       if (remaining === 0) {
         controller.close();

@@ -30,7 +30,7 @@ async function writeAll(writer: ByteWriter, bytes: Uint8Array): Promise<void> {
 const encoder = new TextEncoder();
 const NEWLINE = new Uint8Array([0x0a]);
 
-/** The lines' UTF-8 bytes in one buffer: each run of text encoded at once, bytes copied. */
+/** The lines' UTF-8 bytes in one buffer: each run of text encoded at once, bytes copied (text alone: encoded, not copied). */
 function joinLines(lines: (string | Uint8Array)[]): Uint8Array {
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -46,6 +46,7 @@ function joinLines(lines: (string | Uint8Array)[]): Uint8Array {
     parts.push(part);
     size += part.byteLength;
   }
+  if (parts.length === 1) return parts[0]!;
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const part of parts) {
@@ -78,7 +79,6 @@ export class JsonlWriter {
   #writer: ByteWriter;
   /** Buffered lines, each with its newline: text, or bytes followed by {@linkcode NEWLINE}. */
   #lines: (string | Uint8Array)[] = [];
-  #hasBytes = false;
   #buffered = 0;
   #flushBytes: number;
   #flushMs: number;
@@ -142,7 +142,6 @@ export class JsonlWriter {
       this.#buffered += line.length;
     } else {
       this.#lines.push(json, NEWLINE);
-      this.#hasBytes = true;
       this.#buffered += json.byteLength + 1;
     }
     if (this.#buffered >= this.#flushBytes) {
@@ -167,9 +166,8 @@ export class JsonlWriter {
       this.#timer = undefined;
     }
     if (this.#lines.length > 0) {
-      const bytes = this.#hasBytes ? joinLines(this.#lines) : encoder.encode(this.#lines.join(""));
+      const bytes = joinLines(this.#lines);
       this.#lines = [];
-      this.#hasBytes = false;
       this.#buffered = 0;
       // Serialize writes: concurrent flushes must not interleave lines.
       this.#flushing = this.#flushing.then(async () => {
