@@ -37,7 +37,7 @@ import { parseArgs } from "node:util";
 import type { Redis } from "ioredis";
 import { connectJob, jobTotals } from "../src/redis/job.ts";
 import { openRedis } from "../src/redis/connect.ts";
-import { fingerprintBytes } from "../src/redis/seen.ts";
+import { fingerprintKey } from "../src/redis/seen.ts";
 import { startRedis } from "../tests/support/redis_server.ts";
 import { startBenchServer } from "./serve.ts";
 import { crawlTaskFlags } from "./args.ts";
@@ -353,7 +353,7 @@ async function memory(n: number): Promise<number> {
   // For comparison: the same fingerprints in one plain SET.
   for (let i = 0; i < n; i += 1000) {
     const members = [];
-    for (let k = i; k < Math.min(n, i + 1000); k++) members.push(fingerprintBytes(urls(k)));
+    for (let k = i; k < Math.min(n, i + 1000); k++) members.push(fingerprintKey(urls(k)));
     await client.sadd("plain-set", ...members);
   }
   const plain = Number(await client.memory("USAGE", "plain-set", "SAMPLES", 0));

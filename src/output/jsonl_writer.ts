@@ -14,7 +14,7 @@ export interface ByteWriter {
 
 /** Options for {@linkcode JsonlWriter}. */
 export interface JsonlWriterOptions {
-  /** Flush once this many characters (or bytes) are buffered. Default 64 KiB. */
+  /** Flush once this many characters are buffered. Default 64 KiB. */
   flushBytes?: number;
   /** Flush buffered lines at most this long after the first, in ms. Default 200. */
   flushMs?: number;
@@ -28,34 +28,6 @@ async function writeAll(writer: ByteWriter, bytes: Uint8Array): Promise<void> {
 }
 
 const encoder = new TextEncoder();
-const NEWLINE = new Uint8Array([0x0a]);
-
-/** The lines' UTF-8 bytes in one buffer: each run of text encoded at once, bytes copied (text alone: encoded, not copied). */
-function joinLines(lines: (string | Uint8Array)[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (let i = 0; i < lines.length;) {
-    let part = lines[i];
-    if (typeof part === "string") {
-      const start = i;
-      while (i < lines.length && typeof lines[i] === "string") i++;
-      part = encoder.encode(lines.slice(start, i).join(""));
-    } else {
-      i++;
-    }
-    parts.push(part);
-    size += part.byteLength;
-  }
-  if (parts.length === 1) return parts[0]!;
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.byteLength;
-  }
-  return bytes;
-}
-
 /**
  * Writes one JSON object per line.
  *
@@ -77,8 +49,8 @@ function joinLines(lines: (string | Uint8Array)[]): Uint8Array {
  */
 export class JsonlWriter {
   #writer: ByteWriter;
-  /** Buffered lines, each with its newline: text, or bytes followed by {@linkcode NEWLINE}. */
-  #lines: (string | Uint8Array)[] = [];
+  /** Buffered lines, each with its newline. */
+  #lines: string[] = [];
   #buffered = 0;
   #flushBytes: number;
   #flushMs: number;
@@ -119,31 +91,23 @@ export class JsonlWriter {
   }
 
   /**
-   * Buffers one line of JSON made elsewhere (e.g. a record's
-   * `takeRecordJson()`), as {@linkcode JsonlWriter.write} does a value. UTF-8
-   * bytes are copied into the output as they are, never decoded.
+   * Buffers one line of JSON text made elsewhere (e.g. a record's
+   * `takeRecordJson()`), as {@linkcode JsonlWriter.write} does a value.
    *
-   * @param json The JSON of one value, as text or UTF-8 bytes, without its newline.
+   * @param json The JSON text of one value, without its newline.
    * @returns A promise that resolves once the line is buffered.
-   * @throws {TypeError} If `json` is neither text nor bytes.
+   * @throws {TypeError} If `json` is not text.
    * @throws The error of an earlier failed write, or if the writer is closed.
    */
-  async writeJson(json: string | Uint8Array): Promise<void> {
+  async writeJson(json: string): Promise<void> {
     if (this.#closed) throw new Error("Cannot write as the writer is closed");
     if (this.#error !== undefined) throw this.#error;
-    if (typeof json !== "string" && !(json instanceof Uint8Array)) {
-      throw new TypeError(
-        `Cannot write the line as it is not text or bytes: received ${typeof json}`,
-      );
+    if (typeof json !== "string") {
+      throw new TypeError(`Cannot write the line as it is not text: received ${typeof json}`);
     }
-    if (typeof json === "string") {
-      const line = json + "\n";
-      this.#lines.push(line);
-      this.#buffered += line.length;
-    } else {
-      this.#lines.push(json, NEWLINE);
-      this.#buffered += json.byteLength + 1;
-    }
+    const line = json + "\n";
+    this.#lines.push(line);
+    this.#buffered += line.length;
     if (this.#buffered >= this.#flushBytes) {
       await this.flush();
     } else if (this.#timer === undefined) {
@@ -166,7 +130,7 @@ export class JsonlWriter {
       this.#timer = undefined;
     }
     if (this.#lines.length > 0) {
-      const bytes = joinLines(this.#lines);
+      const bytes = encoder.encode(this.#lines.join(""));
       this.#lines = [];
       this.#buffered = 0;
       // Serialize writes: concurrent flushes must not interleave lines.

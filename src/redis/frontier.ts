@@ -32,8 +32,7 @@ import type {
 } from "../frontier/types.ts";
 import { hostKey } from "../frontier/host_slot.ts";
 import type { CrawlRecord } from "../output/record.ts";
-import { recordJsonBytes } from "../output/record_json.ts";
-import { Buffer } from "node:buffer";
+import { recordJson } from "../output/record_json.ts";
 import { WaitQueue } from "../async/wait_queue.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
 import { LeasePump } from "./lease_pump.ts";
@@ -79,17 +78,6 @@ export interface RedisFrontierStats {
   finished: number;
   /** Finishes refused because the lease had expired and moved on. */
   lost: number;
-}
-
-/**
- * A record's JSON as bytes, outside V8's heap while the finish waits its round trip (a string
- * would live that long in the young generation and be copied by its collections), and handed
- * to ioredis as a `Buffer`, which it copies as it is rather than measuring and encoding a string.
- * The output then writes the same bytes (`takeRecordJson()`).
- */
-function recordBytes(record: CrawlRecord): Buffer {
-  const bytes = recordJsonBytes(record);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Most items (releases, finishes, URLs, lease requests) per sync call. */
@@ -313,7 +301,7 @@ export class RedisFrontier implements CrawlFrontier {
     const finished = this.#sync.push({
       finish: {
         token,
-        record: record ? recordBytes(record) : "",
+        record: record ? recordJson(record) : "",
         ok,
         error: record?.error ?? "",
         bytes: record?.bytes ?? 0,

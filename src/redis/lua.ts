@@ -22,7 +22,7 @@ import { SEEN } from "./seen.ts";
  * | `fly` | set | tokens whose request holds a host slot (leased, not released) |
  * | `results` | list | the job's records (JSON), each appended once |
  * | `fin:CONSUMER` | hash | tokens a process finished and has not seen the reply of yet |
- * | `s:N`, `smeta` | hashes | the seen set: 8-byte fingerprints in linear-hashing buckets |
+ * | `s:N`, `smeta` | hashes | the seen set: 64-bit fingerprints (ten ASCII characters) in linear-hashing buckets |
  * | `ev` | channel | `w` (a host became ready or a timer moved earlier), `end` (nothing pending) |
  *
  * A host is in `rr` when it has queued entries, a free slot and its start

@@ -6,10 +6,9 @@
  */
 
 import type { Redis } from "ioredis";
-import type { Buffer } from "node:buffer";
 import * as lua from "./lua.ts";
 import { SYNC } from "./sync_lua.ts";
-import { fingerprintBytes } from "./seen.ts";
+import { fingerprintKey } from "./seen.ts";
 import { jobPrefix, type JobSettings } from "./job_settings.ts";
 
 /** One URL to add. */
@@ -26,8 +25,8 @@ export interface AddItem {
 export interface FinishItem {
   /** The lease. */
   token: string;
-  /** The record's JSON (its UTF-8 bytes, or the string), or `""` for none (a skip). */
-  record: string | Buffer;
+  /** The record's JSON text, or `""` for none (a skip). */
+  record: string;
   /** Whether it is a successful page. */
   ok: boolean;
   /** Its error code, or `""`. */
@@ -87,7 +86,7 @@ const NAMES = {
   crawlHopEnd: lua.HOPEND,
 } as const;
 
-type Call = (...args: (string | number | Buffer)[]) => Promise<unknown>;
+type Call = (...args: (string | number)[]) => Promise<unknown>;
 
 /**
  * The scripts of one job, bound to one client.
@@ -204,7 +203,7 @@ export class JobScripts {
    * @returns `false` if it already was.
    */
   async mark(url: string): Promise<boolean> {
-    return (await this.#calls.crawlMark(fingerprintBytes(url))) === 1;
+    return (await this.#calls.crawlMark(fingerprintKey(url))) === 1;
   }
 
   /**
@@ -237,7 +236,7 @@ export class JobScripts {
     const { perHost, delayMs, maxPagesPerHost, leaseMs, maxPages } = this.#job;
     const { releases, finishes, adds, lease } = request;
     const acked = this.#acked.splice(0, 1024);
-    const args: (string | number | Buffer)[] = [
+    const args: (string | number)[] = [
       this.consumer,
       perHost,
       delayMs,
@@ -253,7 +252,7 @@ export class JobScripts {
     ];
     for (const f of finishes) args.push(f.token, f.record, f.ok ? 1 : 0, f.error, f.bytes);
     args.push(adds.length);
-    for (const item of adds) args.push(fingerprintBytes(item.url), item.host, item.entry);
+    for (const item of adds) args.push(fingerprintKey(item.url), item.host, item.entry);
     const reply = await this.#calls.crawlSync(...args) as (number | string)[];
     const [closed, pending, queued, now, wakeAt] = reply.slice(0, 5).map(Number);
     let at = 5;
