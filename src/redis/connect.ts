@@ -10,12 +10,15 @@
  *   meanwhile wait in ioredis' offline queue. Past that the client gives up
  *   and every waiting and later command fails with a
  *   {@linkcode RedisLostError}.
+ * - `redis://` goes over Deno's own TCP connection ({@linkcode TcpConnector});
+ *   `rediss://` over Node's `tls`, as ioredis does it.
  *
  * @module
  */
 
 import { Redis } from "ioredis";
 import { checkRedisUrl, redactRedisUrl } from "./url.ts";
+import { TcpConnector } from "./tcp_socket.ts";
 
 /** Redis could not be reached (or refused us) when a crawl started. */
 export class RedisUnreachableError extends Error {
@@ -128,6 +131,8 @@ export async function openRedis(
     maxRetriesPerRequest: null,
     connectionName: options.connectionName,
     ...(options.tls ? { tls: options.tls } : {}),
+    // Plain TCP on Deno's own connection (see tcp_socket.ts); TLS on Node's `tls`.
+    ...(URL.parse(url)!.protocol === "redis:" && !options.tls ? { Connector: TcpConnector } : {}),
     retryStrategy: (times) => {
       if (!connected) return null;
       lostSince ??= performance.now();
