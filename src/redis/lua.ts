@@ -198,8 +198,12 @@ local function commit()
 end
 `;
 
-/** Stores the job's settings unless set already; returns the job's settings. */
-export const INIT: string = COMMON + `
+/**
+ * Stores the job's settings unless set already; returns the job's settings.
+ * Fails with `OLD_SEEN` (`seen.ts`) for a job whose seen set it cannot read.
+ */
+export const INIT: string = COMMON + SEEN + `
+seen_check()
 local names = {'perHost', 'delayMs', 'maxPages', 'maxPagesPerHost', 'leaseMs'}
 for i, name in ipairs(names) do redis.call('HSETNX', P .. 'cfg', name, ARGV[i]) end
 return redis.call('HMGET', P .. 'cfg', unpack(names))

@@ -8,7 +8,7 @@
 import type { Redis } from "ioredis";
 import * as lua from "./lua.ts";
 import { SYNC } from "./sync_lua.ts";
-import { fingerprintKey } from "./seen.ts";
+import { fingerprintKey, OLD_SEEN } from "./seen.ts";
 import { jobPrefix, type JobSettings } from "./job_settings.ts";
 
 /** One URL to add. */
@@ -105,6 +105,7 @@ export class JobScripts {
   /** This process's name in the job (for its finish markers). */
   readonly consumer: string;
   #client: Redis;
+  #name: string;
   #calls: Record<keyof typeof NAMES, Call>;
   #acked: string[] = [];
   #settings: JobSettings | undefined;
@@ -121,6 +122,7 @@ export class JobScripts {
     this.prefix = jobPrefix(job);
     this.consumer = consumer;
     this.#client = client;
+    this.#name = job;
     const calls = {} as Record<keyof typeof NAMES, Call>;
     for (const [name, source] of Object.entries(NAMES)) {
       if (!(name in client)) client.defineCommand(name, { numberOfKeys: 1, lua: source });
@@ -135,6 +137,7 @@ export class JobScripts {
    *
    * @param settings This process's settings.
    * @returns The job's settings.
+   * @throws {Error} If the job's seen set was written by an earlier version (its fingerprints differ).
    */
   async init(settings: JobSettings): Promise<JobSettings> {
     const values = await this.#calls.crawlInit(
@@ -143,7 +146,7 @@ export class JobScripts {
       settings.maxPages,
       settings.maxPagesPerHost,
       settings.leaseMs,
-    ) as string[];
+    ).catch(this.#seenFormat) as string[];
     const [perHost, delayMs, maxPages, maxPagesPerHost, leaseMs] = values.map(Number);
     this.#settings = {
       perHost: perHost!,
@@ -154,6 +157,18 @@ export class JobScripts {
     };
     return this.#settings;
   }
+
+  /** A script's refusal of an older seen set, in words; any other error as it is. */
+  #seenFormat = (error: unknown): never => {
+    if (error instanceof Error && error.message.startsWith(OLD_SEEN)) {
+      throw new Error(
+        `Cannot continue job '${this.#name}' as its seen set was written by an earlier version of ` +
+          "the crawler, whose URL fingerprints this one does not read: finish the job with that " +
+          "version, or start a new --job",
+      );
+    }
+    throw error;
+  };
 
   /**
    * The job's settings, as `init()` read them. Every script that applies a

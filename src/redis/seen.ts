@@ -51,9 +51,20 @@ export function fingerprintKey(url: string): string {
   );
 }
 
+/** The seen set's format (`f` in `smeta`): fingerprints as ten 7-bit characters. */
+const FORMAT = "a10";
+
+/**
+ * The error a script answers for a job whose seen set has another format
+ * (one written before fingerprints were text): its URLs would all look new.
+ */
+export const OLD_SEEN = "OLDSEEN";
+
 /**
  * The Lua of the seen set, to follow `COMMON` in a script: `seen_has(fp)`,
- * `seen_add(fp)` (false if present) and `seen_save()` (once, at the end).
+ * `seen_add(fp)` (false if present), `seen_save()` (once, at the end) and
+ * `seen_check()` (a process joining a job: fails with {@linkcode OLD_SEEN}
+ * for a set of another format).
  *
  * Linear hashing over small hashes: bucket i holds fingerprints whose
  * number (`lo28`: 28 bits of the low half) is i modulo 2^L (2^(L+1) for
@@ -66,6 +77,7 @@ export function fingerprintKey(url: string): string {
  */
 export const SEEN: string = `
 local LOAD = 40
+local FORMAT, OLD_SEEN = '${FORMAT}', '${OLD_SEEN}'
 local SM = P .. 'smeta'
 local sL, sS, sN, sDirty
 -- 28 bits of the fingerprint's low half (characters 6 to 9), for the bucket.
@@ -107,7 +119,12 @@ local function seen_add(fp)
   end
   return true
 end
+-- Refuses a set written before fingerprints were text (8-byte ones, no 'f'): none would match.
+local function seen_check()
+  local m = redis.call('HMGET', SM, 'n', 'f')
+  if num(m[1], 0) > 0 and m[2] ~= FORMAT then error({err = OLD_SEEN}) end
+end
 local function seen_save()
-  if sDirty then redis.call('HSET', SM, 'L', sL, 's', sS, 'n', sN) end
+  if sDirty then redis.call('HSET', SM, 'L', sL, 's', sS, 'n', sN, 'f', FORMAT) end
 end
 `;

@@ -503,6 +503,42 @@ redisTest("redis frontier: the seen set keeps ASCII fingerprints in compact buck
   }
 });
 
+redisTest(
+  "redis job: joining a job whose seen set holds 8-byte fingerprints fails in words and writes nothing",
+  async () => {
+    await using redis = await startRedis();
+    const { client } = await openRedis(redis.url);
+    try {
+      // What an earlier version left: a seen set without a format, holding a binary fingerprint.
+      await client.hset("crawl:{old}:smeta", "L", "0", "s", "0", "n", "1");
+      await client.hset("crawl:{old}:s:0", "\x01\x02\x03\x04\x05\x06\x07\x08", "");
+      const keys = (await client.keys("*")).sort();
+      const old = await connectJob(redis.url, "old", { leaseMs: 30_000 });
+      await assert.rejects(
+        old.openFrontier({ perHost: 2, delayMs: 0 }).finally(() => old.close()),
+        (error: Error) => {
+          assert.equal(
+            error.message,
+            "Cannot continue job 'old' as its seen set was written by an earlier version of the " +
+              "crawler, whose URL fingerprints this one does not read: finish the job with that " +
+              "version, or start a new --job",
+          );
+          return true;
+        },
+      );
+      assert.deepEqual((await client.keys("*")).sort(), keys, "nothing written");
+      // A job of this version joins as before.
+      const job = await join(redis.url, "new");
+      await job.frontier.add({ url: "http://a.test/", depth: 0, parent: null });
+      await job.close();
+      const again = await join(redis.url, "new");
+      await again.close();
+    } finally {
+      client.disconnect();
+    }
+  },
+);
+
 redisTest("redis connect: passwords work and never show in errors", async () => {
   await using redis = await startRedis({ password: "s3cret-pw" });
   const job = await join(redis.url, "auth");
