@@ -26,6 +26,12 @@ const encoder = new TextEncoder();
 const READ_BYTES = 64 * 1024;
 
 /**
+ * The reused write buffer's first size, and the largest it grows to: a
+ * larger command is encoded into an array of its own, not kept.
+ */
+const SCRATCH_BYTES = 64 * 1024, MAX_SCRATCH_BYTES = 1024 * 1024;
+
+/**
  * An error in Node's wording (`SYSCALL CODE TARGET`) for a Deno one, with
  * its `code` and `syscall`.
  */
@@ -55,7 +61,8 @@ function nodeError(error: unknown, syscall: string, target: string): Error {
  * `net.Socket` ioredis uses: the `connect` and `timeout` events,
  * `connecting`, `setNoDelay`, `setKeepAlive`, `setTimeout` and the remote
  * address. Text is encoded into one buffer reused for every write (a
- * writable stream writes one chunk at a time); each read is copied out.
+ * writable stream writes one chunk at a time; it grows to 1 MiB, and a
+ * larger command gets an array of its own); each read is copied out.
  *
  * @example Usage
  * ```ts
@@ -87,7 +94,7 @@ export class TcpSocket extends Duplex {
   #conn: Deno.TcpConn | undefined;
   #noDelay = true;
   #keepAlive = false;
-  #scratch = new Uint8Array(READ_BYTES);
+  #scratch = new Uint8Array(SCRATCH_BYTES);
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -153,10 +160,15 @@ export class TcpSocket extends Duplex {
     let bytes = chunk as Uint8Array;
     if (typeof chunk === "string") {
       // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      if (chunk.length * 3 > this.#scratch.length) {
-        this.#scratch = new Uint8Array(Math.max(chunk.length * 3, this.#scratch.length * 2));
+      const most = chunk.length * 3;
+      if (most > this.#scratch.length && most <= MAX_SCRATCH_BYTES) {
+        this.#scratch = new Uint8Array(
+          Math.min(MAX_SCRATCH_BYTES, Math.max(most, this.#scratch.length * 2)),
+        );
       }
-      bytes = this.#scratch.subarray(0, encoder.encodeInto(chunk, this.#scratch).written);
+      bytes = most <= this.#scratch.length
+        ? this.#scratch.subarray(0, encoder.encodeInto(chunk, this.#scratch).written)
+        : encoder.encode(chunk);
     }
     writeAll(conn, bytes).then(
       () => callback(),

@@ -35,11 +35,14 @@ redisTest("TcpSocket carries a Redis exchange written as text and as bytes", asy
     await once(socket, "connect");
     assert.equal(socket.connecting, false);
     assert.equal(socket.remoteAddress, "127.0.0.1");
-    const echoed = "ü".repeat(40_000); // 80 KB of UTF-8: more than the first write buffer
-    const expected = `$${Buffer.byteLength(echoed)}\r\n${echoed}\r\n+PONG\r\n`;
+    // 80 KB of UTF-8 (the write buffer grows), then 800 KB (past its 1 MiB bound for 3 bytes a unit).
+    const echoed = ["ü".repeat(40_000), "ü".repeat(400_000)];
+    const bulk = (text: string) => `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
+    const expected = `${bulk(echoed[0]!)}+PONG\r\n${bulk(echoed[1]!)}`;
     const replies = readText(socket, Buffer.byteLength(expected));
-    socket.write(`*2\r\n$4\r\nECHO\r\n$${Buffer.byteLength(echoed)}\r\n${echoed}\r\n`);
+    socket.write(`*2\r\n$4\r\nECHO\r\n${bulk(echoed[0]!)}`);
     socket.write(new TextEncoder().encode("*1\r\n$4\r\nPING\r\n"));
+    socket.write(`*2\r\n$4\r\nECHO\r\n${bulk(echoed[1]!)}`);
     assert.equal(await replies, expected);
   } finally {
     socket.destroy();
