@@ -18,7 +18,7 @@
 
 import { Redis } from "ioredis";
 import { checkRedisUrl, redactRedisUrl } from "./url.ts";
-import { TcpConnector } from "./tcp_socket.ts";
+import { TcpConnector } from "./tcp_connector.ts";
 
 /** Redis could not be reached (or refused us) when a crawl started. */
 export class RedisUnreachableError extends Error {
@@ -131,7 +131,7 @@ export async function openRedis(
     maxRetriesPerRequest: null,
     connectionName: options.connectionName,
     ...(options.tls ? { tls: options.tls } : {}),
-    // Plain TCP on Deno's own connection (see tcp_socket.ts); TLS on Node's `tls`.
+    // Plain TCP on Deno's own connection (see tcp_connector.ts); TLS on Node's `tls`.
     ...(URL.parse(url)!.protocol === "redis:" && !options.tls ? { Connector: TcpConnector } : {}),
     retryStrategy: (times) => {
       if (!connected) return null;

@@ -1,7 +1,7 @@
 /**
  * ioredis' connection over Deno's own TCP: a node-style duplex stream on a
- * `Deno.TcpConn`, and the connector that gives it to ioredis for plain
- * `redis://` URLs (`rediss://` keeps Node's `tls`).
+ * `Deno.TcpConn` (given to ioredis by `tcp_connector.ts` for plain
+ * `redis://` URLs; `rediss://` keeps Node's `tls`).
  *
  * Why: Deno's `node:net` socket encodes every write into a fresh buffer and
  * passes it through Node's stream layers; a crawl's sync calls (about 15 KB
@@ -18,7 +18,6 @@
 
 import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
-import { AbstractConnector } from "ioredis";
 
 const encoder = new TextEncoder();
 
@@ -252,56 +251,4 @@ export class TcpSocket extends Duplex {
 async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
   let at = 0;
   while (at < bytes.length) at += await conn.write(bytes.subarray(at));
-}
-
-/** What ioredis gives a connector: its options, of which these are read. */
-interface TcpConnectorOptions {
-  host?: string;
-  port?: number;
-  disconnectTimeout?: number;
-}
-
-/**
- * ioredis' connector for plain TCP: each (re)connection is a
- * {@linkcode TcpSocket}. Given to ioredis as its `Connector` option.
- *
- * @example Usage
- * Not run as a test: it needs a Redis server.
- *
- * ```ts ignore
- * import { Redis } from "ioredis";
- * import { TcpConnector } from "./tcp_socket.ts";
- *
- * const client = new Redis("redis://127.0.0.1:6379/0", { Connector: TcpConnector });
- * await client.ping();
- * client.disconnect();
- * ```
- */
-export class TcpConnector extends AbstractConnector {
-  #host: string;
-  #port: number;
-
-  /**
-   * Creates the connector ioredis uses for one client.
-   *
-   * @param given The client's options (its host, port and disconnect timeout).
-   */
-  constructor(given: unknown) {
-    const options = given as TcpConnectorOptions;
-    super(options.disconnectTimeout ?? 2000);
-    this.#host = options.host ?? "localhost";
-    this.#port = options.port ?? 6379;
-  }
-
-  /**
-   * Starts a connection.
-   *
-   * @returns The socket, still connecting (ioredis waits for its `connect`).
-   */
-  override connect(): ReturnType<AbstractConnector["connect"]> {
-    this.connecting = true;
-    const socket = new TcpSocket(this.#host, this.#port);
-    this.stream = socket as unknown as typeof this.stream;
-    return Promise.resolve(this.stream!);
-  }
 }
