@@ -17,6 +17,8 @@
  */
 
 import { Buffer } from "node:buffer";
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { Duplex } from "node:stream";
 
 const encoder = new TextEncoder();
@@ -36,7 +38,6 @@ const SCRATCH_BYTES = 64 * 1024, MAX_SCRATCH_BYTES = 1024 * 1024;
  */
 function nodeError(error: unknown, syscall: string, target: string): Error {
   const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
   if (typeof code === "string") {
     return Object.assign(new Error(`${syscall} ${code}${target ? ` ${target}` : ""}`), {
       code,
@@ -44,15 +45,29 @@ function nodeError(error: unknown, syscall: string, target: string): Error {
       cause: error,
     });
   }
-  if (syscall === "connect" && message.startsWith("failed to lookup address")) {
-    const host = target.slice(0, target.lastIndexOf(":"));
-    return Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), {
-      code: "ENOTFOUND",
-      syscall: "getaddrinfo",
-      cause: error,
-    });
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Connects to the first of a name's addresses that accepts, in the
+ * resolver's order (`localhost` may be `::1` first, where a server listens
+ * on 127.0.0.1 only), as Node's `net.connect` does; an address as given.
+ *
+ * @throws The resolver's error (`getaddrinfo ENOTFOUND host`), or the last address's.
+ */
+async function connectAny(hostname: string, port: number): Promise<Deno.TcpConn> {
+  const addresses = isIP(hostname)
+    ? [hostname]
+    : (await lookup(hostname, { all: true })).map((a) => a.address);
+  let failure: unknown;
+  for (const address of addresses) {
+    try {
+      return await Deno.connect({ hostname: address, port });
+    } catch (error) {
+      failure = nodeError(error, "connect", `${address}:${port}`);
+    }
   }
-  return error instanceof Error ? error : new Error(message);
+  throw failure;
 }
 
 /**
@@ -105,7 +120,7 @@ export class TcpSocket extends Duplex {
    */
   constructor(hostname: string, port: number) {
     super({ allowHalfOpen: false, decodeStrings: false });
-    Deno.connect({ hostname, port }).then((conn) => {
+    connectAny(hostname, port).then((conn) => {
       if (this.destroyed) {
         conn.close();
         return;
@@ -118,7 +133,7 @@ export class TcpSocket extends Duplex {
       this.remotePort = conn.remoteAddr.port;
       this.emit("connect");
       this.#readAll(conn);
-    }, (error) => this.destroy(nodeError(error, "connect", `${hostname}:${port}`)));
+    }, (error) => this.destroy(error));
   }
 
   async #readAll(conn: Deno.TcpConn): Promise<void> {

@@ -49,6 +49,15 @@ redisTest("TcpSocket carries a Redis exchange written as text and as bytes", asy
   }
 });
 
+Deno.test("TcpSocket connects by host name to the address that accepts", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const socket = new TcpSocket("localhost", listener.addr.port);
+  using _conn = await listener.accept();
+  await once(socket, "connect");
+  assert.equal(socket.remoteAddress, "127.0.0.1");
+  socket.destroy();
+});
+
 Deno.test("TcpSocket reports a refused connection in Node's wording, then closes", async () => {
   const port = freePort();
   const socket = new TcpSocket("127.0.0.1", port);
