@@ -28,6 +28,7 @@ async function writeAll(writer: ByteWriter, bytes: Uint8Array): Promise<void> {
 }
 
 const encoder = new TextEncoder();
+
 /**
  * Writes one JSON object per line.
  *
