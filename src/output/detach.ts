@@ -4,7 +4,7 @@
  * V8 makes a substring of 13 characters or more (`slice`, a regex match, a
  * tokenizer's attribute value) as a view on the string it was cut from, so a
  * page's title or canonical URL kept in a record keeps the whole decoded
- * page alive with it, up to a 32 KiB piece (see `../parse/pieces.ts`), as long as the
+ * page alive with it, up to a 32 KiB piece (see `decodeHtmlPieces()` in `../parse/charset.ts`), as long as the
  * record lives. Over Redis a record waits a round trip for its finish: the
  * bench site then kept 15 pages' text alive at any moment instead of one, and
  * V8's young-generation collections copied 104 MB instead of 59 over 5,001

@@ -1,20 +1,19 @@
 /**
- * The default fields of a page from one pass of htmlparser2's tokenizer
- * (the tokenizer behind cheerio's htmlparser2 mode) without building a DOM:
- * title, meta description, meta robots, canonical, `<h1>` texts, `<base
- * href>` and the raw links. Only the handful of tags that matter are looked
- * at: no attribute object is built for the others, which is where a full
- * parser spends its time. Entities are decoded (with htmlparser2's own
- * `entities` package) in the few strings kept, not character by character
- * in the tokenizer, which then skips through text with a plain search for `<`. Anything that needs selectors loads the page with
- * cheerio instead (dom.ts).
+ * The default fields of a page from one pass over its tags, as
+ * htmlparser2's tokenizer (the one behind cheerio's htmlparser2 mode) reads
+ * them, without building a DOM: title, meta description, meta robots,
+ * canonical, `<h1>` texts, `<base href>` and the raw links. Only the
+ * handful of tags that matter are looked at (`tag_scanner.ts` reads any
+ * other tag to its end without a call), and text only inside a title, a
+ * heading or a link. Entities are decoded (with htmlparser2's own
+ * `entities` package) in the few strings kept. Anything that needs
+ * selectors loads the page with cheerio instead (dom.ts).
  *
  * @module
  */
 
 import { decodeHTML, decodeHTMLAttribute } from "entities";
-import { FastTokenizer, type TokenizerCursor } from "./fast_tokenizer.ts";
-import { PieceText } from "./pieces.ts";
+import { TagScanner } from "./tag_scanner.ts";
 import type { LinkTag } from "../output/record.ts";
 
 /** A link as written in the page: its href and rel, and with details, its tag and text. */
@@ -90,6 +89,8 @@ const enum Tag {
   Source,
   /** Read with `details`: its text is no link's. */
   Style,
+  /** Any other tag, read with `ids` for its `id` only. */
+  Any,
 }
 
 /** Whether the text from `start` is `lower` (ASCII letters), in any case. */
@@ -312,8 +313,6 @@ export function scanHtml(
   let tag = Tag.Other;
   // The current tag's wanted attributes (the first of each name wins, as in HTML).
   let attrs: Record<string, string> = {};
-  let attrName: string | undefined;
-  let attrValue = "";
   let inTitle = false;
   let title = "";
   let h1Depth = 0;
@@ -430,56 +429,32 @@ export function scanHtml(
     tag = Tag.Other;
   };
 
-  const source = new PieceText();
-  // A tag's name, read in place when it lies in the current piece (nearly always).
-  const tagAt = (start: number, end: number): Tag => {
-    const lastStart = source.lastStart;
-    const name = start >= lastStart ? source.last : source.slice(start, end);
-    const from = start >= lastStart ? start - lastStart : 0;
-    const to = from + end - start;
-    const found = tagOf(name, from, to);
-    return found === Tag.Other && extra ? extraTagOf(name, from, to) : found;
+  const classify = (text: string, start: number, end: number): Tag => {
+    const found = tagOf(text, start, end);
+    return found === Tag.Other && extra ? extraTagOf(text, start, end) : found;
   };
-  const tokenizer = new FastTokenizer({ xmlMode: false, decodeEntities: false }, {
-    onopentagname(start, end) {
-      tag = tagAt(start, end);
-      if (tag !== Tag.Other || ids) attrs = {};
+  const scanner = new TagScanner({
+    tag(text, start, end) {
+      const found = classify(text, start, end);
+      // With ids, every tag's attributes are read (for its id).
+      return found === Tag.Other && ids ? Tag.Any : found;
     },
-    onattribname(start, end) {
-      if (tag === Tag.Other && !ids) return;
-      // The name read in place when it lies in the current piece (nearly always).
-      const lastStart = source.lastStart;
-      const name = start >= lastStart
-        ? attributeOf(source.last, start - lastStart, end - lastStart, more)
-        : attributeOf(source.slice(start, end), 0, end - start, more);
-      attrName = name !== undefined && attrs[name] === undefined &&
-          (tag !== Tag.Other || name === "id")
-        ? name
-        : undefined;
-      attrValue = "";
-    },
-    onattribdata(start, end) {
-      if (attrName !== undefined) attrValue += source.slice(start, end);
-    },
-    onattribentity(codepoint) {
-      if (attrName !== undefined) attrValue += String.fromCodePoint(codepoint);
-    },
-    onattribend() {
-      if (attrName !== undefined) {
-        attrs[attrName] = attrValue.includes("&") ? decodeHTMLAttribute(attrValue) : attrValue;
+    attribute(code, text, nameStart, nameEnd, valueStart, valueEnd) {
+      const name = attributeOf(text, nameStart, nameEnd, more);
+      // The first of each name wins, as in HTML; of a tag read only for ids, only the id.
+      if (name === undefined || attrs[name] !== undefined || (code === Tag.Any && name !== "id")) {
+        return;
       }
-      attrName = undefined;
+      const value = valueStart < 0 ? "" : text.slice(valueStart, valueEnd);
+      attrs[name] = value.includes("&") ? decodeHTMLAttribute(value) : value;
     },
-    onopentagend: openTag,
-    onselfclosingtag: openTag,
-    ontext(start, end) {
-      if (inTitle || h1Depth > 0 || anchor) addText(source.slice(start, end));
+    startTag(code) {
+      tag = code === Tag.Any ? Tag.Other : code;
+      openTag();
+      attrs = {};
     },
-    ontextentity(codepoint) {
-      if (inTitle || h1Depth > 0 || anchor) addText(String.fromCodePoint(codepoint));
-    },
-    onclosetag(start, end) {
-      const closed = tagAt(start, end);
+    endTag(text, start, end) {
+      const closed = classify(text, start, end);
       if (closed === Tag.Script || closed === Tag.Style) inRawText = false;
       if (closed === Tag.Title && inTitle) {
         inTitle = false;
@@ -492,20 +467,13 @@ export function scanHtml(
         closeAnchor();
       }
     },
-    oncdata() {},
-    oncomment() {},
-    ondeclaration() {},
-    onend() {},
-    onprocessinginstruction() {},
+    text(text, start, end) {
+      addText(text.slice(start, end));
+    },
+    wantsText: () => inTitle || h1Depth > 0 || anchor !== undefined,
   });
-  const cursor = tokenizer as unknown as TokenizerCursor;
-  for (const piece of typeof html === "string" ? [html] : html) {
-    source.add(piece);
-    tokenizer.write(piece);
-    // What is left of a section in progress (a name) is all a later callback may slice again.
-    source.release(cursor.sectionStart >= 0 ? cursor.sectionStart : cursor.index);
-  }
-  tokenizer.end();
+  for (const piece of typeof html === "string" ? [html] : html) scanner.write(piece);
+  scanner.end();
   // An unclosed title or h1 runs to the end of the document, as a parser would close it there.
   if (inTitle) page.title = decodeText(title);
   if (h1Depth > 0) page.h1.push(decodeText(h1));

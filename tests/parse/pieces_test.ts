@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { scanHtml, type ScanOptions } from "../../src/parse/scan.ts";
 import { decodeHtml, decodeHtmlPieces } from "../../src/parse/charset.ts";
-import { PieceText } from "../../src/parse/pieces.ts";
 import { htmlFixtures } from "../support/fixture_server.ts";
 import { fuzzTest } from "../support/fuzz.ts";
 import type { Rng } from "../support/fuzz_rng.ts";
@@ -79,17 +78,4 @@ Deno.test("scanHtml() reads a title and links that straddle decodeHtmlPieces() b
   const page = scanHtml(decodeHtmlPieces(body, "text/html"), { details: true });
   assert.equal(page.title, "Straddling");
   assert.deepEqual(page.links.map((link) => link.href), ["/after", "/end"]);
-});
-
-Deno.test("PieceText.slice() reads across pieces and release() keeps what is still needed", () => {
-  const text = new PieceText();
-  text.add("ab");
-  text.add("cd");
-  text.add("ef");
-  assert.equal(text.slice(1, 5), "bcde");
-  text.release(3);
-  assert.equal(text.slice(2, 6), "cdef");
-  text.release(100);
-  assert.equal(text.last, "ef");
-  assert.equal(text.slice(4, 6), "ef");
 });
