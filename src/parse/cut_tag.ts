@@ -9,6 +9,8 @@
  * @module
  */
 
+import { isAsciiLetter, isSpace } from "./html_chars.ts";
+
 /** Where the reading of a cut tag stands (htmlparser2's states, the ones a tag can be cut in). */
 export const enum CutPhase {
   /** A start tag's name. */
@@ -27,15 +29,6 @@ export const enum CutPhase {
   BeforeEndName,
   /** An end tag's name. */
   EndName,
-}
-
-function isSpace(c: number): boolean {
-  return c === 32 || c === 10 || c === 9 || c === 12 || c === 13;
-}
-
-function isAsciiLetter(c: number): boolean {
-  const lower = c | 0x20;
-  return lower >= 0x61 && lower <= 0x7a;
 }
 
 /**

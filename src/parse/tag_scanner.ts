@@ -30,31 +30,16 @@
  */
 
 import { CutPhase, CutTag } from "./cut_tag.ts";
+import { isAsciiLetter, isSpace } from "./html_chars.ts";
+import { isRawNamePrefix, rawEndTag, restMatches } from "./raw_text.ts";
+import { type StartTagHandler, StartTagReader } from "./start_tag.ts";
 
-/** What a {@linkcode TagScanner} reports to. Positions are in the `text` passed along. */
-export interface TagHandler {
-  /**
-   * Whether a start tag is wanted, by its name: a code above 0 if so, then
-   * passed to {@linkcode TagHandler.startTag}. Called once the name is
-   * read, and again if the tag is read again (cut by a piece's end): it
-   * must not change anything.
-   */
-  tag(text: string, start: number, end: number): number;
-  /**
-   * One attribute of a wanted start tag (its code from
-   * {@linkcode TagHandler.tag}), in order, once the whole tag is read.
-   * `valueStart` is -1 for an attribute without a value.
-   */
-  attribute(
-    code: number,
-    text: string,
-    nameStart: number,
-    nameEnd: number,
-    valueStart: number,
-    valueEnd: number,
-  ): void;
-  /** A wanted start tag's end, after its attributes (`selfClosing` for `/>`). */
-  startTag(code: number, selfClosing: boolean): void;
+/**
+ * What a {@linkcode TagScanner} reports to: wanted start tags (see
+ * {@linkcode StartTagHandler}), end tags and, while wanted, text.
+ * Positions are in the `text` passed along.
+ */
+export interface TagHandler extends StartTagHandler {
   /** An end tag, by its name (as written). */
   endTag(text: string, start: number, end: number): void;
   /** Text (raw: entities as written), in runs; given only while {@linkcode TagHandler.wantsText}. */
@@ -85,84 +70,6 @@ const enum Mode {
 
 /** Stop reading this text: the rest (a few characters at most) is carried to the next piece. */
 const MORE = -1;
-
-function isSpace(c: number): boolean {
-  return c === 32 || c === 10 || c === 9 || c === 12 || c === 13;
-}
-
-/** Whether a character ends a tag's or attribute's name (htmlparser2's `isEndOfTagSection`). */
-function endsName(c: number): boolean {
-  return c === 62 || c === 47 || isSpace(c);
-}
-
-function isAsciiLetter(c: number): boolean {
-  const lower = c | 0x20;
-  return lower >= 0x61 && lower <= 0x7a;
-}
-
-/**
- * The raw-text element names as htmlparser2 recognizes them: the first
- * letter (s; t or x) then the rest, whose end tag closes them.
- */
-const RAW_AFTER_S: ReadonlyArray<readonly [string, string]> = [["cript", "script"], [
-  "tyle",
-  "style",
-]];
-const RAW_AFTER_T_OR_X: ReadonlyArray<readonly [string, string]> = [
-  ["itle", "title"],
-  ["extarea", "textarea"],
-  ["mp", "xmp"],
-];
-
-function restMatches(text: string, at: number, rest: string, end: number): boolean {
-  for (let i = 0; i < rest.length; i++) {
-    if (at + i >= end || (text.charCodeAt(at + i) | 0x20) !== rest.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
-/**
- * The end tag name that ends a start tag's raw text, or `""`: the name must
- * be one of the raw-text names (first letter by htmlparser2's rule, then
- * the rest exactly, in any case). By length first: most names are none.
- */
-function rawEnd(text: string, start: number, end: number): string {
-  const length = end - start;
-  if (length !== 3 && length !== 5 && length !== 6 && length !== 8) return "";
-  const first = text.charCodeAt(start) | 0x20;
-  if (first === 0x73 /* s */) {
-    if (length === 6 && restMatches(text, start + 1, "cript", end)) return "script";
-    if (length === 5 && restMatches(text, start + 1, "tyle", end)) return "style";
-  } else if (first === 0x74 /* t */ || first === 0x78 /* x */) {
-    if (length === 5 && restMatches(text, start + 1, "itle", end)) return "title";
-    if (length === 8 && restMatches(text, start + 1, "extarea", end)) return "textarea";
-    if (length === 3 && restMatches(text, start + 1, "mp", end)) return "xmp";
-  }
-  return "";
-}
-
-/**
- * Whether a start tag cut by the end of the document, `<` and letters only,
- * is one htmlparser2 was still matching against a raw-text name: it then
- * reports those letters as text.
- */
-function matchingRawName(text: string, start: number, end: number): boolean {
-  const first = text.charCodeAt(start) | 0x20;
-  const table = first === 0x73
-    ? RAW_AFTER_S
-    : first === 0x74 || first === 0x78
-    ? RAW_AFTER_T_OR_X
-    : undefined;
-  if (table === undefined) return false;
-  if (end - start === 1) return true;
-  for (const [rest] of table) {
-    if ((text.charCodeAt(start + 1) | 0x20) !== rest.charCodeAt(0)) continue;
-    // The letters so far are the start of the rest (or all of it: the name's end is still to come).
-    return end - start - 1 <= rest.length &&
-      restMatches(text, start + 1, rest.slice(0, end - start - 1), end);
-  }
-  return false;
-}
 
 /**
  * Tokenizes HTML as htmlparser2 does and reports what a {@linkcode TagHandler} wants.
@@ -204,8 +111,7 @@ export class TagScanner {
   #skipped: string | undefined;
   /** In `Tag`: the tag cut by a piece's end. */
   #cut: CutTag | undefined;
-  /** A wanted start tag's attributes: name start, name end, value start, value end. */
-  #spans: number[] = [];
+  #startTags = new StartTagReader();
   #ended = false;
 
   /**
@@ -345,98 +251,17 @@ export class TagScanner {
 
   /** A start tag at `lt`: returns the position after it. */
   #startTag(text: string, lt: number): number {
-    const n = text.length;
-    const nameStart = lt + 1;
-    let j = nameStart + 1;
-    while (j < n && !endsName(text.charCodeAt(j))) j++;
-    if (j >= n) return this.#cutHere(text, lt, false);
-    const nameEnd = j;
-    const handler = this.#handler;
-    const code = handler.tag(text, nameStart, nameEnd);
-    const spans = this.#spans;
-    let count = 0;
-    let selfClosing = false;
-    for (;;) {
-      if (j >= n) return this.#cutHere(text, lt, false);
-      let c = text.charCodeAt(j);
-      if (c === 0x3e /* > */) break;
-      if (c === 0x2f /* / */) {
-        j++;
-        while (j < n && isSpace(text.charCodeAt(j))) j++;
-        if (j >= n) return this.#cutHere(text, lt, false);
-        if (text.charCodeAt(j) === 0x3e) {
-          selfClosing = true;
-          break;
-        }
-        continue; // The character after the slash starts over (an attribute, or another slash).
-      }
-      if (isSpace(c)) {
-        j++;
-        continue;
-      }
-      // An attribute: its name runs to `=`, whitespace, `/` or `>` (its first character may be `=`).
-      const attrStart = j;
-      j++;
-      while (j < n) {
-        c = text.charCodeAt(j);
-        if (c === 0x3d || endsName(c)) break;
-        j++;
-      }
-      const attrEnd = j;
-      while (j < n && isSpace(text.charCodeAt(j))) j++;
-      if (j >= n) return this.#cutHere(text, lt, false);
-      if (text.charCodeAt(j) !== 0x3d /* = */) {
-        // No value: what follows is the tag's end, a slash, or the next attribute.
-        if (code > 0) {
-          spans[count++] = attrStart;
-          spans[count++] = attrEnd;
-          spans[count++] = -1;
-          spans[count++] = -1;
-        }
-        continue;
-      }
-      j++;
-      while (j < n && isSpace(text.charCodeAt(j))) j++;
-      if (j >= n) return this.#cutHere(text, lt, false);
-      c = text.charCodeAt(j);
-      let valueStart: number, valueEnd: number;
-      if (c === 0x22 || c === 0x27) {
-        valueStart = j + 1;
-        valueEnd = text.indexOf(c === 0x22 ? '"' : "'", valueStart);
-        if (valueEnd === -1) return this.#cutHere(text, lt, false);
-        j = valueEnd + 1;
-      } else {
-        // Unquoted: to whitespace or `>` (a slash belongs to the value).
-        valueStart = j;
-        while (j < n) {
-          c = text.charCodeAt(j);
-          if (c === 0x3e || isSpace(c)) break;
-          j++;
-        }
-        if (j >= n) return this.#cutHere(text, lt, false);
-        valueEnd = j;
-      }
-      if (code > 0) {
-        spans[count++] = attrStart;
-        spans[count++] = attrEnd;
-        spans[count++] = valueStart;
-        spans[count++] = valueEnd;
-      }
-    }
-    if (code > 0) {
-      for (let k = 0; k < count; k += 4) {
-        handler.attribute(code, text, spans[k]!, spans[k + 1]!, spans[k + 2]!, spans[k + 3]!);
-      }
-      handler.startTag(code, selfClosing);
-    }
-    if (!selfClosing) {
-      const raw = rawEnd(text, nameStart, nameEnd);
+    const reader = this.#startTags;
+    const end = reader.read(text, lt, this.#handler);
+    if (end === -1) return this.#cutHere(text, lt, false);
+    if (!reader.selfClosing) {
+      const raw = rawEndTag(text, lt + 1, reader.nameEnd);
       if (raw !== "") {
         this.#raw = raw;
         this.#mode = Mode.Raw;
       }
     }
-    return j + 1;
+    return end;
   }
 
   /** An end tag at `lt` (not `</>`): returns the position after it. */
@@ -500,7 +325,7 @@ export class TagScanner {
     if (cut.end) {
       // `</` and whitespace: text (a name started: the tag is dropped).
       if (cut.phase === CutPhase.BeforeEndName) this.#emitText(written, 0, written.length);
-    } else if (cut.phase === CutPhase.Name && matchingRawName(written, 1, written.length)) {
+    } else if (cut.phase === CutPhase.Name && isRawNamePrefix(written, 1, written.length)) {
       // Letters htmlparser2 was still matching against a raw-text name: text, without the `<`.
       this.#emitText(written, 1, written.length);
     }
