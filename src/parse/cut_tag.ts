@@ -45,7 +45,7 @@ export const enum CutPhase {
  * const next = 'ng">y';
  * const at = tag.feed(next, 0);
  * assert.equal(at, 3); // the `>`
- * assert.equal(tag.text + next.slice(0, at + 1), '<a href="/long">');
+ * assert.equal(tag.text + ">", '<a href="/long">'); // the text fed before the settling `>`
  * ```
  */
 export class CutTag {
