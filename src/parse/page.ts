@@ -1,7 +1,7 @@
 /**
  * Parsing one HTML page: the record's data fields and the links to follow.
  *
- * One streaming htmlparser2 pass finds the fields and links without
+ * One pass of the tag scanner (`scan.ts`) finds the fields and links without
  * building a DOM (`scanHtml`); dom.ts reads the same fields out of a
  * cheerio document when one is needed. Either way links are resolved and
  * cleaned here, the same way.
@@ -185,7 +185,7 @@ function refsOf(scanned: ScannedPage, resolve: (href: string) => string | null):
 }
 
 /**
- * Decodes and parses an HTML body with one htmlparser2 pass (no DOM); see
+ * Decodes and parses an HTML body with one pass of the tag scanner (no DOM); see
  * `parseWithDom` in dom.ts for the parse5 parser.
  *
  * @param body The raw body bytes.
