@@ -120,9 +120,35 @@ export function decodeHtml(bytes: Uint8Array, contentType?: string | null): stri
 const PIECE_BYTES = 32 * 1024;
 
 /**
+ * UTF-8 keeping a leading U+FEFF as text: for the pieces after the first,
+ * where a BOM is no longer the start of the body.
+ */
+const utf8Inner = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * Where a piece of UTF-8 ending near `end` ends without cutting a
+ * character: before the last lead byte when it is among the last three
+ * bytes (its sequence may run past `end`), else at `end`. Cutting before any
+ * byte that is not a continuation byte decodes as the whole does, malformed
+ * sequences included: the decoder never reads a sequence across one.
+ */
+function utf8PieceEnd(bytes: Uint8Array, at: number, end: number): number {
+  for (let i = end - 1; i >= end - 3 && i > at; i--) {
+    const byte = bytes[i];
+    if ((byte & 0xc0) !== 0x80) return byte >= 0xc0 ? i : end;
+  }
+  return end;
+}
+
+/**
  * Decodes an HTML body to text in pieces of at most 32 KiB of bytes, for
  * {@linkcode scanHtml}: a large page never becomes one large string. A
  * body that fits in one piece is decoded as {@linkcode decodeHtml} does.
+ *
+ * UTF-8 (most pages) is cut between characters and each piece decoded on
+ * its own, by the decoder's single-pass path: a streaming decoder costs
+ * about three times as much a byte (0.46 against 0.16 ns on Rust's
+ * documentation). Other encodings use a streaming decoder.
  *
  * @param bytes The body.
  * @param contentType The Content-Type header, if any.
@@ -144,16 +170,29 @@ export function* decodeHtmlPieces(
   contentType?: string | null,
 ): Generator<string, void, undefined> {
   const encoding = sniffEncoding(bytes, contentType);
+  const decoder = decoderFor(encoding)!;
   if (bytes.byteLength <= PIECE_BYTES) {
-    yield decoderFor(encoding)!.decode(bytes);
+    yield decoder.decode(bytes);
+    return;
+  }
+  if (encoding === "utf-8") {
+    for (let at = 0; at < bytes.byteLength;) {
+      const end = at + PIECE_BYTES >= bytes.byteLength
+        ? bytes.byteLength
+        : utf8PieceEnd(bytes, at, at + PIECE_BYTES);
+      // Only the first piece may start with a BOM (the shared decoder drops it).
+      const piece = (at === 0 ? decoder : utf8Inner).decode(bytes.subarray(at, end));
+      at = end;
+      if (piece !== "") yield piece;
+    }
     return;
   }
   // A decoder of its own: a streaming one keeps state between calls, and a scan that throws
   // midway would leave the shared one holding half a character.
-  const decoder = new TextDecoder(encoding);
+  const streaming = new TextDecoder(encoding);
   for (let at = 0; at < bytes.byteLength; at += PIECE_BYTES) {
     const end = Math.min(bytes.byteLength, at + PIECE_BYTES);
-    const piece = decoder.decode(bytes.subarray(at, end), { stream: end < bytes.byteLength });
+    const piece = streaming.decode(bytes.subarray(at, end), { stream: end < bytes.byteLength });
     if (piece !== "") yield piece;
   }
 }

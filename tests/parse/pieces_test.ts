@@ -79,3 +79,45 @@ Deno.test("scanHtml() reads a title and links that straddle decodeHtmlPieces() b
   assert.equal(page.title, "Straddling");
   assert.deepEqual(page.links.map((link) => link.href), ["/after", "/end"]);
 });
+
+/** Byte runs that make UTF-8 hard to cut: every length of sequence, malformed ones, BOMs. */
+const UTF8_RUNS: number[][] = [
+  [0x61],
+  [0x3c, 0x61, 0x3e],
+  [0xc3, 0xa9], // é
+  [0xe2, 0x9c, 0x93], // ✓
+  [0xf0, 0x9f, 0x98, 0x80], // 😀
+  [0xef, 0xbb, 0xbf], // U+FEFF: text anywhere but at the start
+  [0x80], // a continuation byte alone
+  [0xc3], // a lead byte cut short
+  [0xe2, 0x9c], // a three-byte sequence cut short
+  [0xf0, 0x9f, 0x98], // a four-byte sequence cut short
+  [0xe0, 0x80, 0x80], // overlong
+  [0xed, 0xa0, 0x80], // a surrogate
+  [0xff],
+];
+
+fuzzTest(
+  import.meta.url,
+  "decodeHtmlPieces() decodes UTF-8 cut into pieces as decodeHtml() does whole",
+  {
+    cases: 60,
+    input(rng) {
+      // Bodies of one to three pieces, with hard runs dense near each 32 KiB boundary.
+      const length = 32 * 1024 + rng.int(70 * 1024);
+      const bytes: number[] = rng.chance(0.2) ? [0xef, 0xbb, 0xbf] : [];
+      while (bytes.length < length) {
+        const boundary = (bytes.length % (32 * 1024)) > 32 * 1024 - 12;
+        const run = boundary || rng.chance(0.05) ? rng.pick(UTF8_RUNS) : UTF8_RUNS[0];
+        bytes.push(...run);
+      }
+      return new Uint8Array(bytes);
+    },
+    check(bytes) {
+      const pieces = [...decodeHtmlPieces(bytes, "text/html; charset=utf-8")];
+      assert.ok(pieces.every((piece) => piece.length > 0 && piece.length <= 32 * 1024));
+      assert.equal(pieces.join(""), decodeHtml(bytes, "text/html; charset=utf-8"));
+      assert.equal(pieces.join(""), decodeHtml(bytes, "text/html"));
+    },
+  },
+);
