@@ -7,6 +7,7 @@
  * deno task bench:profile                      # 5,000 pages, concurrency 32
  * deno task bench:profile --pages 2000 --out prof.cpuprofile
  * deno task bench:profile --flags="--state /tmp/s.db"
+ * deno task bench:profile --seed http://127.0.0.1:8080/index.html   # a site served elsewhere
  * ```
  *
  * The CLI runs with its default options (`--flags` adds more). Only this
@@ -29,7 +30,9 @@
  *
  * It runs with `-A`: Deno grants a process's own `/proc/PID/task` (per-thread CPU) to `-A` alone.
  *
- * Flags: `--pages N` (5000), `--concurrency C` (32), `--flags="..."` (extra CLI flags; with `=`, as they start with a dash),
+ * Flags: `--pages N` (5000), `--seed URL` (crawl a site served elsewhere, e.g. `rust-doc` by
+ * `bench/nginx.ts`, instead of the bench site; per-page figures then divide by the records
+ * written), `--concurrency C` (32), `--flags="..."` (extra CLI flags; with `=`, as they start with a dash),
  * `--out FILE` (also write the `.cpuprofile`, for Chrome DevTools), `--interval US` (sampling
  * interval in microseconds, 1000: coarse enough to cost little).
  *
@@ -155,18 +158,21 @@ if (import.meta.main) {
     args: Deno.args,
     options: {
       pages: { type: "string", default: "5000" },
+      seed: { type: "string" },
       concurrency: { type: "string", default: "32" },
       flags: { type: "string", default: "" },
       out: { type: "string" },
       interval: { type: "string", default: "1000" },
     },
   });
-  const pages = Number(values.pages);
-  await using server = await startBenchServer({ pages });
+  await using server = values.seed === undefined
+    ? await startBenchServer({ pages: Number(values.pages) })
+    : undefined;
+  const seed = server ? `${server.origin}/index.html` : values.seed!;
   const dir = await Deno.makeTempDir({ prefix: "crawler-profile-" });
   const args = [
     "--seeds",
-    `${server.origin}/index.html`,
+    seed,
     "--concurrency",
     values.concurrency,
     "--per-host",
@@ -190,8 +196,11 @@ if (import.meta.main) {
   session.disconnect();
   const cpuAfter = process.cpuUsage(cpuBefore);
   const threadsAfter = threadCpuMs();
+  // Pages are the records written: the bench site's count, or whatever the seed's site holds.
+  const records = (await Deno.readTextFile(`${dir}/out.jsonl`)).split("\n").length - 1;
   await Deno.remove(dir, { recursive: true });
   if (code !== 0) throw new Error(`The crawl exited with ${code}`);
+  const pages = records;
   if (values.out) await Deno.writeTextFile(values.out, JSON.stringify(profile));
   const times = stageTimes(profile);
   const sampled = [...times.values()].reduce((a, b) => a + b, 0);
@@ -201,14 +210,14 @@ if (import.meta.main) {
   const mainMs = threadsAfter.get("main")! - (threadsBefore.get("main") ?? 0);
   const scale = mainMs / sampled;
   console.log(
-    `# CPU by stage: ${pages + 1} pages, concurrency ${values.concurrency}, ` +
+    `# CPU by stage: ${pages} pages, concurrency ${values.concurrency}, ` +
       `flags: ${values.flags || "(none)"}; process CPU ${processMs.toFixed(0)} ms, main thread ` +
       `${mainMs.toFixed(0)} ms (profiler included), busy in ${sampled.toFixed(0)} ms of ` +
       `${wallMs.toFixed(0)} ms sampled`,
   );
   const row = (name: string, ms: number) =>
     console.log(
-      `| ${name} | ${(ms / (pages + 1)).toFixed(3)} | ${(100 * ms / processMs).toFixed(0)}% |`,
+      `| ${name} | ${(ms / pages).toFixed(3)} | ${(100 * ms / processMs).toFixed(0)}% |`,
     );
   console.log("| stage | CPU ms/page | share |");
   console.log("|---|---:|---:|");
