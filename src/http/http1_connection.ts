@@ -6,8 +6,13 @@
  * @module
  */
 
-/** Longest response head (status line and header fields) accepted, in bytes. */
-const MAX_HEAD_BYTES = 64 * 1024;
+import { HAND_OVER_MIN_BYTES, handOver, READ_BUFFER_BYTES, readBuffer } from "./read_buffers.ts";
+
+/**
+ * Longest response head (status line and header fields) accepted, in bytes:
+ * it must fit in the connection's buffer.
+ */
+const MAX_HEAD_BYTES = READ_BUFFER_BYTES;
 
 /** A response's status line and header fields, and how its body is framed. */
 export interface ResponseHead {
@@ -37,7 +42,7 @@ export class Http1Connection {
   /** `host:port`, the pool's key. */
   readonly key: string;
   /** The read buffer, as long as the longest head accepted; bytes `start` to `end` are unread. */
-  buffer: Uint8Array = new Uint8Array(MAX_HEAD_BYTES);
+  buffer: Uint8Array<ArrayBuffer> = readBuffer();
   /** Where the unread bytes start. */
   start = 0;
   /** Where the unread bytes end. */
@@ -143,6 +148,30 @@ export class Http1Connection {
     target.set(this.buffer.subarray(this.start, this.start + count));
     this.start += count;
     return count;
+  }
+
+  /**
+   * The next `count` unread bytes (all there: see {@linkcode buffered}) as a
+   * body of their own: a copy when small, else in the buffer they were read
+   * into, which the connection gives up for another (see `read_buffers.ts`).
+   *
+   * @param count How many.
+   * @returns The bytes.
+   */
+  takeBody(count: number): Uint8Array {
+    const end = this.start + count;
+    if (count < HAND_OVER_MIN_BYTES) {
+      const copy = this.buffer.slice(this.start, end);
+      this.start = end;
+      return copy;
+    }
+    const body = handOver(this.buffer, this.start, end);
+    const rest = this.buffer.subarray(end, this.end);
+    this.buffer = readBuffer();
+    this.buffer.set(rest);
+    this.start = 0;
+    this.end = rest.length;
+    return body;
   }
 
   /**

@@ -155,8 +155,7 @@ export class Exchange {
       ) {
         // The usual small page came whole with its head: handed over as bytes, no stream
         // to pull, and the connection is free at once.
-        const bytes = conn.buffer.slice(conn.start, conn.start + head.contentLength);
-        conn.start += head.contentLength;
+        const bytes = conn.takeBody(head.contentLength);
         // The stream, for a reader other than the body readers (the archive's): the same bytes.
         const stream = new ReadableStream<Uint8Array>({
           pull(controller) {

@@ -14,6 +14,7 @@ import type { Channel } from "../async/channel.ts";
 import type { CrawlFrontier, FrontierEntry } from "../frontier/types.ts";
 import type { CrawlStats } from "../output/stats.ts";
 import type { FetchedPage } from "../http/request.ts";
+import { releaseBody } from "../http/read_buffers.ts";
 import {
   createParser,
   type ExtractHook,
@@ -179,7 +180,13 @@ export class ParseStage {
       return new ParseStage(
         deps,
         workers * DEPTH,
-        (job, signal) => pool.parse(job, { signal }),
+        (job, signal) => {
+          const parsed = pool.parse(job, { signal });
+          // The pool transfers a body that is its whole buffer and copies any other: a copied
+          // one (a view in a read buffer) is done with here.
+          if (job.body.byteLength < job.body.buffer.byteLength) releaseBody(job.body);
+          return parsed;
+        },
         () => pool.close(),
       );
     }
@@ -189,11 +196,8 @@ export class ParseStage {
         try {
           return parser.parse(job);
         } finally {
-          // Free the body at once (see ../parse/worker.ts); only a buffer it owns whole.
-          const { buffer, byteOffset, byteLength } = job.body;
-          if (byteOffset === 0 && byteLength === buffer.byteLength) {
-            (buffer as ArrayBuffer).transfer(0);
-          }
+          // Free the body at once (see ../parse/worker.ts), or give its read buffer back.
+          releaseBody(job.body);
         }
       });
     // Parsing is synchronous, so one page parses at a time whatever the count. With a frontier

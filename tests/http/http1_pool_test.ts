@@ -4,6 +4,11 @@ import { Http1Pool } from "../../src/http/http1_pool.ts";
 import { HttpClient } from "../../src/http/client.ts";
 import { request } from "../../src/http/request.ts";
 import { BodyDecodeError, readCappedBody } from "../../src/http/body.ts";
+import {
+  HAND_OVER_MIN_BYTES,
+  READ_BUFFER_BYTES,
+  releaseBody,
+} from "../../src/http/read_buffers.ts";
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
@@ -117,6 +122,32 @@ Deno.test("Http1Pool.send() keeps one connection for requests one after another"
   assert.match(server.requests[2]!, /^GET \/p\/2\?q=1 HTTP\/1\.1\r\n/);
   assert.match(server.requests[2]!, /\r\nhost: 127\.0\.0\.1:\d+\r\n/);
   assert.match(server.requests[2]!, /\r\naccept-encoding: gzip\r\n/);
+});
+
+Deno.test("Http1Pool.send() hands a body that came with its head over in its read buffer, copies a small one, and reads on into another", async () => {
+  const large = "a".repeat(2 * HAND_OVER_MIN_BYTES);
+  const small = "b".repeat(100);
+  await using server = new ScriptedServer((_, i) => ok(i === 0 ? large : i === 1 ? small : "c"));
+  using pool = new Http1Pool();
+  const read = async (path: string) =>
+    await readCappedBody(
+      await pool.send(`${server.origin}${path}`, { signal: never() }),
+      never(),
+      1 << 20,
+    );
+  const first = await read("/large");
+  // The buffer it was read into, after the head: no copy.
+  assert.equal(first.buffer.byteLength, READ_BUFFER_BYTES);
+  assert.ok(first.byteOffset > 0);
+  const second = await read("/small");
+  assert.equal(second.buffer.byteLength, small.length);
+  assert.equal(DECODER.decode(await read("/c")), "c");
+  // The connection read the later responses into another buffer: the first body is intact.
+  assert.equal(server.connections, 1);
+  assert.equal(DECODER.decode(first), large);
+  assert.equal(DECODER.decode(second), small);
+  releaseBody(first);
+  assert.equal(first.byteLength, 0);
 });
 
 Deno.test("Http1Pool.send() sends the caller's headers and fetch()'s defaults", async () => {
