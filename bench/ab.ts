@@ -34,7 +34,7 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { positiveInt, splitFlags } from "./args.ts";
+import { positiveInt, runMain, splitFlags } from "./args.ts";
 import { median } from "./measure.ts";
 import { startBenchServer } from "./serve.ts";
 
@@ -52,7 +52,13 @@ interface Side {
   rate: number[];
 }
 
-if (import.meta.main) {
+/**
+ * The comparison; see the module docs for its flags.
+ *
+ * @param signal Aborted on SIGINT or SIGTERM: the crawls stop and the run throws.
+ * @returns The exit code.
+ */
+async function main(signal: AbortSignal): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
@@ -65,60 +71,76 @@ if (import.meta.main) {
     },
   });
   if (values.before === undefined) {
-    console.error("Cannot run benchmark as '--before' is missing: give a checkout's directory");
-    Deno.exit(2);
+    throw new TypeError(
+      "Cannot run benchmark as '--before' is missing: give a checkout's directory",
+    );
   }
   const rounds = positiveInt("rounds", values.rounds);
+  const side = async (dir: string): Promise<Side> => {
+    const url = new URL("src/cli/main.ts", `file://${dir.endsWith("/") ? dir : `${dir}/`}`);
+    try {
+      const { runCli } = await import(url.href) as { runCli: RunCli };
+      return { name: dir, run: runCli, cpu: [], rate: [] };
+    } catch (error) {
+      throw new Error(
+        `Cannot load the crawler of '${dir}': ${(error as Error).message.split("\n")[0]}`,
+      );
+    }
+  };
+  const sides = [await side(values.before), await side(values.after)];
   await using server = values.seed === undefined
     ? await startBenchServer({ pages: positiveInt("pages", values.pages) })
     : undefined;
   const seed = server ? `${server.origin}/index.html` : values.seed!;
   const out = await Deno.makeTempFile({ prefix: "crawler-ab-", suffix: ".jsonl" });
-  const args = [
-    ...["--seeds", seed, "--concurrency", "32", "--per-host", "32"],
-    ...["--allow-private", "--ignore-robots", "--quiet", "--out", out],
-    ...splitFlags(values.flags),
-  ];
-  const side = async (dir: string): Promise<Side> => {
-    const url = new URL("src/cli/main.ts", `file://${dir.endsWith("/") ? dir : `${dir}/`}`);
-    const { runCli } = await import(url.href) as { runCli: RunCli };
-    return { name: dir, run: runCli, cpu: [], rate: [] };
-  };
-  const sides = [await side(values.before), await side(values.after)];
-  let pages = 0;
-  const crawl = async (which: Side, record: boolean) => {
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    const code = await which.run(args, {
-      stop: new AbortController(),
-      abort: new AbortController(),
-    });
-    const wallMs = performance.now() - start;
-    const { user, system } = process.cpuUsage(cpu);
-    if (code !== 0) throw new Error(`The crawl of ${which.name} exited with ${code}`);
-    pages = (await Deno.readTextFile(out)).split("\n").length - 1;
-    if (!record) return;
-    which.cpu.push((user + system) / 1000 / pages);
-    which.rate.push(pages / wallMs * 1000);
-  };
-  for (const which of sides) await crawl(which, false);
-  for (let round = 0; round < rounds; round++) {
-    // Alternate which goes first, so neither always follows the other's garbage.
-    for (const which of round % 2 === 0 ? sides : [...sides].reverse()) await crawl(which, true);
-  }
-  await Deno.remove(out);
-  console.log(`# ${pages} pages a crawl, ${rounds} rounds; flags: ${values.flags || "(none)"}`);
-  for (const { name, cpu, rate } of sides) {
+  try {
+    const args = [
+      ...["--seeds", seed, "--concurrency", "32", "--per-host", "32"],
+      ...["--allow-private", "--ignore-robots", "--quiet", "--out", out],
+      ...splitFlags(values.flags),
+    ];
+    let pages = 0;
+    const crawl = async (which: Side, record: boolean) => {
+      const stop = new AbortController();
+      const abort = new AbortController();
+      const onSignal = () => abort.abort(signal.reason);
+      signal.addEventListener("abort", onSignal, { once: true });
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      const code = await which.run(args, { stop, abort }).finally(() =>
+        signal.removeEventListener("abort", onSignal)
+      );
+      const wallMs = performance.now() - start;
+      const { user, system } = process.cpuUsage(cpu);
+      signal.throwIfAborted();
+      if (code !== 0) throw new Error(`The crawl of ${which.name} exited with ${code}`);
+      pages = (await Deno.readTextFile(out)).split("\n").length - 1;
+      if (!record) return;
+      which.cpu.push((user + system) / 1000 / pages);
+      which.rate.push(pages / wallMs * 1000);
+    };
+    for (const which of sides) await crawl(which, false);
+    for (let round = 0; round < rounds; round++) {
+      // Alternate which goes first, so neither always follows the other's garbage.
+      for (const which of round % 2 === 0 ? sides : [...sides].reverse()) await crawl(which, true);
+    }
+    console.log(`# ${pages} pages a crawl, ${rounds} rounds; flags: ${values.flags || "(none)"}`);
+    for (const { name, cpu, rate } of sides) {
+      console.log(
+        `${name}: CPU ${median(cpu).toFixed(3)} ms/page (${
+          cpu.map((c) => c.toFixed(3)).join(" ")
+        }), ${median(rate).toFixed(0)} pages/s`,
+      );
+    }
+    const ratios = sides[1].cpu.map((cpu, i) => cpu / sides[0].cpu[i]);
     console.log(
-      `${name}: CPU ${median(cpu).toFixed(3)} ms/page (${
-        cpu.map((c) => c.toFixed(3)).join(" ")
-      }), ` +
-        `${median(rate).toFixed(0)} pages/s`,
+      `CPU per page, after/before, by round: ${ratios.map((r) => r.toFixed(3)).join(" ")}; ` +
+        `median ${median(ratios).toFixed(3)}`,
     );
+    return 0;
+  } finally {
+    await Deno.remove(out);
   }
-  const ratios = sides[1].cpu.map((cpu, i) => cpu / sides[0].cpu[i]);
-  console.log(
-    `CPU per page, after/before, by round: ${ratios.map((r) => r.toFixed(3)).join(" ")}; ` +
-      `median ${median(ratios).toFixed(3)}`,
-  );
 }
+
+if (import.meta.main) await runMain("ab", main);
