@@ -8,6 +8,7 @@
  */
 
 import { takeHeldBody } from "./held_body.ts";
+import { ownBody } from "./read_buffers.ts";
 
 /**
  * Thrown by a body reader when a body is longer than its limit; `request()`
@@ -283,14 +284,48 @@ export function readCappedBody(
   return readWithin(response, maxBytes, "error");
 }
 
+/**
+ * {@linkcode readCappedBody} for a caller that releases the body once done
+ * with it (`releaseBody()` in `read_buffers.ts`), as the crawl's parse stage
+ * does its pages: a small body that came whole with its head may then be a
+ * view in the buffer it was read into, with no copy. Any other caller keeps
+ * what it reads, so it gets a copy of its own.
+ *
+ * @param response The final response.
+ * @param _signal Unused: the body stream already follows the request's deadline.
+ * @param maxBytes Most bytes read.
+ * @returns The bytes read (empty for a response without a body).
+ * @throws {BodyTooLargeError} Past `maxBytes`.
+ *
+ * @example Usage
+ * ```ts
+ * import { readLentBody } from "./body.ts";
+ * import { releaseBody } from "./read_buffers.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const body = await readLentBody(new Response("hello"), new AbortController().signal, 5);
+ * assert.equal(new TextDecoder().decode(body), "hello");
+ * releaseBody(body);
+ * ```
+ */
+export function readLentBody(
+  response: Response,
+  _signal: AbortSignal,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  return readWithin(response, maxBytes, "error", true);
+}
+
 // Positional rather than an options object: this runs for every page fetched.
 async function readWithin(
   response: Response,
   limit: number,
   overflow: "error" | "cut",
+  lend = false,
 ): Promise<Uint8Array> {
   if (response.body === null) return new Uint8Array();
-  const held = takeHeldBody(response);
+  const taken = takeHeldBody(response);
+  const held = taken instanceof Uint8Array && !lend ? ownBody(taken) : taken;
   if (held instanceof Uint8Array) {
     if (held.byteLength <= limit) return held;
     if (overflow === "error") throw new BodyTooLargeError(limit);

@@ -158,7 +158,7 @@ export class Http1Connection {
    * @param count How many.
    * @returns The bytes.
    */
-  takeBody(count: number): Uint8Array {
+  takeBody(count: number): Uint8Array<ArrayBuffer> {
     const end = this.start + count;
     if (count < HAND_OVER_MIN_BYTES) {
       const copy = this.buffer.slice(this.start, end);

@@ -9,6 +9,7 @@
 
 import type { Http1Connection, ResponseHead } from "./http1_connection.ts";
 import { holdBody } from "./held_body.ts";
+import { ownBody } from "./read_buffers.ts";
 import { BodyDecodeError } from "./body.ts";
 
 /**
@@ -156,10 +157,11 @@ export class Exchange {
         // The usual small page came whole with its head: handed over as bytes, no stream
         // to pull, and the connection is free at once.
         const bytes = conn.takeBody(head.contentLength);
-        // The stream, for a reader other than the body readers (the archive's): the same bytes.
+        // The stream, for a reader other than the body readers (the archive's): the same bytes,
+        // in memory of their own (see read_buffers.ts).
         const stream = new ReadableStream<Uint8Array>({
           pull(controller) {
-            controller.enqueue(bytes);
+            controller.enqueue(ownBody(bytes));
             controller.close();
           },
         }, { highWaterMark: 0 });

@@ -12,6 +12,13 @@
  * view of it can read what comes next, and its memory is kept for the next
  * connection that needs a buffer: it is still in the cache.
  *
+ * Only a reader that releases what it reads gets the view: the crawl's page
+ * reader (`readLentBody()` in `body.ts`), whose pages the parse stage releases.
+ * Any other reader (robots.txt, sitemaps, the archive's stream, a library
+ * caller) gets a copy of its own ({@linkcode ownBody}), so no 64 KiB buffer
+ * stays behind a small body kept for long, and nothing outside the page path
+ * sees the rest of a buffer (the head, bytes of earlier responses).
+ *
  * @module
  */
 
@@ -73,7 +80,11 @@ export function readBuffer(): Uint8Array<ArrayBuffer> {
  * assert.equal(body.byteLength, 0); // detached: the memory went back for reuse
  * ```
  */
-export function handOver(buffer: Uint8Array<ArrayBuffer>, start: number, end: number): Uint8Array {
+export function handOver(
+  buffer: Uint8Array<ArrayBuffer>,
+  start: number,
+  end: number,
+): Uint8Array<ArrayBuffer> {
   handedOver.add(buffer.buffer);
   return buffer.subarray(start, end);
 }
@@ -107,4 +118,33 @@ export function releaseBody(body: Uint8Array): void {
   } else if (body.byteOffset === 0 && body.byteLength === buffer.byteLength) {
     buffer.transfer(0);
   }
+}
+
+/**
+ * A body in memory of its own: a handed-over body is copied out and its
+ * buffer released for reuse (the view is detached); any other body is
+ * returned as it is.
+ *
+ * @param body A body as a connection gave it.
+ * @returns The same bytes, owning their buffer when `body` was handed over.
+ *
+ * @example Usage
+ * ```ts
+ * import { handOver, ownBody, readBuffer } from "./read_buffers.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const buffer = readBuffer();
+ * buffer.set(new TextEncoder().encode("head\r\n\r\nbody"));
+ * const lent = handOver(buffer, 8, 12);
+ * const own = ownBody(lent);
+ * assert.equal(new TextDecoder().decode(own), "body");
+ * assert.equal(own.buffer.byteLength, 4);
+ * assert.equal(lent.byteLength, 0);
+ * ```
+ */
+export function ownBody<T extends Uint8Array>(body: T): T {
+  if (!handedOver.has(body.buffer as ArrayBuffer)) return body;
+  const copy = body.slice() as T;
+  releaseBody(body);
+  return copy;
 }

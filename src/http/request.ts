@@ -12,7 +12,7 @@
 import { classifyFetchError } from "./errors.ts";
 import type { ErrorCode } from "../output/record.ts";
 import { startDeadline } from "./deadline.ts";
-import { type BodyReader, readCappedBody, readRawBody } from "./body.ts";
+import { type BodyReader, readCappedBody, readLentBody, readRawBody } from "./body.ts";
 import { HttpClient } from "./client.ts";
 
 /**
@@ -616,7 +616,8 @@ function readPageBody(
   if (!response.ok || response.body === null) return NOT_READ;
   const type = mediaType(response.headers.get("content-type"));
   if (type !== null && !HTML_TYPES.has(type)) return NOT_READ;
-  return readCappedBody(response, signal, maxBytes);
+  // The crawl's parse stage releases what it parses: the body may stay where it was read.
+  return readLentBody(response, signal, maxBytes);
 }
 
 function looksLikeHtml(body: Uint8Array): boolean {

@@ -3,7 +3,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { Http1Pool } from "../../src/http/http1_pool.ts";
 import { HttpClient } from "../../src/http/client.ts";
 import { request } from "../../src/http/request.ts";
-import { BodyDecodeError, readCappedBody } from "../../src/http/body.ts";
+import { BodyDecodeError, readCappedBody, readLentBody } from "../../src/http/body.ts";
 import {
   HAND_OVER_MIN_BYTES,
   READ_BUFFER_BYTES,
@@ -124,13 +124,13 @@ Deno.test("Http1Pool.send() keeps one connection for requests one after another"
   assert.match(server.requests[2]!, /\r\naccept-encoding: gzip\r\n/);
 });
 
-Deno.test("Http1Pool.send() hands a body that came with its head over in its read buffer, copies a small one, and reads on into another", async () => {
+Deno.test("Http1Pool.send() lends a body that came with its head in its read buffer to readLentBody(), copies a small one, and reads on into another", async () => {
   const large = "a".repeat(2 * HAND_OVER_MIN_BYTES);
   const small = "b".repeat(100);
   await using server = new ScriptedServer((_, i) => ok(i === 0 ? large : i === 1 ? small : "c"));
   using pool = new Http1Pool();
   const read = async (path: string) =>
-    await readCappedBody(
+    await readLentBody(
       await pool.send(`${server.origin}${path}`, { signal: never() }),
       never(),
       1 << 20,
@@ -148,6 +148,23 @@ Deno.test("Http1Pool.send() hands a body that came with its head over in its rea
   assert.equal(DECODER.decode(second), small);
   releaseBody(first);
   assert.equal(first.byteLength, 0);
+});
+
+Deno.test("Http1Pool.send() gives a reader that keeps the body (readCappedBody(), the stream) a copy of its own", async () => {
+  const large = "a".repeat(2 * HAND_OVER_MIN_BYTES);
+  await using server = new ScriptedServer(() => ok(large));
+  using pool = new Http1Pool();
+  const kept = await readCappedBody(
+    await pool.send(`${server.origin}/kept`, { signal: never() }),
+    never(),
+    1 << 20,
+  );
+  assert.equal(kept.buffer.byteLength, large.length);
+  assert.equal(DECODER.decode(kept), large);
+  const streamed = await pool.send(`${server.origin}/streamed`, { signal: never() });
+  const chunks = await Array.fromAsync(streamed.body!);
+  assert.deepEqual(chunks.map((chunk) => chunk.buffer.byteLength), [large.length]);
+  assert.equal(DECODER.decode(chunks[0]), large);
 });
 
 Deno.test("Http1Pool.send() sends the caller's headers and fetch()'s defaults", async () => {
