@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ownBody } from "../http/read_buffers.ts";
 import type { ParseJob, ParserConfig, ParseResult } from "./job.ts";
 import type { WorkerJob, WorkerRequest, WorkerResponse } from "./worker.ts";
 
@@ -190,7 +191,8 @@ export class ParserPool {
       );
     }
     const id = this.#nextId++;
-    const body = job.body;
+    // A body lent in a connection's read buffer becomes a copy, and the buffer goes back.
+    const body = ownBody(job.body);
     const buffer = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
       ? body.buffer as ArrayBuffer
       : body.slice().buffer;

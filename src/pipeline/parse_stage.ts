@@ -180,13 +180,7 @@ export class ParseStage {
       return new ParseStage(
         deps,
         workers * DEPTH,
-        (job, signal) => {
-          const parsed = pool.parse(job, { signal });
-          // The pool transfers a body that is its whole buffer and copies any other: a copied
-          // one (a view in a read buffer) is done with here.
-          if (job.body.byteLength < job.body.buffer.byteLength) releaseBody(job.body);
-          return parsed;
-        },
+        (job, signal) => pool.parse(job, { signal }),
         () => pool.close(),
       );
     }
