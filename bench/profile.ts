@@ -196,11 +196,15 @@ if (import.meta.main) {
   session.disconnect();
   const cpuAfter = process.cpuUsage(cpuBefore);
   const threadsAfter = threadCpuMs();
+  if (code !== 0) {
+    // The CLI said why on stderr (a bad --seed, an unreachable site): its exit code is ours.
+    await Deno.remove(dir, { recursive: true });
+    await server?.[Symbol.asyncDispose](); // Deno.exit() skips `await using`
+    Deno.exit(code);
+  }
   // Pages are the records written: the bench site's count, or whatever the seed's site holds.
-  const records = (await Deno.readTextFile(`${dir}/out.jsonl`)).split("\n").length - 1;
+  const pages = (await Deno.readTextFile(`${dir}/out.jsonl`)).split("\n").length - 1;
   await Deno.remove(dir, { recursive: true });
-  if (code !== 0) throw new Error(`The crawl exited with ${code}`);
-  const pages = records;
   if (values.out) await Deno.writeTextFile(values.out, JSON.stringify(profile));
   const times = stageTimes(profile);
   const sampled = [...times.values()].reduce((a, b) => a + b, 0);
