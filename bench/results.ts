@@ -16,6 +16,10 @@ export interface RunResult {
   peakRssBytes: number;
   p50Ms: number;
   p99Ms: number;
+  /** From spawning the CLI to its first request (start-up: Deno, modules, options). */
+  firstRequestMs: number;
+  /** Pages/s over the second half of the site (see `CrawlCheck` in `verify_output.ts`). */
+  secondHalfPagesPerSecond: number;
   serverCpuMs: number | undefined;
   otherCpuMs: number | undefined;
   stateBytes: number | undefined;
@@ -63,7 +67,10 @@ export function runLine(k: number, runs: number, r: RunResult): string {
     : ` browser_rss=${fixed(r.browserRssBytes / MiB)}MiB`;
   return `run ${k}/${runs}: pages=${r.pages} crawl=${fixed(r.crawlMs / 1000, 2)}s ` +
     `${fixed(r.crawlPagesPerSecond)} pages/s (wall ${fixed(r.wallMs / 1000, 2)}s, ` +
-    `${fixed(r.wallPagesPerSecond)} pages/s) cpu=${fixed(r.cpuMsPerPage, 2)} ms/page ` +
+    `${fixed(r.wallPagesPerSecond)} pages/s) first_request=${fixed(r.firstRequestMs / 1000, 2)}s ` +
+    `second_half=${fixed(r.secondHalfPagesPerSecond)} pages/s cpu=${
+      fixed(r.cpuMsPerPage, 2)
+    } ms/page ` +
     `rss=${fixed(r.peakRssBytes / MiB)}MiB p50=${fixed(r.p50Ms)}ms p99=${fixed(r.p99Ms)}ms` +
     `${browser}${server}${other}${state} ${r.failures.length ? "FAILED" : "verified"}`;
 }
@@ -94,10 +101,11 @@ export function table(
   const rss = m((r) => r.peakRssBytes);
   const pages = m((r) => r.pages);
   const lines = [
-    `| ${label} | pages | pages/s (crawl) | pages/s (process wall) | CPU ms/page | peak RSS MiB | p50 ms | p99 ms | server CPU ms/page |`,
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${label} | pages | pages/s (crawl) | pages/s (process wall) | first request s | pages/s (second half) | CPU ms/page | peak RSS MiB | p50 ms | p99 ms | server CPU ms/page |`,
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     `| median of ${results.length} | ${pages} | ${fixed(m((r) => r.crawlPagesPerSecond))} | ` +
-    `${fixed(m((r) => r.wallPagesPerSecond))} | ${fixed(m((r) => r.cpuMsPerPage), 2)} | ` +
+    `${fixed(m((r) => r.wallPagesPerSecond))} | ${fixed(m((r) => r.firstRequestMs) / 1000, 2)} | ` +
+    `${fixed(m((r) => r.secondHalfPagesPerSecond))} | ${fixed(m((r) => r.cpuMsPerPage), 2)} | ` +
     `${fixed(rss / MiB)} | ${fixed(m((r) => r.p50Ms))} | ${
       fixed(m((r) => r.p99Ms))
     } | ${serverCpu} |`,

@@ -27,7 +27,11 @@
  * Per run it prints crawl time and pages/s from the CLI's summary line, the
  * same on the process's wall time (start-up included), CPU ms per page (the
  * summary's `cpuMs`, i.e. from crawl start), peak RSS, p50/p99 of the
- * records' `durationMs`, and for information the server's CPU (from
+ * records' `durationMs`, the time from spawning the CLI to its first request
+ * (`first_request`: start-up) and the pages/s over the second half of the
+ * site by the records' `fetchedAt` (`second_half`: the crawl at full speed,
+ * V8's tiering behind it; a fresh process's whole-process pages/s is these
+ * two and the warm-up between them), and for information the server's CPU (from
  * `/proc/PID/stat`) and `other_cpu`: the machine's busy CPU over the run
  * minus the crawl's and the server's, i.e. CLI start-up plus everything else
  * running on the machine; a large value means the numbers are contended.
@@ -180,6 +184,7 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
     const serverCpuBefore = await server.cpuMs();
     const busyBefore = await machineBusyMs();
     const started = performance.now();
+    const spawnedAt = Date.now();
     // By name, as a user types it: the "bench" permission set allows running `deno`, and
     // Deno.execPath() is the resolved binary, which that allowlist entry does not match.
     const child = new Deno.Command("deno", {
@@ -248,6 +253,8 @@ async function crawlOnce(server: BenchServer, options: RunOptions): Promise<RunR
       peakRssBytes: summary.peakRssBytes!,
       p50Ms: check.p50Ms,
       p99Ms: check.p99Ms,
+      firstRequestMs: check.firstFetchedAt - spawnedAt,
+      secondHalfPagesPerSecond: check.secondHalfPagesPerSecond,
       serverCpuMs,
       otherCpuMs,
       stateBytes: options.statePath ? await fileSize(options.statePath) : undefined,

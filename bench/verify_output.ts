@@ -2,7 +2,9 @@
  * The benchmark's check of a crawl's output (`bench/run.ts`): every page of
  * the generated site (`bench/gen_site.ts`) exactly once, with status 200,
  * and no other URL; and the latency percentiles of its records, read on the
- * way (the output is streamed: a large crawl's can be hundreds of MB).
+ * way (the output is streamed: a large crawl's can be hundreds of MB), with
+ * when the crawl's requests started: its first, and its pace over the
+ * second half of the site.
  *
  * @module
  */
@@ -17,6 +19,13 @@ export interface CrawlCheck {
   p50Ms: number;
   /** 99th percentile of the records' `durationMs`. */
   p99Ms: number;
+  /** The earliest record's `fetchedAt` (when its request started), in ms since the epoch. */
+  firstFetchedAt: number;
+  /**
+   * Pages/s over the second half of the records by `fetchedAt`: a crawl going
+   * at full speed, its start-up and V8's tiering behind it.
+   */
+  secondHalfPagesPerSecond: number;
 }
 
 /** The lines of a file, streamed: a large crawl's output can be hundreds of MB. */
@@ -66,6 +75,7 @@ export async function verifyOutput(
   // Slot 0 is /index.html, slot i + 1 is /p/<i>.html.
   const seen = new Uint32Array(pages + 1);
   const durations: number[] = [];
+  const startedAt: number[] = [];
   const outside: string[] = [];
   const notOk: string[] = [];
   const slotOf = (url: string) => {
@@ -82,6 +92,7 @@ export async function verifyOutput(
     records++;
     const record = JSON.parse(line);
     durations.push(record.durationMs);
+    startedAt.push(Date.parse(record.fetchedAt));
     const slot = slotOf(record.url);
     if (slot < 0) outside.push(record.url);
     else seen[slot]!++;
@@ -109,5 +120,16 @@ export async function verifyOutput(
   }
   if (notOk.length) failures.push(`output: ${notOk.length} records not 200, e.g. ${sample(notOk)}`);
   const sorted = Float64Array.from(durations).sort();
-  return { records, failures, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
+  const starts = Float64Array.from(startedAt).sort();
+  const half = starts.length >> 1;
+  return {
+    records,
+    failures,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    firstFetchedAt: starts[0] ?? NaN,
+    // The requests started after the middle one, over the time they took to start (ms resolution).
+    secondHalfPagesPerSecond: (starts.length - 1 - half) /
+      ((starts[starts.length - 1]! - starts[half]!) / 1000),
+  };
 }
