@@ -79,8 +79,12 @@ Deno.test("package: the CLI loads no optional feature's code until a run uses it
     !["src/redis/job_settings.ts", "src/redis/url.ts", "src/render/match.ts"].includes(path)
   );
   assert.deepEqual(optional, []);
+  // The record's zod schema is for reading records back; a crawl only writes them.
+  assert.ok(!own.includes("src/output/record_schema.ts"), "the record schema is not loaded");
+  // The selector engine (cheerio-select, and css-select under it) checks a CSS selector when an
+  // option or rule names one: about 25 ms of start-up that a plain crawl does not pay.
   const packages = [...loaded].filter((s) =>
-    /^npm:\/?(ioredis|warcio|cheerio@|tough-cookie|croner|csv-)/.test(s)
+    /^npm:\/?(ioredis|warcio|cheerio@|cheerio-select|css-select|tough-cookie|croner|csv-)/.test(s)
   );
   assert.deepEqual(packages, []);
 });

@@ -383,7 +383,7 @@ export async function parseCli(
 
   let options: CrawlOptions;
   try {
-    options = parseCrawlOptions(input as unknown as CrawlOptionsInput);
+    options = await parseCrawlOptions(input as unknown as CrawlOptionsInput);
   } catch (error) {
     if (!(error instanceof OptionsError)) throw error;
     const key = error.option.replace(/\[.*$/, "");

@@ -134,7 +134,7 @@ function compileRule(rule: Rule, index: number): CompiledRule {
  * import { parseRules } from "./rules.ts";
  * import assert from "node:assert/strict";
  *
- * const rules = compileRules(parseRules({
+ * const rules = compileRules(await parseRules({
  *   rules: [{ match: "/p/*", fields: { price: { selector: ".price", type: "number" } } }],
  * }));
  * const url = "https://shop.test/p/1";
@@ -199,7 +199,7 @@ function readValues($: CheerioAPI, field: CompiledField, limit: number): string[
  * import { parseRules } from "./rules.ts";
  * import assert from "node:assert/strict";
  *
- * const [rule] = compileRules(parseRules({
+ * const [rule] = compileRules(await parseRules({
  *   rules: [{ match: "/*", fields: { sku: { selector: ".sku", required: true } } }],
  * })).rules;
  * const $ = cheerio.load("<h1>Tent</h1>", { xml: { xmlMode: false } });

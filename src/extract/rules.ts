@@ -118,15 +118,16 @@ function reservedFieldName(input: unknown): string | undefined {
  * import { parseRules } from "./rules.ts";
  * import assert from "node:assert/strict";
  *
- * const file = parseRules({ rules: [{ match: "/p/*", fields: { t: { selector: "h1" } } }] });
+ * const file = await parseRules({ rules: [{ match: "/p/*", fields: { t: { selector: "h1" } } }] });
  * assert.equal(file.rules[0]!.fields.t!.type, "string");
- * assert.throws(() => parseRules({ rules: [] }), /rules: rules: expected at least one rule/);
+ * await assert.rejects(parseRules({ rules: [] }), /rules: rules: expected at least one rule/);
  * ```
  */
-export function parseRules(input: unknown, source = "rules"): RulesFile {
+export async function parseRules(input: unknown, source = "rules"): Promise<RulesFile> {
   const reserved = reservedFieldName(input);
   if (reserved !== undefined) throw new RulesError(source, reserved, "reserved field name");
-  const result = RulesFileSchema.safeParse(input);
+  // Asynchronous because a CSS selector's check loads the selector engine on first use.
+  const result = await RulesFileSchema.safeParseAsync(input);
   if (result.success) return result.data;
   // A misspelt key explains the "missing" issues that follow from it: report it first.
   const { issues } = result.error;
@@ -192,5 +193,5 @@ export async function loadRules(path: string, options: LoadRulesOptions = {}): P
   } catch (error) {
     throw new RulesError(path, "", `invalid JSON: ${firstLine(error)}`);
   }
-  return parseRules(input, path);
+  return await parseRules(input, path);
 }

@@ -51,7 +51,6 @@
  * @module
  */
 
-import { select } from "cheerio-select";
 import { z } from "zod";
 
 /** The field types, in the order messages list them. */
@@ -76,6 +75,10 @@ const PATTERN_PARTS = [
 /**
  * Checks that a CSS selector compiles.
  *
+ * The selector engine is loaded on the first call, not with this module: it
+ * and its CommonJS dependencies cost about 25 ms of start-up, which a crawl
+ * that names no selector should not pay.
+ *
  * @param selector The selector.
  * @returns `undefined` when it compiles, else the parser's complaint.
  *
@@ -84,14 +87,15 @@ const PATTERN_PARTS = [
  * import { selectorProblem } from "./schema.ts";
  * import assert from "node:assert/strict";
  *
- * assert.equal(selectorProblem(".price, a.next"), undefined);
- * assert.equal(selectorProblem("a:nope"), "Unknown pseudo-class :nope");
+ * assert.equal(await selectorProblem(".price, a.next"), undefined);
+ * assert.equal(await selectorProblem("a:nope"), "Unknown pseudo-class :nope");
  * ```
  */
-export function selectorProblem(selector: string): string | undefined {
+export async function selectorProblem(selector: string): Promise<string | undefined> {
+  // cheerio's own selector engine compiles (and so rejects a bad selector) even with
+  // nothing to match; loading it alone spares the CLI the rest of cheerio.
+  const { select } = await import("cheerio-select");
   try {
-    // cheerio's own selector engine compiles (and so rejects a bad selector) even with
-    // nothing to match; loading it alone spares the CLI the rest of cheerio.
     select(selector, []);
     return undefined;
   } catch (error) {
@@ -162,8 +166,8 @@ const unknownKey = (allowed: readonly string[]) => (issue: { code: string }) =>
 
 const selectorSchema = z.string({ error: "expected a CSS selector string" })
   .min(1, { error: "expected a non-empty CSS selector" })
-  .superRefine((selector, ctx) => {
-    const problem = selectorProblem(selector);
+  .superRefine(async (selector, ctx) => {
+    const problem = await selectorProblem(selector);
     if (problem !== undefined) {
       ctx.addIssue({ code: "custom", message: `invalid CSS selector (${problem})` });
     }
@@ -215,7 +219,10 @@ export const RuleSchema = z.strictObject({
   linksFrom: selectorSchema.optional(),
 }, { error: (issue) => unknownKey(RULE_KEYS)(issue) ?? "expected a rule object" });
 
-/** The zod schema of the whole rules file. */
+/**
+ * The zod schema of the whole rules file. Its selector checks load the
+ * selector engine, so it parses with `parseAsync` or `safeParseAsync`.
+ */
 export const RulesFileSchema = z.strictObject({
   rules: z.array(RuleSchema, { error: "expected a list of rules" })
     .min(1, { error: "expected at least one rule" }),

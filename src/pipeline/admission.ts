@@ -71,7 +71,7 @@ export interface AdmissionDeps {
  * const frontier = new LocalFrontier({ perHost: 2, delayMs: 0 });
  * const stats = new CrawlStats();
  * const admission = new LinkAdmission({
- *   settings: parseCrawlOptions({ seeds: ["https://a.test/"] }),
+ *   settings: await parseCrawlOptions({ seeds: ["https://a.test/"] }),
  *   frontier,
  *   stats,
  *   inScope: (url) => url.startsWith("https://a.test/"),

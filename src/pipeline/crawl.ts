@@ -98,8 +98,8 @@ export function crawl(options: CrawlOptionsInput, context: CrawlContext = {}): C
   const start = () => {
     if (started) return;
     started = true;
-    summary = Promise.resolve().then(() =>
-      runCrawl(parseCrawlOptions(options), {
+    summary = parseCrawlOptions(options).then((parsed) =>
+      runCrawl(parsed, {
         signal,
         stopSignal: context.stopSignal,
         extract: context.extract,

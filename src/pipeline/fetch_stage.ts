@@ -119,7 +119,7 @@ const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
  * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
  *   new Response("<title>Home</title>", { headers: { "content-type": "text/html" } }));
  * const site = `http://127.0.0.1:${server.addr.port}/`;
- * const settings = parseCrawlOptions({ seeds: [site], allowPrivate: true, ignoreRobots: true });
+ * const settings = await parseCrawlOptions({ seeds: [site], allowPrivate: true, ignoreRobots: true });
  * const store = new MemoryStore();
  * const frontier = await store.openFrontier(settings);
  * const stats = new CrawlStats();

@@ -66,7 +66,7 @@ const renderPattern = z.string({ error: "must be a URL pattern or regular expres
   { error: "must be a URL pattern (/path/*, https://host/*) or a valid regular expression" },
 );
 const cssSelector = z.string({ error: "must be a CSS selector" })
-  .refine((value) => selectorProblem(value) === undefined, {
+  .refine(async (value) => (await selectorProblem(value)) === undefined, {
     error: "must be a valid CSS selector",
   });
 
@@ -127,7 +127,11 @@ const statusRange = z.union([z.number(), z.string()], { error: STATUS_ERROR })
 /** The default User-Agent: names the project and where to reach its operator. */
 export const DEFAULT_USER_AGENT = "deno-crawler/0.1 (+https://example.invalid/crawler-contact)";
 
-/** The zod schema of the crawl options; `CrawlOptions` is inferred from it. */
+/**
+ * The zod schema of the crawl options; `CrawlOptions` is inferred from it.
+ * Its CSS selector checks are asynchronous: {@linkcode parseCrawlOptions}
+ * parses with `safeParseAsync`.
+ */
 export const CrawlOptionsSchema = z.object({
   /** Where the crawl starts: absolute http(s) URLs. */
   seeds: z.array(httpUrl, { error: "must be a list of http(s) URLs" })
@@ -326,8 +330,8 @@ export const OPTION_DEFAULTS: Readonly<Omit<CrawlOptions, "seeds">> = (() => {
  * import { parseCrawlOptions, parserWorkers } from "./options.ts";
  * import assert from "node:assert/strict";
  *
- * assert.equal(parserWorkers(parseCrawlOptions({ seeds: ["https://a.test/"] })), 0);
- * assert.equal(parserWorkers(parseCrawlOptions({ seeds: ["https://a.test/"], parsers: 3 })), 3);
+ * assert.equal(parserWorkers(await parseCrawlOptions({ seeds: ["https://a.test/"] })), 0);
+ * assert.equal(parserWorkers(await parseCrawlOptions({ seeds: ["https://a.test/"], parsers: 3 })), 3);
  * ```
  */
 export function parserWorkers(
@@ -352,8 +356,8 @@ export function parserWorkers(
  * import { identityOf, parseCrawlOptions } from "./options.ts";
  * import assert from "node:assert/strict";
  *
- * const a = identityOf(parseCrawlOptions({ seeds: ["https://ann:pw@a.test/"] }));
- * const b = identityOf(parseCrawlOptions({ seeds: ["https://a.test/"], concurrency: 2 }));
+ * const a = identityOf(await parseCrawlOptions({ seeds: ["https://ann:pw@a.test/"] }));
+ * const b = identityOf(await parseCrawlOptions({ seeds: ["https://a.test/"], concurrency: 2 }));
  * assert.deepEqual(a, b);
  * ```
  */
@@ -380,7 +384,7 @@ export function identityOf(options: CrawlOptions): Record<string, unknown> {
  * import { parseCrawlOptions, shownOptions } from "./options.ts";
  * import assert from "node:assert/strict";
  *
- * const shown = shownOptions(parseCrawlOptions({ seeds: ["https://ann:pw@a.test/"] }));
+ * const shown = shownOptions(await parseCrawlOptions({ seeds: ["https://ann:pw@a.test/"] }));
  * assert.deepEqual(shown.seeds, ["https://ann:***@a.test/"]);
  * ```
  */
@@ -432,20 +436,21 @@ export class OptionsError extends TypeError {
  *
  * @param input Options as written by the caller.
  * @returns The validated options.
- * @throws {OptionsError} Naming the first bad option.
+ * @throws {OptionsError} Naming the first bad option (the promise rejects with it).
  *
  * @example Usage
  * ```ts
  * import { parseCrawlOptions } from "./options.ts";
  * import assert from "node:assert/strict";
  *
- * const options = parseCrawlOptions({ seeds: ["https://example.org/"] });
+ * const options = await parseCrawlOptions({ seeds: ["https://example.org/"] });
  * assert.equal(options.concurrency, 16);
- * assert.throws(() => parseCrawlOptions({ seeds: [], concurrency: 0 }));
+ * await assert.rejects(parseCrawlOptions({ seeds: [], concurrency: 0 }));
  * ```
  */
-export function parseCrawlOptions(input: CrawlOptionsInput): CrawlOptions {
-  const result = CrawlOptionsSchema.safeParse(input);
+export async function parseCrawlOptions(input: CrawlOptionsInput): Promise<CrawlOptions> {
+  // Asynchronous because a CSS selector's check loads the selector engine on first use.
+  const result = await CrawlOptionsSchema.safeParseAsync(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   if (issue.code === "unrecognized_keys") {

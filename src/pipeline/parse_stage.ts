@@ -109,7 +109,7 @@ const ROUND_TRIP_CONSUMERS = 16;
  * import { MemoryStore } from "../store/memory.ts";
  * import assert from "node:assert/strict";
  *
- * const settings = parseCrawlOptions({ seeds: ["https://a.test/"], parsers: 0 });
+ * const settings = await parseCrawlOptions({ seeds: ["https://a.test/"], parsers: 0 });
  * const store = new MemoryStore();
  * const frontier = await store.openFrontier(settings);
  * const stats = new CrawlStats();

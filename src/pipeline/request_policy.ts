@@ -79,7 +79,7 @@ export type RobotsAnswer =
  * const site = `http://127.0.0.1:${server.addr.port}/`;
  * const { signal } = new AbortController();
  * const policy = new RequestPolicy({
- *   settings: parseCrawlOptions({ seeds: [site], allowPrivate: true }),
+ *   settings: await parseCrawlOptions({ seeds: [site], allowPrivate: true }),
  *   frontier: new LocalFrontier({ perHost: 1, delayMs: 0 }),
  *   inScope: (url) => url.startsWith(site),
  *   signal,

@@ -99,7 +99,7 @@ export interface RunContext {
  *     : new Response("not found", { status: 404 }));
  * const seeds = [`http://127.0.0.1:${server.addr.port}/`];
  * const records: CrawlRecord[] = [];
- * const options = parseCrawlOptions({ seeds, allowPrivate: true, parsers: 0 });
+ * const options = await parseCrawlOptions({ seeds, allowPrivate: true, parsers: 0 });
  * const summary = await runCrawl(options, { onRecord: (record) => void records.push(record) });
  * assert.deepEqual(records.map((r) => r.status).sort(), [200, 404]);
  * assert.equal(summary.pagesOk, 1);

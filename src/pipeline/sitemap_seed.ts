@@ -62,7 +62,7 @@ export interface SitemapSeedDeps {
  *     ? new Response(`<urlset><url><loc>${new URL("/a", req.url)}</loc></url></urlset>`)
  *     : new Response("not found", { status: 404 }));
  * const site = `http://127.0.0.1:${server.addr.port}/`;
- * const settings = parseCrawlOptions({ seeds: [site], allowPrivate: true });
+ * const settings = await parseCrawlOptions({ seeds: [site], allowPrivate: true });
  * const frontier = new LocalFrontier(settings);
  * const stats = new CrawlStats();
  * const { signal } = new AbortController();

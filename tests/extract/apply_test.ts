@@ -11,19 +11,23 @@ const RULES = new URL("../../fixtures/rules/", import.meta.url).pathname;
 const load = (html: string) => cheerio.load(html, { xml: { xmlMode: false } });
 
 /** Extracts `fields` (one rule matching everything) from `html`. */
-function extract(html: string, fields: Record<string, unknown>, pageUrl = PAGE): ExtractResult {
-  const rules = compileRules(parseRules({ rules: [{ match: "/*", fields }] }));
+async function extract(
+  html: string,
+  fields: Record<string, unknown>,
+  pageUrl = PAGE,
+): Promise<ExtractResult> {
+  const rules = compileRules(await parseRules({ rules: [{ match: "/*", fields }] }));
   const rule = rules.match(pageUrl);
   assert.ok(rule);
   return rules.extract(load(html), pageUrl, rule);
 }
 
-Deno.test("extract: boolean from an attribute follows HTML boolean attributes", () => {
+Deno.test("extract: boolean from an attribute follows HTML boolean attributes", async () => {
   const html = '<input id="a" checked><input id="b" checked="checked"><input id="c">' +
     '<input id="d" checked="no"><input id="e" checked="bogus">';
   const spec = (id: string) => ({ selector: `#${id}`, value: "attr:checked", type: "boolean" });
   assert.deepEqual(
-    extract(html, { a: spec("a"), b: spec("b"), c: spec("c"), d: spec("d"), e: spec("e") }),
+    await extract(html, { a: spec("a"), b: spec("b"), c: spec("c"), d: spec("d"), e: spec("e") }),
     {
       data: { a: true, b: true, c: false, d: false, e: null },
       dataErrors: [{
@@ -34,12 +38,13 @@ Deno.test("extract: boolean from an attribute follows HTML boolean attributes", 
   );
   // No element at all is still missing, not false.
   assert.deepEqual(
-    extract("<p>", { on: { selector: "input", value: "attr:checked", type: "boolean" } }).data,
+    (await extract("<p>", { on: { selector: "input", value: "attr:checked", type: "boolean" } }))
+      .data,
     { on: null },
   );
 });
 
-Deno.test("extract: url resolves against the page and its <base href>", () => {
+Deno.test("extract: url resolves against the page and its <base href>", async () => {
   values("url", [
     ["../img/a.jpg", "https://shop.test/img/a.jpg"],
     ["/x?y=1#z", "https://shop.test/x?y=1#z"],
@@ -48,36 +53,37 @@ Deno.test("extract: url resolves against the page and its <base href>", () => {
   errors("url", "expected a URL", ["http://[::1", "https://exa mple.test/"]);
   const html = '<base href="https://cdn.test/assets/"><img src="a.jpg"><img src="/b.jpg">';
   assert.deepEqual(
-    extract(html, { img: { selector: "img", value: "attr:src", type: "url", all: true } }).data,
+    (await extract(html, { img: { selector: "img", value: "attr:src", type: "url", all: true } }))
+      .data,
     { img: ["https://cdn.test/assets/a.jpg", "https://cdn.test/b.jpg"] },
   );
   // A relative <base href> is itself resolved against the page.
   assert.deepEqual(
-    extract('<base href="/media/"><img src="a.jpg">', {
+    (await extract('<base href="/media/"><img src="a.jpg">', {
       img: { selector: "img", value: "attr:src", type: "url" },
-    }).data,
+    })).data,
     { img: "https://shop.test/media/a.jpg" },
   );
 });
 
-Deno.test("extract: text collapses whitespace, html keeps markup, attr reads the attribute", () => {
+Deno.test("extract: text collapses whitespace, html keeps markup, attr reads the attribute", async () => {
   const html =
     '<h1>\n  Alpine   <em>Tent</em>\n</h1><meta itemprop="priceCurrency" content=" USD ">';
   assert.deepEqual(
-    extract(html, {
+    (await extract(html, {
       text: { selector: "h1" },
       html: { selector: "h1", value: "html" },
       currency: { selector: "meta", value: "attr:content" },
       upper: { selector: "META", value: "attr:CONTENT" },
-    }).data,
+    })).data,
     { text: "Alpine Tent", html: "Alpine   <em>Tent</em>", currency: "USD", upper: "USD" },
   );
 });
 
-Deno.test("extract: missing required fields are data errors, missing optional ones null", () => {
+Deno.test("extract: missing required fields are data errors, missing optional ones null", async () => {
   const html = '<h1>Tent</h1><span class="price">  </span><span class="price">$5</span>';
   assert.deepEqual(
-    extract(html, {
+    await extract(html, {
       name: { selector: "h1", required: true },
       // The blank first match is skipped: the first non-blank value counts.
       price: { selector: ".price", type: "number", required: true },
@@ -97,9 +103,9 @@ Deno.test("extract: missing required fields are data errors, missing optional on
   );
 });
 
-Deno.test("extract: a value that fails its type is null with a data error", () => {
+Deno.test("extract: a value that fails its type is null with a data error", async () => {
   assert.deepEqual(
-    extract('<span class="price">Call us</span><span class="price">$9</span>', {
+    await extract('<span class="price">Call us</span><span class="price">$9</span>', {
       price: { selector: ".price", type: "number", required: true },
     }),
     {
@@ -109,10 +115,10 @@ Deno.test("extract: a value that fails its type is null with a data error", () =
   );
 });
 
-Deno.test("extract: all: true lists every value and names failing items by index", () => {
+Deno.test("extract: all: true lists every value and names failing items by index", async () => {
   const html = "<ul><li>$1</li><li> </li><li>2,50 €</li><li>n/a</li><li>$1,000</li></ul>";
   assert.deepEqual(
-    extract(html, {
+    await extract(html, {
       prices: { selector: "li", all: true, type: "number" },
       raw: { selector: "li", all: true },
       none: { selector: "dd", all: true },
@@ -133,14 +139,16 @@ Deno.test("extract: all: true lists every value and names failing items by index
   );
 });
 
-Deno.test("extract: the first matching rule applies", () => {
-  const rules = compileRules(parseRules({
-    rules: [
-      { name: "sale", match: "https://shop.test/products/sale-*" },
-      { name: "product", match: "/products/*" },
-      { name: "shop-wide", match: { hostname: "shop.test" } },
-    ],
-  }));
+Deno.test("extract: the first matching rule applies", async () => {
+  const rules = compileRules(
+    await parseRules({
+      rules: [
+        { name: "sale", match: "https://shop.test/products/sale-*" },
+        { name: "product", match: "/products/*" },
+        { name: "shop-wide", match: { hostname: "shop.test" } },
+      ],
+    }),
+  );
   assert.equal(rules.match("https://shop.test/products/sale-tent")?.name, "sale");
   assert.equal(rules.match("https://shop.test/products/tent")?.name, "product");
   assert.equal(rules.match("http://127.0.0.1:9/products/tent?ref=x")?.name, "product");
@@ -154,8 +162,10 @@ Deno.test("extract: the first matching rule applies", () => {
   ]);
 });
 
-Deno.test("extract: an unnamed rule is named by its place, and compileRules takes a list", () => {
-  const { rules } = parseRules({ rules: [{ match: "/a" }, { match: "/b", linksFrom: "nav" }] });
+Deno.test("extract: an unnamed rule is named by its place, and compileRules takes a list", async () => {
+  const { rules } = await parseRules({
+    rules: [{ match: "/a" }, { match: "/b", linksFrom: "nav" }],
+  });
   const compiled = compileRules(rules);
   assert.equal(compiled.match("https://a.test/b")?.name, "rules[1]");
   assert.equal(compiled.match("https://a.test/b")?.linksFrom, "nav");

@@ -79,7 +79,7 @@ const JACKET_ERRORS = [
 
 async function crawlShop(options: CrawlOptionsInput) {
   const records: CrawlRecord[] = [];
-  const summary = await runCrawl(parseCrawlOptions({ allowPrivate: true, ...options }), {
+  const summary = await runCrawl(await parseCrawlOptions({ allowPrivate: true, ...options }), {
     signal: AbortSignal.timeout(30_000),
     onRecord: (record) => void records.push(record),
   });

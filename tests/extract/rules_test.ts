@@ -3,10 +3,10 @@ import { loadRules, parseRules, RulesError } from "../../src/extract/rules.ts";
 
 const RULES = new URL("../../fixtures/rules/", import.meta.url).pathname;
 
-/** The one-line message `parseRules` throws for `input`. */
-function messageFor(input: unknown): string {
+/** The one-line message `parseRules` rejects with for `input`. */
+async function messageFor(input: unknown): Promise<string> {
   try {
-    parseRules(input, "rules.json");
+    await parseRules(input, "rules.json");
   } catch (error) {
     assert.ok(error instanceof RulesError, `expected a RulesError, got ${error}`);
     assert.ok(!error.message.includes("\n"), `not one line: ${error.message}`);
@@ -102,136 +102,138 @@ Deno.test("extract rules: an aborted load rejects with the signal's reason", asy
   );
 });
 
-Deno.test("extract rules: the file shape is checked", () => {
+Deno.test("extract rules: the file shape is checked", async () => {
   assert.equal(
-    messageFor([{ match: "/p/*" }]),
+    await messageFor([{ match: "/p/*" }]),
     'rules.json: expected an object with a "rules" list: received an array',
   );
-  assert.equal(messageFor({}), "rules.json: rules: expected a list of rules: missing");
+  assert.equal(await messageFor({}), "rules.json: rules: expected a list of rules: missing");
   assert.equal(
-    messageFor({ rules: [] }),
+    await messageFor({ rules: [] }),
     "rules.json: rules: expected at least one rule: received an array",
   );
   assert.equal(
-    messageFor({ rules: [5] }),
+    await messageFor({ rules: [5] }),
     "rules.json: rules[0]: expected a rule object: received 5",
   );
   assert.equal(
-    messageFor({ rules: [{ match: "/p/*" }], version: 2 }),
+    await messageFor({ rules: [{ match: "/p/*" }], version: 2 }),
     "rules.json: version: unknown key, expected one of rules",
   );
   assert.equal(
-    messageFor(rule({ link: "a" })),
+    await messageFor(rule({ link: "a" })),
     "rules.json: rules[0].link: unknown key, expected one of name, match, fields, linksFrom",
   );
   assert.equal(
-    messageFor(rule({ name: "" })),
+    await messageFor(rule({ name: "" })),
     'rules.json: rules[0].name: expected a non-empty name: received ""',
   );
   assert.equal(
-    messageFor(rule({ fields: ["h1"] })),
+    await messageFor(rule({ fields: ["h1"] })),
     "rules.json: rules[0].fields: expected an object of fields: received an array",
   );
   assert.equal(
-    messageFor(rule({ linksFrom: "a[" })),
+    await messageFor(rule({ linksFrom: "a[" })),
     'rules.json: rules[0].linksFrom: invalid CSS selector (Expected name, found): received "a["',
   );
 });
 
-Deno.test("extract rules: match must be a URL pattern that compiles", () => {
+Deno.test("extract rules: match must be a URL pattern that compiles", async () => {
   assert.equal(
-    messageFor({ rules: [{ fields: {} }] }),
+    await messageFor({ rules: [{ fields: {} }] }),
     "rules.json: rules[0].match: expected a URL pattern string or URLPattern init object: missing",
   );
   assert.equal(
-    messageFor({ rules: [{ match: 5 }] }),
+    await messageFor({ rules: [{ match: 5 }] }),
     "rules.json: rules[0].match: expected a URL pattern string or URLPattern init object: received 5",
   );
   assert.equal(
-    messageFor({ rules: [{ match: "/p/(" }] }),
+    await messageFor({ rules: [{ match: "/p/(" }] }),
     "rules.json: rules[0].match: invalid URL pattern: tokenizer error: invalid regex: " +
       'missing closing ) (at char 3): received "/p/("',
   );
   assert.equal(
-    messageFor({ rules: [{ match: "products/*" }] }),
+    await messageFor({ rules: [{ match: "products/*" }] }),
     "rules.json: rules[0].match: invalid URL pattern: a relative input without a base URL " +
       'is not valid: received "products/*"',
   );
   assert.equal(
-    messageFor({ rules: [{ match: { pathnam: "/p/*" } }] }),
+    await messageFor({ rules: [{ match: { pathnam: "/p/*" } }] }),
     "rules.json: rules[0].match.pathnam: unknown key, expected one of protocol, username, " +
       "password, hostname, port, pathname, search, hash, baseURL",
   );
   assert.equal(
-    messageFor({ rules: [{ match: { pathname: 5 } }] }),
+    await messageFor({ rules: [{ match: { pathname: 5 } }] }),
     "rules.json: rules[0].match.pathname: expected a pattern string: received 5",
   );
   assert.equal(
-    messageFor({ rules: [{ match: { hostname: "shop.test", pathname: "/p/:" } }] }),
+    await messageFor({ rules: [{ match: { hostname: "shop.test", pathname: "/p/:" } }] }),
     "rules.json: rules[0].match: invalid URL pattern: tokenizer error: invalid name; " +
       "must be at least length 1 (at char 3): received an object",
   );
 });
 
-Deno.test("extract rules: each field key is checked with its path", () => {
+Deno.test("extract rules: each field key is checked with its path", async () => {
   const base = "rules.json: rules[0].fields.price";
-  assert.equal(messageFor(field(5)), `${base}: expected a field object: received 5`);
+  assert.equal(await messageFor(field(5)), `${base}: expected a field object: received 5`);
   assert.equal(
-    messageFor(field({ type: "number" })),
+    await messageFor(field({ type: "number" })),
     `${base}.selector: expected a CSS selector string: missing`,
   );
   assert.equal(
-    messageFor(field({ selector: "" })),
+    await messageFor(field({ selector: "" })),
     `${base}.selector: expected a non-empty CSS selector: received ""`,
   );
   assert.equal(
-    messageFor(field({ selector: "a:nope" })),
+    await messageFor(field({ selector: "a:nope" })),
     `${base}.selector: invalid CSS selector (Unknown pseudo-class :nope): received "a:nope"`,
   );
   assert.equal(
-    messageFor(field({ selector: ".price", value: "src" })),
+    await messageFor(field({ selector: ".price", value: "src" })),
     `${base}.value: expected "text", "html" or "attr:NAME": received "src"`,
   );
   assert.equal(
-    messageFor(field({ selector: ".price", value: "attr:" })),
+    await messageFor(field({ selector: ".price", value: "attr:" })),
     `${base}.value: expected "text", "html" or "attr:NAME": received "attr:"`,
   );
   assert.equal(
-    messageFor(field({ selector: ".price", type: "float" })),
+    await messageFor(field({ selector: ".price", type: "float" })),
     `${base}.type: expected one of string, number, integer, boolean, url, date: received "float"`,
   );
   assert.equal(
-    messageFor(field({ selector: ".price", all: "yes" })),
+    await messageFor(field({ selector: ".price", all: "yes" })),
     `${base}.all: expected true or false: received "yes"`,
   );
   assert.equal(
-    messageFor(field({ selector: ".price", required: 1 })),
+    await messageFor(field({ selector: ".price", required: 1 })),
     `${base}.required: expected true or false: received 1`,
   );
   assert.equal(
-    messageFor(field({ selecter: ".price" })),
+    await messageFor(field({ selecter: ".price" })),
     `${base}.selecter: unknown key, expected one of selector, value, all, type, required`,
   );
 });
 
-Deno.test("extract rules: field names are checked and quoted in paths when needed", () => {
+Deno.test("extract rules: field names are checked and quoted in paths when needed", async () => {
   assert.equal(
-    messageFor(rule({ fields: { "": { selector: "h1" } } })),
+    await messageFor(rule({ fields: { "": { selector: "h1" } } })),
     'rules.json: rules[0].fields[""]: expected a non-empty field name: received ""',
   );
   assert.equal(
-    messageFor(rule({ fields: { "unit price": { selector: "h1", type: "money" } } })),
+    await messageFor(rule({ fields: { "unit price": { selector: "h1", type: "money" } } })),
     'rules.json: rules[0].fields["unit price"].type: expected one of string, number, integer, ' +
       'boolean, url, date: received "money"',
   );
   assert.equal(
-    messageFor(JSON.parse('{"rules":[{"match":"/p/*","fields":{"__proto__":{"selector":"h1"}}}]}')),
+    await messageFor(
+      JSON.parse('{"rules":[{"match":"/p/*","fields":{"__proto__":{"selector":"h1"}}}]}'),
+    ),
     "rules.json: rules[0].fields.__proto__: reserved field name",
   );
 });
 
-Deno.test("extract rules: parseRules fills in defaults and accepts every form of match", () => {
-  const { rules } = parseRules({
+Deno.test("extract rules: parseRules fills in defaults and accepts every form of match", async () => {
+  const { rules } = await parseRules({
     rules: [
       { match: "/p/*" },
       { match: "https://shop.test/p/:id", name: "full" },

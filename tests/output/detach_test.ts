@@ -25,7 +25,7 @@ const growth = {};
 for (const [name, { html, options, fields }] of Object.entries(cases)) {
   const parser = fields && await createParser({
     parser: "htmlparser2", followNofollow: false, stripParams: [], sortQuery: false,
-    rules: parseRules({ rules: [{ match: "/*", fields }] }),
+    rules: await parseRules({ rules: [{ match: "/*", fields }] }),
   });
   const kept = [];
   gc(); gc();

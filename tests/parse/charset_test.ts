@@ -77,7 +77,7 @@ for (const { name, file, contentType, title, link } of CASES) {
     });
     const records: CrawlRecord[] = [];
     const summary = await runCrawl(
-      parseCrawlOptions({
+      await parseCrawlOptions({
         seeds: [`${server.origin}/page`],
         allowPrivate: true,
         ignoreRobots: true,

@@ -61,31 +61,34 @@ Deno.test("docs/options.md's options table shows the schema's defaults", async (
   assert.ok(checked >= 20, `only ${checked} rows checked`);
 });
 
-Deno.test("OPTION_DEFAULTS is what validating bare seeds fills in", () => {
-  const { seeds: _, ...filled } = parseCrawlOptions({ seeds: ["https://a.test/"] });
+Deno.test("OPTION_DEFAULTS is what validating bare seeds fills in", async () => {
+  const { seeds: _, ...filled } = await parseCrawlOptions({ seeds: ["https://a.test/"] });
   assert.deepEqual(filled, OPTION_DEFAULTS);
 });
 
-Deno.test("parseCrawlOptions() refuses settings that would be silently ignored or unsafe together", () => {
+Deno.test("parseCrawlOptions() refuses settings that would be silently ignored or unsafe together", async () => {
   const seeds = ["https://a.test/"];
-  assert.throws(
-    () => parseCrawlOptions({ seeds, warcCdx: true }),
+  await assert.rejects(
+    parseCrawlOptions({ seeds, warcCdx: true }),
     /Cannot crawl as 'warcCdx' needs warc/,
   );
-  assert.throws(
-    () => parseCrawlOptions({ seeds, warc: "a.warc.gz", render: true }),
+  await assert.rejects(
+    parseCrawlOptions({ seeds, warc: "a.warc.gz", render: true }),
     /Cannot crawl as 'warc' does not archive rendered pages/,
   );
-  assert.throws(
-    () => parseCrawlOptions({ seeds, proxy: "http://proxy.test:3128", renderMatch: ["/app/*"] }),
+  await assert.rejects(
+    parseCrawlOptions({ seeds, proxy: "http://proxy.test:3128", renderMatch: ["/app/*"] }),
     /Cannot crawl as 'proxy' does not reach the browser/,
   );
-  assert.throws(() => parseCrawlOptions({ seeds, check: [] }), /'check' must list some of/);
-  assert.throws(
-    () => parseCrawlOptions({ seeds, accept: [200] }),
+  await assert.rejects(
+    parseCrawlOptions({ seeds, check: [] }),
+    /'check' must list some of/,
+  );
+  await assert.rejects(
+    parseCrawlOptions({ seeds, accept: [200] }),
     /'accept\[0\]' must hold 4xx or 5xx/,
   );
-  assert.deepEqual(parseCrawlOptions({ seeds, accept: ["400..403", 429] }).accept, [
+  assert.deepEqual((await parseCrawlOptions({ seeds, accept: ["400..403", 429] })).accept, [
     { from: 400, to: 403 },
     { from: 429, to: 429 },
   ]);

@@ -16,7 +16,7 @@ async function stageOver(
   extract?: () => void,
   onRecord: (record: CrawlRecord) => void = () => {},
 ): Promise<{ stage: ParseStage; pages: PageChannel; frontier: CrawlFrontier }> {
-  const settings = parseCrawlOptions({ seeds: ["https://a.test/"] });
+  const settings = await parseCrawlOptions({ seeds: ["https://a.test/"] });
   const stats = new CrawlStats();
   const store = new MemoryStore();
   const frontier = wrap(await store.openFrontier(settings));

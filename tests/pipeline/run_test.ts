@@ -3,7 +3,8 @@ import { parseCrawlOptions } from "../../src/pipeline/options.ts";
 import type { CrawlOptionsInput } from "../../src/pipeline/options_input.ts";
 import { crawl } from "../../src/pipeline/crawl.ts";
 import { type RunContext, runCrawl } from "../../src/pipeline/run.ts";
-import { type CrawlRecord, CrawlRecordSchema } from "../../src/output/record.ts";
+import type { CrawlRecord } from "../../src/output/record.ts";
+import { CrawlRecordSchema } from "../../src/output/record_schema.ts";
 import { type FixtureServer, SITE_PATHS, startFixtureServer } from "../support/fixture_server.ts";
 
 /** Crawls with a hard deadline, so a hang fails the test instead of blocking the run. */
@@ -13,7 +14,7 @@ async function crawlAll(
 ) {
   const records: CrawlRecord[] = [];
   // The fixture server is on loopback: lift the private-address guard.
-  const summary = await runCrawl(parseCrawlOptions({ allowPrivate: true, ...options }), {
+  const summary = await runCrawl(await parseCrawlOptions({ allowPrivate: true, ...options }), {
     signal: AbortSignal.timeout(30_000),
     ...context,
     onRecord: (record) => {

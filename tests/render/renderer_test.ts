@@ -410,7 +410,7 @@ chromiumTest("render: an aborted crawl closes the browser", async () => {
   const controller = new AbortController();
   started.promise.then(() => controller.abort(new Error("stop")));
   const summary = await runCrawl(
-    parseCrawlOptions({ seeds: [`${server.origin}/`], ...ALLOW, render: true, parsers: 0 }),
+    await parseCrawlOptions({ seeds: [`${server.origin}/`], ...ALLOW, render: true, parsers: 0 }),
     { signal: controller.signal, onRecord() {} },
   );
   answer.resolve(new Response("late"));
@@ -422,7 +422,7 @@ chromiumTest("render: a crawl that fails (its record sink throws) closes the bro
   await using server = startFixtureServer({ root: `${FIXTURES}spa`, hostname: SITE });
   await assert.rejects(
     runCrawl(
-      parseCrawlOptions({ seeds: [`${server.origin}/`], ...ALLOW, render: true, parsers: 0 }),
+      await parseCrawlOptions({ seeds: [`${server.origin}/`], ...ALLOW, render: true, parsers: 0 }),
       {
         signal: AbortSignal.timeout(60_000),
         onRecord() {

@@ -48,7 +48,7 @@ export async function crawlRecords(
   settings: CrawlRecordsOptions = {},
 ) {
   const records: CrawlRecord[] = [];
-  const summary = await runCrawl(parseCrawlOptions({ parsers: 0, ...options }), {
+  const summary = await runCrawl(await parseCrawlOptions({ parsers: 0, ...options }), {
     signal: AbortSignal.timeout(settings.deadlineMs ?? 10_000),
     onRecord: (record) => {
       records.push(record);
