@@ -311,6 +311,9 @@ export type CrawlOptions = z.output<typeof CrawlOptionsSchema>;
  * ```
  */
 export const OPTION_DEFAULTS: Readonly<Omit<CrawlOptions, "seeds">> = (() => {
+  // A synchronous parse holds only while no default is a CSS selector: zod refuses an
+  // asynchronous check (a selector's) under parse(). tests/pipeline/options_test.ts compares
+  // these with parseCrawlOptions()'s.
   const { seeds: _, ...defaults } = CrawlOptionsSchema.parse({ seeds: ["http://example.org/"] });
   return defaults;
 })();
