@@ -125,7 +125,8 @@ Pipeline
                            core when pages are loaded into a DOM: --extract rules, --parser parse5)
   --parse-timeout MS       longest a page may take to parse in a worker (default ${D.parseTimeoutMs}); past it
                            the worker is replaced and the page recorded parse_timeout (workers only)
-  --queue-size N           pages buffered between fetchers and parsers (default ${D.queueSize})
+  --queue-size N           pages buffered between fetchers and parsers, and pages each parser worker
+                           may hold (default ${D.queueSize})
   --shutdown count|sentinel  how parsers learn the crawl is over (default ${D.shutdown})
   --parser htmlparser2|parse5  HTML parser (default ${D.parser})
 

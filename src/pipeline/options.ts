@@ -157,7 +157,10 @@ export const CrawlOptionsSchema = z.object({
   parseTimeoutMs: positiveMs.default(5_000),
   /** Parser Web Workers; 0 parses in the crawler's own isolate. Default: see {@linkcode parserWorkers}. */
   parsers: nonNegativeInt.optional(),
-  /** Capacity of the bounded page channel between fetchers and parsers. */
+  /**
+   * Capacity of the bounded page channel between fetchers and parsers, and how many pages
+   * each parser worker may hold at once.
+   */
   queueSize: positiveInt.default(32),
   /** Whole-request deadline (headers, redirects and body), in ms. */
   timeoutMs: positiveMs.default(30_000),

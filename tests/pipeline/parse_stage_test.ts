@@ -10,17 +10,21 @@ import { MemoryStore } from "../../src/store/memory.ts";
 import { unfetchedPage } from "../../src/http/request.ts";
 import type { CrawlRecord } from "../../src/output/record.ts";
 
-/** A parse stage parsing in this isolate, over a memory store's frontier as `wrap` gives it. */
+/**
+ * A parse stage over a memory store's frontier as `wrap` gives it, parsing in this isolate
+ * unless `parsers` asks for workers; its page channel holds `capacity` pages.
+ */
 async function stageOver(
   wrap: (frontier: CrawlFrontier) => CrawlFrontier,
   extract?: () => void,
   onRecord: (record: CrawlRecord) => void = () => {},
+  { parsers, capacity = 8 }: { parsers?: number; capacity?: number } = {},
 ): Promise<{ stage: ParseStage; pages: PageChannel; frontier: CrawlFrontier }> {
-  const settings = await parseCrawlOptions({ seeds: ["https://a.test/"] });
+  const settings = await parseCrawlOptions({ seeds: ["https://a.test/"], parsers });
   const stats = new CrawlStats();
   const store = new MemoryStore();
   const frontier = wrap(await store.openFrontier(settings));
-  const pages: PageChannel = new Channel({ capacity: 8 });
+  const pages: PageChannel = new Channel({ capacity });
   const stage = await ParseStage.create(settings, {
     pages,
     admission: new LinkAdmission({ settings, frontier, stats, inScope: () => true }),
@@ -63,6 +67,20 @@ Deno.test("ParseStage parsing in this isolate runs one consumer over a frontier 
 Deno.test("ParseStage runs several consumers over a frontier answering over the network, one with a hook", async () => {
   assert.ok((await stageOver((local) => remote(local))).stage.consumers > 1);
   assert.equal((await stageOver((local) => remote(local), () => {})).stage.consumers, 1);
+});
+
+Deno.test("ParseStage runs as many consumers per parser worker as the page channel holds", async () => {
+  // While a worker parses one batch, the others' pages gather as the next: 8 a worker made
+  // batches of 1 and 7 pages, and each thread waited for the other's wake-up.
+  const { stage } = await stageOver((frontier) => frontier, undefined, undefined, {
+    parsers: 2,
+    capacity: 24,
+  });
+  try {
+    assert.equal(stage.consumers, 48);
+  } finally {
+    stage.close();
+  }
 });
 
 Deno.test("ParseStage hands a page to the store before its links' answers come, its links queued first", async () => {
