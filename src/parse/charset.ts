@@ -5,8 +5,14 @@
  * bytes, then UTF-8. Labels are WHATWG encoding labels, resolved by
  * `TextDecoder`.
  *
+ * The scan of a UTF-8 page does not decode it: it reads the bytes as
+ * Latin-1 text (one character a byte, see {@linkcode utf8BytePieces}), and
+ * only the few values it keeps are decoded ({@linkcode bytesToText}).
+ *
  * @module
  */
+
+import { Buffer } from "node:buffer";
 
 /**
  * The `charset` parameter of a Content-Type header.
@@ -195,4 +201,94 @@ export function* decodeHtmlPieces(
     const piece = streaming.decode(bytes.subarray(at, end), { stream: end < bytes.byteLength });
     if (piece !== "") yield piece;
   }
+}
+
+/**
+ * A UTF-8 body as the tag scanner reads it without decoding: Latin-1 text,
+ * one character per byte, in pieces of at most 32 KiB cut between
+ * characters as {@linkcode decodeHtmlPieces} cuts them, a leading BOM left
+ * out (as the decoder drops it).
+ *
+ * Why: V8 keeps a string whose characters all fit in a byte in one byte
+ * each, and any other in two. Decoding a page with a single character past
+ * U+00FF (a `→`, a `§` is enough: 95 % of Rust's documentation) makes the
+ * whole page two-byte text, and with it every href and value cut from it;
+ * reading its bytes as Latin-1 costs a third of decoding them and keeps it
+ * all one-byte. HTML's markup is ASCII, and no byte of a UTF-8 sequence
+ * past the first 128 is ASCII, so the tags, attributes and text runs are
+ * found where decoded text has them. A value cut from these pieces is
+ * UTF-8 bytes: {@linkcode bytesToText} decodes it.
+ *
+ * @param bytes A UTF-8 body.
+ * @returns Its bytes as Latin-1 text, in pieces, in order.
+ *
+ * @example Usage
+ * ```ts
+ * import { bytesToText, utf8BytePieces } from "./charset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const body = new TextEncoder().encode("<title>Grüße →</title>");
+ * const [piece] = utf8BytePieces(body);
+ * assert.equal(piece.length, body.length); // one character a byte
+ * assert.equal(bytesToText(piece.slice(7, -8)), "Grüße →");
+ * ```
+ */
+export function* utf8BytePieces(bytes: Uint8Array): Generator<string, void, undefined> {
+  const start = bomEncoding(bytes) === "utf-8" ? 3 : 0;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = start; at < bytes.byteLength;) {
+    const end = at + PIECE_BYTES >= bytes.byteLength
+      ? bytes.byteLength
+      : utf8PieceEnd(bytes, at, at + PIECE_BYTES);
+    yield buffer.toString("latin1", at, end);
+    at = end;
+  }
+}
+
+/** A byte past ASCII: the start or the rest of a multi-byte UTF-8 sequence. */
+const NOT_ASCII = /[\x80-\xff]/;
+
+/**
+ * Decodes UTF-8 bytes held as Latin-1 text (a value cut from
+ * {@linkcode utf8BytePieces}) as the page's decoder would: malformed
+ * sequences become U+FFFD. ASCII, most values, comes back as it is.
+ *
+ * @param bytes One character a byte, each below U+0100.
+ * @returns The text.
+ *
+ * @example Usage
+ * ```ts
+ * import { bytesToText } from "./charset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(bytesToText("caf\xc3\xa9"), "café");
+ * assert.equal(bytesToText("/plain"), "/plain");
+ * ```
+ */
+export function bytesToText(bytes: string): string {
+  return NOT_ASCII.test(bytes) ? Buffer.from(bytes, "latin1").toString("utf8") : bytes;
+}
+
+/**
+ * Text as the UTF-8 bytes {@linkcode utf8BytePieces} holds, one character a
+ * byte: the inverse of {@linkcode bytesToText}, for text added among bytes.
+ *
+ * @param text Any text.
+ * @returns Its UTF-8 bytes as Latin-1 text.
+ *
+ * @example Usage
+ * ```ts
+ * import { bytesToText, textToBytes } from "./charset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(textToBytes("é"), "\xc3\xa9");
+ * assert.equal(bytesToText(textToBytes("日本")), "日本");
+ * ```
+ */
+export function textToBytes(text: string): string {
+  // Past U+007F a character is more than one byte (and past U+00FF not one Latin-1 character).
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) return Buffer.from(text, "utf8").toString("latin1");
+  }
+  return text;
 }

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { decodeHtml, decodeHtmlPieces } from "./charset.ts";
+import { decodeHtml } from "./charset.ts";
 import type { CompiledRules, DataError } from "../extract/apply.ts";
 import type { RulesFile } from "../extract/schema.ts";
-import { scanHtml } from "./scan.ts";
+import { scanBody } from "./scan.ts";
 import { type Document, finishPage, type ParsedPage, type ParserKind } from "./page.ts";
 import { normalizeUrl } from "../frontier/url.ts";
 
@@ -139,9 +139,7 @@ export async function createParser(config: ParserConfig, extract?: ExtractHook):
         ? dom!.loadHtml(decodeHtml(job.body, job.contentType), config.parser)
         : undefined;
       const result: ParseResult = finishPage(
-        $
-          ? dom!.scanDocument($, config)
-          : scanHtml(decodeHtmlPieces(job.body, job.contentType), config),
+        $ ? dom!.scanDocument($, config) : scanBody(job.body, job.contentType, config),
         job.url,
         config,
       );

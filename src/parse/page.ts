@@ -2,7 +2,7 @@
  * Parsing one HTML page: the record's data fields and the links to follow.
  *
  * One pass of the tag scanner (`scan.ts`) finds the fields and links without
- * building a DOM (`scanHtml`); dom.ts reads the same fields out of a
+ * building a DOM (`scanBody`); dom.ts reads the same fields out of a
  * cheerio document when one is needed. Either way links are resolved and
  * cleaned here, the same way.
  *
@@ -10,9 +10,8 @@
  */
 
 import type { CheerioAPI } from "cheerio";
-import { decodeHtmlPieces } from "./charset.ts";
 import type { LinkTag } from "../output/record.ts";
-import { scanHtml, type ScannedPage, type ScanOptions } from "./scan.ts";
+import { scanBody, type ScannedPage, type ScanOptions } from "./scan.ts";
 import { LinkResolver } from "./links.ts";
 import { detach } from "../output/detach.ts";
 import type { NormalizeOptions } from "../frontier/url.ts";
@@ -211,5 +210,5 @@ export function parsePage(
   pageUrl: string,
   options: ParsePageOptions = {},
 ): ParsedPage {
-  return finishPage(scanHtml(decodeHtmlPieces(body, contentType), options), pageUrl, options);
+  return finishPage(scanBody(body, contentType, options), pageUrl, options);
 }

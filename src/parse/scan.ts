@@ -6,7 +6,8 @@
  * handful of tags that matter are looked at (`tag_scanner.ts` reads any
  * other tag to its end without a call), and text only inside a title, a
  * heading or a link. Entities are decoded (with htmlparser2's own
- * `entities` package) in the few strings kept. Anything that needs
+ * `entities` package) in the few strings kept. A UTF-8 page is scanned as
+ * its bytes, and only those strings decoded (`scanBody`). Anything that needs
  * selectors loads the page with cheerio instead (dom.ts).
  *
  * @module
@@ -14,6 +15,13 @@
 
 import { decodeHTML, decodeHTMLAttribute } from "entities";
 import { TagScanner } from "./tag_scanner.ts";
+import {
+  bytesToText,
+  decodeHtmlPieces,
+  sniffEncoding,
+  textToBytes,
+  utf8BytePieces,
+} from "./charset.ts";
 import type { LinkTag } from "../output/record.ts";
 
 /** A link as written in the page: its href and rel, and with details, its tag and text. */
@@ -263,6 +271,22 @@ function attributeOf(text: string, start: number, end: number, more: boolean): s
 }
 
 /**
+ * How the scanned text holds the page: decoded text, or a UTF-8 body's
+ * bytes one character each (`utf8BytePieces()` in charset.ts). What is cut
+ * from it is raw until `toText` makes it text, which happens before
+ * character references are decoded, as a `&eacute;` is text, not a byte.
+ */
+interface Reading {
+  /** What is cut from the scanned text, as text. */
+  toText(raw: string): string;
+  /** Text, as the scanned text holds it (an image's alt put among a link's raw text). */
+  toRaw(text: string): string;
+}
+
+const AS_TEXT: Reading = { toText: (raw) => raw, toRaw: (text) => text };
+const AS_UTF8_BYTES: Reading = { toText: bytesToText, toRaw: textToBytes };
+
+/**
  * Scans an HTML document.
  *
  * @param html The document text, whole or in pieces (see
@@ -293,6 +317,44 @@ export function scanHtml(
   html: string | Iterable<string>,
   options: ScanOptions = {},
 ): ScannedPage {
+  return scan(typeof html === "string" ? [html] : html, options, AS_TEXT);
+}
+
+/**
+ * Scans an HTML body: a UTF-8 one as its bytes, decoding only the values
+ * kept (`utf8BytePieces()` in charset.ts says why), any other decoded in
+ * pieces. Either way the page is what {@linkcode scanHtml} finds in the
+ * decoded text.
+ *
+ * @param body The raw body.
+ * @param contentType The Content-Type header (for its charset), if any.
+ * @param options What to collect besides the default fields.
+ * @returns The raw fields and links.
+ *
+ * @example Usage
+ * ```ts
+ * import { scanBody } from "./scan.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const body = new TextEncoder().encode('<title>Café →</title><a href="/ü">ü</a>');
+ * const page = scanBody(body, "text/html; charset=utf-8");
+ * assert.equal(page.title, "Café →");
+ * assert.deepEqual(page.links, [{ href: "/ü", rel: "" }]);
+ * ```
+ */
+export function scanBody(
+  body: Uint8Array,
+  contentType: string | null | undefined,
+  options: ScanOptions = {},
+): ScannedPage {
+  return sniffEncoding(body, contentType) === "utf-8"
+    ? scan(utf8BytePieces(body), options, AS_UTF8_BYTES)
+    : scan(decodeHtmlPieces(body, contentType), options, AS_TEXT);
+}
+
+/** The scan itself, over the pieces of a page read the given way. */
+function scan(pieces: Iterable<string>, options: ScanOptions, reading: Reading): ScannedPage {
+  const { toText, toRaw } = reading;
   const { details = false, resources = false, ids = false } = options;
   const more = details || resources || ids;
   // Images, scripts, styles, frames and media matter only to link details and resources.
@@ -322,13 +384,14 @@ export function scanHtml(
   let anchorText = "";
 
   const closeAnchor = () => {
-    if (anchor) anchor.text = cleanLinkText(decodeText(anchorText));
+    if (anchor) anchor.text = cleanLinkText(decodeText(toText(anchorText)));
     anchor = undefined;
     anchorText = "";
   };
   const addText = (value: string) => {
     if (inTitle) title += value;
     if (h1Depth > 0) h1 += value;
+    // A bound on what is kept of a long link's text (in bytes when the page is read as bytes).
     if (anchor && !inRawText && anchorText.length < MAX_LINK_TEXT * 4) anchorText += value;
   };
   const resource = (href: string | undefined, linkTag: LinkTag, text?: string) => {
@@ -367,7 +430,7 @@ export function scanHtml(
       case Tag.H1:
       case Tag.Heading:
         // A heading start tag inside a heading closes it first (HTML parsing rules).
-        if (h1Depth > 0) page.h1.push(decodeText(h1));
+        if (h1Depth > 0) page.h1.push(decodeText(toText(h1)));
         h1Depth = tag === Tag.H1 ? 1 : 0;
         h1 = "";
         break;
@@ -392,7 +455,7 @@ export function scanHtml(
       case Tag.Img:
         // An image inside a link is that link's text, as a reader (and a screen reader) sees it.
         // The alt is decoded already; the text is decoded when the link closes: escape its `&`.
-        if (anchor && attrs.alt) anchorText += ` ${attrs.alt.replaceAll("&", "&amp;")} `;
+        if (anchor && attrs.alt) anchorText += toRaw(` ${attrs.alt.replaceAll("&", "&amp;")} `);
         if (resources) {
           const alt = cleanLinkText(attrs.alt ?? attrs.title ?? "");
           resource(attrs.src, "img[src]", alt);
@@ -445,7 +508,7 @@ export function scanHtml(
       if (name === undefined || attrs[name] !== undefined || (code === Tag.Any && name !== "id")) {
         return;
       }
-      const value = valueStart < 0 ? "" : text.slice(valueStart, valueEnd);
+      const value = valueStart < 0 ? "" : toText(text.slice(valueStart, valueEnd));
       attrs[name] = value.includes("&") ? decodeHTMLAttribute(value) : value;
     },
     startTag(code) {
@@ -458,11 +521,11 @@ export function scanHtml(
       if (closed === Tag.Script || closed === Tag.Style) inRawText = false;
       if (closed === Tag.Title && inTitle) {
         inTitle = false;
-        page.title = decodeText(title);
+        page.title = decodeText(toText(title));
       } else if ((closed === Tag.H1 || closed === Tag.Heading) && h1Depth > 0) {
         // Any heading end tag closes the open heading (HTML's "h1 ... </h2>" rule).
         h1Depth = 0;
-        page.h1.push(decodeText(h1));
+        page.h1.push(decodeText(toText(h1)));
       } else if (closed === Tag.A) {
         closeAnchor();
       }
@@ -472,11 +535,11 @@ export function scanHtml(
     },
     wantsText: () => inTitle || h1Depth > 0 || anchor !== undefined,
   });
-  for (const piece of typeof html === "string" ? [html] : html) scanner.write(piece);
+  for (const piece of pieces) scanner.write(piece);
   scanner.end();
   // An unclosed title or h1 runs to the end of the document, as a parser would close it there.
-  if (inTitle) page.title = decodeText(title);
-  if (h1Depth > 0) page.h1.push(decodeText(h1));
+  if (inTitle) page.title = decodeText(toText(title));
+  if (h1Depth > 0) page.h1.push(decodeText(toText(h1)));
   closeAnchor();
   return page;
 }
