@@ -23,6 +23,13 @@ export interface NormalizeOptions {
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 const HEX_DIGIT = /[0-9A-Fa-f]/;
+/**
+ * An escape {@linkcode normalizePercent} may rewrite: one with a lower-case
+ * hex digit, or one of an unreserved character (a digit, a letter, `-`,
+ * `.`, `_` or `~`). A part without one comes back as it is.
+ */
+const REWRITABLE =
+  /%(?:[0-9A-Fa-f][a-f]|[a-f][0-9A-F]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]|2[DE])/;
 
 /**
  * Upper-cases percent-escapes and decodes the ones that encode unreserved
@@ -31,7 +38,9 @@ const HEX_DIGIT = /[0-9A-Fa-f]/;
  * it would make a new escape there (`%3%61` is not `%3a`).
  */
 function normalizePercent(part: string): string {
-  if (!part.includes("%")) return part;
+  // Most escapes are upper-case ones of reserved characters already (a query of encoded code on
+  // Rust's documentation holds dozens): the rewrite would give each back, a call apiece.
+  if (!part.includes("%") || !REWRITABLE.test(part)) return part;
   return part.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string, at: number) => {
     const char = String.fromCharCode(parseInt(hex, 16));
     const afterStray = part[at - 1] === "%" ||

@@ -25,6 +25,26 @@ Deno.test("normalizeUrl normalizes percent-encoding", () => {
   assert.equal(normalizeUrl("http://a.test/?q=%7e%2f"), "http://a.test/?q=~%2F");
 });
 
+Deno.test("normalizeUrl decodes the escape of every unreserved byte and upper-cases every other, in path and query", () => {
+  for (let byte = 0; byte < 256; byte++) {
+    const upper = byte.toString(16).toUpperCase().padStart(2, "0");
+    const char = String.fromCharCode(byte);
+    const expected = /[A-Za-z0-9\-._~]/.test(char) ? char : `%${upper}`;
+    for (const hex of new Set([upper, upper.toLowerCase(), upper[0] + upper[1].toLowerCase()])) {
+      // Each escape alone, and among upper-case escapes of reserved characters.
+      for (
+        const [written, normal] of [[`%${hex}`, expected], [`%20%${hex}%3C`, `%20${expected}%3C`]]
+      ) {
+        assert.equal(
+          normalizeUrl(`http://a.test/x${written}y?q=${written}`),
+          `http://a.test/x${normal}y?q=${normal}`,
+          `%${hex}`,
+        );
+      }
+    }
+  }
+});
+
 Deno.test("normalizeUrl rejects non-http(s) and invalid URLs", () => {
   assert.equal(normalizeUrl("mailto:a@b.test"), undefined);
   assert.equal(normalizeUrl("javascript:void(0)"), undefined);
