@@ -10,14 +10,8 @@ import * as cheerio from "cheerio";
 import { decodeHtml } from "./charset.ts";
 import type { AnyNode, Element, Text } from "domhandler";
 import type { LinkTag } from "../output/record.ts";
-import {
-  cleanLinkText,
-  type RawLink,
-  RESOURCE_REL,
-  type ScannedPage,
-  type ScanOptions,
-  srcsetUrls,
-} from "./scan.ts";
+import type { RawLink, ScannedPage, ScanOptions } from "./scan.ts";
+import { cleanLinkText, RESOURCE_REL, srcsetUrls } from "./link_refs.ts";
 import {
   type Document,
   finishPage,

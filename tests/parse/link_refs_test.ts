@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { loadHtml, scanDocument } from "../../src/parse/dom.ts";
 import { finishPage, parsePage } from "../../src/parse/page.ts";
-import { MAX_LINK_TEXT, scanHtml, srcsetUrls } from "../../src/parse/scan.ts";
+import { scanHtml } from "../../src/parse/scan.ts";
+import { MAX_LINK_TEXT, srcsetUrls } from "../../src/parse/link_refs.ts";
 
 const PAGE = `<!doctype html><title>T</title>
 <link rel="stylesheet" href="/s.css"><link rel="icon" href="/i.ico"><link rel="canonical" href="/c">
