@@ -214,9 +214,9 @@ export function* decodeHtmlPieces(
  * U+00FF (a `→`, a `§` is enough: 95 % of Rust's documentation) makes the
  * whole page two-byte text, and with it every href and value cut from it;
  * reading its bytes as Latin-1 costs a third of decoding them and keeps it
- * all one-byte. HTML's markup is ASCII, and no byte of a UTF-8 sequence
- * past the first 128 is ASCII, so the tags, attributes and text runs are
- * found where decoded text has them. A value cut from these pieces is
+ * all one-byte. HTML's markup is ASCII, and every byte of a multi-byte
+ * UTF-8 sequence is 0x80 or above, so the tags, attributes and text runs
+ * are found where decoded text has them. A value cut from these pieces is
  * UTF-8 bytes: {@linkcode bytesToText} decodes it.
  *
  * @param bytes A UTF-8 body.
