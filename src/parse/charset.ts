@@ -146,6 +146,16 @@ function utf8PieceEnd(bytes: Uint8Array, at: number, end: number): number {
   return end;
 }
 
+/** Where each UTF-8 piece from `start` ends: at most 32 KiB on, cut between characters. */
+function* utf8PieceEnds(bytes: Uint8Array, start: number): Generator<number, void, undefined> {
+  for (let at = start; at < bytes.byteLength;) {
+    at = at + PIECE_BYTES >= bytes.byteLength
+      ? bytes.byteLength
+      : utf8PieceEnd(bytes, at, at + PIECE_BYTES);
+    yield at;
+  }
+}
+
 /**
  * Decodes an HTML body to text in pieces of at most 32 KiB of bytes, for
  * {@linkcode scanHtml}: a large page never becomes one large string. A
@@ -175,17 +185,38 @@ export function* decodeHtmlPieces(
   bytes: Uint8Array,
   contentType?: string | null,
 ): Generator<string, void, undefined> {
-  const encoding = sniffEncoding(bytes, contentType);
+  yield* decodePieces(bytes, sniffEncoding(bytes, contentType));
+}
+
+/**
+ * {@linkcode decodeHtmlPieces} for a body whose encoding is known already
+ * (from {@linkcode sniffEncoding}).
+ *
+ * @param bytes The body.
+ * @param encoding A WHATWG encoding name.
+ * @returns The text's pieces, in order.
+ *
+ * @example Usage
+ * ```ts
+ * import { decodePieces } from "./charset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const body = new Uint8Array([0x63, 0x61, 0x66, 0xe9]);
+ * assert.deepEqual([...decodePieces(body, "windows-1252")], ["café"]);
+ * ```
+ */
+export function* decodePieces(
+  bytes: Uint8Array,
+  encoding: string,
+): Generator<string, void, undefined> {
   const decoder = decoderFor(encoding)!;
   if (bytes.byteLength <= PIECE_BYTES) {
     yield decoder.decode(bytes);
     return;
   }
   if (encoding === "utf-8") {
-    for (let at = 0; at < bytes.byteLength;) {
-      const end = at + PIECE_BYTES >= bytes.byteLength
-        ? bytes.byteLength
-        : utf8PieceEnd(bytes, at, at + PIECE_BYTES);
+    let at = 0;
+    for (const end of utf8PieceEnds(bytes, 0)) {
       // Only the first piece may start with a BOM (the shared decoder drops it).
       const piece = (at === 0 ? decoder : utf8Inner).decode(bytes.subarray(at, end));
       at = end;
@@ -234,12 +265,9 @@ export function* decodeHtmlPieces(
  * ```
  */
 export function* utf8BytePieces(bytes: Uint8Array): Generator<string, void, undefined> {
-  const start = bomEncoding(bytes) === "utf-8" ? 3 : 0;
+  let at = bomEncoding(bytes) === "utf-8" ? 3 : 0;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = start; at < bytes.byteLength;) {
-    const end = at + PIECE_BYTES >= bytes.byteLength
-      ? bytes.byteLength
-      : utf8PieceEnd(bytes, at, at + PIECE_BYTES);
+  for (const end of utf8PieceEnds(bytes, at)) {
     yield buffer.toString("latin1", at, end);
     at = end;
   }

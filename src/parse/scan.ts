@@ -18,7 +18,7 @@ import { TagScanner } from "./tag_scanner.ts";
 import { cleanLinkText, MAX_LINK_TEXT, RESOURCE_REL, srcsetUrls } from "./link_refs.ts";
 import {
   bytesToText,
-  decodeHtmlPieces,
+  decodePieces,
   sniffEncoding,
   textToBytes,
   utf8BytePieces,
@@ -287,9 +287,10 @@ export function scanBody(
   contentType: string | null | undefined,
   options: ScanOptions = {},
 ): ScannedPage {
-  return sniffEncoding(body, contentType) === "utf-8"
+  const encoding = sniffEncoding(body, contentType);
+  return encoding === "utf-8"
     ? scan(utf8BytePieces(body), options, AS_UTF8_BYTES)
-    : scan(decodeHtmlPieces(body, contentType), options, AS_TEXT);
+    : scan(decodePieces(body, encoding), options, AS_TEXT);
 }
 
 /** The scan itself, over the pieces of a page read the given way. */
